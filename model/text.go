@@ -1,0 +1,39 @@
+package model
+
+import (
+	"strings"
+	"unicode"
+)
+
+// CleanText strips control and formatting characters (C0, C1, DEL, bidi
+// overrides, zero-width joiners...) from text the server sent, so a name
+// cannot move the cursor, recolour the screen or reorder what an admin reads.
+// Tabs and newlines become spaces.
+func CleanText(s string) string {
+	clean := true
+	for _, r := range s {
+		if unsafeRune(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			b.WriteByte(' ')
+		case unsafeRune(r):
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return r == unicode.ReplacementChar || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+}

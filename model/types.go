@@ -1,0 +1,110 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+)
+
+// User is an h2oGPTe user (the API's UserInfo). ID, not Username, is what a
+// create request names.
+type User struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+	Email    string `json:"email"`
+}
+
+// Collection is the part of the API's Collection that the tool uses. Username
+// is the owner: a collection key may only name a collection of its own user.
+type Collection struct {
+	ID            string    `json:"id"`
+	Name          string    `json:"name"`
+	Description   string    `json:"description"`
+	Username      string    `json:"username"`
+	DocumentCount int64     `json:"document_count"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// Opt is a field that a server may leave out (older servers do) or send as
+// null. Reported is false when the field was absent; Set is false when it was
+// null (or absent). It marshals as null when not Set and, with the
+// `omitzero` tag, is left out when not Reported.
+type Opt[T any] struct {
+	Reported bool
+	Set      bool
+	V        T
+}
+
+// Some returns a reported, set Opt holding v.
+func Some[T any](v T) Opt[T] { return Opt[T]{Reported: true, Set: true, V: v} }
+
+// Null returns a reported Opt that holds no value (the server sent null).
+func Null[T any]() Opt[T] { return Opt[T]{Reported: true} }
+
+// Get returns the value and whether one is set.
+func (o Opt[T]) Get() (T, bool) { return o.V, o.Set }
+
+// IsZero reports whether the field was absent, so `omitzero` leaves it out.
+func (o Opt[T]) IsZero() bool { return !o.Reported }
+
+// UnmarshalJSON records that the field was present; null leaves it unset.
+func (o *Opt[T]) UnmarshalJSON(b []byte) error {
+	*o = Opt[T]{Reported: true}
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		return nil
+	}
+	if err := json.Unmarshal(b, &o.V); err != nil {
+		return err
+	}
+	o.Set = true
+	return nil
+}
+
+// MarshalJSON writes the value, or null when none is set.
+func (o Opt[T]) MarshalJSON() ([]byte, error) {
+	if !o.Set {
+		return []byte("null"), nil
+	}
+	return json.Marshal(o.V)
+}
+
+// APIKey is one API key as the server describes it (the API's APIKeyInfo),
+// with the API's JSON field names.
+type APIKey struct {
+	ID       string    `json:"id"`
+	Username string    `json:"username"`
+	Name     string    `json:"name"`
+	Hint     string    `json:"hint"`
+	Created  time.Time `json:"created_at"`
+	// Expires is nil when the key never expires.
+	Expires *time.Time `json:"expires_at"`
+	// LastUsed is reported-but-unset for a key never used.
+	LastUsed Opt[time.Time] `json:"last_used_at,omitzero"`
+	// InactivityDays is reported-but-unset when the key has no interval.
+	InactivityDays Opt[int]   `json:"inactivity_interval,omitzero"`
+	TotalCalls     Opt[int64] `json:"total_calls,omitzero"`
+	IsActive       bool       `json:"is_active"`
+	CollectionName string     `json:"collection_name,omitempty"`
+	CollectionID   string     `json:"collection_id,omitempty"`
+	IsGlobal       bool       `json:"is_global_key"`
+}
+
+// NewKey is what an admin asks for when creating a key for a user.
+type NewKey struct {
+	// UserID is the owner's User.ID (not the username).
+	UserID string
+	Name   string
+	// CollectionID is empty for a global key.
+	CollectionID string
+	// Expiry is nil or Never for a key that does not expire.
+	Expiry *Expiry
+	// InactivityDays is 0 for no inactivity interval.
+	InactivityDays int
+}
+
+// CreatedKey is the answer to a create: the key and its secret, shown once.
+type CreatedKey struct {
+	Secret Secret
+	Key    APIKey
+}
