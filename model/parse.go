@@ -24,7 +24,13 @@ const (
 
 var unitNames = [...]string{"minute", "hour", "day", "week", "month", "year"}
 
-func (u Unit) String() string { return unitNames[u] }
+// String names the unit in the singular, as the API spells it.
+func (u Unit) String() string {
+	if u < 0 || int(u) >= len(unitNames) {
+		return "Unit(" + strconv.Itoa(int(u)) + ")"
+	}
+	return unitNames[u]
+}
 
 // unitWords maps what a person may type to a unit. "m" is minutes, as in
 // "90m"; months are "mo" or spelled out.
@@ -53,7 +59,9 @@ func (iv Interval) String() string {
 }
 
 // AddTo returns t plus the interval. Months and years follow the calendar,
-// as a database interval does.
+// as a database interval does: a day past the end of the target month becomes
+// its last day (Jan 31 + 1 month = Feb 28), where time.AddDate would spill
+// into the next month.
 func (iv Interval) AddTo(t time.Time) time.Time {
 	switch iv.Unit {
 	case Minute:
@@ -65,14 +73,28 @@ func (iv Interval) AddTo(t time.Time) time.Time {
 	case Week:
 		return t.AddDate(0, 0, 7*iv.N)
 	case Month:
-		return t.AddDate(0, iv.N, 0)
+		return addMonths(t, iv.N)
 	default:
-		return t.AddDate(iv.N, 0, 0)
+		return addMonths(t, 12*iv.N)
 	}
 }
 
+func addMonths(t time.Time, n int) time.Time {
+	y, m, d := t.Date()
+	hh, mm, ss := t.Clock()
+	// Day 0 of the month after the target is the target's last day.
+	last := time.Date(y, m+time.Month(n)+1, 0, 0, 0, 0, 0, t.Location()).Day()
+	return time.Date(y, m+time.Month(n), min(d, last), hh, mm, ss, t.Nanosecond(), t.Location())
+}
+
 // maxIntervalN keeps AddTo far from time.Duration overflow (about 290 years).
-const maxIntervalN = 1_000_000
+// Minutes get more room (the same 114 years as maxIntervalN hours) because a
+// date expiry is sent as minutes, and whatever ParseExpiry sends must parse
+// back (the demo server reads expires_in with ParseInterval).
+const (
+	maxIntervalN       = 1_000_000
+	maxIntervalMinutes = maxIntervalN * 60
+)
 
 // ParseInterval reads a whole number and a unit: "30 days", "30d", "12h",
 // "2 weeks", "6 months", "90 minutes". It is the grammar of both the CLI's
@@ -90,7 +112,7 @@ func ParseInterval(s string) (Interval, error) {
 		return Interval{}, fmt.Errorf("%q: want a whole number and a unit, such as 30d, 12h, 2w, 6 months", s)
 	}
 	n, err := strconv.Atoi(in[:i])
-	if err != nil || n > maxIntervalN {
+	if err != nil || n > maxIntervalMinutes {
 		return Interval{}, fmt.Errorf("%q: number too large", s)
 	}
 	if n == 0 {
@@ -103,6 +125,9 @@ func ParseInterval(s string) (Interval, error) {
 			return Interval{}, fmt.Errorf("%q: missing unit (minutes, hours, days, weeks, months or years)", s)
 		}
 		return Interval{}, fmt.Errorf("%q: unknown unit %q (use minutes, hours, days, weeks, months or years)", s, word)
+	}
+	if u != Minute && n > maxIntervalN {
+		return Interval{}, fmt.Errorf("%q: number too large", s)
 	}
 	return Interval{N: n, Unit: u}, nil
 }
@@ -147,7 +172,7 @@ func ParseExpiry(s string, now time.Time) (Expiry, error) {
 			return Expiry{}, fmt.Errorf("expiry %s is in the past", in)
 		}
 		mins := int(math.Ceil(end.Sub(now).Minutes()))
-		if mins > maxIntervalN*60 {
+		if mins > maxIntervalMinutes {
 			return Expiry{}, fmt.Errorf("expiry %s is too far ahead", in)
 		}
 		return Expiry{In: Interval{N: mins, Unit: Minute}, At: end}, nil
@@ -172,6 +197,7 @@ type LimitError struct {
 	Asked     time.Time
 }
 
+// Error names the limit in days and the latest expiry allowed.
 func (e *LimitError) Error() string {
 	return fmt.Sprintf("expiry %s is past the server's limit of %d days: the latest allowed is %s",
 		e.Asked.Format("2006-01-02 15:04"), e.LimitDays, e.Latest.Format("2006-01-02 15:04"))
@@ -217,6 +243,8 @@ func ParseInactivityDays(s string) (int, error) {
 	switch {
 	case err != nil && strings.HasPrefix(num, "-"):
 		return 0, fmt.Errorf("inactivity interval %q must not be negative", s)
+	case errors.Is(err, strconv.ErrRange):
+		return 0, fmt.Errorf("inactivity interval %q is more than 100 years", s)
 	case err != nil:
 		return 0, fmt.Errorf("inactivity interval %q is not a whole number of days", s)
 	case n < 0:

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"math"
 	"strings"
 	"time"
 )
@@ -49,6 +50,11 @@ func ParseStatus(s string) (Status, bool) {
 
 const day = 24 * time.Hour
 
+// maxIdleDays is the most days a time.Duration holds (about 292 years); a
+// larger interval from the server would overflow into the past and show a
+// healthy key as idle.
+const maxIdleDays = int(math.MaxInt64 / int64(day))
+
 // IdleCutoff returns when the key stops working for want of use: the last use
 // (or, if never used, its creation) plus the inactivity interval. ok is false
 // when the key has no interval.
@@ -57,6 +63,7 @@ func (k APIKey) IdleCutoff() (t time.Time, ok bool) {
 	if !ok || days <= 0 {
 		return time.Time{}, false
 	}
+	days = min(days, maxIdleDays)
 	from := k.Created
 	if lu, used := k.LastUsed.Get(); used && lu.After(from) {
 		from = lu

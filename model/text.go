@@ -8,7 +8,7 @@ import (
 // CleanText strips control and formatting characters (C0, C1, DEL, bidi
 // overrides, zero-width joiners...) from text the server sent, so a name
 // cannot move the cursor, recolour the screen or reorder what an admin reads.
-// Tabs and newlines become spaces.
+// Tabs, newlines and the Unicode line and paragraph separators become spaces.
 func CleanText(s string) string {
 	clean := true
 	for _, r := range s {
@@ -24,7 +24,7 @@ func CleanText(s string) string {
 	b.Grow(len(s))
 	for _, r := range s {
 		switch {
-		case r == '\t' || r == '\n' || r == '\r':
+		case r == '\t' || r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
 			b.WriteByte(' ')
 		case unsafeRune(r):
 		default:
@@ -35,5 +35,6 @@ func CleanText(s string) string {
 }
 
 func unsafeRune(r rune) bool {
-	return r == unicode.ReplacementChar || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+	return r == unicode.ReplacementChar || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) ||
+		r == '\u2028' || r == '\u2029'
 }

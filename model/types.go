@@ -46,7 +46,8 @@ func Null[T any]() Opt[T] { return Opt[T]{Reported: true} }
 func (o Opt[T]) Get() (T, bool) { return o.V, o.Set }
 
 // IsZero reports whether the field was absent, so `omitzero` leaves it out.
-func (o Opt[T]) IsZero() bool { return !o.Reported }
+// A value that is Set counts as reported even if Reported was not filled in.
+func (o Opt[T]) IsZero() bool { return !o.Reported && !o.Set }
 
 // UnmarshalJSON records that the field was present; null leaves it unset.
 func (o *Opt[T]) UnmarshalJSON(b []byte) error {
