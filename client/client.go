@@ -1,0 +1,355 @@
+// Package client talks to the h2oGPTe admin REST API (/api/v1) on behalf of
+// h2ogpte-keys: one method per endpoint, paging, exact-owner filtering on top
+// of the server's loose filters, typed errors, and retries for reads only.
+//
+// Reads (GET) are retried on 429, 502, 503, 504 and on refused or reset
+// connections, with exponential backoff and jitter, honouring Retry-After.
+// A read that times out is not retried: a hung server would make the admin
+// wait the whole timeout again. Writes (create, deactivate, expiry,
+// inactivity, delete) are never retried, because the server may have acted
+// before the answer was lost, and a repeated create would mint a second
+// secret.
+package client
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+
+	"h2ogpte-keys/model"
+)
+
+// Config says which server to talk to and how.
+type Config struct {
+	// Address is https://HOST or https://HOST/api/v1.
+	Address string
+	// Token is an admin's global API key, sent as a bearer token.
+	Token model.Secret
+	// CACertFile is a PEM file of extra CAs to trust, besides the system's.
+	CACertFile string
+	// InsecureSkipTLSVerify turns certificate verification off.
+	InsecureSkipTLSVerify bool
+	// Timeout bounds each request (each attempt); 0 (or less) means 30s.
+	Timeout time.Duration
+	// UserAgent defaults to "h2ogpte-keys/dev".
+	UserAgent string
+	// Debug logs requests and responses, with the token and secrets redacted.
+	Debug bool
+	// DebugOut receives the debug log; nil means os.Stderr.
+	DebugOut io.Writer
+	// PageSize is the limit asked for per page; 0 (or less) means 100.
+	PageSize int
+	// Concurrency is how many key pages may be read at once; 0 (or less)
+	// means 4, and more than 16 means 16.
+	Concurrency int
+	// MaxRetries bounds retries of a read; 0 means 3, negative means none.
+	MaxRetries int
+}
+
+const (
+	defaultTimeout     = 30 * time.Second
+	defaultUserAgent   = "h2ogpte-keys/dev"
+	defaultPageSize    = 100
+	defaultConcurrency = 4
+	maxConcurrency     = 16
+	defaultMaxRetries  = 3
+	apiPath            = "/api/v1"
+	maxResponseBytes   = 64 << 20
+)
+
+// Client calls the h2oGPTe admin API. It is safe for concurrent use.
+type Client struct {
+	rc          *resty.Client
+	base        string // https://HOST[/prefix]/api/v1
+	server      string // https://HOST, for messages
+	timeout     time.Duration
+	pageSize    int
+	concurrency int
+	maxRetries  int
+
+	// backoffBase is the first retry's wait before jitter; backoffMax caps
+	// later ones and maxRetryAfter caps a server's Retry-After. Tests
+	// shrink them.
+	backoffBase   time.Duration
+	backoffMax    time.Duration
+	maxRetryAfter time.Duration
+}
+
+// New checks cfg and builds a client. It makes no request.
+func New(cfg Config) (*Client, error) {
+	base, server, err := baseURL(cfg.Address)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Token.Empty() {
+		return nil, errors.New("no API token: an administrator's h2oGPTe API key is needed")
+	}
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipTLSVerify} //nolint:gosec // only when the admin asks
+	if cfg.CACertFile != "" {
+		pool, err := loadCAs(cfg.CACertFile)
+		if err != nil {
+			return nil, err
+		}
+		tlsCfg.RootCAs = pool
+	}
+	c := &Client{
+		base:          base,
+		server:        server,
+		timeout:       positive(cfg.Timeout, defaultTimeout),
+		pageSize:      positive(cfg.PageSize, defaultPageSize),
+		concurrency:   min(positive(cfg.Concurrency, defaultConcurrency), maxConcurrency),
+		maxRetries:    cfg.MaxRetries,
+		backoffBase:   250 * time.Millisecond,
+		backoffMax:    4 * time.Second,
+		maxRetryAfter: 10 * time.Second,
+	}
+	switch {
+	case c.maxRetries == 0:
+		c.maxRetries = defaultMaxRetries
+	case c.maxRetries < 0:
+		c.maxRetries = 0
+	}
+
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = tlsCfg
+	tr.MaxIdleConnsPerHost = max(c.concurrency, 2)
+
+	// No http.Client timeout: each attempt gets its own context deadline, so
+	// a timeout can be told apart from the caller cancelling.
+	rc := resty.NewWithClient(&http.Client{Transport: tr})
+	rc.SetAuthToken(cfg.Token.Reveal())
+	rc.SetHeader("User-Agent", orDefault(cfg.UserAgent, defaultUserAgent))
+	rc.SetHeader("Accept", "application/json")
+	rc.SetResponseBodyLimit(maxResponseBytes)
+	out := cfg.DebugOut
+	if out == nil {
+		out = os.Stderr
+	}
+	installDebug(rc, &debugLogger{out: out, on: cfg.Debug, token: cfg.Token.Reveal()})
+	c.rc = rc
+	return c, nil
+}
+
+// positive returns v, or def when v is zero or negative: a negative page
+// size would never see a short page and so never stop.
+func positive[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// baseURL turns what an admin typed into the API's base URL, appending
+// /api/v1 unless it is there already.
+func baseURL(address string) (base, server string, err error) {
+	a := strings.TrimRight(strings.TrimSpace(address), "/")
+	if a == "" {
+		return "", "", errors.New("no server address: want https://HOST")
+	}
+	u, err := url.Parse(a)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
+		return "", "", fmt.Errorf("server address %q: want https://HOST (a scheme and a host)", model.CleanText(address))
+	}
+	if u.User != nil { // not quoted back: it may hold a password
+		return "", "", errors.New("server address: want https://HOST without a user or password in it")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", "", fmt.Errorf("server address %q: want https://HOST without a query or fragment", model.CleanText(address))
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	if !strings.HasSuffix(u.Path, apiPath) {
+		u.Path += apiPath
+	}
+	return u.String(), u.Scheme + "://" + u.Host, nil
+}
+
+func loadCAs(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read CA file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("CA file %s holds no PEM certificate", file)
+	}
+	return pool, nil
+}
+
+// BaseURL returns the API's base URL, such as https://HOST/api/v1.
+func (c *Client) BaseURL() string { return c.base }
+
+// call is one API request.
+type call struct {
+	op     string
+	method string
+	path   string // below the base URL, already escaped
+	query  url.Values
+	body   any
+	// idempotent requests may be repeated when the server is briefly
+	// unavailable; only GETs are.
+	idempotent bool
+}
+
+// do sends cl, retrying when allowed, and returns the body of a 2xx answer.
+// Every error it returns names cl.op.
+func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
+	for attempt := 0; ; attempt++ {
+		body, hdr, err := c.once(ctx, cl)
+		if err == nil {
+			return body, nil
+		}
+		if !cl.idempotent || attempt >= c.maxRetries || !retryable(err) {
+			return nil, err
+		}
+		wait := c.backoff(attempt)
+		if d, ok := parseRetryAfter(hdr.Get("Retry-After"), time.Now(), c.maxRetryAfter); ok {
+			wait = d
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return nil, fmt.Errorf("%s: %w", cl.op, err)
+		}
+	}
+}
+
+// once makes a single attempt under its own deadline.
+func (c *Client) once(ctx context.Context, cl call) ([]byte, http.Header, error) {
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req := c.rc.R().SetContext(actx)
+	if cl.query != nil {
+		req.SetQueryParamsFromValues(cl.query)
+	}
+	if cl.body != nil {
+		req.SetHeader("Content-Type", "application/json").SetBody(cl.body)
+	}
+	res, err := req.Execute(cl.method, c.base+cl.path)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, fmt.Errorf("%s: %w", cl.op, ctx.Err())
+		}
+		timedOut := errors.Is(actx.Err(), context.DeadlineExceeded)
+		return nil, nil, fmt.Errorf("%s: %w", cl.op, classify(err, c.server, c.timeout, timedOut))
+	}
+	if !res.IsSuccess() {
+		return nil, res.Header(), newAPIError(cl.op, res.StatusCode(), res.Body())
+	}
+	return res.Body(), res.Header(), nil
+}
+
+func retryable(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		switch ae.Status {
+		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return true
+		}
+		return false
+	}
+	var te *transportError
+	return errors.As(err, &te) && te.retryable()
+}
+
+// backoff doubles from backoffBase up to backoffMax, with jitter over the
+// upper half so that parallel page reads do not retry in lockstep.
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.backoffBase << min(attempt, 20)
+	if d > c.backoffMax || d <= 0 {
+		d = c.backoffMax
+	}
+	half := d / 2
+	if half <= 0 {
+		return d
+	}
+	return half + rand.N(half+1)
+}
+
+// parseRetryAfter reads Retry-After as seconds or an HTTP date, capped.
+func parseRetryAfter(v string, now time.Time, limit time.Duration) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	var d time.Duration
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 {
+			return 0, false
+		}
+		d = time.Duration(min(n, int64(limit/time.Second)+1)) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = max(t.Sub(now), 0)
+	} else {
+		return 0, false
+	}
+	return min(d, limit), true
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// getJSON GETs path and decodes the JSON answer into v.
+func (c *Client) getJSON(ctx context.Context, op, path string, q url.Values, v any) error {
+	body, err := c.do(ctx, call{op: op, method: http.MethodGet, path: path, query: q, idempotent: true})
+	if err != nil {
+		return err
+	}
+	return c.decode(op, body, v)
+}
+
+// decode reads a 2xx body. Its errors never quote the body: a create's
+// answer holds the secret.
+func (c *Client) decode(op string, body []byte, v any) error {
+	err := json.Unmarshal(body, v)
+	if err == nil {
+		return nil
+	}
+	trimmed := strings.TrimSpace(string(body[:min(len(body), 512)]))
+	if strings.HasPrefix(trimmed, "<") {
+		return fmt.Errorf("%s: the server answered with a web page, not JSON: is %s the h2oGPTe API?", op, c.base)
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return fmt.Errorf("%s: unexpected answer from the server: %s has %s, want %s",
+			op, orDefault(typeErr.Field, "the answer"), typeErr.Value, typeErr.Type)
+	}
+	var syntaxErr *json.SyntaxError
+	if errors.As(err, &syntaxErr) {
+		return fmt.Errorf("%s: the server's answer is not valid JSON (at byte %d)", op, syntaxErr.Offset)
+	}
+	return fmt.Errorf("%s: cannot read the server's answer: %s", op, oneLine(err.Error(), maxMessageLen))
+}

@@ -1,0 +1,231 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+
+	"h2ogpte-keys/model"
+)
+
+// CheckAdmin proves the token may manage API keys by listing one key. A
+// non-admin token gets an *APIError matching ErrUnauthorized or ErrForbidden.
+func (c *Client) CheckAdmin(ctx context.Context) error {
+	var page []json.RawMessage
+	q := url.Values{"offset": {"0"}, "limit": {"1"}}
+	return c.getJSON(ctx, "check admin access", "/admin/api_keys", q, &page)
+}
+
+// ListKeys returns the keys of username exactly, in the server's order.
+func (c *Client) ListKeys(ctx context.Context, username string) ([]model.APIKey, error) {
+	if username == "" {
+		return nil, errors.New("list keys: no username given")
+	}
+	return c.collectKeys(ctx, username)
+}
+
+// ListAllKeys returns every user's keys, in the server's order.
+func (c *Client) ListAllKeys(ctx context.Context) ([]model.APIKey, error) {
+	return c.collectKeys(ctx, "")
+}
+
+func (c *Client) collectKeys(ctx context.Context, username string) ([]model.APIKey, error) {
+	keys := []model.APIKey{}
+	err := c.StreamKeys(ctx, username, func(page []model.APIKey) { keys = append(keys, page...) })
+	if err != nil {
+		return nil, err
+	}
+	return keys, nil
+}
+
+type pageResult struct {
+	keys []model.APIKey
+	err  error
+}
+
+// StreamKeys reads every page (username "" = all users) several pages at a time and calls
+// onPage, in offset order, with each page's (exact-owner-filtered) keys as it arrives.
+//
+// The first page is read alone, so a user with few keys costs one request;
+// after that the window of parallel reads doubles up to Config.Concurrency.
+// Reading stops at the first page shorter than the page size; pages after it
+// in the same window are discarded. onPage runs on the caller's goroutine,
+// never concurrently, and may get an empty page. A key seen on an earlier
+// page (rows shift when keys are created while reading) is not repeated.
+// StreamKeys returns only after every request it started has finished.
+func (c *Client) StreamKeys(ctx context.Context, username string, onPage func([]model.APIKey)) error {
+	op := "list keys"
+	q := url.Values{}
+	if username != "" {
+		op += " for " + oneLine(username, 80)
+		q.Set("filter", username)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait() // deferred first so it runs after cancel: in-flight reads end promptly
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	fetch := func(offset int, out chan<- pageResult) {
+		defer wg.Done()
+		pq := url.Values{"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(c.pageSize)}}
+		for k, v := range q {
+			pq[k] = v
+		}
+		var keys []model.APIKey
+		err := c.getJSON(ctx, op, "/admin/api_keys", pq, &keys)
+		out <- pageResult{keys, err}
+	}
+
+	seen := make(map[string]struct{})
+	keep := func(page []model.APIKey) []model.APIKey {
+		kept := make([]model.APIKey, 0, len(page))
+		for _, k := range page {
+			if username != "" && k.Username != username {
+				continue // the server's filter is a substring match
+			}
+			if k.ID != "" {
+				if _, dup := seen[k.ID]; dup {
+					continue
+				}
+				seen[k.ID] = struct{}{}
+			}
+			kept = append(kept, k)
+		}
+		return kept
+	}
+
+	offset, window := 0, 1
+	for {
+		results := make([]chan pageResult, window)
+		for i := range results {
+			results[i] = make(chan pageResult, 1)
+			wg.Add(1)
+			go fetch(offset+i*c.pageSize, results[i])
+		}
+		for _, ch := range results {
+			r := <-ch
+			if r.err != nil {
+				return r.err
+			}
+			onPage(keep(r.keys))
+			if len(r.keys) < c.pageSize {
+				return nil
+			}
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("%s: %w", op, err)
+			}
+		}
+		offset += window * c.pageSize
+		window = min(window*2, c.concurrency)
+	}
+}
+
+// createKeyRequest is the API's APIKeyCreateRequest.
+type createKeyRequest struct {
+	UserID             string `json:"user_id"`
+	Name               string `json:"name"`
+	CollectionID       string `json:"collection_id,omitempty"`
+	ExpiresIn          string `json:"expires_in,omitempty"`
+	InactivityInterval int    `json:"inactivity_interval,omitempty"`
+}
+
+// createKeyResult is the API's APIKeyResult.
+type createKeyResult struct {
+	SecretKey string       `json:"secret_key"`
+	APIKey    model.APIKey `json:"api_key"`
+}
+
+// CreateKey creates a key for k.UserID and returns it with its secret, which
+// the server shows only this once. It is never retried: a repeat could
+// create a second key. After a timeout the key may exist; the error says so.
+func (c *Client) CreateKey(ctx context.Context, k model.NewKey) (model.CreatedKey, error) {
+	op := fmt.Sprintf("create key %q for user %s", oneLine(k.Name, 80), oneLine(k.UserID, 80))
+	if k.UserID == "" {
+		return model.CreatedKey{}, fmt.Errorf("%s: no user id", op)
+	}
+	if k.InactivityDays < 0 {
+		return model.CreatedKey{}, fmt.Errorf("%s: inactivity interval must not be negative", op)
+	}
+	req := createKeyRequest{UserID: k.UserID, Name: k.Name, CollectionID: k.CollectionID, InactivityInterval: k.InactivityDays}
+	if k.Expiry != nil && !k.Expiry.Never {
+		if k.Expiry.In.N <= 0 {
+			return model.CreatedKey{}, fmt.Errorf("%s: expiry interval must be more than zero", op)
+		}
+		req.ExpiresIn = k.Expiry.ExpiresIn()
+	}
+	body, err := c.do(ctx, call{op: op, method: http.MethodPost, path: "/admin/api_keys", body: req})
+	if err != nil {
+		if errors.Is(err, ErrTimeout) {
+			err = fmt.Errorf("%w (the key may have been created: reload the list before trying again)", err)
+		}
+		return model.CreatedKey{}, err
+	}
+	defer clear(body) // the body holds the secret; keep it in memory no longer than needed
+	var res createKeyResult
+	if err := json.Unmarshal(body, &res); err != nil {
+		// Not c.decode: even a decoding error's text could quote the body.
+		return model.CreatedKey{}, fmt.Errorf("%s: the server's answer could not be read; the key may have been created: reload the list", op)
+	}
+	if res.SecretKey == "" {
+		return model.CreatedKey{}, fmt.Errorf("%s: the server's answer has no secret; the key may have been created: reload the list", op)
+	}
+	return model.CreatedKey{Secret: model.NewSecret(res.SecretKey), Key: res.APIKey}, nil
+}
+
+// Deactivate deactivates a key for good: the API has no way back.
+func (c *Client) Deactivate(ctx context.Context, keyID string) error {
+	return c.mutate(ctx, "deactivate key", http.MethodPost, "/admin/api_keys/deactivate/", keyID, nil)
+}
+
+// expiryRequest is the API's APIKeyUpdateExpiryRequest; leaving expires_in
+// out removes the expiry.
+type expiryRequest struct {
+	ExpiresIn string `json:"expires_in,omitempty"`
+}
+
+// SetExpiry sets a key's expiry to e.In from now, or removes it (e.Never).
+func (c *Client) SetExpiry(ctx context.Context, keyID string, e model.Expiry) error {
+	req := expiryRequest{}
+	if !e.Never {
+		if e.In.N <= 0 {
+			return fmt.Errorf("set expiry of key %s: expiry interval must be more than zero", oneLine(keyID, 80))
+		}
+		req.ExpiresIn = e.ExpiresIn()
+	}
+	return c.mutate(ctx, "set expiry of key", http.MethodPatch, "/admin/api_keys/expire/", keyID, req)
+}
+
+// inactivityRequest is the API's APIKeyUpdateInactivityIntervalRequest;
+// leaving inactivity_interval out removes the interval.
+type inactivityRequest struct {
+	InactivityInterval int `json:"inactivity_interval,omitempty"`
+}
+
+// SetInactivity sets a key's inactivity interval in days; 0 removes it.
+func (c *Client) SetInactivity(ctx context.Context, keyID string, days int) error {
+	if days < 0 {
+		return fmt.Errorf("set inactivity interval of key %s: must not be negative", oneLine(keyID, 80))
+	}
+	return c.mutate(ctx, "set inactivity interval of key", http.MethodPatch, "/admin/api_keys/inactivity_interval/", keyID, inactivityRequest{days})
+}
+
+// Delete deletes one key.
+func (c *Client) Delete(ctx context.Context, keyID string) error {
+	return c.mutate(ctx, "delete key", http.MethodDelete, "/admin/api_keys/", keyID, nil)
+}
+
+// mutate sends a change to one key, once. An empty id is refused rather than
+// sent: the path would then name a different endpoint.
+func (c *Client) mutate(ctx context.Context, verb, method, prefix, keyID string, body any) error {
+	op := verb + " " + oneLine(keyID, 80)
+	if keyID == "" {
+		return fmt.Errorf("%s: no key id", verb)
+	}
+	_, err := c.do(ctx, call{op: op, method: method, path: prefix + url.PathEscape(keyID), body: body})
+	return err
+}

@@ -1,0 +1,527 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"h2ogpte-keys/model"
+)
+
+func TestListAllKeysPaging(t *testing.T) {
+	srv := newFake(t, pagedList(t, keyRows(250, "alice"), "username"))
+	keys, err := newTestClient(t, srv.URL).ListAllKeys(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 250 || keys[0].ID != "key-0000" || keys[249].ID != "key-0249" {
+		t.Fatalf("got %d keys (%v...)", len(keys), keyIDs(keys)[:min(3, len(keys))])
+	}
+	reqs := srv.requests()
+	var offsets []string
+	for _, r := range reqs {
+		if r.Method != http.MethodGet || r.Path != "/api/v1/admin/api_keys" || r.Query.Get("limit") != "100" || r.Query.Has("filter") {
+			t.Errorf("unexpected request %s %s", r.Method, r.RequestURI)
+		}
+		offsets = append(offsets, r.Query.Get("offset"))
+	}
+	slices.Sort(offsets)
+	if !reflect.DeepEqual(offsets, []string{"0", "100", "200"}) {
+		t.Errorf("offsets %v, want 0, 100, 200", offsets)
+	}
+}
+
+// An exact multiple of the page size ends with an empty page.
+func TestListAllKeysExactPages(t *testing.T) {
+	srv := newFake(t, pagedList(t, keyRows(200, "alice"), "username"))
+	keys, err := newTestClient(t, srv.URL).ListAllKeys(context.Background())
+	if err != nil || len(keys) != 200 {
+		t.Fatalf("ListAllKeys = %d keys, %v", len(keys), err)
+	}
+	if n := len(srv.requests()); n != 3 {
+		t.Errorf("%d requests, want 3", n)
+	}
+}
+
+func TestListKeysExactOwner(t *testing.T) {
+	rows := append(keyRows(3, "alice"), keyJSON(10, "malice"), keyJSON(11, "alice2"), keyJSON(12, "bob"), keyJSON(13, "Alice"))
+	rows = append(rows, keyJSON(14, "alice"))
+	srv := newFake(t, pagedList(t, rows, "username"))
+	keys, err := newTestClient(t, srv.URL).ListKeys(context.Background(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"key-0000", "key-0001", "key-0002", "key-0014"}
+	if got := keyIDs(keys); !reflect.DeepEqual(got, want) {
+		t.Errorf("ListKeys(alice) = %v, want %v", got, want)
+	}
+	for _, r := range srv.requests() {
+		if r.Query.Get("filter") != "alice" {
+			t.Errorf("filter = %q, want alice", r.Query.Get("filter"))
+		}
+	}
+	if _, err := newTestClient(t, srv.URL).ListKeys(context.Background(), ""); err == nil {
+		t.Error("ListKeys(\"\") succeeded; an empty username would list everyone's keys")
+	}
+}
+
+func TestStreamKeysMatchesSequentialRead(t *testing.T) {
+	rows := keyRows(250, "alice")
+	for i := 0; i < len(rows); i += 9 {
+		rows[i]["username"] = "malice" // spread loose matches over many pages
+	}
+	var inFlight, maxInFlight atomic.Int32
+	list := pagedList(t, rows, "username")
+	srv := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			m := maxInFlight.Load()
+			if n <= m || maxInFlight.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		list(w, r)
+	})
+	read := func(concurrency int) ([][]string, []string) {
+		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = 7; cfg.Concurrency = concurrency })
+		var pages [][]string
+		var all []string
+		err := c.StreamKeys(context.Background(), "alice", func(p []model.APIKey) {
+			pages = append(pages, keyIDs(p))
+			all = append(all, keyIDs(p)...)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pages, all
+	}
+	seqPages, seqAll := read(1)
+	seqRequests := len(srv.requests())
+	parPages, parAll := read(4)
+	if len(seqPages) != 36 || seqRequests != 36 {
+		t.Fatalf("sequential read: %d pages in %d requests, want 36 and 36", len(seqPages), seqRequests)
+	}
+	var want []string
+	for _, r := range rows {
+		if r["username"] == "alice" {
+			want = append(want, r["id"].(string))
+		}
+	}
+	if !reflect.DeepEqual(seqAll, want) {
+		t.Fatalf("sequential read differs from the server's rows")
+	}
+	if !reflect.DeepEqual(parPages, seqPages) || !reflect.DeepEqual(parAll, seqAll) {
+		t.Errorf("concurrent read differs from sequential read:\n%v\n%v", parPages, seqPages)
+	}
+	counts := map[int]int{}
+	for _, r := range srv.requests()[seqRequests:] {
+		off, _ := strconv.Atoi(r.Query.Get("offset"))
+		if off%7 != 0 || r.Query.Get("limit") != "7" {
+			t.Errorf("request offset %d limit %s", off, r.Query.Get("limit"))
+		}
+		counts[off/7]++
+	}
+	for p := 0; p < 36; p++ {
+		if counts[p] != 1 {
+			t.Errorf("page %d read %d times, want once", p, counts[p])
+		}
+	}
+	if extra := len(srv.requests()) - seqRequests - 36; extra > 3 {
+		t.Errorf("%d requests past the last page, want at most concurrency-1", extra)
+	}
+	if m := maxInFlight.Load(); m > 4 {
+		t.Errorf("%d requests at once, want at most 4", m)
+	}
+}
+
+// The second window (offsets 7 and 14) is only answered once both requests
+// are at the server, which proves they are sent together.
+func TestStreamKeysReadsInParallel(t *testing.T) {
+	list := pagedList(t, keyRows(30, "alice"), "username")
+	var mu sync.Mutex
+	arrived := 0
+	both := make(chan struct{})
+	srv := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		if off := r.URL.Query().Get("offset"); off == "7" || off == "14" {
+			mu.Lock()
+			if arrived++; arrived == 2 {
+				close(both)
+			}
+			mu.Unlock()
+			select {
+			case <-both:
+			case <-time.After(10 * time.Second): // fail-safe only: a sequential client would hang here
+				t.Error("pages 7 and 14 were not requested at the same time")
+			}
+		}
+		list(w, r)
+	})
+	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = 7; cfg.Concurrency = 4 })
+	keys, err := c.ListAllKeys(context.Background())
+	if err != nil || len(keys) != 30 {
+		t.Fatalf("ListAllKeys = %d keys, %v", len(keys), err)
+	}
+}
+
+func TestStreamKeysStops(t *testing.T) {
+	rows := keyRows(100, "alice")
+	list := pagedList(t, rows, "username")
+
+	t.Run("error mid-stream: earlier pages delivered, later ones not", func(t *testing.T) {
+		srv := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("offset") == "21" {
+				writeEndpointError(w, 500, "database is down")
+				return
+			}
+			list(w, r)
+		})
+		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = 7 })
+		var got []string
+		err := c.StreamKeys(context.Background(), "", func(p []model.APIKey) { got = append(got, keyIDs(p)...) })
+		var ae *APIError
+		if !errors.As(err, &ae) || ae.Status != 500 || err.Error() != "list keys: server error (500): database is down" {
+			t.Fatalf("err = %v", err)
+		}
+		if len(got) != 21 || got[20] != "key-0020" {
+			t.Errorf("delivered %d keys before the failing page, want 21", len(got))
+		}
+	})
+
+	t.Run("cancelled from onPage", func(t *testing.T) {
+		srv := newFake(t, list)
+		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = 7 })
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		calls := 0
+		err := c.StreamKeys(ctx, "", func(p []model.APIKey) { calls++; cancel() })
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+		if calls != 1 {
+			t.Errorf("onPage called %d times after cancelling, want 1", calls)
+		}
+	})
+
+	t.Run("rows shifted by a new key are not repeated", func(t *testing.T) {
+		srv := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+			off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+			if off > 0 { // a key was created at the top after the first page was read
+				shifted := append([]map[string]any{keyJSON(999, "alice")}, rows[:10]...)
+				page := shifted[off:min(off+5, len(shifted))]
+				writeJSON(w, 200, page)
+				return
+			}
+			writeJSON(w, 200, rows[:5])
+		})
+		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = 5; cfg.Concurrency = 1 })
+		keys, err := c.ListAllKeys(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"key-0000", "key-0001", "key-0002", "key-0003", "key-0004", "key-0005", "key-0006", "key-0007", "key-0008", "key-0009"}
+		if got := keyIDs(keys); !reflect.DeepEqual(got, want) {
+			t.Errorf("got %v, want %v", got, want)
+		}
+	})
+}
+
+func TestCheckAdmin(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		is     error
+	}{
+		{"admin", 200, nil},
+		{"rejected token", 401, ErrUnauthorized},
+		{"not an admin", 403, ErrForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+				if tt.status == 200 {
+					writeJSON(w, 200, []any{keyJSON(1, "alice")})
+					return
+				}
+				writeEndpointError(w, tt.status, "no")
+			})
+			err := newTestClient(t, srv.URL).CheckAdmin(context.Background())
+			if tt.is == nil && err != nil || tt.is != nil && !errors.Is(err, tt.is) {
+				t.Fatalf("CheckAdmin = %v, want %v", err, tt.is)
+			}
+			r := srv.requests()[0]
+			if r.Path != "/api/v1/admin/api_keys" || r.Query.Get("limit") != "1" {
+				t.Errorf("request %s", r.RequestURI)
+			}
+		})
+	}
+}
+
+// Request bodies are compared as JSON text: "{}" for removals, and no
+// collection_id on a global key.
+func TestWriteRequests(t *testing.T) {
+	thirty := model.Expiry{In: model.Interval{N: 30, Unit: model.Day}}
+	tests := []struct {
+		name       string
+		do         func(*Client) error
+		method     string
+		requestURI string
+		body       string
+	}{
+		{
+			name: "create global key",
+			do: func(c *Client) error {
+				_, err := c.CreateKey(context.Background(), model.NewKey{UserID: "u-1", Name: "ci"})
+				return err
+			},
+			method: "POST", requestURI: "/api/v1/admin/api_keys", body: `{"user_id":"u-1","name":"ci"}`,
+		},
+		{
+			name: "create global key with never-expiring expiry",
+			do: func(c *Client) error {
+				_, err := c.CreateKey(context.Background(), model.NewKey{UserID: "u-1", Name: "ci", Expiry: &model.Expiry{Never: true}})
+				return err
+			},
+			method: "POST", requestURI: "/api/v1/admin/api_keys", body: `{"user_id":"u-1","name":"ci"}`,
+		},
+		{
+			name: "create collection key with expiry and inactivity",
+			do: func(c *Client) error {
+				_, err := c.CreateKey(context.Background(), model.NewKey{UserID: "u-1", Name: "docs bot", CollectionID: "c-9", Expiry: &thirty, InactivityDays: 60})
+				return err
+			},
+			method: "POST", requestURI: "/api/v1/admin/api_keys",
+			body: `{"user_id":"u-1","name":"docs bot","collection_id":"c-9","expires_in":"30 days","inactivity_interval":60}`,
+		},
+		{
+			name:   "set expiry",
+			do:     func(c *Client) error { return c.SetExpiry(context.Background(), "k-1", thirty) },
+			method: "PATCH", requestURI: "/api/v1/admin/api_keys/expire/k-1", body: `{"expires_in":"30 days"}`,
+		},
+		{
+			name: "set expiry of one hour",
+			do: func(c *Client) error {
+				return c.SetExpiry(context.Background(), "k-1", model.Expiry{In: model.Interval{N: 1, Unit: model.Hour}})
+			},
+			method: "PATCH", requestURI: "/api/v1/admin/api_keys/expire/k-1", body: `{"expires_in":"1 hour"}`,
+		},
+		{
+			name:   "remove expiry",
+			do:     func(c *Client) error { return c.SetExpiry(context.Background(), "k-1", model.Expiry{Never: true}) },
+			method: "PATCH", requestURI: "/api/v1/admin/api_keys/expire/k-1", body: `{}`,
+		},
+		{
+			name:   "set inactivity",
+			do:     func(c *Client) error { return c.SetInactivity(context.Background(), "k-1", 60) },
+			method: "PATCH", requestURI: "/api/v1/admin/api_keys/inactivity_interval/k-1", body: `{"inactivity_interval":60}`,
+		},
+		{
+			name:   "remove inactivity",
+			do:     func(c *Client) error { return c.SetInactivity(context.Background(), "k-1", 0) },
+			method: "PATCH", requestURI: "/api/v1/admin/api_keys/inactivity_interval/k-1", body: `{}`,
+		},
+		{
+			name:   "deactivate",
+			do:     func(c *Client) error { return c.Deactivate(context.Background(), "k-1") },
+			method: "POST", requestURI: "/api/v1/admin/api_keys/deactivate/k-1", body: ``,
+		},
+		{
+			name:   "delete",
+			do:     func(c *Client) error { return c.Delete(context.Background(), "k-1") },
+			method: "DELETE", requestURI: "/api/v1/admin/api_keys/k-1", body: ``,
+		},
+		{
+			name:   "delete escapes the id",
+			do:     func(c *Client) error { return c.Delete(context.Background(), "a/b c?d") },
+			method: "DELETE", requestURI: "/api/v1/admin/api_keys/a%2Fb%20c%3Fd", body: ``,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodPost && r.URL.Path == "/api/v1/admin/api_keys" {
+					writeJSON(w, 201, map[string]any{"secret_key": "sk-new", "api_key": keyJSON(1, "alice")})
+					return
+				}
+				w.WriteHeader(http.StatusNoContent)
+			})
+			if err := tt.do(newTestClient(t, srv.URL)); err != nil {
+				t.Fatal(err)
+			}
+			reqs := srv.requests()
+			if len(reqs) != 1 {
+				t.Fatalf("%d requests, want 1", len(reqs))
+			}
+			r := reqs[0]
+			if r.Method != tt.method || r.RequestURI != tt.requestURI || r.Body != tt.body {
+				t.Errorf("sent %s %s %s\nwant %s %s %s", r.Method, r.RequestURI, r.Body, tt.method, tt.requestURI, tt.body)
+			}
+		})
+	}
+}
+
+func TestWritesRefuseBadInput(t *testing.T) {
+	srv := newFake(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) })
+	c := newTestClient(t, srv.URL)
+	ctx := context.Background()
+	errs := map[string]error{
+		"empty delete id":     c.Delete(ctx, ""),
+		"empty deactivate id": c.Deactivate(ctx, ""),
+		"negative inactivity": c.SetInactivity(ctx, "k", -1),
+		"zero expiry":         c.SetExpiry(ctx, "k", model.Expiry{}),
+	}
+	_, errs["create without user"] = c.CreateKey(ctx, model.NewKey{Name: "x"})
+	for name, err := range errs {
+		if err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	if n := len(srv.requests()); n != 0 {
+		t.Errorf("%d requests sent for bad input", n)
+	}
+}
+
+func TestCreateKeyResult(t *testing.T) {
+	for _, status := range []int{200, 201} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			secret := "sk-" + "Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8L9z0X1c2V3b4"
+			srv := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, status, map[string]any{"secret_key": secret, "api_key": keyJSON(7, "alice")})
+			})
+			ck, err := newTestClient(t, srv.URL).CreateKey(context.Background(), model.NewKey{UserID: "u", Name: "n"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ck.Secret.Reveal() != secret || ck.Key.ID != "key-0007" || ck.Key.Username != "alice" {
+				t.Errorf("CreatedKey = %v %+v", ck.Secret, ck.Key)
+			}
+		})
+	}
+}
+
+func TestUsers(t *testing.T) {
+	var rows []map[string]any
+	for i := range 250 {
+		rows = append(rows, map[string]any{"id": "id-" + strconv.Itoa(i), "username": "user" + strconv.Itoa(i), "email": "u@example.com"})
+	}
+	rows[150]["username"] = "bobby"
+	rows[151]["username"] = "bob"
+	rows[152]["username"] = "bob2"
+	srv := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/v1/users":
+			pagedList(t, rows, "username")(w, r)
+		case "/api/v1/users/id-7":
+			writeJSON(w, 200, rows[7])
+		default:
+			writeEndpointError(w, 404, "user not found")
+		}
+	})
+	c := newTestClient(t, srv.URL)
+	ctx := context.Background()
+
+	users, err := c.ListUsers(ctx)
+	if err != nil || len(users) != 250 || users[249].ID != "id-249" {
+		t.Fatalf("ListUsers = %d users, %v", len(users), err)
+	}
+
+	before := len(srv.requests())
+	u, err := c.FindUser(ctx, "bob")
+	if err != nil || u.ID != "id-151" {
+		t.Fatalf("FindUser(bob) = %+v, %v", u, err)
+	}
+	if n := len(srv.requests()) - before; n != 2 {
+		t.Errorf("FindUser read %d pages, want 2 (it stops once found)", n)
+	}
+	_, err = c.FindUser(ctx, "bo")
+	if !errors.Is(err, ErrNotFound) || err.Error() != `user "bo" not found` {
+		t.Errorf("FindUser(bo) = %v, want user \"bo\" not found", err)
+	}
+
+	u, err = c.GetUser(ctx, "id-7")
+	if err != nil || u.Username != "user7" {
+		t.Errorf("GetUser(id-7) = %+v, %v", u, err)
+	}
+	_, err = c.GetUser(ctx, "nobody")
+	if !errors.Is(err, ErrNotFound) || err.Error() != "get user nobody: not found (404): user not found" {
+		t.Errorf("GetUser(nobody) = %v", err)
+	}
+}
+
+func TestListCollections(t *testing.T) {
+	col := func(id, name, owner string) map[string]any {
+		return map[string]any{"id": id, "name": name, "description": "", "username": owner, "document_count": 3,
+			"created_at": "2026-01-02T03:04:05Z", "updated_at": "2026-01-02T03:04:05.000001+00:00",
+			"embedding_model": "m", "document_size": 1, "user_count": 1, "is_public": false, "sessions_count": 0, "status": "ok"}
+	}
+	rows := []map[string]any{
+		col("c1", "Docs", "alice"), col("c2", "malice's notes", "malice"), col("c3", "alice's shared", "bob"),
+		col("c4", "Wiki", "alice"),
+	}
+	srv := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		// the real filter also matches names; imitate it by matching any field
+		f := r.URL.Query().Get("filter")
+		var match []map[string]any
+		for _, row := range rows {
+			if b, _ := json.Marshal(row); strings.Contains(string(b), f) {
+				match = append(match, row)
+			}
+		}
+		writeJSON(w, 200, match)
+	})
+	cols, err := newTestClient(t, srv.URL).ListCollections(context.Background(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cols) != 2 || cols[0].ID != "c1" || cols[1].ID != "c4" || cols[0].DocumentCount != 3 || cols[0].UpdatedAt.Nanosecond() != 1000 {
+		t.Errorf("ListCollections(alice) = %+v", cols)
+	}
+	r := srv.requests()[0]
+	if r.Path != "/api/v1/collections/all" || r.Query.Get("filter") != "alice" || r.Query.Get("offset") != "0" || r.Query.Get("limit") != "100" {
+		t.Errorf("request %s", r.RequestURI)
+	}
+}
+
+func TestGlobalExpiryLimit(t *testing.T) {
+	item := func(v string) map[string]any {
+		return map[string]any{"key_name": expiryLimitKey, "string_value": v, "value_type": "int", "can_overwrite": false, "is_public": true}
+	}
+	other := map[string]any{"key_name": "something_else", "string_value": "7", "value_type": "int", "can_overwrite": false, "is_public": true}
+	tests := []struct {
+		name    string
+		items   []map[string]any
+		want    int
+		wantErr bool
+	}{
+		{"absent", []map[string]any{other}, 0, false},
+		{"empty", []map[string]any{other, item("")}, 0, false},
+		{"zero", []map[string]any{item("0")}, 0, false},
+		{"ninety", []map[string]any{other, item("90")}, 90, false},
+		{"spaces", []map[string]any{item(" 30 ")}, 30, false},
+		{"float spelling", []map[string]any{item("90.0")}, 90, false},
+		{"fraction", []map[string]any{item("1.5")}, 0, true},
+		{"words", []map[string]any{item("ninety")}, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newFake(t, func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, tt.items) })
+			got, err := newTestClient(t, srv.URL).GlobalExpiryLimit(context.Background())
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Fatalf("GlobalExpiryLimit = %d, %v; want %d (error %v)", got, err, tt.want, tt.wantErr)
+			}
+			r := srv.requests()[0]
+			if r.Path != "/api/v1/configurations" || r.Query.Get("as_admin") != "true" {
+				t.Errorf("request %s", r.RequestURI)
+			}
+		})
+	}
+}

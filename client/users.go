@@ -1,0 +1,162 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"h2ogpte-keys/model"
+)
+
+// pages reads a list endpoint page by page, in order, until a short page or
+// until each returns false.
+func pages[T any](ctx context.Context, c *Client, op, path string, q url.Values, each func([]T) bool) error {
+	for offset := 0; ; offset += c.pageSize {
+		pq := url.Values{"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(c.pageSize)}}
+		for k, v := range q {
+			pq[k] = v
+		}
+		var page []T
+		if err := c.getJSON(ctx, op, path, pq, &page); err != nil {
+			return err
+		}
+		if !each(page) || len(page) < c.pageSize {
+			return nil
+		}
+	}
+}
+
+// ListUsers returns every user, in the server's order.
+func (c *Client) ListUsers(ctx context.Context) ([]model.User, error) {
+	users := []model.User{}
+	seen := make(map[string]struct{})
+	err := pages(ctx, c, "list users", "/users", nil, func(page []model.User) bool {
+		for _, u := range page {
+			if _, dup := seen[u.ID]; dup && u.ID != "" {
+				continue
+			}
+			seen[u.ID] = struct{}{}
+			users = append(users, u)
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	return users, nil
+}
+
+// GetUser returns the user with this id (User.ID, not the username).
+func (c *Client) GetUser(ctx context.Context, id string) (model.User, error) {
+	op := "get user " + oneLine(id, 80)
+	if id == "" {
+		return model.User{}, fmt.Errorf("get user: no user id")
+	}
+	var u model.User
+	if err := c.getJSON(ctx, op, "/users/"+url.PathEscape(id), nil, &u); err != nil {
+		return model.User{}, err
+	}
+	return u, nil
+}
+
+// FindUser returns the user whose username is exactly username, reading
+// pages only until it is found. If there is none, the error matches
+// ErrNotFound.
+func (c *Client) FindUser(ctx context.Context, username string) (model.User, error) {
+	var found *model.User
+	op := "find user " + strconv.Quote(oneLine(username, 80))
+	if username == "" {
+		return model.User{}, errors.New("find user: no username given")
+	}
+	err := pages(ctx, c, op, "/users", nil, func(page []model.User) bool {
+		for i := range page {
+			if page[i].Username == username {
+				found = &page[i]
+				return false
+			}
+		}
+		return true
+	})
+	switch {
+	case err != nil:
+		return model.User{}, err
+	case found == nil:
+		return model.User{}, fmt.Errorf("user %q %w", oneLine(username, 80), ErrNotFound)
+	}
+	return *found, nil
+}
+
+// ListCollections returns the collections owned by username exactly. The
+// server's filter also matches names and ids, so its rows are filtered again.
+func (c *Client) ListCollections(ctx context.Context, username string) ([]model.Collection, error) {
+	op := "list collections of " + oneLine(username, 80)
+	if username == "" {
+		return nil, fmt.Errorf("list collections: no username given")
+	}
+	cols := []model.Collection{}
+	seen := make(map[string]struct{})
+	err := pages(ctx, c, op, "/collections/all", url.Values{"filter": {username}}, func(page []model.Collection) bool {
+		for _, col := range page {
+			if col.Username != username {
+				continue
+			}
+			if _, dup := seen[col.ID]; dup && col.ID != "" {
+				continue
+			}
+			seen[col.ID] = struct{}{}
+			cols = append(cols, col)
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cols, nil
+}
+
+// expiryLimitKey is the global setting that caps how far ahead an expiry
+// may be set.
+const expiryLimitKey = "global_api_key_expiry_days"
+
+// configItem is the part of the API's GlobalConfigurationItem used here.
+type configItem struct {
+	KeyName     string `json:"key_name"`
+	StringValue string `json:"string_value"`
+}
+
+// GlobalExpiryLimit returns the server's global_api_key_expiry_days; 0 means
+// no limit (the setting is absent, empty or 0).
+func (c *Client) GlobalExpiryLimit(ctx context.Context) (days int, err error) {
+	const op = "read the global expiry limit"
+	var items []configItem
+	if err := c.getJSON(ctx, op, "/configurations", url.Values{"as_admin": {"true"}}, &items); err != nil {
+		return 0, err
+	}
+	for _, it := range items {
+		if it.KeyName == expiryLimitKey {
+			return parseLimitDays(it.StringValue)
+		}
+	}
+	return 0, nil
+}
+
+// parseLimitDays accepts "90" and also "90.0", since value_type may be a
+// float on some servers. Zero or negative means no limit.
+func parseLimitDays(s string) (int, error) {
+	v := strings.TrimSpace(s)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(v, 64)
+		if ferr != nil || f != float64(int(f)) || f > 1e6 || f < -1e6 {
+			return 0, fmt.Errorf("read the global expiry limit: %s is %q, not a whole number of days", expiryLimitKey, oneLine(s, 40))
+		}
+		n = int(f)
+	}
+	return max(n, 0), nil
+}
