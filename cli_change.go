@@ -1,0 +1,384 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"h2ogpte-keys/client"
+	"h2ogpte-keys/model"
+)
+
+// bulkOp is deactivate or delete: several ids, one confirmation, one
+// outcome line per id.
+type bulkOp struct {
+	verb    string // "delete"
+	done    string // "deleted"
+	warning string // the prompt's second sentence
+	do      func(ctx context.Context, c *client.Client, id string) error
+}
+
+var (
+	opDelete = bulkOp{
+		verb: "delete", done: "deleted", warning: "This cannot be undone",
+		do: func(ctx context.Context, c *client.Client, id string) error { return c.Delete(ctx, id) },
+	}
+	opDeactivate = bulkOp{
+		verb: "deactivate", done: "deactivated", warning: "Deactivation cannot be undone: there is no way to reactivate a key",
+		do: func(ctx context.Context, c *client.Client, id string) error { return c.Deactivate(ctx, id) },
+	}
+)
+
+func (a *app) newDeleteCmd() *cobra.Command {
+	return a.newBulkCmd(opDelete, "Delete keys (cannot be undone)",
+		"Delete API keys by id. Asks first on a terminal; elsewhere --yes is required.")
+}
+
+func (a *app) newDeactivateCmd() *cobra.Command {
+	return a.newBulkCmd(opDeactivate, "Deactivate keys (cannot be undone)",
+		`Deactivate API keys by id: they stop working at once but stay listed.
+There is no reactivation. Asks first on a terminal; elsewhere --yes is required.`)
+}
+
+func (a *app) newBulkCmd(op bulkOp, short, long string) *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:               op.verb + " ID... [--yes]",
+		Short:             short,
+		Long:              long,
+		Annotations:       map[string]string{annChanges: "true"},
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: a.completeKeyIDs,
+		RunE: a.action(func(ctx context.Context, _ *cobra.Command, args []string) error {
+			ids, err := uniqueIDs(args)
+			if err != nil {
+				return err
+			}
+			interactive := a.stdinTTY() && a.stdoutTTY()
+			if !yes && !interactive {
+				return usageErrorf("refusing to %s %s without confirmation: not on a terminal; add --yes", op.verb, countKeys(len(ids)))
+			}
+			c, err := a.connect()
+			if err != nil {
+				return err
+			}
+			// The listing names the keys in the prompt and in each outcome
+			// line. Ids it lacks are still sent: the server's answer is
+			// what counts, and it reports them as not found.
+			all, err := c.ListAllKeys(ctx)
+			if err != nil {
+				return err
+			}
+			known := make(map[string]model.APIKey, len(all))
+			for _, k := range all {
+				known[k.ID] = k
+			}
+			if !yes {
+				ok, err := a.confirm(op, ids, known)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return exitError{code: exitFail, msg: "cancelled; nothing was changed"}
+				}
+			}
+			return a.runBulk(ctx, c, op, ids, known)
+		}),
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	return cmd
+}
+
+func uniqueIDs(args []string) ([]string, error) {
+	seen := make(map[string]bool, len(args))
+	ids := make([]string, 0, len(args))
+	for _, id := range args {
+		id = strings.TrimSpace(id)
+		if id == "" {
+			return nil, usageErrorf("empty key id")
+		}
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+func countKeys(n int) string {
+	if n == 1 {
+		return "1 key"
+	}
+	return fmt.Sprintf("%d keys", n)
+}
+
+// confirm asks on the terminal, naming the keys, and defaults to no.
+func (a *app) confirm(op bulkOp, ids []string, known map[string]model.APIKey) (bool, error) {
+	const show = 5
+	names := make([]string, 0, min(len(ids), show+1))
+	for i, id := range ids {
+		if i == show {
+			names = append(names, fmt.Sprintf("and %d more", len(ids)-show))
+			break
+		}
+		names = append(names, describeKey(id, known))
+	}
+	verb := strings.ToUpper(op.verb[:1]) + op.verb[1:]
+	fmt.Fprintf(a.stderr, "%s %s (%s)? %s [y/N] ", verb, countKeys(len(ids)), strings.Join(names, ", "), op.warning)
+	line, err := bufio.NewReader(a.stdin).ReadString('\n')
+	if err != nil && line == "" {
+		fmt.Fprintln(a.stderr)
+		return false, nil
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}
+
+// describeKey names a key for the prompt: its name and owner, or its id
+// when the listing does not have it.
+func describeKey(id string, known map[string]model.APIKey) string {
+	k, ok := known[id]
+	if !ok {
+		return cell(id) + ": not found"
+	}
+	return fmt.Sprintf("%s of %s", cell(k.Name), cell(k.Username))
+}
+
+// bulkResult is one id's outcome, as JSON and CSV report it.
+type bulkResult struct {
+	ID       string `json:"id"`
+	Name     string `json:"name,omitempty"`
+	Username string `json:"username,omitempty"`
+	OK       bool   `json:"ok"`
+	Error    string `json:"error,omitempty"`
+}
+
+func (a *app) runBulk(ctx context.Context, c *client.Client, op bulkOp, ids []string, known map[string]model.APIKey) error {
+	p := a.printer()
+	results := make([]bulkResult, 0, len(ids))
+	failed := 0
+	for _, id := range ids {
+		r := bulkResult{ID: id, OK: true}
+		if k, ok := known[id]; ok {
+			r.Name, r.Username = k.Name, k.Username
+		}
+		if err := op.do(ctx, c, id); err != nil {
+			if ctx.Err() != nil {
+				return err // interrupted: stop rather than report the rest as failed
+			}
+			r.OK, r.Error = false, failureReason(err)
+			failed++
+		}
+		results = append(results, r)
+		if p.format == formatTable {
+			// Each line as it happens, so an admin watching a long run sees
+			// progress, and an interrupted run still shows what was done.
+			switch {
+			case r.OK && r.Name != "":
+				fmt.Fprintf(p.w, "%s %s (%s)\n", op.done, cell(id), cell(r.Name))
+			case r.OK:
+				fmt.Fprintf(p.w, "%s %s\n", op.done, cell(id))
+			default:
+				fmt.Fprintf(p.w, "failed %s: %s\n", cell(id), r.Error)
+			}
+		}
+	}
+	switch p.format {
+	case formatJSON:
+		if err := writeJSON(p.w, results); err != nil {
+			return err
+		}
+	case formatCSV:
+		rows := make([][]string, 0, len(results))
+		for _, r := range results {
+			rows = append(rows, []string{model.CleanText(r.ID), model.CleanText(r.Name), model.CleanText(r.Username), fmt.Sprint(r.OK), r.Error})
+		}
+		if err := writeCSV(p.w, []string{"id", "name", "username", "ok", "error"}, rows); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return exitError{code: exitFail, msg: fmt.Sprintf("%s %d of %s; %d failed", op.done, len(ids)-failed, countKeys(len(ids)), failed)}
+	}
+	if p.format == formatTable {
+		fmt.Fprintf(p.w, "%s %s\n", op.done, countKeys(len(ids)))
+	}
+	return nil
+}
+
+// failureReason is why one id failed, short enough for its outcome line:
+// the common answers in a word, anything else as the client words it.
+func failureReason(err error) string {
+	var ae *client.APIError
+	switch {
+	case errors.Is(err, client.ErrNotFound):
+		return "not found"
+	case errors.Is(err, client.ErrConflict) && errors.As(err, &ae) && ae.Message != "":
+		return "conflict: " + oneLine(ae.Message)
+	}
+	return oneLine(err.Error())
+}
+
+func (a *app) newExpireCmd() *cobra.Command {
+	var (
+		expires string
+		never   bool
+	)
+	cmd := &cobra.Command{
+		Use:   "expire ID (--expires VALUE | --never)",
+		Short: "Set or remove a key's expiry",
+		Long: `Set a key's expiry to a date (2026-12-31, the end of that day, local time)
+or a duration from now (30d, 12h, 2w, 90 days, 6 months), or remove it with
+--never. The server's global expiry limit is checked first; under a limit,
+--never is refused.`,
+		Example:           "  h2ogpte-keys expire 0b1c... --expires 2026-12-31\n  h2ogpte-keys expire 0b1c... --never",
+		Annotations:       map[string]string{annChanges: "true"},
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completeKeyIDs,
+		RunE: a.action(func(ctx context.Context, _ *cobra.Command, args []string) error {
+			id := strings.TrimSpace(args[0])
+			switch {
+			case expires != "" && never:
+				return usageErrorf("give --expires VALUE or --never, not both")
+			case expires == "" && !never:
+				return usageErrorf("give --expires VALUE or --never")
+			}
+			now := a.now()
+			e := model.Expiry{Never: true}
+			if !never {
+				var err error
+				if e, err = model.ParseExpiry(expires, now); err != nil {
+					return usageError{err}
+				}
+			}
+			c, err := a.connect()
+			if err != nil {
+				return err
+			}
+			if err := checkLimit(ctx, c, e, now); err != nil {
+				return err
+			}
+			if err := c.SetExpiry(ctx, id, e); err != nil {
+				return err
+			}
+			var at *time.Time
+			if !e.Never {
+				at = &e.At
+			}
+			return a.printChange(changeResult{ID: id, ExpiresAt: at, setExpiry: true})
+		}),
+	}
+	cmd.Flags().StringVar(&expires, "expires", "", "new expiry: a date (2026-12-31) or a duration (30d, 12h, 6 months)")
+	cmd.Flags().BoolVar(&never, "never", false, "remove the expiry")
+	return cmd
+}
+
+func (a *app) newInactivityCmd() *cobra.Command {
+	var (
+		days string
+		none bool
+	)
+	cmd := &cobra.Command{
+		Use:               "inactivity ID (--days N | --none)",
+		Short:             "Set or remove a key's inactivity interval",
+		Long:              "Make a key stop working after N days without use, or remove that rule with --none.",
+		Example:           "  h2ogpte-keys inactivity 0b1c... --days 60\n  h2ogpte-keys inactivity 0b1c... --none",
+		Annotations:       map[string]string{annChanges: "true"},
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completeKeyIDs,
+		RunE: a.action(func(ctx context.Context, _ *cobra.Command, args []string) error {
+			id := strings.TrimSpace(args[0])
+			switch {
+			case days != "" && none:
+				return usageErrorf("give --days N or --none, not both")
+			case days == "" && !none:
+				return usageErrorf("give --days N or --none")
+			}
+			n := 0
+			if !none {
+				var err error
+				if n, err = model.ParseInactivityDays(days); err != nil {
+					return usageError{err}
+				}
+			}
+			c, err := a.connect()
+			if err != nil {
+				return err
+			}
+			if err := c.SetInactivity(ctx, id, n); err != nil {
+				return err
+			}
+			var d *int
+			if n > 0 {
+				d = &n
+			}
+			return a.printChange(changeResult{ID: id, InactivityDays: d, setInactivity: true})
+		}),
+	}
+	cmd.Flags().StringVar(&days, "days", "", "stop the key after N days without use")
+	cmd.Flags().BoolVar(&none, "none", false, "remove the inactivity interval")
+	return cmd
+}
+
+// changeResult is what expire and inactivity report. ExpiresAt is the
+// expiry as computed here from the request time; the server counts from its
+// own clock, so `list` may differ by the request's latency.
+type changeResult struct {
+	ID             string
+	ExpiresAt      *time.Time // nil: removed
+	InactivityDays *int       // nil: removed
+
+	setExpiry, setInactivity bool
+}
+
+func (a *app) printChange(r changeResult) error {
+	p := a.printer()
+	switch p.format {
+	case formatJSON:
+		// Only the field that changed is present; null means removed.
+		m := map[string]any{"id": r.ID}
+		if r.setExpiry {
+			m["expires_at"] = r.ExpiresAt
+		}
+		if r.setInactivity {
+			m["inactivity_interval"] = r.InactivityDays
+		}
+		return writeJSON(p.w, m)
+	case formatCSV:
+		header, row := []string{"id"}, []string{model.CleanText(r.ID)}
+		if r.setExpiry {
+			v := ""
+			if r.ExpiresAt != nil {
+				v = r.ExpiresAt.Format(time.RFC3339)
+			}
+			header, row = append(header, "expires_at"), append(row, v)
+		}
+		if r.setInactivity {
+			v := ""
+			if r.InactivityDays != nil {
+				v = fmt.Sprint(*r.InactivityDays)
+			}
+			header, row = append(header, "inactivity_interval"), append(row, v)
+		}
+		return writeCSV(p.w, header, [][]string{row})
+	}
+	switch {
+	case r.setExpiry && r.ExpiresAt != nil:
+		fmt.Fprintf(p.w, "key %s now expires %s\n", cell(r.ID), p.time(*r.ExpiresAt))
+	case r.setExpiry:
+		fmt.Fprintf(p.w, "key %s no longer expires\n", cell(r.ID))
+	case r.InactivityDays != nil:
+		fmt.Fprintf(p.w, "key %s now stops after %s without use\n", cell(r.ID), pluralDays(*r.InactivityDays))
+	default:
+		fmt.Fprintf(p.w, "key %s no longer stops for inactivity\n", cell(r.ID))
+	}
+	return nil
+}

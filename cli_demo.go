@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"h2ogpte-keys/client"
+	"h2ogpte-keys/demoserver"
+	"h2ogpte-keys/model"
+)
+
+// dashboardDeps is what the dashboard needs from the command line.
+type dashboardDeps struct {
+	Client *client.Client
+	// Address is the server as the admin knows it, for the title bar.
+	Address string
+	// User is the user to open on ("" = let the admin pick).
+	User     string
+	ReadOnly bool
+	// Insecure says TLS verification is off, so the dashboard can say so.
+	Insecure bool
+	Now      func() time.Time
+	NoColor  bool
+}
+
+// runDashboard opens the terminal dashboard. It is set by dashboard.go; while
+// nil, the root command shows help and `demo` only serves.
+var runDashboard func(ctx context.Context, d dashboardDeps) error
+
+func (a *app) dashboardDeps(c *client.Client, address string) dashboardDeps {
+	return dashboardDeps{
+		Client:   c,
+		Address:  address,
+		User:     strings.TrimSpace(a.user),
+		ReadOnly: a.cfg.ReadOnly,
+		Insecure: a.cfg.Insecure,
+		Now:      a.now,
+		NoColor:  a.cfg.NoColor,
+	}
+}
+
+func (a *app) newDemoCmd() *cobra.Command {
+	var (
+		listen    string
+		serveOnly bool
+		keys      int
+	)
+	cmd := &cobra.Command{
+		Use:   "demo [--listen ADDR] [--serve-only] [--keys N]",
+		Short: "Run a demo h2oGPTe server with sample users and keys",
+		Long: `Run an in-process h2oGPTe admin API with sample users, collections and keys
+in every state, so the tool can be tried without a server. It needs no
+address and no token.
+
+With --serve-only it prints the address and the demo admin token (public, and
+accepted only by this demo server) and serves until interrupted, so other
+commands can be pointed at it.`,
+		Example: `  h2ogpte-keys demo --serve-only --listen 127.0.0.1:8080
+  h2ogpte-keys demo --keys 100000   # a big server, for scale`,
+		Args: cobra.NoArgs,
+		RunE: a.action(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+			if keys < 0 {
+				return usageErrorf("--keys must not be negative")
+			}
+			srv, err := demoserver.Start(listen, demoserver.Options{Now: a.now, Seed: 1, ExtraKeys: keys})
+			if err != nil {
+				return fmt.Errorf("start demo server: %w", err)
+			}
+			defer srv.Close()
+			if !serveOnly && runDashboard != nil {
+				c, err := a.newClient(srv.URL, model.NewSecret(demoserver.DemoToken))
+				if err != nil {
+					return err
+				}
+				return runDashboard(ctx, a.dashboardDeps(c, srv.URL))
+			}
+			fmt.Fprintf(a.stdout, `h2ogpte-keys demo server on %[1]s
+Demo admin token (public; accepted only by this demo server): %[2]s
+
+In another shell:
+  export %[3]s=%[1]s
+  export %[4]s=%[2]s
+  h2ogpte-keys list --all
+
+Serving until interrupted (Ctrl+C).
+`, srv.URL, demoserver.DemoToken, envAddress, envToken)
+			<-ctx.Done()
+			return nil
+		}),
+	}
+	f := cmd.Flags()
+	f.StringVar(&listen, "listen", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
+	f.BoolVar(&serveOnly, "serve-only", false, "only serve the API; print how to point the tool at it")
+	f.IntVar(&keys, "keys", 0, "seed this many extra keys over generated users, for scale demos")
+	f.StringVar(&a.user, "user", "", "open the dashboard on this user's keys")
+	return cmd
+}

@@ -1,0 +1,316 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"h2ogpte-keys/client"
+	"h2ogpte-keys/model"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitFail  = 1 // an operation failed (server said no, network, partial failure)
+	exitUsage = 2 // bad flags or values, missing configuration, refused by read-only
+)
+
+// annChanges marks a command that changes keys on the server. The root's
+// PersistentPreRunE refuses every such command in read-only mode, so the
+// rule lives in one place.
+const annChanges = "changes"
+
+// usageError is a mistake in how the tool was called; it exits 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// exitError ends the run with code after the command has already said what
+// happened (a bulk delete printed every outcome); msg, if any, is the one
+// summary line for stderr.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }
+
+// env is everything the tool takes from the process, injected so tests run
+// the whole command line in-process.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	now    func() time.Time
+	// stdinTTY and stdoutTTY report whether a person is at a terminal:
+	// they pick the default output format and allow confirmation prompts.
+	stdinTTY  func() bool
+	stdoutTTY func() bool
+}
+
+// osEnv is the real process environment.
+func osEnv() env {
+	return env{
+		stdin:     os.Stdin,
+		stdout:    os.Stdout,
+		stderr:    os.Stderr,
+		getenv:    os.Getenv,
+		now:       time.Now,
+		stdinTTY:  func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
+		stdoutTTY: func() bool { return term.IsTerminal(int(os.Stdout.Fd())) },
+	}
+}
+
+// app is one run of the command line.
+type app struct {
+	env
+	flags globalFlags
+	// user is the root's and demo's --user: the user the dashboard opens on.
+	user string
+
+	// Set by the root's PersistentPreRunE.
+	cfg    settings
+	format outputFormat
+	color  bool
+
+	// inRun is set once a command's own RunE starts; errors before that
+	// come from parsing the command line and exit 2.
+	inRun bool
+}
+
+// run executes the command line args and returns the exit code.
+func run(ctx context.Context, args []string, e env) int {
+	a := &app{env: e}
+	root := a.newRootCmd()
+	if args == nil {
+		args = []string{} // nil would make cobra read os.Args
+	}
+	root.SetArgs(args)
+	root.SetIn(e.stdin)
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return exitOK
+	}
+	code, msg := a.classify(cmd, err)
+	if msg != "" {
+		fmt.Fprintln(e.stderr, "h2ogpte-keys: "+msg)
+	}
+	return code
+}
+
+// classify picks the exit code and the one line to print for err.
+func (a *app) classify(cmd *cobra.Command, err error) (int, string) {
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code, oneLine(ee.msg)
+	}
+	msg := oneLine(err.Error())
+	var ue usageError
+	switch {
+	case errors.As(err, &ue):
+		return exitUsage, msg
+	case !a.inRun:
+		// cobra's own parse errors (unknown flag, missing argument...):
+		// point at the help, still on one line.
+		path := "h2ogpte-keys"
+		if cmd != nil {
+			path = cmd.CommandPath()
+		}
+		return exitUsage, msg + " (see '" + path + " --help')"
+	case errors.Is(err, context.Canceled):
+		return exitFail, "interrupted"
+	}
+	return exitFail, msg
+}
+
+// oneLine keeps an error on one line and free of terminal control
+// sequences: server messages end up in it.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(model.CleanText(s)), " ")
+}
+
+func (a *app) newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "h2ogpte-keys",
+		Short: "Manage every user's API keys on an h2oGPTe server",
+		Long: `h2ogpte-keys lets h2oGPTe administrators list, create, expire, deactivate and
+delete the API keys of every user.
+
+The server address comes from --address or H2OGPTE_ADDRESS, the admin API key
+from H2OGPTE_API_KEY or --api-key-file (never from a flag value). Settings may
+also be kept in $XDG_CONFIG_HOME/h2ogpte-keys/config.yaml (address,
+api_key_file, ca_cert, timeout, read_only); flags win over the environment,
+the environment over the file.
+
+Exit codes: 0 success; 1 an operation failed (the server refused, the network
+failed, or some ids of a bulk command failed); 2 a usage error (bad flags or
+values, missing settings, an unknown user or collection, an expiry past the
+server's limit, or a change refused in read-only mode) - nothing was changed.
+
+Try it without a server: h2ogpte-keys demo`,
+		Version: version,
+		// Outcomes are printed by the commands and errors by run, as one
+		// line; cobra's "Error:" lines and usage dumps would add a noisier
+		// second copy.
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		// The dashboard will live here; until then the root shows help.
+		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
+			c, err := a.connect()
+			if err != nil {
+				return err
+			}
+			if runDashboard == nil {
+				return cmd.Help()
+			}
+			return runDashboard(ctx, a.dashboardDeps(c, a.cfg.Address))
+		}),
+		PersistentPreRunE: a.preRun,
+	}
+	root.SetVersionTemplate("h2ogpte-keys {{.Version}}\n")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageErrorf("%v (see '%s --help')", err, cmd.CommandPath())
+	})
+
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.flags.address, "address", "", "server address, https://HOST (env "+envAddress+")")
+	pf.StringVar(&a.flags.apiKeyFile, "api-key-file", "", "read the admin API key from `FILE` (- for stdin) instead of "+envToken)
+	pf.StringVar(&a.flags.caCert, "ca-cert", "", "trust the CA certificates in `FILE` (PEM) for the server")
+	pf.BoolVar(&a.flags.insecure, "insecure-skip-tls-verify", false, "do not verify the server's TLS certificate (unsafe)")
+	pf.DurationVar(&a.flags.timeout, "timeout", defaultTimeout, "per-request timeout")
+	pf.StringVarP(&a.flags.output, "output", "o", "", "output format: table, json or csv (default table on a terminal, json otherwise)")
+	pf.BoolVar(&a.flags.noColor, "no-color", false, "no colours (also when NO_COLOR is set)")
+	pf.BoolVar(&a.flags.readOnly, "read-only", false, "refuse every command that changes keys")
+	pf.BoolVar(&a.flags.debug, "debug", false, "log HTTP requests and responses to stderr (secrets redacted)")
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(
+		[]string{"table", "json", "csv"}, cobra.ShellCompDirectiveNoFileComp))
+
+	root.Flags().StringVar(&a.user, "user", "", "open the dashboard on this user's keys")
+	_ = root.RegisterFlagCompletionFunc("user", a.completeUsers)
+
+	root.AddCommand(
+		a.newUsersCmd(),
+		a.newListCmd(),
+		a.newCreateCmd(),
+		a.newDeactivateCmd(),
+		a.newDeleteCmd(),
+		a.newExpireCmd(),
+		a.newInactivityCmd(),
+		a.newDemoCmd(),
+	)
+	return root
+}
+
+// action wraps a RunE so that errors from it count as operation failures
+// (exit 1) unless they are usageErrors.
+func (a *app) action(fn func(ctx context.Context, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		a.inRun = true
+		return fn(cmd.Context(), cmd, args)
+	}
+}
+
+// isCobraBuiltin reports whether cmd is help or shell completion, which
+// need no settings (and must work with a broken config file).
+func isCobraBuiltin(cmd *cobra.Command) bool {
+	for c := cmd; c != nil; c = c.Parent() {
+		switch c.Name() {
+		case "help", "completion", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd:
+			return true
+		}
+	}
+	return false
+}
+
+// preRun resolves settings and enforces read-only mode for every command.
+func (a *app) preRun(cmd *cobra.Command, _ []string) error {
+	if isCobraBuiltin(cmd) {
+		return nil
+	}
+	if err := a.loadSettings(cmd); err != nil {
+		return err
+	}
+	if cmd.Annotations[annChanges] == "true" && a.cfg.ReadOnly {
+		return usageErrorf("%s changes keys and is refused in read-only mode (%s)", cmd.Name(), a.cfg.ReadOnlyFrom)
+	}
+	return nil
+}
+
+// loadSettings reads the config file and applies flags and environment.
+func (a *app) loadSettings(cmd *cobra.Command) error {
+	path := configPath(a.getenv)
+	fc, err := loadConfigFile(path)
+	if err != nil {
+		return usageError{err}
+	}
+	changed := func(name string) bool {
+		f := cmd.Flags().Lookup(name)
+		return f != nil && f.Changed
+	}
+	s, err := resolveSettings(a.flags, changed, a.getenv, fc, path)
+	if err != nil {
+		return err
+	}
+	a.cfg = s
+	stdoutTTY := a.stdoutTTY()
+	if a.format, err = chooseFormat(a.flags.output, changed("output"), stdoutTTY); err != nil {
+		return err
+	}
+	a.color = stdoutTTY && !s.NoColor && a.getenv("TERM") != "dumb"
+	return nil
+}
+
+// connect builds the API client, or says in one line what is missing.
+func (a *app) connect() (*client.Client, error) {
+	tok, err := loadToken(a.cfg, a.getenv, a.stdin, a.stderr)
+	if err != nil {
+		return nil, err
+	}
+	if msg := missingMessage(a.cfg.Address, tok); msg != "" {
+		return nil, usageError{errors.New(msg)}
+	}
+	return a.newClient(a.cfg.Address, tok)
+}
+
+func (a *app) newClient(address string, tok model.Secret) (*client.Client, error) {
+	if a.cfg.Insecure {
+		warnf(a.stderr, "TLS certificate verification is off (--insecure-skip-tls-verify): anyone on the network path can read the admin key")
+	}
+	c, err := client.New(client.Config{
+		Address:               address,
+		Token:                 tok,
+		CACertFile:            a.cfg.CACert,
+		InsecureSkipTLSVerify: a.cfg.Insecure,
+		Timeout:               a.cfg.Timeout,
+		UserAgent:             "h2ogpte-keys/" + version,
+		Debug:                 a.cfg.Debug,
+		DebugOut:              a.stderr,
+	})
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return c, nil
+}
+
+// printer renders output for this run; its clock reading is taken once so
+// that every row of a listing is judged at the same instant.
+func (a *app) printer() printer {
+	return printer{w: a.stdout, format: a.format, now: a.now(), color: a.color}
+}

@@ -1,0 +1,628 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"h2ogpte-keys/demoserver"
+)
+
+// testNow is the clock of in-process tests, in UTC so tables read the same
+// everywhere.
+var testNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+// harness describes one in-process run of the command line.
+type harness struct {
+	env   map[string]string
+	stdin string
+	// tty makes both stdin and stdout look like a terminal.
+	tty bool
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// runCLI runs the command line in-process with a fixed clock and only the
+// environment given, so the developer's own settings never leak in.
+func runCLI(t *testing.T, h harness, args ...string) result {
+	t.Helper()
+	return runCLIContext(t, context.Background(), h, nil, args...)
+}
+
+func runCLIContext(t *testing.T, ctx context.Context, h harness, stdout *syncBuffer, args ...string) result {
+	t.Helper()
+	if stdout == nil {
+		stdout = &syncBuffer{}
+	}
+	var stderr syncBuffer
+	environ := map[string]string{"HOME": t.TempDir()}
+	for k, v := range h.env {
+		environ[k] = v
+	}
+	e := env{
+		stdin:     strings.NewReader(h.stdin),
+		stdout:    stdout,
+		stderr:    &stderr,
+		getenv:    func(k string) string { return environ[k] },
+		now:       func() time.Time { return testNow },
+		stdinTTY:  func() bool { return h.tty },
+		stdoutTTY: func() bool { return h.tty },
+	}
+	code := run(ctx, args, e)
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while the command writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// requestLog counts the requests a test server received, so tests can prove
+// that a refused command sent nothing, or nothing that changes state.
+type requestLog struct {
+	mu        sync.Mutex
+	total     int
+	mutations int
+}
+
+func (l *requestLog) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l.mu.Lock()
+		l.total++
+		if r.Method != http.MethodGet {
+			l.mutations++
+		}
+		l.mu.Unlock()
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (l *requestLog) counts() (total, mutations int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.total, l.mutations
+}
+
+// testServer is a demo server behind httptest, counting requests.
+type testServer struct {
+	URL string
+	srv *demoserver.Server
+	log *requestLog
+}
+
+func newTestServer(t *testing.T, opts demoserver.Options) *testServer {
+	t.Helper()
+	s := demoserver.New(opts)
+	log := &requestLog{}
+	hs := httptest.NewServer(log.wrap(s))
+	t.Cleanup(hs.Close)
+	return &testServer{URL: hs.URL, srv: s, log: log}
+}
+
+// adminEnv points the command line at ts with the demo admin token.
+func (ts *testServer) adminEnv() map[string]string {
+	return map[string]string{envAddress: ts.URL, envToken: demoserver.DemoToken}
+}
+
+// listKeys lists every key through the command line, as JSON.
+func listKeys(t *testing.T, ts *testServer) []map[string]any {
+	t.Helper()
+	r := runCLI(t, harness{env: ts.adminEnv()}, "list", "--all", "--output", "json")
+	if r.code != 0 {
+		t.Fatalf("list --all: exit %d, stderr %q", r.code, r.stderr)
+	}
+	var keys []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &keys); err != nil {
+		t.Fatalf("list --all: %v in %q", err, r.stdout)
+	}
+	return keys
+}
+
+func findKey(keys []map[string]any, field, value string) map[string]any {
+	for _, k := range keys {
+		if k[field] == value {
+			return k
+		}
+	}
+	return nil
+}
+
+// assertOneLine checks the run failed with code and a single stderr line
+// holding every fragment.
+func assertOneLine(t *testing.T, r result, code int, fragments ...string) {
+	t.Helper()
+	if r.code != code {
+		t.Errorf("exit %d, want %d (stderr %q)", r.code, code, r.stderr)
+	}
+	if n := strings.Count(r.stderr, "\n"); n != 1 || !strings.HasPrefix(r.stderr, "h2ogpte-keys: ") {
+		t.Errorf("stderr should be one line starting h2ogpte-keys:, got %q", r.stderr)
+	}
+	for _, f := range fragments {
+		if !strings.Contains(r.stderr, f) {
+			t.Errorf("stderr %q lacks %q", r.stderr, f)
+		}
+	}
+}
+
+func TestMissingAddressOrTokenIsOneLineExit2(t *testing.T) {
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte("sk-x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		want    []string
+		notWant []string
+	}{
+		{"nothing set", nil, []string{"users"},
+			[]string{envAddress, "--address", envToken, "--api-key-file", "h2ogpte-keys demo"}, nil},
+		{"no token", map[string]string{envAddress: "https://h2ogpte.example.com"}, []string{"list", "--all"},
+			[]string{envToken, "--api-key-file", "h2ogpte-keys demo"}, []string{envAddress}},
+		{"no address", map[string]string{envToken: "sk-x"}, []string{"list", "--user", "alice"},
+			[]string{envAddress, "--address", "h2ogpte-keys demo"}, []string{envToken}},
+		{"token file but no address", nil, []string{"--api-key-file", tokenFile, "users"},
+			[]string{envAddress}, []string{envToken}},
+		{"root without subcommand", nil, nil,
+			[]string{envAddress, envToken, "h2ogpte-keys demo"}, nil},
+		{"create", nil, []string{"create", "--user", "alice", "--name", "k"},
+			[]string{envAddress, envToken}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, harness{env: tt.env}, tt.args...)
+			assertOneLine(t, r, exitUsage, tt.want...)
+			for _, nw := range tt.notWant {
+				if strings.Contains(r.stderr, nw) {
+					t.Errorf("stderr %q names %q, which is set", r.stderr, nw)
+				}
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout = %q, want nothing", r.stdout)
+			}
+		})
+	}
+}
+
+func TestUsageErrorsExit2OnOneLine(t *testing.T) {
+	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"list"}, "--user NAME or --all"},
+		{[]string{"list", "--user", "alice", "--all"}, "not both"},
+		{[]string{"list", "--all", "--bogus"}, "unknown flag"},
+		{[]string{"frobnicate"}, "unknown command"},
+		{[]string{"create", "--user", "alice"}, "--name"},
+		{[]string{"expire", "k1"}, "--expires VALUE or --never"},
+		{[]string{"expire", "k1", "--expires", "1d", "--never"}, "not both"},
+		{[]string{"expire"}, "arg"},
+		{[]string{"inactivity", "k1"}, "--days N or --none"},
+		{[]string{"inactivity", "k1", "--days", "abc"}, "whole number"},
+		{[]string{"delete"}, "arg"},
+		{[]string{"list", "--all", "--output", "xml"}, "table, json or csv"},
+		{[]string{"list", "--all", "--timeout", "0s"}, "timeout"},
+		{[]string{"demo", "--keys", "-1"}, "--keys"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			r := runCLI(t, harness{env: ts.adminEnv()}, tt.args...)
+			assertOneLine(t, r, exitUsage, tt.want)
+		})
+	}
+	if _, muts := ts.log.counts(); muts != 0 {
+		t.Errorf("usage errors sent %d changing requests", muts)
+	}
+}
+
+// TestReadOnlyRefusesEveryChangingCommand runs each changing command in
+// read-only mode, from the flag and from the config file, against a server
+// that must not see a single request.
+func TestReadOnlyRefusesEveryChangingCommand(t *testing.T) {
+	var hits int
+	var mu sync.Mutex
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits++
+		mu.Unlock()
+		http.Error(w, "no requests expected", http.StatusTeapot)
+	}))
+	defer hs.Close()
+
+	cfgHome := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(cfgHome, "h2ogpte-keys"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cfgHome, "h2ogpte-keys", "config.yaml"), []byte("read_only: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	commands := map[string][]string{
+		"create":     {"create", "--user", "alice", "--name", "k", "--expires", "30d"},
+		"deactivate": {"deactivate", "k1", "--yes"},
+		"delete":     {"delete", "k1", "k2", "--yes"},
+		"expire":     {"expire", "k1", "--never"},
+		"inactivity": {"inactivity", "k1", "--days", "5"},
+	}
+	// Every command annotated as changing is in the table above, and only
+	// those: a new changing command must be added here and annotated.
+	a := &app{}
+	var annotated []string
+	for _, c := range a.newRootCmd().Commands() {
+		if c.Annotations[annChanges] == "true" {
+			annotated = append(annotated, c.Name())
+		}
+	}
+	sort.Strings(annotated)
+	var want []string
+	for name := range commands {
+		want = append(want, name)
+	}
+	sort.Strings(want)
+	if strings.Join(annotated, ",") != strings.Join(want, ",") {
+		t.Errorf("commands annotated as changing = %v, want %v", annotated, want)
+	}
+
+	modes := []struct {
+		name  string
+		env   map[string]string
+		extra []string
+		from  string
+	}{
+		{"flag", nil, []string{"--read-only"}, "--read-only"},
+		{"config", map[string]string{"XDG_CONFIG_HOME": cfgHome}, nil, "config.yaml"},
+	}
+	for _, m := range modes {
+		for name, args := range commands {
+			t.Run(m.name+"/"+name, func(t *testing.T) {
+				env := map[string]string{envAddress: hs.URL, envToken: "sk-admin"}
+				for k, v := range m.env {
+					env[k] = v
+				}
+				r := runCLI(t, harness{env: env, tty: true}, append(append([]string{}, m.extra...), args...)...)
+				assertOneLine(t, r, exitUsage, "read-only", name, m.from)
+			})
+		}
+	}
+	// The flag beats the file: --read-only=false lifts it (the request then
+	// reaches the server, which refuses it).
+	r := runCLI(t, harness{env: map[string]string{envAddress: hs.URL, envToken: "sk-admin", "XDG_CONFIG_HOME": cfgHome}},
+		"--read-only=false", "expire", "k1", "--never")
+	if r.code != exitFail || strings.Contains(r.stderr, "read-only") {
+		t.Errorf("--read-only=false over read_only: true: exit %d, stderr %q; want the request to be sent", r.code, r.stderr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if hits != 1 {
+		t.Errorf("server saw %d requests, want only the one from --read-only=false", hits)
+	}
+}
+
+func TestReadOnlyAllowsReading(t *testing.T) {
+	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+	for _, args := range [][]string{{"list", "--all"}, {"list", "--user", "alice"}, {"users"}} {
+		r := runCLI(t, harness{env: ts.adminEnv()}, append([]string{"--read-only"}, args...)...)
+		if r.code != 0 {
+			t.Errorf("%v under --read-only: exit %d, stderr %q", args, r.code, r.stderr)
+		}
+	}
+}
+
+func TestConfirmationOnTerminal(t *testing.T) {
+	tests := []struct {
+		name       string
+		cmd        string
+		answer     string
+		wantCode   int
+		wantPrompt string
+		wantGone   bool // deleted (delete) or inactive (deactivate)
+	}{
+		{"delete yes", "delete", "y\n", 0, "Delete 2 keys (laptop of alice, ci-pipeline of alice)? This cannot be undone [y/N]", true},
+		{"delete no", "delete", "n\n", exitFail, "Delete 2 keys", false},
+		{"delete enter defaults to no", "delete", "\n", exitFail, "Delete 2 keys", false},
+		{"delete eof defaults to no", "delete", "", exitFail, "Delete 2 keys", false},
+		{"deactivate yes", "deactivate", "YES\n", 0, "Deactivate 2 keys (laptop of alice, ci-pipeline of alice)? Deactivation cannot be undone", true},
+		{"deactivate no", "deactivate", "no\n", exitFail, "Deactivation cannot be undone", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+			before := listKeys(t, ts)
+			var ids []string
+			for _, name := range []string{"laptop", "ci-pipeline"} {
+				k := findKey(before, "name", name)
+				if k == nil {
+					t.Fatalf("sample key %q missing", name)
+				}
+				ids = append(ids, k["id"].(string))
+			}
+			r := runCLI(t, harness{env: ts.adminEnv(), tty: true, stdin: tt.answer},
+				append([]string{tt.cmd, "--output", "table"}, ids...)...)
+			if r.code != tt.wantCode {
+				t.Fatalf("exit %d, want %d; stdout %q stderr %q", r.code, tt.wantCode, r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tt.wantPrompt) {
+				t.Errorf("prompt %q lacks %q", r.stderr, tt.wantPrompt)
+			}
+			after := listKeys(t, ts)
+			for _, id := range ids {
+				k := findKey(after, "id", id)
+				gone := k == nil
+				if tt.cmd == "deactivate" {
+					gone = k != nil && k["status"] == "inactive"
+				}
+				if gone != tt.wantGone {
+					t.Errorf("key %s changed = %v, want %v", id, gone, tt.wantGone)
+				}
+			}
+			if !tt.wantGone && !strings.Contains(r.stderr, "nothing was changed") {
+				t.Errorf("declined run should say nothing changed: %q", r.stderr)
+			}
+		})
+	}
+}
+
+func TestBulkWithoutTerminalNeedsYes(t *testing.T) {
+	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+	for _, cmd := range []string{"delete", "deactivate"} {
+		r := runCLI(t, harness{env: ts.adminEnv(), stdin: "y\n"}, cmd, "k1")
+		assertOneLine(t, r, exitUsage, "--yes", "not on a terminal")
+	}
+	if total, _ := ts.log.counts(); total != 0 {
+		t.Errorf("refusals sent %d requests", total)
+	}
+}
+
+func TestCreateResolvesCollections(t *testing.T) {
+	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+	dup1 := ts.srv.AddCollection("alice", "Twin")
+	ts.srv.AddCollection("alice", "Twin")
+	bobs := ts.srv.AddCollection("bob", "Bob only")
+	env := ts.adminEnv()
+
+	r := runCLI(t, harness{env: env}, "create", "--user", "alice", "--name", "k", "--collection", "Twin")
+	assertOneLine(t, r, exitUsage, "2 collections named", "give the id", dup1.ID)
+
+	r = runCLI(t, harness{env: env}, "create", "--user", "alice", "--name", "k", "--collection", bobs.ID)
+	assertOneLine(t, r, exitUsage, "not one of alice's collections", "Twin")
+
+	r = runCLI(t, harness{env: env}, "create", "--user", "alice", "--name", "by-id", "--collection", dup1.ID, "--output", "json")
+	if r.code != 0 {
+		t.Fatalf("create by id: exit %d, stderr %q", r.code, r.stderr)
+	}
+	var got createdJSON
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.APIKey.CollectionID != dup1.ID {
+		t.Errorf("collection_id = %q, want %q", got.APIKey.CollectionID, dup1.ID)
+	}
+}
+
+// TestCreatePrintsSecretOnce checks that the secret is on stdout exactly
+// once and nowhere on stderr, even with --debug.
+func TestCreatePrintsSecretOnce(t *testing.T) {
+	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+	for _, format := range []string{"table", "json", "csv"} {
+		t.Run(format, func(t *testing.T) {
+			r := runCLI(t, harness{env: ts.adminEnv()}, "--debug", "create", "--user", "bob", "--name", "ci-"+format, "--output", format)
+			if r.code != 0 {
+				t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+			}
+			secret := secretRE.FindString(r.stdout)
+			if secret == "" {
+				t.Fatalf("no secret in stdout %q", r.stdout)
+			}
+			if n := strings.Count(r.stdout, secret); n != 1 {
+				t.Errorf("secret appears %d times on stdout", n)
+			}
+			if strings.Contains(r.stderr, secret) || strings.Contains(r.stderr, secret[len(secret)-12:]) {
+				t.Errorf("secret leaked to stderr")
+			}
+			if !strings.Contains(r.stderr, "will not be shown again") {
+				t.Errorf("stderr lacks the shown-once warning: %q", r.stderr)
+			}
+			if format == "table" && !strings.Contains(r.stdout, "Secret key (shown once, store it now): "+secret+"\n") {
+				t.Errorf("table output lacks the secret line: %q", r.stdout)
+			}
+		})
+	}
+}
+
+func TestCreateUnderLimitWithoutExpiryIsLeftToServer(t *testing.T) {
+	// No --expires sends no expiry: what the server does with that under a
+	// limit is its rule, not one the tool should guess.
+	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+	r := runCLI(t, harness{env: ts.adminEnv()}, "create", "--user", "carol", "--name", "plain")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestTokenFromStdinEndToEnd(t *testing.T) {
+	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+	r := runCLI(t, harness{env: map[string]string{envAddress: ts.URL}, stdin: demoserver.DemoToken + "\n"},
+		"--api-key-file", "-", "users", "--output", "csv")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	if !strings.HasPrefix(r.stdout, "id,username,email\n") || !strings.Contains(r.stdout, ",alice,alice@example.com\n") {
+		t.Errorf("users csv = %q", r.stdout)
+	}
+}
+
+func TestListUnknownUser(t *testing.T) {
+	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+	r := runCLI(t, harness{env: ts.adminEnv()}, "list", "--user", "nosuchuser")
+	assertOneLine(t, r, exitUsage, `no user named "nosuchuser"`)
+	// A real user without keys is an empty list, not an error.
+	ts.srv.AddUser("newbie", "newbie@example.com", false)
+	r = runCLI(t, harness{env: ts.adminEnv()}, "list", "--user", "newbie", "--output", "json")
+	if r.code != 0 || strings.TrimSpace(r.stdout) != "[]" {
+		t.Errorf("list for a user with no keys: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestListExactOwner(t *testing.T) {
+	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+	r := runCLI(t, harness{env: ts.adminEnv()}, "list", "--user", "alice", "--output", "json")
+	var keys []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &keys); err != nil || len(keys) == 0 {
+		t.Fatalf("list: %v, %d keys, stderr %q", err, len(keys), r.stderr)
+	}
+	for _, k := range keys {
+		if k["username"] != "alice" {
+			t.Errorf("list --user alice shows a key of %v", k["username"])
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	r := runCLI(t, harness{}, "--version")
+	if r.code != 0 || r.stdout != "h2ogpte-keys dev\n" {
+		t.Errorf("--version: exit %d, stdout %q", r.code, r.stdout)
+	}
+}
+
+func TestRootShowsHelpUntilDashboardExists(t *testing.T) {
+	if runDashboard != nil {
+		t.Skip("the dashboard is built in")
+	}
+	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+	r := runCLI(t, harness{env: ts.adminEnv()})
+	if r.code != 0 || !strings.Contains(r.stdout, "Available Commands:") {
+		t.Errorf("root: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// withDashboard swaps in a fake dashboard for one test.
+func withDashboard(t *testing.T, fn func(ctx context.Context, d dashboardDeps) error) {
+	t.Helper()
+	saved := runDashboard
+	runDashboard = fn
+	t.Cleanup(func() { runDashboard = saved })
+}
+
+func TestRootOpensDashboard(t *testing.T) {
+	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+	var got dashboardDeps
+	withDashboard(t, func(ctx context.Context, d dashboardDeps) error {
+		got = d
+		// The client it gets is ready to use.
+		_, err := d.Client.ListKeys(ctx, d.User)
+		return err
+	})
+	r := runCLI(t, harness{env: ts.adminEnv()}, "--user", "alice", "--read-only", "--no-color")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	if got.User != "alice" || !got.ReadOnly || !got.NoColor || got.Address != ts.URL || got.Client == nil || got.Now == nil || !got.Now().Equal(testNow) {
+		t.Errorf("dashboard deps = %+v", got)
+	}
+}
+
+func TestDemoOpensDashboardOnDemoServer(t *testing.T) {
+	var got dashboardDeps
+	withDashboard(t, func(ctx context.Context, d dashboardDeps) error {
+		got = d
+		users, err := d.Client.ListUsers(ctx)
+		if err == nil && len(users) < 2 {
+			t.Errorf("demo server has %d users", len(users))
+		}
+		return err
+	})
+	r := runCLI(t, harness{}, "demo", "--user", "bob")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	if got.User != "bob" || !strings.HasPrefix(got.Address, "http://127.0.0.1:") {
+		t.Errorf("dashboard deps = %+v", got)
+	}
+}
+
+// TestDemoServeOnly runs `demo --serve-only`, uses the printed address and
+// token, then interrupts it.
+func TestDemoServeOnly(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &syncBuffer{}
+	done := make(chan result, 1)
+	go func() { done <- runCLIContext(t, ctx, harness{}, out, "demo", "--serve-only") }()
+
+	var url string
+	deadline := time.Now().Add(10 * time.Second)
+	for url == "" && time.Now().Before(deadline) {
+		for _, line := range strings.Split(out.String(), "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "export "+envAddress+"="); ok {
+				url = v
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if url == "" {
+		cancel()
+		t.Fatalf("demo printed no address: %q", out.String())
+	}
+	if !strings.Contains(out.String(), "export "+envToken+"="+demoserver.DemoToken) {
+		t.Errorf("demo output lacks the token line: %q", out.String())
+	}
+	r := runCLI(t, harness{env: map[string]string{envAddress: url, envToken: demoserver.DemoToken}}, "users", "--output", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"username": "alice"`) {
+		t.Errorf("users against the demo: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	cancel()
+	select {
+	case res := <-done:
+		if res.code != 0 {
+			t.Errorf("demo after interrupt: exit %d, stderr %q", res.code, res.stderr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("demo did not stop when interrupted")
+	}
+}
+
+func TestInsecureWarns(t *testing.T) {
+	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+	r := runCLI(t, harness{env: ts.adminEnv()}, "--insecure-skip-tls-verify", "users")
+	if r.code != 0 || !strings.Contains(r.stderr, "warning: TLS certificate verification is off") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = runCLI(t, harness{env: ts.adminEnv()}, "users")
+	if strings.Contains(r.stderr, "warning") {
+		t.Errorf("warning without the flag: %q", r.stderr)
+	}
+}
+
+func TestServerErrorIsOneLineExit1(t *testing.T) {
+	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+	ts.srv.InjectFault(http.MethodGet, "/api/v1/users", http.StatusInternalServerError, 10)
+	r := runCLI(t, harness{env: ts.adminEnv()}, "users")
+	assertOneLine(t, r, exitFail, "500")
+}
