@@ -159,10 +159,18 @@ The secret is printed once, on stdout, and cannot be shown again.`,
 				}
 				nk.CollectionID = cl.ID
 			}
+			// Under a global expiry limit a key without expiry would outlive
+			// the cap, so one is required (model.CheckExpiry refuses Never).
+			want := model.Expiry{Never: true}
 			if exp != nil {
-				if err := checkLimit(ctx, c, *exp, now); err != nil {
-					return err
+				want = *exp
+			}
+			if err := checkLimit(ctx, c, want, now); err != nil {
+				var ue usageError
+				if exp == nil && errors.As(err, &ue) {
+					return usageErrorf("%v: pass --expires", ue.err)
 				}
+				return err
 			}
 			created, err := c.CreateKey(ctx, nk)
 			if err != nil {
@@ -175,7 +183,7 @@ The secret is printed once, on stdout, and cannot be shown again.`,
 	f.StringVar(&user, "user", "", "the key's owner (exact username)")
 	f.StringVar(&name, "name", "", "a name for the key")
 	f.StringVar(&coll, "collection", "", "limit the key to this collection of the user's (name or id)")
-	f.StringVar(&expires, "expires", "", "expiry: a date (2026-12-31) or a duration (30d, 12h, 6 months); default none")
+	f.StringVar(&expires, "expires", "", "expiry: a date (2026-12-31) or a duration (30d, 12h, 6 months); required when the server has an expiry limit")
 	f.StringVar(&inactivityDays, "inactivity-days", "", "stop the key after N days without use; default none")
 	_ = cmd.RegisterFlagCompletionFunc("user", a.completeUsers)
 	_ = cmd.RegisterFlagCompletionFunc("collection", a.completeCollections)

@@ -407,13 +407,13 @@ func TestCreateResolvesCollections(t *testing.T) {
 	bobs := ts.srv.AddCollection("bob", "Bob only")
 	env := ts.adminEnv()
 
-	r := runCLI(t, harness{env: env}, "create", "--user", "alice", "--name", "k", "--collection", "Twin")
+	r := runCLI(t, harness{env: env}, "create", "--user", "alice", "--name", "k", "--collection", "Twin", "--expires", "30d")
 	assertOneLine(t, r, exitUsage, "2 collections named", "give the id", dup1.ID)
 
-	r = runCLI(t, harness{env: env}, "create", "--user", "alice", "--name", "k", "--collection", bobs.ID)
+	r = runCLI(t, harness{env: env}, "create", "--user", "alice", "--name", "k", "--collection", bobs.ID, "--expires", "30d")
 	assertOneLine(t, r, exitUsage, "not one of alice's collections", "Twin")
 
-	r = runCLI(t, harness{env: env}, "create", "--user", "alice", "--name", "by-id", "--collection", dup1.ID, "--output", "json")
+	r = runCLI(t, harness{env: env}, "create", "--user", "alice", "--name", "by-id", "--collection", dup1.ID, "--expires", "30d", "--output", "json")
 	if r.code != 0 {
 		t.Fatalf("create by id: exit %d, stderr %q", r.code, r.stderr)
 	}
@@ -432,7 +432,7 @@ func TestCreatePrintsSecretOnce(t *testing.T) {
 	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
 	for _, format := range []string{"table", "json", "csv"} {
 		t.Run(format, func(t *testing.T) {
-			r := runCLI(t, harness{env: ts.adminEnv()}, "--debug", "create", "--user", "bob", "--name", "ci-"+format, "--output", format)
+			r := runCLI(t, harness{env: ts.adminEnv()}, "--debug", "create", "--user", "bob", "--name", "ci-"+format, "--expires", "30d", "--output", format)
 			if r.code != 0 {
 				t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 			}
@@ -456,13 +456,19 @@ func TestCreatePrintsSecretOnce(t *testing.T) {
 	}
 }
 
-func TestCreateUnderLimitWithoutExpiryIsLeftToServer(t *testing.T) {
-	// No --expires sends no expiry: what the server does with that under a
-	// limit is its rule, not one the tool should guess.
+func TestCreateUnderLimitNeedsExpiry(t *testing.T) {
+	// Under a global expiry limit a key without expiry would outlive the cap:
+	// the tool asks for --expires before creating anything. Without a limit,
+	// no expiry is fine.
 	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
 	r := runCLI(t, harness{env: ts.adminEnv()}, "create", "--user", "carol", "--name", "plain")
+	if r.code != 2 || !strings.Contains(r.stderr, "requires an expiry within 90 days") || !strings.Contains(r.stderr, "--expires") {
+		t.Fatalf("want exit 2 naming the limit and --expires; got exit %d, stderr %q", r.code, r.stderr)
+	}
+	ts.srv.SetExpiryLimitDays(0)
+	r = runCLI(t, harness{env: ts.adminEnv()}, "create", "--user", "carol", "--name", "plain")
 	if r.code != 0 {
-		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+		t.Fatalf("no limit: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
 
