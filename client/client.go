@@ -2,8 +2,11 @@
 // h2ogpte-keys: one method per endpoint, paging, exact-owner filtering on top
 // of the server's loose filters, typed errors, and retries for reads only.
 //
-// Reads (GET) are retried on 429, 502, 503, 504 and on refused or reset
+// Reads (GET) are retried on 429, 500, 502, 503, 504 and on refused or reset
 // connections, with exponential backoff and jitter, honouring Retry-After.
+// A 500 is often a passing fault (a database hiccup) and repeating a read
+// is harmless; a 500 that persists costs a couple of seconds before it is
+// shown.
 // A read that times out is not retried: a hung server would make the admin
 // wait the whole timeout again. Writes (create, deactivate, expiry,
 // inactivity, delete) are never retried, because the server may have acted
@@ -53,7 +56,9 @@ type Config struct {
 	// PageSize is the limit asked for per page; 0 (or less) means 100.
 	PageSize int
 	// Concurrency is how many key pages may be read at once; 0 (or less)
-	// means 4, and more than 16 means 16.
+	// means 8, and more than 16 means 16. Eight, not four: pages are read in
+	// windows that each wait for their slowest page and for decoding, so a
+	// window of four falls short of four times the speed of one.
 	Concurrency int
 	// MaxRetries bounds retries of a read; 0 means 3, negative means none.
 	MaxRetries int
@@ -63,7 +68,7 @@ const (
 	defaultTimeout     = 30 * time.Second
 	defaultUserAgent   = "h2ogpte-keys/dev"
 	defaultPageSize    = 100
-	defaultConcurrency = 4
+	defaultConcurrency = 8
 	maxConcurrency     = 16
 	defaultMaxRetries  = 3
 	apiPath            = "/api/v1"
@@ -265,7 +270,8 @@ func retryable(err error) bool {
 	var ae *APIError
 	if errors.As(err, &ae) {
 		switch ae.Status {
-		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
+			http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 			return true
 		}
 		return false

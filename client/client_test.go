@@ -86,7 +86,7 @@ func TestNewRejects(t *testing.T) {
 
 func TestDefaults(t *testing.T) {
 	c := newTestClient(t, "https://h")
-	if c.timeout.String() != "30s" || c.pageSize != 100 || c.concurrency != 4 || c.maxRetries != 3 {
+	if c.timeout.String() != "30s" || c.pageSize != 100 || c.concurrency != 8 || c.maxRetries != 3 {
 		t.Errorf("defaults: timeout %s page %d concurrency %d retries %d", c.timeout, c.pageSize, c.concurrency, c.maxRetries)
 	}
 	c = newTestClient(t, "https://h", func(cfg *Config) { cfg.Concurrency = 1000; cfg.MaxRetries = -1 })
@@ -94,7 +94,7 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("concurrency %d retries %d, want %d and 0", c.concurrency, c.maxRetries, maxConcurrency)
 	}
 	c = newTestClient(t, "https://h", func(cfg *Config) { cfg.Concurrency = -2; cfg.PageSize = -5; cfg.Timeout = -time.Second })
-	if c.concurrency != 4 || c.pageSize != 100 || c.timeout != 30*time.Second {
+	if c.concurrency != 8 || c.pageSize != 100 || c.timeout != 30*time.Second {
 		t.Errorf("negative settings: concurrency %d page %d timeout %s, want the defaults", c.concurrency, c.pageSize, c.timeout)
 	}
 }

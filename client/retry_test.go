@@ -44,7 +44,8 @@ func TestReadRetries(t *testing.T) {
 		{"429 with Retry-After: 0", []int{429}, "0", false, 2},
 		{"502, 504, 503 then 200", []int{502, 504, 503}, "", false, 4},
 		{"retries run out", []int{503, 503, 503, 503, 503}, "", true, 4},
-		{"500 is not retried", []int{500}, "", true, 1},
+		{"500 then 200", []int{500}, "", false, 2},
+		{"501 is not retried", []int{501}, "", true, 1},
 		{"404 is not retried", []int{404}, "", true, 1},
 	}
 	for _, tt := range tests {
@@ -74,7 +75,7 @@ func TestWritesAreNotRetried(t *testing.T) {
 		"delete":     func(c *Client) error { return c.Delete(ctx, "k") },
 	}
 	for name, do := range writes {
-		for _, status := range []int{429, 502, 503, 504} {
+		for _, status := range []int{429, 500, 502, 503, 504} {
 			t.Run(name, func(t *testing.T) {
 				srv := newFake(t, flaky([]int{status}, "0"))
 				var ae *APIError
