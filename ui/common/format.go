@@ -1,0 +1,69 @@
+package common
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"h2ogpte-keys/model"
+)
+
+// MaskedSecret shows a key the way the web page does: sk-…abcd from its hint.
+func MaskedSecret(hint string) string {
+	return "sk-…" + model.CleanText(hint)
+}
+
+// Grouped writes n with thousands separators: 1,234,567.
+func Grouped(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	out := make([]byte, 0, len(s)+len(s)/3+1)
+	if neg {
+		out = append(out, '-')
+	}
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
+
+// Relative says how long ago (or until) t is from now, briefly: "3h ago",
+// "in 5d", "just now".
+func Relative(t, now time.Time) string {
+	d := now.Sub(t)
+	suffix := " ago"
+	if d < 0 {
+		d, suffix = -d, ""
+	}
+	var s string
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		s = fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		s = fmt.Sprintf("%dh", int(d.Hours()))
+	case d < 60*24*time.Hour:
+		s = fmt.Sprintf("%dd", int(d.Hours()/24))
+	case d < 730*24*time.Hour:
+		s = fmt.Sprintf("%dmo", int(d.Hours()/24/30))
+	default:
+		s = fmt.Sprintf("%dy", int(d.Hours()/24/365))
+	}
+	if suffix == "" {
+		return "in " + s
+	}
+	return s + suffix
+}
+
+// Date formats a time as the table's date: 2026-11-26 in t's location.
+func Date(t time.Time) string { return t.Format(model.DateLayout) }
+
+// DateTime formats a time for details and dialogs: 2026-11-26 15:04.
+func DateTime(t time.Time) string { return t.Format("2006-01-02 15:04") }

@@ -1,0 +1,131 @@
+package common
+
+import "github.com/charmbracelet/lipgloss"
+
+// Theme is the palette by meaning, each colour adaptive to light and dark
+// terminals. Components never name a colour; they use Styles.
+type Theme struct {
+	Primary, Muted, Subtle, Border, Selected, Cursor lipgloss.AdaptiveColor
+	Success, Warning, Danger, Info                   lipgloss.AdaptiveColor
+	BadgeFg                                          lipgloss.AdaptiveColor
+}
+
+// DefaultTheme works on light and dark backgrounds.
+func DefaultTheme() Theme {
+	return Theme{
+		Primary:  lipgloss.AdaptiveColor{Light: "#5A3FC0", Dark: "#B4A0FF"},
+		Muted:    lipgloss.AdaptiveColor{Light: "#6B6B6B", Dark: "#9A9A9A"},
+		Subtle:   lipgloss.AdaptiveColor{Light: "#B0B0B0", Dark: "#5C5C5C"},
+		Border:   lipgloss.AdaptiveColor{Light: "#9E9E9E", Dark: "#626262"},
+		Selected: lipgloss.AdaptiveColor{Light: "#E8E2FF", Dark: "#3B2F6B"},
+		Cursor:   lipgloss.AdaptiveColor{Light: "#D7D0F5", Dark: "#2A2446"},
+		Success:  lipgloss.AdaptiveColor{Light: "#1E7F3C", Dark: "#5FD38A"},
+		Warning:  lipgloss.AdaptiveColor{Light: "#9A6700", Dark: "#F2C14E"},
+		Danger:   lipgloss.AdaptiveColor{Light: "#B3261E", Dark: "#FF6B6B"},
+		Info:     lipgloss.AdaptiveColor{Light: "#0B63A8", Dark: "#6CB6FF"},
+		BadgeFg:  lipgloss.AdaptiveColor{Light: "#FFFFFF", Dark: "#1A1A1A"},
+	}
+}
+
+// Styles is built once from a Theme and shared through Common.
+type Styles struct {
+	Theme Theme
+
+	App          lipgloss.Style
+	Header       lipgloss.Style
+	HeaderTitle  lipgloss.Style
+	HeaderInfo   lipgloss.Style
+	BadgeWarn    lipgloss.Style
+	BadgeDanger  lipgloss.Style
+	Toolbar      lipgloss.Style
+	ToolbarKey   lipgloss.Style
+	ToolbarLabel lipgloss.Style
+	ToolbarOn    lipgloss.Style
+
+	TableHeader   lipgloss.Style
+	TableCell     lipgloss.Style
+	TableCursor   lipgloss.Style
+	TableSelected lipgloss.Style
+	TableMuted    lipgloss.Style
+
+	StatusActive   lipgloss.Style
+	StatusInactive lipgloss.Style
+	StatusExpired  lipgloss.Style
+	StatusIdle     lipgloss.Style
+
+	Dialog       lipgloss.Style
+	DialogTitle  lipgloss.Style
+	DialogDanger lipgloss.Style
+	Button       lipgloss.Style
+	ButtonActive lipgloss.Style
+	ButtonDanger lipgloss.Style
+	MenuItem     lipgloss.Style
+	MenuCursor   lipgloss.Style
+	Input        lipgloss.Style
+	InputError   lipgloss.Style
+	Hint         lipgloss.Style
+
+	StatusBar   lipgloss.Style
+	StatusError lipgloss.Style
+	StatusInfo  lipgloss.Style
+	Spinner     lipgloss.Style
+}
+
+// NewStyles builds the styles from a theme.
+func NewStyles(t Theme) *Styles {
+	s := &Styles{Theme: t}
+	base := lipgloss.NewStyle()
+	s.App = base
+	s.Header = base.Padding(0, 1)
+	s.HeaderTitle = base.Bold(true).Foreground(t.Primary)
+	s.HeaderInfo = base.Foreground(t.Muted)
+	s.BadgeWarn = base.Bold(true).Padding(0, 1).Foreground(t.BadgeFg).Background(t.Warning)
+	s.BadgeDanger = base.Bold(true).Padding(0, 1).Foreground(t.BadgeFg).Background(t.Danger)
+	s.Toolbar = base.Padding(0, 1)
+	s.ToolbarKey = base.Bold(true).Foreground(t.Primary)
+	s.ToolbarLabel = base.Foreground(t.Muted)
+	s.ToolbarOn = base.Bold(true).Foreground(t.Warning)
+
+	s.TableHeader = base.Bold(true).Foreground(t.Muted)
+	s.TableCell = base
+	s.TableCursor = base.Bold(true).Background(t.Cursor)
+	s.TableSelected = base.Background(t.Selected)
+	s.TableMuted = base.Foreground(t.Muted)
+
+	s.StatusActive = base.Foreground(t.Success)
+	s.StatusInactive = base.Foreground(t.Muted)
+	s.StatusExpired = base.Foreground(t.Danger)
+	s.StatusIdle = base.Foreground(t.Warning)
+
+	s.Dialog = base.Border(lipgloss.RoundedBorder()).BorderForeground(t.Primary).Padding(1, 2)
+	s.DialogTitle = base.Bold(true).Foreground(t.Primary).MarginBottom(1)
+	s.DialogDanger = base.Bold(true).Foreground(t.Danger)
+	s.Button = base.Padding(0, 2).Foreground(t.Muted).Border(lipgloss.NormalBorder(), false, false, false, false)
+	s.ButtonActive = base.Padding(0, 2).Bold(true).Foreground(t.BadgeFg).Background(t.Primary)
+	s.ButtonDanger = base.Padding(0, 2).Bold(true).Foreground(t.BadgeFg).Background(t.Danger)
+	s.MenuItem = base.PaddingLeft(2)
+	s.MenuCursor = base.PaddingLeft(0).Bold(true).Foreground(t.Primary)
+	s.Input = base.Foreground(t.Primary)
+	s.InputError = base.Foreground(t.Danger)
+	s.Hint = base.Foreground(t.Muted)
+
+	s.StatusBar = base.Padding(0, 1)
+	s.StatusError = base.Bold(true).Foreground(t.Danger)
+	s.StatusInfo = base.Foreground(t.Info)
+	s.Spinner = base.Foreground(t.Primary)
+	return s
+}
+
+// StatusStyle picks the style that colours a status word.
+func (s *Styles) StatusStyle(name string) lipgloss.Style {
+	switch name {
+	case "Active":
+		return s.StatusActive
+	case "Expired":
+		return s.StatusExpired
+	case "Idle":
+		return s.StatusIdle
+	default:
+		return s.StatusInactive
+	}
+}

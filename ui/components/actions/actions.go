@@ -1,0 +1,271 @@
+// Package actions is the menu of changes that can be made to one API key:
+// edit its expiry, edit its inactivity interval, deactivate it. It only
+// chooses; the root opens the dialog that does the work.
+package actions
+
+import (
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/common"
+)
+
+// Action is one entry of the menu.
+type Action int
+
+// The menu's actions, in menu order.
+const (
+	EditExpiry Action = iota
+	EditInactivity
+	Deactivate
+)
+
+// String names the action as the menu shows it.
+func (a Action) String() string {
+	switch a {
+	case EditExpiry:
+		return "Edit expiry"
+	case EditInactivity:
+		return "Edit inactivity interval"
+	case Deactivate:
+		return "Deactivate…"
+	}
+	return "Unknown action"
+}
+
+// Chosen ends the menu with the action picked for Key.
+type Chosen struct {
+	Action Action
+	Key    model.APIKey
+}
+
+// DialogResult marks Chosen as a dialog's outcome.
+func (Chosen) DialogResult() {}
+
+// KeyMap is the menu's keys. Shortcuts for absent items are disabled so the
+// help shows only what works.
+type KeyMap struct {
+	Up, Down, Choose, Cancel          key.Binding
+	Expiry, Inactivity, DeactivateKey key.Binding
+}
+
+func defaultKeyMap() KeyMap {
+	return KeyMap{
+		Up:            key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
+		Down:          key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
+		Choose:        key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
+		Cancel:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
+		Expiry:        key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit expiry")),
+		Inactivity:    key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "edit inactivity")),
+		DeactivateKey: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "deactivate")),
+	}
+}
+
+// ShortHelp implements help.KeyMap.
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.Choose, k.Cancel}
+}
+
+// FullHelp implements help.KeyMap.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Choose, k.Cancel},
+		{k.Expiry, k.Inactivity, k.DeactivateKey},
+	}
+}
+
+type item struct {
+	action   Action
+	shortcut string
+	danger   bool
+}
+
+// Model is the actions menu for one key.
+type Model struct {
+	c      common.Common
+	key    model.APIKey
+	items  []item
+	cursor int
+	keys   KeyMap
+}
+
+var _ common.Dialog = (*Model)(nil)
+
+// New builds the menu for key. Deactivate is left out for a key that is
+// already inactive, and every item in read-only mode.
+func New(c common.Common, key model.APIKey) *Model {
+	m := &Model{c: c, key: key, keys: defaultKeyMap()}
+	if !c.ReadOnly {
+		m.items = []item{
+			{action: EditExpiry, shortcut: "e"},
+			{action: EditInactivity, shortcut: "i"},
+		}
+		if key.IsActive {
+			m.items = append(m.items, item{action: Deactivate, shortcut: "d", danger: true})
+		}
+	}
+	m.keys.Expiry.SetEnabled(m.has(EditExpiry))
+	m.keys.Inactivity.SetEnabled(m.has(EditInactivity))
+	m.keys.DeactivateKey.SetEnabled(m.has(Deactivate))
+	some := len(m.items) > 0
+	m.keys.Up.SetEnabled(some)
+	m.keys.Down.SetEnabled(some)
+	m.keys.Choose.SetEnabled(some)
+	return m
+}
+
+func (m *Model) has(a Action) bool {
+	for _, it := range m.items {
+		if it.action == a {
+			return true
+		}
+	}
+	return false
+}
+
+// Actions lists the items the menu offers, in order.
+func (m *Model) Actions() []Action {
+	out := make([]Action, len(m.items))
+	for i, it := range m.items {
+		out[i] = it.action
+	}
+	return out
+}
+
+// Cursor returns the action under the cursor; ok is false when the menu is
+// empty (read-only).
+func (m *Model) Cursor() (a Action, ok bool) {
+	if len(m.items) == 0 {
+		return 0, false
+	}
+	return m.items[m.cursor].action, true
+}
+
+// SetSize implements common.Component.
+func (m *Model) SetSize(width, height int) {
+	m.c.Width, m.c.Height = width, height
+}
+
+// ShortHelp implements help.KeyMap.
+func (m *Model) ShortHelp() []key.Binding { return m.keys.ShortHelp() }
+
+// FullHelp implements help.KeyMap.
+func (m *Model) FullHelp() [][]key.Binding { return m.keys.FullHelp() }
+
+// Init implements common.Dialog.
+func (m *Model) Init() tea.Cmd { return nil }
+
+// Update implements common.Dialog.
+func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return m, nil
+	}
+	switch {
+	case key.Matches(km, m.keys.Cancel):
+		return m, common.Cancel
+	case key.Matches(km, m.keys.Up):
+		if m.cursor > 0 {
+			m.cursor--
+		}
+	case key.Matches(km, m.keys.Down):
+		if m.cursor < len(m.items)-1 {
+			m.cursor++
+		}
+	case key.Matches(km, m.keys.Choose):
+		return m, m.choose(m.items[m.cursor].action)
+	case key.Matches(km, m.keys.Expiry):
+		return m, m.choose(EditExpiry)
+	case key.Matches(km, m.keys.Inactivity):
+		return m, m.choose(EditInactivity)
+	case key.Matches(km, m.keys.DeactivateKey):
+		return m, m.choose(Deactivate)
+	}
+	return m, nil
+}
+
+func (m *Model) choose(a Action) tea.Cmd {
+	return common.Emit(Chosen{Action: a, Key: m.key})
+}
+
+const preferredWidth = 52
+
+// View implements common.Component.
+func (m *Model) View() string {
+	st := m.c.Styles
+	w := min(preferredWidth, m.c.Width)
+	inner := max(w-st.Dialog.GetHorizontalFrameSize(), 1)
+
+	name := model.CleanText(m.key.Name)
+	if strings.TrimSpace(name) == "" {
+		name = "(unnamed key)"
+	}
+	title := st.DialogTitle.UnsetMarginBottom().Render(ansi.Truncate(name, inner, "…"))
+	lines := []string{title}
+	sub := common.MaskedSecret(m.key.Hint) + " · " + m.key.StatusAt(m.now()).String()
+	if coll := model.CleanText(m.key.CollectionName); coll != "" {
+		sub += " · " + coll
+	}
+	lines = append(lines, st.Hint.Render(ansi.Truncate(sub, inner, "…")), "")
+
+	if len(m.items) == 0 {
+		lines = append(lines,
+			st.Hint.Render(ansi.Wordwrap("Read-only mode: nothing here can be changed.", inner, " ")),
+			"",
+			st.Hint.Render("esc close"))
+	}
+	for i, it := range m.items {
+		lines = append(lines, m.renderItem(it, i == m.cursor, inner))
+	}
+
+	maxLines := m.c.Height - st.Dialog.GetVerticalFrameSize()
+	content := fitLines(strings.Join(lines, "\n"), maxLines)
+	return st.Dialog.Width(w - st.Dialog.GetHorizontalBorderSize()).Render(content)
+}
+
+func (m *Model) renderItem(it item, current bool, width int) string {
+	st := m.c.Styles
+	label := it.action.String()
+	// The shortcut sits at the right edge, muted, so the label stays the
+	// thing read first.
+	gap := max(width-2-lipgloss.Width(label)-len(it.shortcut), 1)
+	shortcut := strings.Repeat(" ", gap) + st.Hint.Render(it.shortcut)
+	if current {
+		text := st.MenuCursor.Render("› " + label)
+		if it.danger {
+			text = st.DialogDanger.Render("› " + label)
+		}
+		return text + shortcut
+	}
+	text := label
+	if it.danger {
+		text = st.DialogDanger.UnsetBold().Render(label)
+	}
+	return st.MenuItem.Render(text) + shortcut
+}
+
+// fitLines keeps the first max lines of s (at least one), so the dialog
+// never grows past the height it was given.
+func fitLines(s string, maxLines int) string {
+	maxLines = max(maxLines, 1)
+	lines := strings.Split(s, "\n")
+	if len(lines) <= maxLines {
+		return s
+	}
+	return strings.Join(lines[:maxLines], "\n")
+}
+
+// now reads the injected clock; a Common without one falls back to the
+// system clock rather than panicking.
+func (m *Model) now() time.Time {
+	if m.c.Now == nil {
+		return time.Now()
+	}
+	return m.c.Now()
+}

@@ -1,0 +1,182 @@
+package confirm_test
+
+import (
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/muesli/termenv"
+
+	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/components/confirm"
+)
+
+func TestMain(m *testing.M) {
+	lipgloss.SetColorProfile(termenv.Ascii)
+	os.Exit(m.Run())
+}
+
+func testCommon() common.Common {
+	return common.Common{
+		Styles: common.NewStyles(common.DefaultTheme()),
+		Now:    func() time.Time { return time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC) },
+		Width:  80,
+		Height: 24,
+	}
+}
+
+type tag struct{ ids []string }
+
+func deactivateOptions() confirm.Options {
+	return confirm.Options{
+		Title: "Deactivate API key?",
+		Lines: []string{
+			"ci-pipeline (sk-…abcd) of alice",
+			"Deactivation cannot be undone: the API has no way to reactivate a key.",
+		},
+		ConfirmLabel: "Deactivate",
+		Danger:       true,
+		Tag:          tag{ids: []string{"key-1"}},
+	}
+}
+
+func keyMsg(k string) tea.KeyMsg {
+	switch k {
+	case "enter":
+		return tea.KeyMsg{Type: tea.KeyEnter}
+	case "esc":
+		return tea.KeyMsg{Type: tea.KeyEsc}
+	case "tab":
+		return tea.KeyMsg{Type: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyMsg{Type: tea.KeyShiftTab}
+	case "left":
+		return tea.KeyMsg{Type: tea.KeyLeft}
+	case "right":
+		return tea.KeyMsg{Type: tea.KeyRight}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+}
+
+func press(m *confirm.Model, keys ...string) tea.Msg {
+	var msg tea.Msg
+	for _, k := range keys {
+		_, cmd := m.Update(keyMsg(k))
+		msg = nil
+		if cmd != nil {
+			msg = cmd()
+		}
+	}
+	return msg
+}
+
+func TestKeys(t *testing.T) {
+	confirmed := confirm.Confirmed{Tag: tag{ids: []string{"key-1"}}}
+	tests := []struct {
+		name string
+		keys []string
+		want tea.Msg
+	}{
+		{"enter at once cancels (default is Cancel)", []string{"enter"}, common.Cancelled{}},
+		{"right then enter confirms", []string{"right", "enter"}, confirmed},
+		{"l then enter confirms", []string{"l", "enter"}, confirmed},
+		{"tab then enter confirms", []string{"tab", "enter"}, confirmed},
+		{"tab twice comes back to Cancel", []string{"tab", "tab", "enter"}, common.Cancelled{}},
+		{"shift+tab switches too", []string{"shift+tab", "enter"}, confirmed},
+		{"right stays on confirm", []string{"right", "right", "enter"}, confirmed},
+		{"left goes back to Cancel", []string{"right", "left", "enter"}, common.Cancelled{}},
+		{"h goes back to Cancel", []string{"l", "h", "enter"}, common.Cancelled{}},
+		{"esc cancels even on confirm", []string{"right", "esc"}, common.Cancelled{}},
+		{"n cancels", []string{"n"}, common.Cancelled{}},
+		{"y does not confirm", []string{"y"}, nil},
+		{"y then enter still cancels", []string{"y", "enter"}, common.Cancelled{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := confirm.New(testCommon(), deactivateOptions())
+			if got := press(m, tt.keys...); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("after %v got %#v, want %#v", tt.keys, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLongListIsCut(t *testing.T) {
+	var lines []string
+	for i := range 50 {
+		lines = append(lines, fmt.Sprintf("key-%02d (sk-…%04d)", i, i))
+	}
+	tests := []struct {
+		name          string
+		width, height int
+		want          string
+	}{
+		// 24 rows: 4 of frame, title and its margin, a gap and the buttons
+		// leave 16; 15 names and the "more" line.
+		{"80x24", 80, 24, "…and 35 more"},
+		{"80x12", 80, 12, "…and 47 more"},
+		{"tiny", 40, 4, "…and 50 more"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := confirm.New(testCommon(), confirm.Options{Title: "Delete 50 API keys?", Lines: lines, ConfirmLabel: "Delete", Danger: true})
+			m.SetSize(tt.width, tt.height)
+			view := m.View()
+			if !strings.Contains(view, tt.want) {
+				t.Errorf("view lacks %q:\n%s", tt.want, view)
+			}
+			if h := lipgloss.Height(view); h > tt.height && tt.height >= 10 {
+				t.Errorf("view is %d tall, given %d", h, tt.height)
+			}
+			if w := lipgloss.Width(view); w > tt.width {
+				t.Errorf("view is %d wide, given %d", w, tt.width)
+			}
+		})
+	}
+}
+
+func TestShortListIsWhole(t *testing.T) {
+	m := confirm.New(testCommon(), deactivateOptions())
+	view := m.View()
+	if strings.Contains(view, "more") {
+		t.Errorf("two lines were cut:\n%s", view)
+	}
+	if !strings.Contains(view, "reactivate a key.") {
+		t.Errorf("wrapped line lost its end:\n%s", view)
+	}
+}
+
+func TestSanitises(t *testing.T) {
+	m := confirm.New(testCommon(), confirm.Options{
+		Title: "Delete \x1b[2Jkey?", Lines: []string{"name\x1b]0;owned\x07"}, ConfirmLabel: "Del\x1bete",
+	})
+	view := m.View()
+	if strings.ContainsAny(view, "\x1b\x07") {
+		t.Errorf("view carries control characters: %q", view)
+	}
+}
+
+func TestView(t *testing.T) {
+	tests := []struct {
+		name string
+		keys []string
+		o    confirm.Options
+	}{
+		{"danger_default", nil, deactivateOptions()},
+		{"danger_on_confirm", []string{"right"}, deactivateOptions()},
+		{"plain", nil, confirm.Options{Title: "Refresh?", ConfirmLabel: "OK"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := confirm.New(testCommon(), tt.o)
+			press(m, tt.keys...)
+			golden.RequireEqual(t, []byte(m.View()))
+		})
+	}
+}

@@ -1,0 +1,297 @@
+// Package editvalue holds the one-line dialogs that change a key's expiry or
+// inactivity interval. They check what is typed as it is typed, with the
+// same rules the CLI uses, and refuse to submit anything the server would
+// reject for being past its expiry limit.
+package editvalue
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/common"
+)
+
+// ExpiryChosen ends the expiry dialog with a validated expiry (Never to
+// remove it).
+type ExpiryChosen struct {
+	Key    model.APIKey
+	Expiry model.Expiry
+}
+
+// DialogResult marks ExpiryChosen as a dialog's outcome.
+func (ExpiryChosen) DialogResult() {}
+
+// InactivityChosen ends the inactivity dialog; Days 0 removes the interval.
+type InactivityChosen struct {
+	Key  model.APIKey
+	Days int
+}
+
+// DialogResult marks InactivityChosen as a dialog's outcome.
+func (InactivityChosen) DialogResult() {}
+
+// KeyMap is the dialog's keys; the text input has its own editing keys.
+type KeyMap struct {
+	Submit, Cancel key.Binding
+}
+
+// ShortHelp implements help.KeyMap.
+func (k KeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Submit, k.Cancel} }
+
+// FullHelp implements help.KeyMap.
+func (k KeyMap) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
+
+type kind int
+
+const (
+	expiry kind = iota
+	inactivity
+)
+
+// Model is an edit dialog for one value of one key.
+type Model struct {
+	c         common.Common
+	key       model.APIKey
+	kind      kind
+	limitDays int
+	input     textinput.Model
+	keys      KeyMap
+	// tried is set once enter was pressed, so an empty field is reported
+	// only after an attempt to submit it, not while the dialog opens.
+	tried bool
+}
+
+var _ common.Dialog = (*Model)(nil)
+
+// NewExpiry edits key's expiry under the server's limit of limitDays (0 =
+// no limit). It accepts a date (2026-12-31), a duration from now (30d, 12h,
+// 6 months) or never.
+func NewExpiry(c common.Common, key model.APIKey, limitDays int) *Model {
+	return newModel(c, key, expiry, max(limitDays, 0), "30d, 12h, 2026-12-31 or never", "save expiry")
+}
+
+// NewInactivity edits key's inactivity interval: whole days, or none.
+func NewInactivity(c common.Common, key model.APIKey) *Model {
+	return newModel(c, key, inactivity, 0, "days, or none", "save interval")
+}
+
+func newModel(c common.Common, k model.APIKey, kd kind, limitDays int, placeholder, submitHelp string) *Model {
+	in := textinput.New()
+	in.Placeholder = placeholder
+	in.CharLimit = 40
+	in.Prompt = "› "
+	in.PromptStyle = c.Styles.Input
+	in.Cursor.Style = c.Styles.Input
+	in.PlaceholderStyle = c.Styles.Hint
+	m := &Model{
+		c: c, key: k, kind: kd, limitDays: limitDays, input: in,
+		keys: KeyMap{
+			Submit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", submitHelp)),
+			Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		},
+	}
+	m.input.Focus()
+	m.SetSize(c.Width, c.Height)
+	return m
+}
+
+// Value returns the text typed so far.
+func (m *Model) Value() string { return m.input.Value() }
+
+// Err returns what is wrong with the text as typed; nil when it would be
+// accepted. An empty field is an error only after a submit attempt.
+func (m *Model) Err() error {
+	_, err := m.check()
+	if err != nil && strings.TrimSpace(m.input.Value()) == "" && !m.tried {
+		return nil
+	}
+	return err
+}
+
+// SetSize implements common.Component.
+func (m *Model) SetSize(width, height int) {
+	m.c.Width, m.c.Height = width, height
+	inner := m.innerWidth()
+	m.input.Width = max(inner-len([]rune(m.input.Prompt))-1, 1)
+}
+
+// ShortHelp implements help.KeyMap.
+func (m *Model) ShortHelp() []key.Binding { return m.keys.ShortHelp() }
+
+// FullHelp implements help.KeyMap.
+func (m *Model) FullHelp() [][]key.Binding { return m.keys.FullHelp() }
+
+// Init implements common.Dialog.
+func (m *Model) Init() tea.Cmd { return textinput.Blink }
+
+// Update implements common.Dialog.
+func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
+	if km, ok := msg.(tea.KeyMsg); ok {
+		switch {
+		case key.Matches(km, m.keys.Cancel):
+			return m, common.Cancel
+		case key.Matches(km, m.keys.Submit):
+			m.tried = true
+			result, err := m.check()
+			if err != nil {
+				return m, nil
+			}
+			return m, common.Emit(result)
+		}
+	}
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	return m, cmd
+}
+
+// check parses the input with the clock's current time and returns the
+// dialog's result, or why it would be refused.
+func (m *Model) check() (common.Result, error) {
+	text := m.input.Value()
+	if m.kind == inactivity {
+		days, err := model.ParseInactivityDays(text)
+		if err != nil {
+			return nil, err
+		}
+		return InactivityChosen{Key: m.key, Days: days}, nil
+	}
+	now := m.now()
+	e, err := model.ParseExpiry(text, now)
+	if err != nil {
+		return nil, err
+	}
+	// Under a limit a key that never expires would outlive the cap, so
+	// model.CheckExpiry refuses never there too.
+	if err := model.CheckExpiry(e, m.limitDays, now); err != nil {
+		return nil, err
+	}
+	return ExpiryChosen{Key: m.key, Expiry: e}, nil
+}
+
+// now reads the injected clock; a Common without one falls back to the
+// system clock rather than panicking.
+func (m *Model) now() time.Time {
+	if m.c.Now == nil {
+		return time.Now()
+	}
+	return m.c.Now()
+}
+
+const preferredWidth = 68
+
+func (m *Model) innerWidth() int {
+	st := m.c.Styles
+	return max(min(preferredWidth, m.c.Width)-st.Dialog.GetHorizontalFrameSize(), 1)
+}
+
+// View implements common.Component.
+func (m *Model) View() string {
+	st := m.c.Styles
+	w := min(preferredWidth, m.c.Width)
+	inner := m.innerWidth()
+	now := m.now()
+
+	title := "Edit expiry"
+	if m.kind == inactivity {
+		title = "Edit inactivity interval"
+	}
+	name := model.CleanText(m.key.Name)
+	lines := []string{
+		st.DialogTitle.Render(ansi.Truncate(title, inner, "…")),
+		ansi.Truncate("Key: "+name+"  "+st.Hint.Render(common.MaskedSecret(m.key.Hint)), inner, "…"),
+	}
+	if m.kind == expiry {
+		lines = append(lines, wrap("Current expiry: "+currentExpiry(m.key, now), inner))
+		lines = append(lines, st.Hint.Render(wrap(limitLine(m.limitDays, now), inner)))
+	} else {
+		lines = append(lines, wrap("Current interval: "+currentInactivity(m.key), inner))
+	}
+	lines = append(lines, "", m.input.View(), m.feedback(inner))
+
+	maxLines := m.c.Height - st.Dialog.GetVerticalFrameSize()
+	content := fitLines(strings.Join(lines, "\n"), maxLines)
+	return st.Dialog.Width(w - st.Dialog.GetHorizontalBorderSize()).Render(content)
+}
+
+// feedback is the line under the input: the error, or what the value will
+// do. It is never empty, so the dialog does not jump as it changes.
+func (m *Model) feedback(width int) string {
+	st := m.c.Styles
+	if err := m.Err(); err != nil {
+		return st.InputError.Render(wrap(model.CleanText(err.Error()), width))
+	}
+	if strings.TrimSpace(m.input.Value()) == "" {
+		return " "
+	}
+	res, _ := m.check()
+	var text string
+	switch r := res.(type) {
+	case ExpiryChosen:
+		if r.Expiry.Never {
+			text = "removes the expiry: the key will never expire"
+		} else {
+			at := r.Expiry.At
+			text = fmt.Sprintf("expires %s (%s)", common.DateTime(at), common.Relative(at, m.now()))
+		}
+	case InactivityChosen:
+		if r.Days == 0 {
+			text = "removes the interval: unused keys keep working"
+		} else {
+			text = fmt.Sprintf("stops working after %s without use", days(r.Days))
+		}
+	}
+	return st.Hint.Render(wrap(text, width))
+}
+
+func currentExpiry(k model.APIKey, now time.Time) string {
+	if k.Expires == nil {
+		return "never"
+	}
+	at := k.Expires.In(now.Location())
+	return fmt.Sprintf("%s (%s)", common.DateTime(at), common.Relative(at, now))
+}
+
+func currentInactivity(k model.APIKey) string {
+	d, ok := k.InactivityDays.Get()
+	switch {
+	case !k.InactivityDays.Reported:
+		return "not reported by this server"
+	case !ok || d <= 0:
+		return "none"
+	}
+	return days(d)
+}
+
+func limitLine(limitDays int, now time.Time) string {
+	latest, ok := model.LatestExpiry(limitDays, now)
+	if !ok {
+		return "Server limit: none"
+	}
+	return fmt.Sprintf("Server limit: %s (latest %s)", days(limitDays), common.DateTime(latest))
+}
+
+func days(n int) string {
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
+}
+
+func wrap(s string, width int) string { return ansi.Wrap(s, width, " ") }
+
+// fitLines keeps the first maxLines lines of s (at least one).
+func fitLines(s string, maxLines int) string {
+	maxLines = max(maxLines, 1)
+	lines := strings.Split(s, "\n")
+	if len(lines) <= maxLines {
+		return s
+	}
+	return strings.Join(lines[:maxLines], "\n")
+}

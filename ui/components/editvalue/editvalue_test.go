@@ -1,0 +1,249 @@
+package editvalue_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/muesli/termenv"
+
+	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/components/editvalue"
+)
+
+func TestMain(m *testing.M) {
+	lipgloss.SetColorProfile(termenv.Ascii)
+	os.Exit(m.Run())
+}
+
+var now = time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)
+
+func testCommon() common.Common {
+	return common.Common{
+		Styles: common.NewStyles(common.DefaultTheme()),
+		Now:    func() time.Time { return now },
+		Width:  80,
+		Height: 24,
+	}
+}
+
+func testKey() model.APIKey {
+	exp := time.Date(2026, 12, 16, 15, 0, 0, 0, time.UTC)
+	return model.APIKey{
+		ID: "key-1", Username: "alice", Name: "ci-pipeline", Hint: "abcd",
+		Created: now.AddDate(0, -1, 0), Expires: &exp, IsActive: true,
+		InactivityDays: model.Some(60),
+	}
+}
+
+// typeText types s and then presses enter, returning the message of the
+// enter's command (nil when enter was refused).
+func typeAndEnter(m *editvalue.Model, s string) tea.Msg {
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)})
+	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	if cmd == nil {
+		return nil
+	}
+	return cmd()
+}
+
+func TestExpiry(t *testing.T) {
+	k := testKey()
+	tests := []struct {
+		name      string
+		limit     int
+		input     string
+		wantIn    string // ExpiresIn of the accepted expiry; "" when refused
+		wantNever bool
+		wantAt    time.Time
+		wantErr   string // part of the error shown when refused
+	}{
+		{"duration", 90, "30d", "30 days", false, now.AddDate(0, 0, 30), ""},
+		{"never under a limit is refused: the key would outlive the cap", 90, "never", "", false, time.Time{}, "requires an expiry within 90 days"},
+		{"never without a limit", 0, "never", "", true, time.Time{}, ""},
+		{"date is the end of that day", 90, "2026-12-31", "50940 minutes", false, time.Date(2026, 12, 31, 23, 59, 59, 0, time.UTC), ""},
+		{"exactly the limit", 90, "90d", "90 days", false, now.AddDate(0, 0, 90), ""},
+		{"past the limit", 90, "100d", "", false, time.Time{}, "latest allowed is 2027-02-24 15:00"},
+		{"date past the limit", 90, "2027-06-01", "", false, time.Time{}, "latest allowed is 2027-02-24 15:00"},
+		{"no limit allows far dates", 0, "2027-06-01", "269820 minutes", false, time.Date(2027, 6, 1, 23, 59, 59, 0, time.UTC), ""},
+		{"garbage", 90, "soon", "", false, time.Time{}, "want a whole number and a unit"},
+		{"negative", 90, "-3d", "", false, time.Time{}, "must not be negative"},
+		{"past date", 90, "2026-01-01", "", false, time.Time{}, "in the past"},
+		{"empty", 90, "", "", false, time.Time{}, "expiry is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := editvalue.NewExpiry(testCommon(), k, tt.limit)
+			got := typeAndEnter(m, tt.input)
+			if tt.wantErr != "" {
+				if got != nil {
+					t.Fatalf("refused value gave %#v", got)
+				}
+				if m.Value() != tt.input {
+					t.Errorf("input became %q, want %q kept", m.Value(), tt.input)
+				}
+				if err := m.Err(); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("Err() = %v, want it to contain %q", err, tt.wantErr)
+				}
+				if view := flat(m.View()); !strings.Contains(view, tt.wantErr) {
+					t.Errorf("view does not show %q:\n%s", tt.wantErr, m.View())
+				}
+				return
+			}
+			chosen, ok := got.(editvalue.ExpiryChosen)
+			if !ok {
+				t.Fatalf("got %#v, want ExpiryChosen", got)
+			}
+			if chosen.Key.ID != k.ID {
+				t.Errorf("key %q, want %q", chosen.Key.ID, k.ID)
+			}
+			e := chosen.Expiry
+			if e.Never != tt.wantNever || e.ExpiresIn() != tt.wantIn || !e.At.Equal(tt.wantAt) {
+				t.Errorf("expiry = {Never:%v In:%q At:%v}, want {Never:%v In:%q At:%v}",
+					e.Never, e.ExpiresIn(), e.At, tt.wantNever, tt.wantIn, tt.wantAt)
+			}
+		})
+	}
+}
+
+func TestInactivity(t *testing.T) {
+	tests := []struct {
+		input    string
+		wantDays int
+		wantErr  string
+	}{
+		{"60", 60, ""},
+		{"60d", 60, ""},
+		{"60 days", 60, ""},
+		{"none", 0, ""},
+		{"-3", 0, "must not be negative"},
+		{"0", 0, "at least 1 day"},
+		{"abc", 0, "not a whole number"},
+		{"", 0, "is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.input, func(t *testing.T) {
+			m := editvalue.NewInactivity(testCommon(), testKey())
+			got := typeAndEnter(m, tt.input)
+			if tt.wantErr != "" {
+				if got != nil {
+					t.Fatalf("refused value gave %#v", got)
+				}
+				if view := flat(m.View()); !strings.Contains(view, tt.wantErr) {
+					t.Errorf("view does not show %q:\n%s", tt.wantErr, m.View())
+				}
+				return
+			}
+			chosen, ok := got.(editvalue.InactivityChosen)
+			if !ok {
+				t.Fatalf("got %#v, want InactivityChosen", got)
+			}
+			if chosen.Days != tt.wantDays || chosen.Key.ID != "key-1" {
+				t.Errorf("got %+v days for %s, want %d", chosen.Days, chosen.Key.ID, tt.wantDays)
+			}
+		})
+	}
+}
+
+// TestLiveValidation checks the line under the input while typing, before
+// any enter.
+func TestLiveValidation(t *testing.T) {
+	tests := []struct {
+		name  string
+		limit int
+		input string
+		want  string
+		isErr bool
+	}{
+		{"preview", 90, "30d", "expires 2026-12-26 15:00 (in 30d)", false},
+		{"past limit", 90, "100d", "past the server's limit of 90 days", true},
+		{"half typed", 90, "30", "missing unit", true},
+		{"never", 0, "never", "the key will never expire", false},
+		{"never under a limit", 90, "never", "requires an expiry within 90 days", true},
+		{"nothing typed yet", 90, "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := editvalue.NewExpiry(testCommon(), testKey(), tt.limit)
+			if tt.input != "" {
+				m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(tt.input)})
+			}
+			if (m.Err() != nil) != tt.isErr {
+				t.Errorf("Err() = %v, want error %v", m.Err(), tt.isErr)
+			}
+			if view := flat(m.View()); tt.want != "" && !strings.Contains(view, tt.want) {
+				t.Errorf("view lacks %q:\n%s", tt.want, m.View())
+			}
+		})
+	}
+}
+
+func TestEscCancels(t *testing.T) {
+	for _, m := range []*editvalue.Model{
+		editvalue.NewExpiry(testCommon(), testKey(), 90),
+		editvalue.NewInactivity(testCommon(), testKey()),
+	} {
+		m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("30d")})
+		_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyEsc})
+		if cmd == nil || cmd() != (common.Cancelled{}) {
+			t.Errorf("esc did not cancel")
+		}
+	}
+}
+
+func TestCurrentValues(t *testing.T) {
+	noExpiry := testKey()
+	noExpiry.Expires = nil
+	noExpiry.InactivityDays = model.Null[int]()
+	tests := []struct {
+		name string
+		m    *editvalue.Model
+		want []string
+	}{
+		{"expiry with limit", editvalue.NewExpiry(testCommon(), testKey(), 90),
+			[]string{"ci-pipeline", "sk-…abcd", "Current expiry: 2026-12-16 15:00 (in 20d)", "Server limit: 90 days (latest 2027-02-24 15:00)"}},
+		{"no expiry, no limit", editvalue.NewExpiry(testCommon(), noExpiry, 0),
+			[]string{"Current expiry: never", "Server limit: none"}},
+		{"inactivity", editvalue.NewInactivity(testCommon(), testKey()),
+			[]string{"Current interval: 60 days"}},
+		{"no inactivity", editvalue.NewInactivity(testCommon(), noExpiry),
+			[]string{"Current interval: none"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			view := tt.m.View()
+			for _, w := range tt.want {
+				if !strings.Contains(view, w) {
+					t.Errorf("view lacks %q:\n%s", w, view)
+				}
+			}
+			if w := lipgloss.Width(view); w > 80 {
+				t.Errorf("view is %d wide", w)
+			}
+		})
+	}
+}
+
+func TestView(t *testing.T) {
+	m := editvalue.NewExpiry(testCommon(), testKey(), 90)
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("100d")})
+	golden.RequireEqual(t, []byte(m.View()))
+}
+
+// flat joins the view's rows, without the border, so a wrapped message can
+// be searched for as one string.
+func flat(view string) string {
+	var parts []string
+	for _, l := range strings.Split(view, "\n") {
+		l = strings.Trim(l, "│ ")
+		if l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, " ")
+}

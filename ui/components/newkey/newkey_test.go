@@ -1,0 +1,472 @@
+package newkey_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/muesli/termenv"
+
+	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/components/newkey"
+)
+
+func TestMain(m *testing.M) {
+	lipgloss.SetColorProfile(termenv.Ascii)
+	os.Exit(m.Run())
+}
+
+var now = time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)
+
+func testCommon() common.Common {
+	return common.Common{
+		Styles: common.NewStyles(common.DefaultTheme()),
+		Now:    func() time.Time { return now },
+		Width:  80,
+		Height: 24,
+	}
+}
+
+var (
+	alice = model.User{ID: "u-7f3a", Username: "alice", Email: "alice@example.com"}
+	colls = []model.Collection{
+		{ID: "c-1111aaaa-2222", Name: "handbook", Username: "alice"},
+		{ID: "c-3333bbbb-4444", Name: "malice's notes", Username: "malice"}, // loose filter leftover
+		{ID: "c-5555cccc-6666", Name: "contracts", Username: "alice"},
+	}
+)
+
+// driver runs a dialog the way a Bubble Tea program would: it runs each
+// command, feeds what comes back into Update, and collects the dialog's
+// results instead of feeding them back.
+type driver struct {
+	t       *testing.T
+	m       *newkey.Model
+	results []tea.Msg
+}
+
+func start(t *testing.T, m *newkey.Model) *driver {
+	t.Helper()
+	d := &driver{t: t, m: m}
+	d.run(m.Init())
+	return d
+}
+
+func (d *driver) send(msgs ...tea.Msg) *driver {
+	d.t.Helper()
+	for _, msg := range msgs {
+		_, cmd := d.m.Update(msg)
+		d.run(cmd)
+	}
+	return d
+}
+
+func (d *driver) keys(keys ...string) *driver {
+	d.t.Helper()
+	for _, k := range keys {
+		d.send(keyMsg(k))
+	}
+	return d
+}
+
+func (d *driver) typeText(s string) *driver {
+	d.t.Helper()
+	return d.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)})
+}
+
+func (d *driver) run(cmd tea.Cmd) {
+	d.t.Helper()
+	queue := []tea.Cmd{cmd}
+	for steps := 0; len(queue) > 0; steps++ {
+		if steps > 10000 {
+			d.t.Fatal("commands never settle")
+		}
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil || blinks(c) {
+			continue
+		}
+		switch msg := c().(type) {
+		case nil:
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		case common.Result:
+			d.results = append(d.results, msg)
+		default:
+			if cmds, ok := sequence(msg); ok {
+				queue = append(queue, cmds...)
+				continue
+			}
+			_, next := d.m.Update(msg)
+			queue = append(queue, next)
+		}
+	}
+}
+
+// blinks reports the cursor's blink timers, which only wait and redraw.
+func blinks(c tea.Cmd) bool {
+	name := runtime.FuncForPC(reflect.ValueOf(c).Pointer()).Name()
+	return strings.Contains(name, "bubbles/cursor.") || strings.Contains(name, "bubbletea.Tick")
+}
+
+// sequence unpacks tea.Sequence's message, whose type is unexported.
+func sequence(msg tea.Msg) ([]tea.Cmd, bool) {
+	v := reflect.ValueOf(msg)
+	if v.Kind() != reflect.Slice || v.Type().Elem() != reflect.TypeFor[tea.Cmd]() {
+		return nil, false
+	}
+	cmds := make([]tea.Cmd, v.Len())
+	for i := range cmds {
+		cmds[i] = v.Index(i).Interface().(tea.Cmd)
+	}
+	return cmds, true
+}
+
+func (d *driver) result() tea.Msg {
+	d.t.Helper()
+	switch len(d.results) {
+	case 0:
+		return nil
+	case 1:
+		return d.results[0]
+	}
+	d.t.Fatalf("several results: %#v", d.results)
+	return nil
+}
+
+func (d *driver) focused() string {
+	return d.m.Focused()
+}
+
+func keyMsg(k string) tea.KeyMsg {
+	types := map[string]tea.KeyType{
+		"enter": tea.KeyEnter, "esc": tea.KeyEsc, "tab": tea.KeyTab, "shift+tab": tea.KeyShiftTab,
+		"up": tea.KeyUp, "down": tea.KeyDown, "left": tea.KeyLeft, "right": tea.KeyRight,
+		"ctrl+c": tea.KeyCtrlC, "backspace": tea.KeyBackspace,
+	}
+	if t, ok := types[k]; ok {
+		return tea.KeyMsg{Type: t}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+}
+
+func TestFullWalk(t *testing.T) {
+	d := start(t, newkey.New(testCommon(), alice, colls, 0, newkey.Draft{}, nil))
+	if got := d.focused(); got != "name" {
+		t.Fatalf("focus starts on %q", got)
+	}
+	d.typeText("  ci-bot ").keys("enter")
+	if got := d.focused(); got != "collection" {
+		t.Fatalf("after the name, focus is on %q", got)
+	}
+	// Down past "none — global key" to the last of alice's collections:
+	// malice's collection is not offered.
+	d.keys("down", "down", "enter")
+	if got := d.focused(); got != "expire" {
+		t.Fatalf("after the collection, focus is on %q", got)
+	}
+	d.keys("right", "enter") // toggle on, go on
+	if got := d.focused(); got != "expiry" {
+		t.Fatalf("expiry field not shown after the toggle; focus is on %q", got)
+	}
+	d.typeText("30d").keys("enter")
+	if got := d.focused(); got != "set_inactivity" {
+		t.Fatalf("after the expiry, focus is on %q", got)
+	}
+	d.keys("y") // yes, and on to the days
+	if got := d.focused(); got != "inactivity" {
+		t.Fatalf("inactivity field not shown; focus is on %q", got)
+	}
+	d.typeText("60").keys("enter")
+
+	sub, ok := d.result().(newkey.Submitted)
+	if !ok {
+		t.Fatalf("got %#v, want Submitted", d.result())
+	}
+	wantExpiry := model.Expiry{In: model.Interval{N: 30, Unit: model.Day}, At: now.AddDate(0, 0, 30)}
+	want := newkey.Submitted{
+		User: alice,
+		Key: model.NewKey{
+			UserID: "u-7f3a", Name: "ci-bot", CollectionID: "c-5555cccc-6666",
+			Expiry: &wantExpiry, InactivityDays: 60,
+		},
+		Draft: newkey.Draft{
+			Name: "  ci-bot ", CollectionID: "c-5555cccc-6666",
+			Expire: true, Expiry: "30d", SetInactivity: true, Inactivity: "60",
+		},
+	}
+	if !reflect.DeepEqual(sub, want) {
+		t.Errorf("submitted\n%+v\nwant\n%+v", sub, want)
+	}
+}
+
+func TestTogglesOffLeaveValuesOut(t *testing.T) {
+	// Whatever sits in the hidden fields, even invalid, neither blocks the
+	// form nor reaches the request.
+	draft := newkey.Draft{Name: "k", Expiry: "junk", Inactivity: "-3"}
+	d := start(t, newkey.New(testCommon(), alice, colls, 0, draft, nil))
+	d.keys("enter", "enter", "enter", "enter")
+	sub, ok := d.result().(newkey.Submitted)
+	if !ok {
+		t.Fatalf("got %#v (focus on %q), want Submitted", d.result(), d.focused())
+	}
+	want := model.NewKey{UserID: alice.ID, Name: "k"}
+	if !reflect.DeepEqual(sub.Key, want) {
+		t.Errorf("key = %+v, want %+v", sub.Key, want)
+	}
+	if sub.Draft != draft {
+		t.Errorf("draft = %+v, want what was typed, %+v", sub.Draft, draft)
+	}
+}
+
+func TestDraftRefillAfterError(t *testing.T) {
+	draft := newkey.Draft{
+		Name: "ci-bot", CollectionID: "c-1111aaaa-2222",
+		Expire: true, Expiry: "2026-12-31", SetInactivity: true, Inactivity: "45",
+	}
+	lastErr := errors.New("create key: conflict (409): a key named ci-bot exists")
+	d := start(t, newkey.New(testCommon(), alice, colls, 90, draft, lastErr))
+	view := d.m.View()
+	for _, want := range []string{
+		"Could not create the key: create key: conflict (409)", "exists",
+		"ci-bot", "handbook (c-1111aa)", "2026-12-31", "45",
+	} {
+		if !strings.Contains(view, want) {
+			t.Errorf("view lacks %q:\n%s", want, view)
+		}
+	}
+	if d.m.Draft() != draft {
+		t.Errorf("form holds %+v, want %+v", d.m.Draft(), draft)
+	}
+	// Six fields, each accepted as it is.
+	d.keys("enter", "enter", "enter", "enter", "enter", "enter")
+	sub, ok := d.result().(newkey.Submitted)
+	if !ok {
+		t.Fatalf("got %#v (focus on %q), want Submitted", d.result(), d.focused())
+	}
+	if sub.Key.CollectionID != "c-1111aaaa-2222" || sub.Key.InactivityDays != 45 || sub.Key.Expiry == nil ||
+		!sub.Key.Expiry.At.Equal(time.Date(2026, 12, 31, 23, 59, 59, 0, time.UTC)) || sub.Draft != draft {
+		t.Errorf("submitted %+v", sub)
+	}
+}
+
+func TestValidation(t *testing.T) {
+	tests := []struct {
+		name    string
+		draft   newkey.Draft
+		enters  int // enters before the one that must be refused
+		input   string
+		field   string
+		wantErr string
+	}{
+		{"name required", newkey.Draft{}, 0, "   ", "name", "name is required"},
+		{"expiry past limit", newkey.Draft{Name: "k", Expire: true}, 3, "100d", "expiry", "latest allowed is 2027-02-24 15:00"},
+		{"expiry never while on", newkey.Draft{Name: "k", Expire: true}, 3, "never", "expiry", `set "Allow key to expire" to No`},
+		{"expiry garbage", newkey.Draft{Name: "k", Expire: true}, 3, "soon", "expiry", "want a whole number and a unit"},
+		{"expiry empty", newkey.Draft{Name: "k", Expire: true}, 3, "", "expiry", "expiry is empty"},
+		{"inactivity none while on", newkey.Draft{Name: "k", SetInactivity: true}, 4, "none", "inactivity", "at least 1"},
+		{"inactivity zero", newkey.Draft{Name: "k", SetInactivity: true}, 4, "0", "inactivity", "at least 1 day"},
+		{"inactivity negative", newkey.Draft{Name: "k", SetInactivity: true}, 4, "-3", "inactivity", "must not be negative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := start(t, newkey.New(testCommon(), alice, colls, 90, tt.draft, nil))
+			for range tt.enters {
+				d.keys("enter")
+			}
+			if got := d.focused(); got != tt.field {
+				t.Fatalf("focus on %q, want %q", got, tt.field)
+			}
+			d.typeText(tt.input)
+			// Checked as typed, before enter (an empty field only after).
+			if tt.input != "" && !strings.Contains(flat(d.m.View()), tt.wantErr) {
+				t.Errorf("live check does not show %q:\n%s", tt.wantErr, d.m.View())
+			}
+			d.keys("enter")
+			if d.result() != nil {
+				t.Fatalf("refused value gave %#v", d.result())
+			}
+			if got := d.focused(); got != tt.field {
+				t.Errorf("focus moved to %q", got)
+			}
+			if !strings.Contains(flat(d.m.View()), tt.wantErr) {
+				t.Errorf("view does not show %q:\n%s", tt.wantErr, d.m.View())
+			}
+		})
+	}
+}
+
+func TestLivePreview(t *testing.T) {
+	d := start(t, newkey.New(testCommon(), alice, colls, 90, newkey.Draft{Name: "k", Expire: true}, nil))
+	d.keys("enter", "enter", "enter")
+	if view := flat(d.m.View()); !strings.Contains(view, "Server limit: 90 days (latest 2027-02-24 15:00).") {
+		t.Errorf("empty expiry does not show the limit:\n%s", d.m.View())
+	}
+	d.typeText("30d")
+	if view := flat(d.m.View()); !strings.Contains(view, "expires 2026-12-26 15:00 (in 30d)") {
+		t.Errorf("no preview:\n%s", d.m.View())
+	}
+}
+
+func TestOnlyOwnCollections(t *testing.T) {
+	m := newkey.New(testCommon(), alice, colls, 0, newkey.Draft{}, nil)
+	var ids []string
+	for _, c := range m.Collections() {
+		ids = append(ids, c.ID)
+	}
+	if want := []string{"c-1111aaaa-2222", "c-5555cccc-6666"}; !reflect.DeepEqual(ids, want) {
+		t.Errorf("offers %v, want %v", ids, want)
+	}
+	if strings.Contains(m.View(), "malice") {
+		t.Errorf("view offers malice's collection:\n%s", m.View())
+	}
+	// A draft naming someone else's collection falls back to global.
+	m = newkey.New(testCommon(), alice, colls, 0, newkey.Draft{Name: "k", CollectionID: "c-3333bbbb-4444"}, nil)
+	d := start(t, m)
+	d.keys("enter", "enter", "enter", "enter")
+	if sub, ok := d.result().(newkey.Submitted); !ok || sub.Key.CollectionID != "" {
+		t.Errorf("got %#v, want a global key", d.result())
+	}
+}
+
+func TestCancel(t *testing.T) {
+	tests := []struct {
+		name string
+		keys []string
+		want tea.Msg
+	}{
+		{"esc on the name", []string{"esc"}, common.Cancelled{}},
+		{"esc further down", []string{"k", "enter", "esc"}, common.Cancelled{}},
+		{"ctrl+c aborts the form", []string{"ctrl+c"}, common.Cancelled{}},
+		// While filtering the collections, esc ends the filter, not the form.
+		{"esc while filtering", []string{"k", "enter", "/", "esc"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := start(t, newkey.New(testCommon(), alice, colls, 90, newkey.Draft{}, nil))
+			d.keys(tt.keys...)
+			if got := d.result(); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %#v, want %#v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHelpFollowsFocus(t *testing.T) {
+	d := start(t, newkey.New(testCommon(), alice, colls, 90, newkey.Draft{}, nil))
+	has := func(k string) bool {
+		for _, b := range d.m.ShortHelp() {
+			if b.Enabled() && b.Help().Key == k {
+				return true
+			}
+		}
+		return false
+	}
+	if !has("esc") || has("/") {
+		t.Errorf("name field help: %v", d.m.ShortHelp())
+	}
+	d.typeText("k").keys("enter")
+	if !has("/") {
+		t.Errorf("collection help lacks the filter key: %v", d.m.ShortHelp())
+	}
+}
+
+func TestViewFits(t *testing.T) {
+	many := []model.Collection{}
+	for i := range 30 {
+		many = append(many, model.Collection{ID: "c-" + strings.Repeat("9", i+1), Name: strings.Repeat("long collection name ", 5), Username: "alice"})
+	}
+	longErr := errors.New(strings.Repeat("the server said no ", 20))
+	for _, size := range [][2]int{{80, 24}, {140, 40}, {80, 16}} {
+		d := start(t, newkey.New(testCommon(), alice, many, 90, newkey.Draft{Expire: true, SetInactivity: true}, longErr))
+		d.m.SetSize(size[0], size[1])
+		view := d.m.View()
+		if w := lipgloss.Width(view); w > size[0] {
+			t.Errorf("%v: view is %d wide", size, w)
+		}
+		if h := lipgloss.Height(view); h > size[1] {
+			t.Errorf("%v: view is %d tall:\n%s", size, h, view)
+		}
+	}
+}
+
+func TestManyCollectionsUseAPicker(t *testing.T) {
+	var many []model.Collection
+	for i := range 30 {
+		many = append(many, model.Collection{
+			ID: fmt.Sprintf("c-%02d-0000", i), Name: fmt.Sprintf("collection %02d %s", i, strings.Repeat("x", 60)), Username: "alice",
+		})
+	}
+	d := start(t, newkey.New(testCommon(), alice, many, 0, newkey.Draft{}, nil))
+	view := d.m.View()
+	for _, want := range []string{"Name", "Collection", "none — global key"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("view lacks %q:\n%s", want, view)
+		}
+	}
+	if h := lipgloss.Height(view); h > 24 {
+		t.Errorf("view is %d tall", h)
+	}
+	// Right twice is the second collection; / filters by name.
+	d.typeText("k").keys("enter", "right", "right")
+	if got := d.m.Draft().CollectionID; got != "c-01-0000" {
+		t.Errorf("picked %q, want c-01-0000", got)
+	}
+	d.keys("/").typeText("collection 17").keys("enter")
+	if got := d.m.Draft().CollectionID; got != "c-17-0000" {
+		t.Errorf("filter picked %q, want c-17-0000", got)
+	}
+	if got := d.focused(); got != "expire" {
+		t.Errorf("focus on %q after picking", got)
+	}
+}
+
+// TestLimitRequiresExpiry: under the server's expiry limit a key without
+// expiry would outlive the cap, so the toggle starts on at the limit and
+// cannot be turned off.
+func TestLimitRequiresExpiry(t *testing.T) {
+	d := start(t, newkey.New(testCommon(), alice, colls, 90, newkey.Draft{}, nil))
+	if got := d.m.Draft(); !got.Expire || got.Expiry != "90d" {
+		t.Fatalf("under a limit the form starts with %+v, want expiry on at 90d", got)
+	}
+	d.typeText("ci-bot").keys("enter", "enter") // name, global key
+	if got := d.focused(); got != "expire" {
+		t.Fatalf("focus is on %q", got)
+	}
+	d.keys("n")
+	if !strings.Contains(flat(d.m.View()), "the server caps keys at 90 days") {
+		t.Errorf("no reason shown:\n%s", d.m.View())
+	}
+	d.keys("enter", "enter", "enter", "enter")
+	if sub, ok := d.result().(newkey.Submitted); ok {
+		t.Fatalf("a key without expiry was submitted under a limit: %+v", sub.Key)
+	}
+}
+
+func TestView(t *testing.T) {
+	d := start(t, newkey.New(testCommon(), alice, colls, 90, newkey.Draft{}, nil))
+	d.typeText("ci-bot").keys("enter", "down", "enter", "enter").keys("ctrl+u").typeText("30d")
+	golden.RequireEqual(t, []byte(d.m.View()))
+}
+
+// flat joins the view's rows, without the border, so a wrapped message can
+// be searched for as one string.
+func flat(view string) string {
+	var parts []string
+	for _, l := range strings.Split(view, "\n") {
+		l = strings.Trim(l, "│ ")
+		if l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, " ")
+}
