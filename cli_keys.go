@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,32 +35,69 @@ func (a *app) newUsersCmd() *cobra.Command {
 
 func (a *app) newListCmd() *cobra.Command {
 	var (
-		user string
-		all  bool
+		user  string
+		all   bool
+		audit auditFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "list (--user NAME | --all)",
+		Use:   "list (--user NAME | --all) [audit filters] [--sort COLUMN [--desc]]",
 		Short: "List one user's keys, or everyone's",
 		Long: `List API keys with every column: id, name, owner, secret hint, collection,
 created, status, expiry, inactivity interval, last use, calls, and when the
 key stops working.
 
+Audit filters narrow the list; every one given must hold:
+  --expiring-within D  working keys that stop working (expiry or idle
+                       cut-off) within D from now: 7d, 48h, 2w, 1mo
+  --never-used         keys never used
+  --unused-for D       keys last used (never used: created) at least D ago
+  --status LIST        keys in any of these statuses: active, inactive,
+                       expired, idle, or not-working (inactive, expired or
+                       idle); a comma list or the flag repeated
+  --global-only        global keys, not collection keys
+  --filter TEXT        name, collection or owner contains TEXT (any case)
+They apply the same rules as the dashboard's quick filters, and work with
+--user and --all alike.
+
+Keys are listed by owner, then creation, unless --sort names a column: name,
+user, collection, created, status, expires, inactivity, last-used,
+total-calls or stops-at; --desc reverses it. Keys without a value (never
+used, no expiry) come last either way.
+
+"Stops at" is when a key stops working: the earlier of its expiry and its
+idle cut-off (last use, or creation, plus the inactivity interval). Tables
+and CSV show "already" for keys that have stopped (inactive, expired or
+idle); a table shows "never" when nothing will stop a key ("-" when an older
+server does not report the inactivity interval), CSV leaves it empty.
+
 JSON output has the API's field names (id, username, name, hint, created_at,
 expires_at, last_used_at, inactivity_interval, total_calls, is_active,
 collection_name, collection_id, is_global_key) plus "status" (active,
-inactive, expired or idle) and "stops_at" (RFC 3339, or null when the key has
-no expiry or inactivity interval, or is deactivated). Fields an older server
-does not report are left out. CSV has a header row and the same columns.`,
+inactive, expired or idle) and "stops_at": RFC 3339, past for expired and
+idle keys, or null when the key has no expiry or inactivity interval, or is
+deactivated (its status says inactive). Fields an older server does not
+report are left out. CSV has a header row and the same columns.`,
 		Example: `  h2ogpte-keys list --user alice
-  h2ogpte-keys list --all --output csv > keys.csv`,
+  h2ogpte-keys list --all --output csv > keys.csv
+  h2ogpte-keys list --all --expiring-within 7d --sort stops-at
+  h2ogpte-keys list --all --unused-for 90d --global-only
+  h2ogpte-keys list --all --status expired,idle --sort last-used --desc`,
 		Args: cobra.NoArgs,
-		RunE: a.action(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
 			user = strings.TrimSpace(user)
 			switch {
 			case user != "" && all:
 				return usageErrorf("give --user NAME or --all, not both")
 			case user == "" && !all:
 				return usageErrorf("give --user NAME or --all")
+			}
+			// One clock reading judges filters, sort and the printed
+			// statuses alike, so a key on a boundary cannot be filtered
+			// as one status and shown as another.
+			p := a.printer()
+			aud, err := audit.parse(p.now, cmd.Flags().Changed("status"))
+			if err != nil {
+				return err
 			}
 			c, err := a.connect()
 			if err != nil {
@@ -79,14 +117,201 @@ does not report are left out. CSV has a header row and the same columns.`,
 			if err != nil {
 				return err
 			}
-			sortKeys(keys)
-			return a.printer().keys(keys)
+			return p.keys(aud.apply(keys, p.now))
 		}),
 	}
 	cmd.Flags().StringVar(&user, "user", "", "list this user's keys (exact username)")
 	cmd.Flags().BoolVar(&all, "all", false, "list every user's keys")
 	_ = cmd.RegisterFlagCompletionFunc("user", a.completeUsers)
+	audit.register(cmd)
 	return cmd
+}
+
+// auditFlags are list's audit flags as typed.
+type auditFlags struct {
+	expiringWithin, unusedFor string
+	neverUsed, globalOnly     bool
+	statuses                  []string
+	text                      string
+	sort                      string
+	desc                      bool
+}
+
+// register defines the audit flags on cmd, with their completions.
+func (f *auditFlags) register(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVar(&f.expiringWithin, "expiring-within", "", "only working keys that stop working within `DURATION` (7d, 48h, 2w)")
+	fs.BoolVar(&f.neverUsed, "never-used", false, "only keys never used")
+	fs.StringVar(&f.unusedFor, "unused-for", "", "only keys unused for at least `DURATION` (90d); never-used keys count from creation")
+	fs.StringSliceVar(&f.statuses, "status", nil, "only keys in any of these `STATUSES`: "+strings.Join(statusWords(), ", "))
+	fs.BoolVar(&f.globalOnly, "global-only", false, "only global keys")
+	fs.StringVar(&f.text, "filter", "", "only keys whose name, collection or owner contains `TEXT` (any case)")
+	fs.StringVar(&f.sort, "sort", "", "sort by `COLUMN`: "+strings.Join(sortColumnNames(), ", "))
+	fs.BoolVar(&f.desc, "desc", false, "with --sort: descending (keys without a value stay last)")
+	_ = cmd.RegisterFlagCompletionFunc("sort", completeSortColumns)
+	_ = cmd.RegisterFlagCompletionFunc("status", completeStatuses)
+	for _, name := range []string{"expiring-within", "unused-for", "filter"} {
+		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
+	}
+}
+
+// auditQuery is what the audit flags ask for, checked. The rules themselves
+// live in model.Filter and model.Compare, shared with the dashboard.
+type auditQuery struct {
+	filter model.Filter
+	// sorted is false for the default order (owner, then creation).
+	sorted bool
+	sortBy model.SortColumn
+	desc   bool
+}
+
+// notWorking is --status's word for model.Filter.NotWorking.
+const notWorking = "not-working"
+
+// parse checks every audit flag before anything is sent, so a typo is a
+// usage error and not a request. Durations are measured back or forward
+// from now, so "1mo" means a calendar month. statusGiven is whether
+// --status was on the command line (an empty --status is a mistake).
+func (f auditFlags) parse(now time.Time, statusGiven bool) (auditQuery, error) {
+	q := auditQuery{filter: model.Filter{NeverUsed: f.neverUsed, GlobalOnly: f.globalOnly, Text: f.text}}
+	var err error
+	if q.filter.ExpiringWithin, err = flagDuration("--expiring-within", f.expiringWithin, now); err != nil {
+		return auditQuery{}, err
+	}
+	if q.filter.UnusedFor, err = flagDuration("--unused-for", f.unusedFor, now); err != nil {
+		return auditQuery{}, err
+	}
+	if statusGiven && len(f.statuses) == 0 {
+		return auditQuery{}, usageErrorf("--status needs a value: %s", strings.Join(statusWords(), ", "))
+	}
+	var stopped bool
+	for _, s := range f.statuses {
+		word := strings.ToLower(strings.TrimSpace(s))
+		if st, ok := model.ParseStatus(word); ok {
+			if !slices.Contains(q.filter.Statuses, st) {
+				q.filter.Statuses = append(q.filter.Statuses, st)
+			}
+			continue
+		}
+		if strings.NewReplacer("_", "-", " ", "-").Replace(word) == notWorking {
+			stopped = true
+			continue
+		}
+		return auditQuery{}, usageErrorf("--status %q: want %s (a comma list, or the flag repeated)", s, strings.Join(statusWords(), ", "))
+	}
+	if stopped {
+		if len(q.filter.Statuses) == 0 {
+			q.filter.NotWorking = true
+		} else {
+			// The list means "any of": not-working joins the statuses
+			// named beside it rather than narrowing them (Filter wants
+			// every field to hold).
+			for _, st := range allStatuses() {
+				if !st.Working() && !slices.Contains(q.filter.Statuses, st) {
+					q.filter.Statuses = append(q.filter.Statuses, st)
+				}
+			}
+		}
+	}
+	if f.sort != "" {
+		col, err := model.ParseSortColumn(f.sort)
+		if err != nil {
+			return auditQuery{}, usageErrorf("--sort: %w", err)
+		}
+		q.sorted, q.sortBy = true, col
+	}
+	if f.desc && !q.sorted {
+		return auditQuery{}, usageErrorf("--desc needs --sort COLUMN (%s)", strings.Join(sortColumnNames(), ", "))
+	}
+	q.desc = f.desc
+	return q, nil
+}
+
+// flagDuration reads a duration flag (7d, 48h, 2w, 1mo) as the time from
+// now that it spans; "" is zero, meaning the filter is off.
+func flagDuration(name, s string, now time.Time) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	iv, err := model.ParseInterval(s)
+	if err != nil {
+		return 0, usageErrorf("%s %w", name, err)
+	}
+	return iv.AddTo(now).Sub(now), nil
+}
+
+// apply filters keys and orders what is left.
+func (q auditQuery) apply(keys []model.APIKey, now time.Time) []model.APIKey {
+	if q.filter.Active() {
+		keys = q.filter.Apply(keys, now)
+	}
+	if !q.sorted {
+		sortKeys(keys)
+		return keys
+	}
+	slices.SortFunc(keys, func(a, b model.APIKey) int { return model.Compare(&a, &b, q.sortBy, q.desc, now) })
+	return keys
+}
+
+// allStatuses lists every status, in model's order.
+func allStatuses() []model.Status {
+	var out []model.Status
+	for st := model.StatusActive; st <= model.StatusIdle; st++ {
+		out = append(out, st)
+	}
+	return out
+}
+
+// statusWords are the values --status takes.
+func statusWords() []string {
+	var out []string
+	for _, st := range allStatuses() {
+		out = append(out, statusName(st))
+	}
+	return append(out, notWorking)
+}
+
+func sortColumnNames() []string {
+	var out []string
+	for _, c := range model.SortColumns() {
+		out = append(out, c.String())
+	}
+	return out
+}
+
+func completeSortColumns(_ *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	var out []cobra.Completion
+	for _, name := range sortColumnNames() {
+		if strings.HasPrefix(name, strings.ToLower(prefix)) {
+			out = append(out, name)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+var statusHelp = map[string]string{
+	"active":   "works",
+	"inactive": "deactivated",
+	"expired":  "past its expiry",
+	"idle":     "unused for longer than its inactivity interval",
+	notWorking: "inactive, expired or idle",
+}
+
+// completeStatuses completes the last word of a comma list, keeping the
+// words before it and leaving out those already chosen.
+func completeStatuses(_ *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	head, last := "", prefix
+	if i := strings.LastIndex(prefix, ","); i >= 0 {
+		head, last = prefix[:i+1], prefix[i+1:]
+	}
+	chosen := strings.Split(strings.ToLower(head), ",")
+	var out []cobra.Completion
+	for _, w := range statusWords() {
+		if strings.HasPrefix(w, strings.ToLower(last)) && !slices.Contains(chosen, w) {
+			out = append(out, cobra.CompletionWithDesc(head+w, statusHelp[w]))
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 // findUser looks a user up by exact username. No such user is a usage

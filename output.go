@@ -132,7 +132,8 @@ func (p printer) keys(keys []model.APIKey) error {
 }
 
 // keyCSVRow flattens a key. Null and not-reported values are both empty:
-// CSV has no null; use JSON to tell them apart. Server text is cleaned
+// CSV has no null; use JSON to tell them apart. stops_at is "already" for a
+// key that has stopped, as in the table. Server text is cleaned
 // because CSV files end up in terminals and spreadsheets.
 func keyCSVRow(k model.APIKey, now time.Time) []string {
 	rec := newKeyRecord(k, now)
@@ -145,13 +146,11 @@ func keyCSVRow(k model.APIKey, now time.Time) []string {
 	lu, luOK := k.LastUsed.Get()
 	days, daysOK := k.InactivityDays.Get()
 	calls, callsOK := k.TotalCalls.Get()
-	var exp, stops string
+	var exp string
 	if k.Expires != nil {
 		exp = k.Expires.Format(time.RFC3339)
 	}
-	if rec.StopsAt != nil {
-		stops = rec.StopsAt.Format(time.RFC3339)
-	}
+	rfc3339 := func(t time.Time) string { return t.Format(time.RFC3339) }
 	return []string{
 		model.CleanText(k.ID),
 		model.CleanText(k.Username),
@@ -167,7 +166,7 @@ func keyCSVRow(k model.APIKey, now time.Time) []string {
 		model.CleanText(k.CollectionID),
 		strconv.FormatBool(k.IsGlobal),
 		rec.Status,
-		stops,
+		stopsCell(k, now, rfc3339, "", ""),
 	}
 }
 
@@ -245,11 +244,27 @@ func (p printer) lastUsed(o model.Opt[time.Time]) string {
 	return "never"
 }
 
+// stops is the table's STOPS AT cell: the time a working key will stop,
+// "already" for one that has stopped, "never" when nothing will stop it,
+// and "-" when an older server leaves that unknown.
 func (p printer) stops(k model.APIKey) string {
-	if t, ok := stopsAt(k, p.now); ok {
-		return p.time(t)
+	return stopsCell(k, p.now, p.time, "never", "-")
+}
+
+// stopsCell is the stops-working cell of tables and CSV, which follow the
+// dashboard's column: keys past it (inactive, expired, idle) read "already".
+// JSON keeps the time itself, or null, beside its status.
+func stopsCell(k model.APIKey, now time.Time, format func(time.Time) string, never, unknown string) string {
+	if !k.StatusAt(now).Working() {
+		return "already"
 	}
-	return ""
+	if t, ok := k.StopsAt(); ok {
+		return format(t)
+	}
+	if k.InactivityDays.Reported {
+		return never
+	}
+	return unknown
 }
 
 func inactivity(o model.Opt[int]) string {

@@ -99,10 +99,10 @@ func TestKeysTable(t *testing.T) {
 	}
 	want := `ID  NAME          USER   SECRET    COLLECTION  CREATED           STATUS    EXPIRES           INACTIVITY  LAST USED         CALLS      STOPS AT
 k1  laptop        alice  sk-…abcd              2026-10-01 09:00  Active    2026-12-31 23:59  60 days     2026-11-25 08:30  1,234,567  2026-12-31 23:59
-k2  evil[2J name  bob    sk-…wxyz  Docs        2026-11-01 00:00  Active    never                         never             0          
-k3  old-server    carol  sk-…0000              2025-01-01 00:00  Inactive  never             -           -                 -          
-k4  trial         dave   sk-…1111              2026-10-01 00:00  Expired   2026-11-20 00:00              2026-11-19 00:00  57         2026-11-20 00:00
-k5  jupyter       erin   sk-…2222              2026-09-01 00:00  Idle      never             7 days      2026-11-01 00:00  310        2026-11-08 00:00
+k2  evil[2J name  bob    sk-…wxyz  Docs        2026-11-01 00:00  Active    never                         never             0          never
+k3  old-server    carol  sk-…0000              2025-01-01 00:00  Inactive  never             -           -                 -          already
+k4  trial         dave   sk-…1111              2026-10-01 00:00  Expired   2026-11-20 00:00              2026-11-19 00:00  57         already
+k5  jupyter       erin   sk-…2222              2026-09-01 00:00  Idle      never             7 days      2026-11-01 00:00  310        already
 `
 	if got := b.String(); got != want {
 		t.Errorf("table:\n%s\nwant:\n%s", got, want)
@@ -257,6 +257,12 @@ func TestKeysCSV(t *testing.T) {
 		{3, "total_calls", ""},
 		{3, "status", "inactive"},
 		{5, "status", "idle"},
+		// stops_at follows the table: "already" once a key has stopped,
+		// empty when nothing will stop it.
+		{2, "stops_at", ""},
+		{3, "stops_at", "already"},
+		{4, "stops_at", "already"},
+		{5, "stops_at", "already"},
 	}
 	for _, tt := range tests {
 		if got := col(rows[tt.row], tt.field); got != tt.want {
