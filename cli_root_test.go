@@ -517,18 +517,6 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-func TestRootShowsHelpUntilDashboardExists(t *testing.T) {
-	if runDashboard != nil {
-		t.Skip("the dashboard is built in")
-	}
-	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
-	r := runCLI(t, harness{env: ts.adminEnv()})
-	if r.code != 0 || !strings.Contains(r.stdout, "Available Commands:") {
-		t.Errorf("root: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
-	}
-}
-
-// withDashboard swaps in a fake dashboard for one test.
 func withDashboard(t *testing.T, fn func(ctx context.Context, d dashboardDeps) error) {
 	t.Helper()
 	saved := runDashboard

@@ -1,0 +1,385 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/spinner"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/components/actions"
+	"h2ogpte-keys/ui/components/confirm"
+	"h2ogpte-keys/ui/components/editvalue"
+	"h2ogpte-keys/ui/components/keytable"
+	"h2ogpte-keys/ui/components/newkey"
+	"h2ogpte-keys/ui/components/secret"
+	"h2ogpte-keys/ui/components/statusbar"
+	"h2ogpte-keys/ui/components/userpicker"
+)
+
+// Options configure the dashboard.
+type Options struct {
+	// Address is the server address shown in the header.
+	Address string
+	// User opens the dashboard on this user (exact username); empty opens
+	// the user picker first.
+	User string
+	// ReadOnly hides and refuses every change.
+	ReadOnly bool
+	// Insecure shows the INSECURE TLS badge (certificate checks are off).
+	Insecure bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Styles is the theme; nil means the default.
+	Styles *common.Styles
+	// Copier copies a new key's secret; nil means OSC 52 on stderr plus
+	// the system clipboard where there is one.
+	Copier secret.Copier
+}
+
+// App is the dashboard's root model. It only routes: an open dialog
+// first, then the filter input, then the global keys, then the table
+// (STYLE rule 3). Use New.
+type App struct {
+	api    API
+	opts   Options
+	c      common.Common
+	copier secret.Copier
+
+	// ctx is cancelled on quit; every request derives from it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	keys      keyMap
+	table     *keytable.Model
+	status    *statusbar.Model
+	filter    textinput.Model
+	filtering bool
+	dialogs   []common.Dialog
+
+	width, height int
+	lay           layout
+
+	users        []model.User
+	usersLoaded  bool
+	usersLoading bool
+	wantPicker   bool   // open the picker once users arrive
+	pendingUser  string // --user, resolved once users arrive
+	user         model.User
+	hasUser      bool
+	limitDays    int
+
+	load    *keyLoad
+	seq     int
+	focusID string // move the cursor here after the next load
+	newCols []model.Collection
+}
+
+// keyLoad is the load of keys in flight.
+type keyLoad struct {
+	tag    loadTag
+	ch     <-chan keysEvent
+	cancel context.CancelFunc
+	task   int
+	// refresh keeps the rows on screen until the new list is complete;
+	// a first load shows pages as they arrive instead.
+	refresh bool
+	keys    []model.APIKey
+	count   int
+}
+
+// New builds the dashboard. Nothing is loaded until the program runs Init.
+func New(api API, opts Options) *App {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Styles == nil {
+		opts.Styles = common.NewStyles(common.DefaultTheme())
+	}
+	copier := opts.Copier
+	if copier == nil {
+		copier = secret.NewCopier(os.Stderr)
+	}
+	c := common.Common{Styles: opts.Styles, Now: opts.Now, ReadOnly: opts.ReadOnly}
+	ctx, cancel := context.WithCancel(context.Background())
+
+	f := textinput.New()
+	f.Prompt = "/ "
+	f.Placeholder = "name or collection"
+	f.PromptStyle = c.Styles.ToolbarKey
+	f.PlaceholderStyle = c.Styles.Hint
+	f.TextStyle = c.Styles.Input
+	f.CharLimit = 200
+	f.Cursor.SetMode(cursor.CursorStatic)
+
+	a := &App{
+		api: api, opts: opts, c: c, copier: copier,
+		ctx: ctx, cancel: cancel,
+		keys:        newKeyMap(),
+		table:       keytable.New(c),
+		status:      statusbar.New(c),
+		filter:      f,
+		pendingUser: opts.User,
+		wantPicker:  opts.User == "",
+	}
+	a.table.SetSelectable(!opts.ReadOnly)
+	a.table.SetEmptyText("No user chosen: press u to choose one.")
+	a.updateKeys()
+	return a
+}
+
+// withContext makes ctx the parent of every request (Run passes its own).
+func (a *App) withContext(ctx context.Context) {
+	a.cancel()
+	a.ctx, a.cancel = context.WithCancel(ctx)
+}
+
+// Init loads users and the expiry limit; keys follow once a user is known.
+func (a *App) Init() tea.Cmd {
+	return tea.Batch(a.loadUsersCmd(), a.loadLimitCmd())
+}
+
+// Update routes msg and then brings keys and sizes up to date.
+func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := a.route(msg)
+	a.updateKeys()
+	a.relayout()
+	return a, cmd
+}
+
+// route sends each message to the one helper that owns it.
+func (a *App) route(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.width, a.height = msg.Width, msg.Height
+		return nil
+	case tea.KeyMsg:
+		return a.handleKey(msg)
+	case common.Result:
+		return a.handleResult(msg)
+	case common.ErrMsg:
+		a.status.SetError(msg.Err)
+		return nil
+	case common.InfoMsg:
+		a.status.SetInfo(msg.Text)
+		return nil
+	case taskDoneMsg:
+		a.status.Stop(msg.task)
+		return a.route(msg.msg)
+	case spinner.TickMsg:
+		if cmd := a.status.Update(msg); cmd != nil {
+			return cmd
+		}
+	}
+	if cmd, ok := a.handleReply(msg); ok {
+		return cmd
+	}
+	return a.forward(msg)
+}
+
+// handleReply handles the answers to the root's own requests.
+func (a *App) handleReply(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case usersLoadedMsg:
+		return a.onUsers(msg), true
+	case limitLoadedMsg:
+		return a.onLimit(msg), true
+	case keysPageMsg:
+		return a.onKeysPage(msg), true
+	case newKeyReadyMsg:
+		return a.onNewKeyReady(msg), true
+	case createdMsg:
+		return a.onCreated(msg), true
+	case changedMsg:
+		return a.onChanged(msg), true
+	case deleteDoneMsg:
+		return a.onDeleted(msg), true
+	}
+	return nil, false
+}
+
+// forward gives any other message (cursor blinks, a form's inner
+// messages, a copy's outcome) to the top dialog and the filter input.
+func (a *App) forward(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	if len(a.dialogs) > 0 {
+		cmds = append(cmds, a.updateDialog(msg))
+	}
+	if a.filtering {
+		var cmd tea.Cmd
+		a.filter, cmd = a.filter.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
+}
+
+// handleKey routes a key: ctrl+c always quits; otherwise the top dialog,
+// the filter input, the global keys and the table, in that order, each
+// getting it only when nothing before it does.
+func (a *App) handleKey(msg tea.KeyMsg) tea.Cmd {
+	a.status.ClearNotice()
+	if key.Matches(msg, a.keys.ForceQuit) {
+		return a.quit()
+	}
+	if len(a.dialogs) > 0 {
+		return a.updateDialog(msg)
+	}
+	if a.filtering {
+		return a.updateFilter(msg)
+	}
+	if cmd, ok := a.globalKey(msg); ok {
+		return cmd
+	}
+	return a.table.Update(msg)
+}
+
+// globalKey handles the keys that work when no dialog or input has focus.
+func (a *App) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	k := a.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		return a.quit(), true
+	case key.Matches(msg, k.Help):
+		a.status.SetFullHelp(!a.status.FullHelp())
+		return nil, true
+	case key.Matches(msg, k.User):
+		return a.openPicker(), true
+	case key.Matches(msg, k.Refresh):
+		return a.refresh(), true
+	case key.Matches(msg, k.Filter):
+		a.filtering = true
+		return a.filter.Focus(), true
+	case key.Matches(msg, k.ClearFilter):
+		a.setFilter("")
+		return nil, true
+	case key.Matches(msg, k.Actions):
+		return a.openActions(), true
+	case key.Matches(msg, k.New):
+		return a.startNewKey(), true
+	case key.Matches(msg, k.Delete):
+		return a.confirmDelete(), true
+	}
+	return nil, false
+}
+
+// updateFilter edits the filter; the table narrows with every key.
+func (a *App) updateFilter(msg tea.KeyMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, a.keys.FilterCancel):
+		a.setFilter("")
+		a.endFilter()
+		return nil
+	case key.Matches(msg, a.keys.FilterDone):
+		a.endFilter()
+		return nil
+	}
+	var cmd tea.Cmd
+	a.filter, cmd = a.filter.Update(msg)
+	a.table.SetFilter(a.filter.Value())
+	return cmd
+}
+
+func (a *App) setFilter(s string) {
+	a.filter.SetValue(s)
+	a.table.SetFilter(s)
+}
+
+func (a *App) endFilter() {
+	a.filtering = false
+	a.filter.Blur()
+	if a.table.Filter() == "" {
+		a.filter.SetValue("")
+	}
+}
+
+func (a *App) quit() tea.Cmd {
+	a.cancelLoad()
+	a.cancel()
+	return tea.Quit
+}
+
+// push opens a dialog on top of the stack.
+func (a *App) push(d common.Dialog) tea.Cmd {
+	d.SetSize(a.lay.dialogW, a.lay.dialogH)
+	a.dialogs = append(a.dialogs, d)
+	return d.Init()
+}
+
+func (a *App) pop() {
+	if n := len(a.dialogs); n > 0 {
+		a.dialogs[n-1] = nil
+		a.dialogs = a.dialogs[:n-1]
+	}
+}
+
+func (a *App) updateDialog(msg tea.Msg) tea.Cmd {
+	top := len(a.dialogs) - 1
+	d, cmd := a.dialogs[top].Update(msg)
+	a.dialogs[top] = d
+	return cmd
+}
+
+// dialogCommon is the Common a new dialog gets: the dialog area's size.
+func (a *App) dialogCommon() common.Common {
+	c := a.c
+	c.Width, c.Height = a.lay.dialogW, a.lay.dialogH
+	return c
+}
+
+// handleResult pops the dialog that ended and acts on its outcome.
+func (a *App) handleResult(msg common.Result) tea.Cmd {
+	a.pop()
+	switch r := msg.(type) {
+	case common.Cancelled:
+		if !a.hasUser && len(a.dialogs) == 0 {
+			a.status.SetInfo("No user chosen: press u to choose one.")
+		}
+		return nil
+	case userpicker.Chosen:
+		return a.switchUser(r.User)
+	case actions.Chosen:
+		return a.onAction(r)
+	case editvalue.ExpiryChosen:
+		return a.mutate("Setting the expiry of "+displayName(r.Key)+"…", setExpiry(a.ctx, a.api, r.Key, r.Expiry))
+	case editvalue.InactivityChosen:
+		return a.mutate("Setting the inactivity interval of "+displayName(r.Key)+"…", setInactivity(a.ctx, a.api, r.Key, r.Days))
+	case confirm.Confirmed:
+		return a.onConfirmed(r.Tag)
+	case newkey.Submitted:
+		return a.mutate("Creating key "+model.CleanText(r.Key.Name)+"…", createKey(a.ctx, a.api, r, a.newCols, a.limitDays))
+	case secret.Closed:
+		a.focusID = r.Key.ID
+		return a.refresh()
+	}
+	return nil
+}
+
+// focusedHelp is the keymap of whatever has focus, for the help line.
+func (a *App) focusedHelp() help.KeyMap {
+	switch {
+	case len(a.dialogs) > 0:
+		return a.dialogs[len(a.dialogs)-1]
+	case a.filtering:
+		return filterHelp{app: a.keys}
+	}
+	return mainHelp{app: a.keys, table: a.table.KeyMap()}
+}
+
+func (a *App) updateKeys() {
+	_, hasRow := a.table.Current()
+	a.keys.update(keyState{
+		readOnly:      a.opts.ReadOnly,
+		hasUser:       a.hasUser,
+		hasRow:        hasRow,
+		hasRows:       a.table.Len() > 0,
+		hasSelection:  a.table.SelectedCount() > 0,
+		filterApplied: a.table.Filter() != "",
+	})
+}

@@ -1,0 +1,208 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/components/actions"
+	"h2ogpte-keys/ui/components/confirm"
+	"h2ogpte-keys/ui/components/editvalue"
+	"h2ogpte-keys/ui/components/newkey"
+	"h2ogpte-keys/ui/components/secret"
+)
+
+// maxListed is how many key names a confirmation lists before "…and N more".
+const maxListed = 8
+
+// openActions opens the actions menu for the key under the cursor.
+func (a *App) openActions() tea.Cmd {
+	if cmd := a.refuseChanges(); cmd != nil {
+		return cmd
+	}
+	k, ok := a.table.Current()
+	if !ok {
+		return nil
+	}
+	return a.push(actions.New(a.dialogCommon(), k))
+}
+
+// onAction opens the dialog for the action chosen in the menu.
+func (a *App) onAction(r actions.Chosen) tea.Cmd {
+	if cmd := a.refuseChanges(); cmd != nil {
+		return cmd
+	}
+	c := a.dialogCommon()
+	switch r.Action {
+	case actions.EditExpiry:
+		return a.push(editvalue.NewExpiry(c, r.Key, a.limitDays))
+	case actions.EditInactivity:
+		return a.push(editvalue.NewInactivity(c, r.Key))
+	case actions.Deactivate:
+		name := displayName(r.Key)
+		return a.push(confirm.New(c, confirm.Options{
+			Title: "Deactivate key " + name + "?",
+			Lines: []string{
+				keyLine(r.Key),
+				"Owner: " + model.CleanText(r.Key.Username),
+				"Anything that uses this key stops working at once.",
+				"This cannot be undone: there is no way to reactivate a key.",
+			},
+			ConfirmLabel: "Deactivate",
+			Danger:       true,
+			Tag:          deactivateTag{key: r.Key},
+		}))
+	}
+	return nil
+}
+
+// onConfirmed acts on a yes from a confirmation, told apart by its tag.
+func (a *App) onConfirmed(tag any) tea.Cmd {
+	switch t := tag.(type) {
+	case deactivateTag:
+		return a.mutate("Deactivating "+displayName(t.key)+"…", deactivate(a.ctx, a.api, t.key))
+	case deleteTag:
+		return a.mutate(fmt.Sprintf("Deleting %s…", countKeys(len(t.keys))), deleteKeys(a.ctx, a.api, t.keys))
+	}
+	return nil // reportTag: nothing to do
+}
+
+// onChanged reports a one-key change and reloads the keys.
+func (a *App) onChanged(msg changedMsg) tea.Cmd {
+	if msg.err != nil {
+		a.status.SetError(msg.err)
+	} else {
+		a.status.SetInfo(msg.info)
+	}
+	return a.refresh()
+}
+
+// startNewKey fetches the user's collections, then opens the form.
+func (a *App) startNewKey() tea.Cmd {
+	if cmd := a.refuseChanges(); cmd != nil {
+		return cmd
+	}
+	if !a.hasUser {
+		return nil
+	}
+	return a.request("loading collections…", prepareNewKey(a.ctx, a.api, a.user))
+}
+
+func (a *App) onNewKeyReady(msg newKeyReadyMsg) tea.Cmd {
+	if !a.hasUser || msg.user.ID != a.user.ID || len(a.dialogs) > 0 {
+		return nil // the admin moved on while collections loaded
+	}
+	if msg.err != nil {
+		a.status.SetError(fmt.Errorf("could not load the collections of %s: %s", model.CleanText(msg.user.Username), describe(msg.err)))
+		return nil
+	}
+	if msg.limitKnown {
+		a.limitDays = msg.limit
+	}
+	a.newCols = msg.cols
+	return a.push(newkey.New(a.dialogCommon(), msg.user, msg.cols, a.limitDays, newkey.Draft{}, nil))
+}
+
+// onCreated shows the secret, or reopens the form with what was typed and
+// the server's answer.
+func (a *App) onCreated(msg createdMsg) tea.Cmd {
+	if msg.err != nil {
+		a.status.SetError(fmt.Errorf("could not create the key: %s", describe(msg.err)))
+		a.newCols = msg.cols
+		return a.push(newkey.New(a.dialogCommon(), msg.user, msg.cols, msg.limit, msg.draft, msg.err))
+	}
+	a.status.SetInfo(fmt.Sprintf("Created key %s for %s", displayName(msg.created.Key), model.CleanText(msg.user.Username)))
+	a.focusID = msg.created.Key.ID
+	return a.push(secret.New(a.dialogCommon(), msg.created, a.copier))
+}
+
+// confirmDelete asks before deleting the selection (or the current key),
+// naming the keys and how many of them the filter hides.
+func (a *App) confirmDelete() tea.Cmd {
+	if cmd := a.refuseChanges(); cmd != nil {
+		return cmd
+	}
+	keys := a.table.SelectedOrCurrent()
+	if len(keys) == 0 {
+		return nil
+	}
+	var lines []string
+	for i, k := range keys {
+		if i == maxListed {
+			lines = append(lines, fmt.Sprintf("…and %d more", len(keys)-maxListed))
+			break
+		}
+		lines = append(lines, "• "+keyLine(k))
+	}
+	if hidden := a.table.HiddenSelectedCount(); hidden > 0 {
+		verb := "keys are"
+		if hidden == 1 {
+			verb = "key is"
+		}
+		lines = append(lines, fmt.Sprintf("%d selected %s hidden by the current filter.", hidden, verb))
+	}
+	lines = append(lines, "Deleted keys stop working at once. This cannot be undone.")
+	title := fmt.Sprintf("Delete %s?", countKeys(len(keys)))
+	if len(keys) == 1 {
+		title = "Delete key " + displayName(keys[0]) + "?"
+	}
+	return a.push(confirm.New(a.dialogCommon(), confirm.Options{
+		Title:        title,
+		Lines:        lines,
+		ConfirmLabel: "Delete " + countKeys(len(keys)),
+		Danger:       true,
+		Tag:          deleteTag{keys: keys},
+	}))
+}
+
+// onDeleted reports what was deleted and what failed (with a dialog when
+// anything did, so it is not missed), then reloads.
+func (a *App) onDeleted(msg deleteDoneMsg) tea.Cmd {
+	ids := make([]string, len(msg.deleted))
+	for i, k := range msg.deleted {
+		ids[i] = k.ID
+	}
+	a.table.Deselect(ids...)
+	total := len(msg.deleted) + len(msg.failed)
+	if len(msg.failed) == 0 {
+		if total == 1 {
+			a.status.SetInfo("Deleted key " + displayName(msg.deleted[0]))
+		} else {
+			a.status.SetInfo(fmt.Sprintf("Deleted %s", countKeys(total)))
+		}
+		return a.refresh()
+	}
+	var fails, lines []string
+	for _, f := range msg.failed {
+		fails = append(fails, fmt.Sprintf("%s (%s)", displayName(f.key), describe(f.err)))
+		lines = append(lines, fmt.Sprintf("✗ %s: %s", displayName(f.key), describe(f.err)))
+	}
+	summary := fmt.Sprintf("Deleted %d of %s.", len(msg.deleted), countKeys(total))
+	a.status.SetError(fmt.Errorf("%s Failed: %s", summary, strings.Join(fails, "; ")))
+	report := a.push(confirm.New(a.dialogCommon(), confirm.Options{
+		Title:        "Delete finished with errors",
+		Lines:        append([]string{summary}, lines...),
+		ConfirmLabel: "OK",
+		Tag:          reportTag{},
+	}))
+	return tea.Batch(report, a.refresh())
+}
+
+// keyLine names a key in a confirmation: name, masked secret, collection.
+func keyLine(k model.APIKey) string {
+	s := displayName(k) + "  " + common.MaskedSecret(k.Hint)
+	if !k.IsGlobal && k.CollectionName != "" {
+		s += "  (collection " + model.CleanText(k.CollectionName) + ")"
+	}
+	return s
+}
+
+func countKeys(n int) string {
+	if n == 1 {
+		return "1 key"
+	}
+	return fmt.Sprintf("%d keys", n)
+}

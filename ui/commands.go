@@ -1,0 +1,214 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"h2ogpte-keys/client"
+	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/components/newkey"
+)
+
+// Every command here is built by a plain function from copied values: none
+// reads the App, so none races with Update (STYLE rule 1).
+
+// ErrReadOnly is the answer to any change asked for in read-only mode.
+var ErrReadOnly = errors.New("read-only mode: changes are disabled")
+
+// refuseChanges is the one guard between read-only mode and the server:
+// every changing request, and every dialog that leads to one, asks it first.
+func (a *App) refuseChanges() tea.Cmd {
+	if a.opts.ReadOnly {
+		return common.Err(ErrReadOnly)
+	}
+	return nil
+}
+
+// request runs fn as a command with a spinner on the status bar labelled
+// label, until the reply reaches Update.
+func (a *App) request(label string, fn func() tea.Msg) tea.Cmd {
+	id, spin := a.status.Start(label)
+	return tea.Batch(spin, func() tea.Msg { return taskDoneMsg{task: id, msg: fn()} })
+}
+
+// mutate is request for changes: refused in read-only mode.
+func (a *App) mutate(label string, fn func() tea.Msg) tea.Cmd {
+	if cmd := a.refuseChanges(); cmd != nil {
+		return cmd
+	}
+	return a.request(label, fn)
+}
+
+func loadUsers(ctx context.Context, api API) func() tea.Msg {
+	return func() tea.Msg {
+		users, err := api.ListUsers(ctx)
+		return usersLoadedMsg{users: users, err: err}
+	}
+}
+
+func loadLimit(ctx context.Context, api API) func() tea.Msg {
+	return func() tea.Msg {
+		days, err := api.GlobalExpiryLimit(ctx)
+		if err != nil {
+			err = fmt.Errorf("read the expiry limit: %w", err)
+		}
+		return limitLoadedMsg{days: days, err: err}
+	}
+}
+
+// streamKeys reads username's keys page by page into ch, then the end, and
+// closes ch. A send gives up when ctx is cancelled, so a superseded load's
+// goroutine never blocks on a reader that has gone.
+func streamKeys(ctx context.Context, api API, username string, ch chan<- keysEvent) tea.Cmd {
+	return func() tea.Msg {
+		defer close(ch)
+		send := func(ev keysEvent) {
+			select {
+			case ch <- ev:
+			case <-ctx.Done():
+			}
+		}
+		err := api.StreamKeys(ctx, username, func(page []model.APIKey) {
+			if len(page) > 0 {
+				send(keysEvent{keys: slices.Clone(page)})
+			}
+		})
+		send(keysEvent{done: true, err: err})
+		return nil
+	}
+}
+
+// waitPage waits for the next page of a load; pages already waiting are
+// taken together, so a fast server costs one Update per batch, not per page.
+func waitPage(tag loadTag, ch <-chan keysEvent) tea.Cmd {
+	return func() tea.Msg {
+		ev, ok := <-ch
+		if !ok {
+			return keysPageMsg{tag: tag, done: true}
+		}
+		msg := keysPageMsg{tag: tag, keys: ev.keys, done: ev.done, err: ev.err}
+		for !msg.done {
+			select {
+			case ev, ok := <-ch:
+				if !ok {
+					msg.done = true
+					return msg
+				}
+				msg.keys = append(msg.keys, ev.keys...)
+				msg.done, msg.err = ev.done, ev.err
+			default:
+				return msg
+			}
+		}
+		return msg
+	}
+}
+
+// prepareNewKey fetches what the New API key form offers: the user's own
+// collections, and the expiry limit fresh (it may have changed).
+func prepareNewKey(ctx context.Context, api API, user model.User) func() tea.Msg {
+	return func() tea.Msg {
+		cols, err := api.ListCollections(ctx, user.Username)
+		if err != nil {
+			return newKeyReadyMsg{user: user, err: err}
+		}
+		limit, lerr := api.GlobalExpiryLimit(ctx)
+		return newKeyReadyMsg{user: user, cols: cols, limit: limit, limitKnown: lerr == nil}
+	}
+}
+
+// createKey sends one create, never retried: a repeat could make a second key.
+func createKey(ctx context.Context, api API, sub newkey.Submitted, cols []model.Collection, limit int) func() tea.Msg {
+	return func() tea.Msg {
+		created, err := api.CreateKey(ctx, sub.Key)
+		return createdMsg{user: sub.User, cols: cols, limit: limit, draft: sub.Draft, created: created, err: err}
+	}
+}
+
+func setExpiry(ctx context.Context, api API, k model.APIKey, e model.Expiry) func() tea.Msg {
+	return func() tea.Msg {
+		name := displayName(k)
+		if err := api.SetExpiry(ctx, k.ID, e); err != nil {
+			return changedMsg{err: fmt.Errorf("could not set the expiry of %s: %s", name, describe(err))}
+		}
+		if e.Never {
+			return changedMsg{info: "Expiry of " + name + " removed"}
+		}
+		return changedMsg{info: fmt.Sprintf("Expiry of %s set to %s", name, common.DateTime(e.At))}
+	}
+}
+
+func setInactivity(ctx context.Context, api API, k model.APIKey, days int) func() tea.Msg {
+	return func() tea.Msg {
+		name := displayName(k)
+		if err := api.SetInactivity(ctx, k.ID, days); err != nil {
+			return changedMsg{err: fmt.Errorf("could not set the inactivity interval of %s: %s", name, describe(err))}
+		}
+		if days == 0 {
+			return changedMsg{info: "Inactivity interval of " + name + " removed"}
+		}
+		return changedMsg{info: fmt.Sprintf("Inactivity interval of %s set to %s", name, plural(days, "day"))}
+	}
+}
+
+func deactivate(ctx context.Context, api API, k model.APIKey) func() tea.Msg {
+	return func() tea.Msg {
+		name := displayName(k)
+		if err := api.Deactivate(ctx, k.ID); err != nil {
+			return changedMsg{err: fmt.Errorf("could not deactivate %s: %s", name, describe(err))}
+		}
+		return changedMsg{info: "Deactivated " + name}
+	}
+}
+
+// deleteKeys deletes keys one after another (the API deletes one per call)
+// and reports each outcome; one failure does not stop the rest.
+func deleteKeys(ctx context.Context, api API, keys []model.APIKey) func() tea.Msg {
+	return func() tea.Msg {
+		var done deleteDoneMsg
+		for _, k := range keys {
+			err := ctx.Err()
+			if err == nil {
+				err = api.Delete(ctx, k.ID)
+			}
+			if err != nil {
+				done.failed = append(done.failed, deleteFailure{key: k, err: err})
+				continue
+			}
+			done.deleted = append(done.deleted, k)
+		}
+		return done
+	}
+}
+
+// describe words an error for the status bar: a server's answer without the
+// client's operation prefix (the UI says what it was doing itself).
+func describe(err error) string {
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) {
+		e := *apiErr
+		e.Op = ""
+		return model.CleanText(e.Error())
+	}
+	return model.CleanText(err.Error())
+}
+
+// displayName is a key's name, safe to print.
+func displayName(k model.APIKey) string {
+	if name := model.CleanText(k.Name); name != "" {
+		return name
+	}
+	return "(unnamed key " + model.CleanText(k.ID) + ")"
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", unit)
+	}
+	return fmt.Sprintf("%s %ss", common.Grouped(int64(n)), unit)
+}

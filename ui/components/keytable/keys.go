@@ -1,0 +1,42 @@
+package keytable
+
+import "github.com/charmbracelet/bubbles/key"
+
+// KeyMap is the table's own keys: moving, selecting and sorting. The root
+// adds the keys that act on rows (actions, delete, filter).
+type KeyMap struct {
+	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
+	Toggle, SelectAll, ClearSelection       key.Binding
+	Sort, Reverse                           key.Binding
+}
+
+// DefaultKeyMap is vim-style and arrows both.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Up:             key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
+		Down:           key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
+		Top:            key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "top")),
+		Bottom:         key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "bottom")),
+		PageUp:         key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PageDown:       key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+		Toggle:         key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "select")),
+		SelectAll:      key.NewBinding(key.WithKeys("ctrl+a"), key.WithHelp("ctrl+a", "select all shown")),
+		ClearSelection: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear selection")),
+		Sort:           key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
+		Reverse:        key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "reverse sort")),
+	}
+}
+
+// ShortHelp lists the table keys worth a place on the one-line help.
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Toggle, k.ClearSelection, k.Sort}
+}
+
+// FullHelp lists every table key, by group.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
+		{k.Toggle, k.SelectAll, k.ClearSelection},
+		{k.Sort, k.Reverse},
+	}
+}

@@ -1,0 +1,381 @@
+package keytable
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
+
+	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/common"
+)
+
+var now = time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)
+
+func TestMain(m *testing.M) {
+	lipgloss.SetColorProfile(termenv.Ascii)
+	os.Exit(m.Run())
+}
+
+func newTable(w, h int) *Model {
+	return New(common.Common{Styles: common.NewStyles(common.DefaultTheme()), Now: func() time.Time { return now }, Width: w, Height: h})
+}
+
+func ago(d time.Duration) time.Time { return now.Add(-d) }
+
+const day = 24 * time.Hour
+
+// genKeys makes n varied keys, deterministically.
+func genKeys(n int, seed uint64) []model.APIKey {
+	r := rand.New(rand.NewPCG(seed, 7))
+	keys := make([]model.APIKey, n)
+	for i := range keys {
+		k := model.APIKey{
+			ID: fmt.Sprintf("key-%06d", i), Username: "alice", Name: fmt.Sprintf("key %d %s", r.IntN(1000), []string{"ci", "laptop", "bot", "Sync"}[r.IntN(4)]),
+			Hint: fmt.Sprintf("%04d", r.IntN(10000)), Created: ago(time.Duration(r.IntN(400)) * day), IsActive: r.IntN(5) > 0,
+			IsGlobal: r.IntN(2) == 0,
+		}
+		if !k.IsGlobal {
+			k.CollectionID, k.CollectionName = fmt.Sprintf("c%d", r.IntN(20)), fmt.Sprintf("Collection %d", r.IntN(20))
+		}
+		switch r.IntN(3) {
+		case 0:
+			k.LastUsed = model.Null[time.Time]()
+		case 1:
+			k.LastUsed = model.Some(ago(time.Duration(r.IntN(100000)) * time.Minute))
+		}
+		if r.IntN(2) == 0 {
+			e := now.Add(time.Duration(r.IntN(200)-50) * day)
+			k.Expires = &e
+		}
+		if r.IntN(3) == 0 {
+			k.InactivityDays = model.Some(1 + r.IntN(90))
+		}
+		if r.IntN(4) > 0 {
+			k.TotalCalls = model.Some(int64(r.IntN(1_000_000)))
+		}
+		keys[i] = k
+	}
+	return keys
+}
+
+func TestRowCells(t *testing.T) {
+	exp := now.Add(30 * day)
+	tests := []struct {
+		name string
+		key  model.APIKey
+		want map[Column]string
+	}{
+		{
+			name: "active global key, used, with expiry",
+			key: model.APIKey{Name: "laptop", Hint: "abcd", Created: ago(10 * day), IsActive: true, IsGlobal: true, Expires: &exp,
+				LastUsed: model.Some(ago(3 * time.Hour)), TotalCalls: model.Some[int64](1234567)},
+			want: map[Column]string{ColName: "laptop", ColSecret: "sk-…abcd", ColCollection: "", ColCreated: "2026-11-16",
+				ColStatus: "Active", ColExpiry: "2026-12-26", ColInactivity: "", ColLastUsed: "3h ago", ColCalls: "1,234,567"},
+		},
+		{
+			name: "collection key never used, idle interval",
+			key: model.APIKey{Name: "bot", Hint: "wxyz", Created: ago(100 * day), IsActive: true, CollectionID: "c1",
+				CollectionName: "Papers", LastUsed: model.Null[time.Time](), InactivityDays: model.Some(60), TotalCalls: model.Some[int64](0)},
+			want: map[Column]string{ColCollection: "Papers", ColStatus: "Idle", ColExpiry: "never", ColInactivity: "60 days",
+				ColLastUsed: "never", ColCalls: "0"},
+		},
+		{
+			name: "old server: not reported",
+			key:  model.APIKey{Name: "old", Created: ago(day), IsActive: true, IsGlobal: true},
+			want: map[Column]string{ColLastUsed: "-", ColCalls: "-", ColInactivity: "", ColStatus: "Active"},
+		},
+		{
+			name: "deactivated wins over expired",
+			key:  model.APIKey{Name: "x", Created: ago(day), IsActive: false, Expires: &[]time.Time{ago(time.Hour)}[0]},
+			want: map[Column]string{ColStatus: "Inactive"},
+		},
+		{
+			name: "expired",
+			key:  model.APIKey{Name: "x", Created: ago(day), IsActive: true, Expires: &[]time.Time{ago(time.Hour)}[0], InactivityDays: model.Some(1)},
+			want: map[Column]string{ColStatus: "Expired", ColInactivity: "1 day"},
+		},
+		{
+			name: "control characters stripped",
+			key:  model.APIKey{Name: "a\x1b[2Jb\u202ec", CollectionName: "x\ty", CollectionID: "c", Hint: "\x07h"},
+			want: map[Column]string{ColName: "a[2Jbc", ColCollection: "x y", ColSecret: "sk-…h"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRow(tt.key, now)
+			for c, want := range tt.want {
+				if r.cells[c] != want {
+					t.Errorf("%s = %q, want %q", c.Title(), r.cells[c], want)
+				}
+				if int(r.widths[c]) != ansi.StringWidth(want) {
+					t.Errorf("%s width %d", c.Title(), r.widths[c])
+				}
+			}
+		})
+	}
+}
+
+func TestColumnsGiveWay(t *testing.T) {
+	keys := genKeys(50, 1)
+	tests := []struct {
+		width int
+		want  []Column
+	}{
+		{200, []Column{ColName, ColSecret, ColCollection, ColCreated, ColStatus, ColExpiry, ColInactivity, ColLastUsed, ColCalls}},
+		{140, []Column{ColName, ColSecret, ColCollection, ColCreated, ColStatus, ColExpiry, ColInactivity, ColLastUsed, ColCalls}},
+		{110, []Column{ColName, ColSecret, ColCollection, ColStatus, ColExpiry, ColInactivity, ColLastUsed, ColCalls}},
+		{100, []Column{ColName, ColCollection, ColStatus, ColExpiry, ColInactivity, ColLastUsed, ColCalls}},
+		{90, []Column{ColName, ColCollection, ColStatus, ColExpiry, ColLastUsed, ColCalls}},
+		{80, []Column{ColName, ColStatus, ColExpiry, ColLastUsed, ColCalls}},
+		{60, []Column{ColName, ColStatus, ColLastUsed, ColCalls}},
+		{50, []Column{ColName, ColStatus, ColLastUsed}},
+		{20, []Column{ColName, ColStatus, ColLastUsed}},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.width), func(t *testing.T) {
+			m := newTable(tt.width, 10)
+			m.SetKeys(keys)
+			if got := m.Columns(); !slices.Equal(got, tt.want) {
+				t.Errorf("columns %v, want %v", titles(got), titles(tt.want))
+			}
+			for i, line := range strings.Split(m.View(), "\n") {
+				if w := ansi.StringWidth(line); w != tt.width {
+					t.Errorf("line %d is %d wide, want %d: %q", i, w, tt.width, line)
+				}
+			}
+		})
+	}
+}
+
+func titles(cs []Column) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Title())
+	}
+	return out
+}
+
+func TestLongNamesTruncated(t *testing.T) {
+	m := newTable(80, 5)
+	long := strings.Repeat("very long name ", 10)
+	m.SetKeys([]model.APIKey{{ID: "1", Name: long, Created: now, IsActive: true}})
+	v := m.View()
+	if !strings.Contains(v, "very long name very long n…  Active") {
+		t.Errorf("name not cut with …:\n%s", v)
+	}
+}
+
+func shownIDs(m *Model) []string {
+	var ids []string
+	for _, k := range m.ShownKeys() {
+		ids = append(ids, k.ID)
+	}
+	return ids
+}
+
+// TestAppendMatchesSetKeys: loading in pages, under any sort and filter,
+// shows exactly what loading all at once shows.
+func TestAppendMatchesSetKeys(t *testing.T) {
+	keys := genKeys(500, 2)
+	for _, col := range append([]Column{-1}, sortCycle...) {
+		for _, desc := range []bool{false, true} {
+			for _, filter := range []string{"", "laptop", "collection 1"} {
+				whole := newTable(200, 20)
+				whole.SortBy(col, desc)
+				whole.SetFilter(filter)
+				whole.SetKeys(keys)
+
+				paged := newTable(200, 20)
+				paged.SortBy(col, desc)
+				paged.SetFilter(filter)
+				for i := 0; i < len(keys); i += 37 {
+					paged.AppendKeys(keys[i:min(i+37, len(keys))])
+				}
+				if !slices.Equal(shownIDs(whole), shownIDs(paged)) {
+					t.Errorf("sort %s desc %v filter %q: paged order differs", col.Title(), desc, filter)
+				}
+				if filter == "" && whole.Shown() != len(keys) {
+					t.Errorf("shown %d of %d", whole.Shown(), len(keys))
+				}
+			}
+		}
+	}
+}
+
+func TestSortMissingLast(t *testing.T) {
+	used := model.Some(ago(time.Hour))
+	keys := []model.APIKey{
+		{ID: "never", Name: "a", LastUsed: model.Null[time.Time]()},
+		{ID: "old", Name: "b", LastUsed: model.Some(ago(100 * day))},
+		{ID: "new", Name: "c", LastUsed: used},
+		{ID: "unreported", Name: "d"},
+	}
+	m := newTable(200, 10)
+	m.SetKeys(keys)
+	m.SortBy(ColLastUsed, false)
+	if got := shownIDs(m); !slices.Equal(got, []string{"old", "new", "never", "unreported"}) {
+		t.Errorf("ascending: %v", got)
+	}
+	m.SortBy(ColLastUsed, true)
+	if got := shownIDs(m); !slices.Equal(got, []string{"new", "old", "never", "unreported"}) {
+		t.Errorf("descending: %v", got)
+	}
+}
+
+func press(m *Model, keys ...string) {
+	for _, k := range keys {
+		var msg tea.KeyMsg
+		switch k {
+		case "space":
+			msg = tea.KeyMsg{Type: tea.KeySpace}
+		case "esc":
+			msg = tea.KeyMsg{Type: tea.KeyEscape}
+		case "ctrl+a":
+			msg = tea.KeyMsg{Type: tea.KeyCtrlA}
+		case "pgdown":
+			msg = tea.KeyMsg{Type: tea.KeyPgDown}
+		case "pgup":
+			msg = tea.KeyMsg{Type: tea.KeyPgUp}
+		default:
+			msg = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+		}
+		m.Update(msg)
+	}
+}
+
+func TestSelection(t *testing.T) {
+	keys := genKeys(10, 3)
+	m := newTable(200, 20)
+	m.SetKeys(keys)
+	if got := m.SelectedOrCurrent(); len(got) != 1 || got[0].ID != keys[0].ID {
+		t.Fatalf("nothing selected: SelectedOrCurrent = %v", got)
+	}
+	press(m, "space", "j", "j", "space")
+	if got := m.Selected(); len(got) != 2 || got[0].ID != keys[0].ID || got[1].ID != keys[2].ID {
+		t.Fatalf("selected %v", got)
+	}
+	m.SetFilter(keys[2].Name)
+	if m.HiddenSelectedCount() != 1 && keys[0].Name != keys[2].Name {
+		t.Errorf("hidden selected = %d, want 1", m.HiddenSelectedCount())
+	}
+	m.SetFilter("")
+	// A refresh without keys[0] keeps the other selection and the cursor's key.
+	m.SetKeys(keys[1:])
+	if got := m.Selected(); len(got) != 1 || got[0].ID != keys[2].ID {
+		t.Errorf("after refresh selected %v", got)
+	}
+	if cur, _ := m.Current(); cur.ID != keys[2].ID {
+		t.Errorf("cursor moved to %s", cur.ID)
+	}
+	press(m, "ctrl+a")
+	if m.SelectedCount() != 9 {
+		t.Errorf("ctrl+a selected %d", m.SelectedCount())
+	}
+	m.Deselect(keys[1].ID)
+	if m.SelectedCount() != 8 || m.IsSelected(keys[1].ID) {
+		t.Error("Deselect")
+	}
+	press(m, "esc")
+	if m.SelectedCount() != 0 {
+		t.Error("esc did not clear")
+	}
+	m.SetSelectable(false)
+	press(m, "space", "ctrl+a")
+	if m.SelectedCount() != 0 {
+		t.Error("selected while not selectable")
+	}
+}
+
+func TestWindow(t *testing.T) {
+	m := newTable(120, 11) // header + 10 rows
+	keys := genKeys(100_000, 4)
+	m.SetKeys(keys)
+	lines := strings.Split(m.View(), "\n")
+	if len(lines) != 11 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	press(m, "G")
+	v := m.View()
+	if !strings.Contains(v, keys[len(keys)-1].Name) || !strings.Contains(v, "⋯") {
+		t.Errorf("last row not shown at G:\n%s", v)
+	}
+	if cur, _ := m.Current(); cur.ID != keys[len(keys)-1].ID {
+		t.Errorf("G: cursor on %s", cur.ID)
+	}
+	press(m, "pgup")
+	if m.Cursor() != len(keys)-11 {
+		t.Errorf("pgup: cursor %d", m.Cursor())
+	}
+	press(m, "g", "pgdown")
+	if m.Cursor() != 10 {
+		t.Errorf("pgdown: cursor %d", m.Cursor())
+	}
+	if lines := strings.Split(m.View(), "\n"); len(lines) != 11 || !strings.HasPrefix(ansi.Strip(lines[10]), "[ ]") {
+		t.Errorf("cursor row not at the bottom of the window:\n%s", m.View())
+	}
+}
+
+func TestSortKeys(t *testing.T) {
+	m := newTable(80, 10) // Created, Secret, Inactivity and Collection give way
+	m.SetKeys(genKeys(20, 5))
+	var seen []Column
+	for range 5 {
+		press(m, "s")
+		c, desc := m.Sort()
+		if desc {
+			t.Error("s sorted descending")
+		}
+		seen = append(seen, c)
+	}
+	if want := []Column{ColName, ColStatus, ColExpiry, ColLastUsed, ColCalls}; !slices.Equal(seen, want) {
+		t.Errorf("s cycled %v, want the shown columns %v", titles(seen), titles(want))
+	}
+	press(m, "s", "S")
+	if c, desc := m.Sort(); c != ColName || !desc {
+		t.Errorf("S: %s desc=%v", c.Title(), desc)
+	}
+	if !strings.Contains(m.View(), "Name ▼") {
+		t.Errorf("no ▼ in header:\n%s", m.View())
+	}
+}
+
+func TestEmpty(t *testing.T) {
+	m := newTable(80, 5)
+	m.SetEmptyText("alice has no API keys.")
+	if v := m.View(); !strings.Contains(v, "alice has no API keys.") || len(strings.Split(v, "\n")) != 5 {
+		t.Errorf("empty view:\n%s", v)
+	}
+	if _, ok := m.Current(); ok {
+		t.Error("Current on an empty table")
+	}
+	press(m, "j", "space", "G")
+	if m.SelectedCount() != 0 {
+		t.Error("selected in an empty table")
+	}
+}
+
+func TestLongTitleOnlyWithRoom(t *testing.T) {
+	keys := genKeys(50, 1)
+	for _, w := range []int{200, 140, 110, 100} {
+		m := newTable(w, 5)
+		m.SetKeys(keys)
+		before := titles(m.Columns())
+		m.SetSize(w, 6) // a relayout at the same width keeps the columns
+		if got := titles(m.Columns()); !slices.Equal(got, before) {
+			t.Errorf("%d: columns changed on relayout: %v -> %v", w, before, got)
+		}
+		long := strings.Contains(m.View(), "Inactivity Interval")
+		if want := w >= 140; long != want {
+			t.Errorf("%d wide: long title %v", w, long)
+		}
+	}
+}

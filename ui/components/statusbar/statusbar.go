@@ -1,0 +1,181 @@
+// Package statusbar is the dashboard's bottom line: the one place errors and
+// notices appear, a spinner while any request runs, and the help for
+// whatever has focus.
+package statusbar
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/common"
+)
+
+// Model is the status bar. Use New.
+type Model struct {
+	styles  *common.Styles
+	help    help.Model
+	spin    spinner.Model
+	ticking bool
+
+	err, info string
+	tasks     []task // running requests, oldest first
+	nextID    int
+	width     int
+}
+
+type task struct {
+	id    int
+	label string
+}
+
+// New returns an idle status bar.
+func New(c common.Common) *Model {
+	s := c.Styles
+	if s == nil {
+		s = common.NewStyles(common.DefaultTheme())
+	}
+	h := help.New()
+	subtle := lipgloss.NewStyle().Foreground(s.Theme.Subtle)
+	h.Styles = help.Styles{
+		Ellipsis:       subtle,
+		ShortKey:       s.ToolbarKey,
+		ShortDesc:      s.Hint,
+		ShortSeparator: subtle,
+		FullKey:        s.ToolbarKey,
+		FullDesc:       s.Hint,
+		FullSeparator:  subtle,
+	}
+	m := &Model{
+		styles: s,
+		help:   h,
+		spin:   spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(s.Spinner)),
+	}
+	m.SetSize(c.Width, c.Height)
+	return m
+}
+
+// SetSize sets the width; the height follows from the content (see Height).
+func (m *Model) SetSize(width, _ int) {
+	m.width = width
+	m.help.Width = max(0, width-m.styles.StatusBar.GetHorizontalFrameSize())
+}
+
+// SetError shows err until the next key press, replacing any notice.
+func (m *Model) SetError(err error) {
+	if err == nil {
+		return
+	}
+	m.err, m.info = model.CleanText(err.Error()), ""
+}
+
+// SetInfo shows a notice until the next key press, replacing any error.
+func (m *Model) SetInfo(text string) { m.err, m.info = "", model.CleanText(text) }
+
+// ClearNotice removes the error or notice: a key press has acknowledged it.
+func (m *Model) ClearNotice() { m.err, m.info = "", "" }
+
+// Notice returns the error or notice shown, and whether it is an error.
+func (m *Model) Notice() (text string, isErr bool) {
+	if m.err != "" {
+		return m.err, true
+	}
+	return m.info, false
+}
+
+// Start records a running request and returns its id, for Stop, and the
+// command that starts the spinner (nil when it already spins).
+func (m *Model) Start(label string) (int, tea.Cmd) {
+	m.nextID++
+	m.tasks = append(m.tasks, task{id: m.nextID, label: model.CleanText(label)})
+	if m.ticking {
+		return m.nextID, nil
+	}
+	m.ticking = true
+	return m.nextID, m.spin.Tick
+}
+
+// SetLabel changes a running request's label (progress: "loading… 200 keys").
+func (m *Model) SetLabel(id int, label string) {
+	if i := m.find(id); i >= 0 {
+		m.tasks[i].label = model.CleanText(label)
+	}
+}
+
+// Stop forgets a request; stopping an unknown or stopped id does nothing,
+// so a dropped stale reply may stop its task again safely.
+func (m *Model) Stop(id int) {
+	if i := m.find(id); i >= 0 {
+		m.tasks = slices.Delete(m.tasks, i, i+1)
+	}
+}
+
+func (m *Model) find(id int) int {
+	return slices.IndexFunc(m.tasks, func(t task) bool { return t.id == id })
+}
+
+// Busy reports whether any request runs.
+func (m *Model) Busy() bool { return len(m.tasks) > 0 }
+
+// Label is the newest running request's label, "" when idle.
+func (m *Model) Label() string {
+	if len(m.tasks) == 0 {
+		return ""
+	}
+	return m.tasks[len(m.tasks)-1].label
+}
+
+// Update animates the spinner while busy and lets the tick chain end when
+// idle, so an idle dashboard does not redraw ten times a second.
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	tick, ok := msg.(spinner.TickMsg)
+	if !ok || tick.ID != m.spin.ID() {
+		return nil
+	}
+	if !m.Busy() {
+		m.ticking = false
+		return nil
+	}
+	var cmd tea.Cmd
+	m.spin, cmd = m.spin.Update(msg)
+	return cmd
+}
+
+// SetFullHelp switches between the one-line and the full help.
+func (m *Model) SetFullHelp(on bool) { m.help.ShowAll = on }
+
+// FullHelp reports whether the full help shows.
+func (m *Model) FullHelp() bool { return m.help.ShowAll }
+
+// Height is the number of lines View will take with these keys.
+func (m *Model) Height(keys help.KeyMap) int {
+	return lipgloss.Height(m.View(keys))
+}
+
+// View renders the message line and the help for keys, the focused thing's
+// keymap (only its enabled keys show).
+func (m *Model) View(keys help.KeyMap) string {
+	inner := max(0, m.width-m.styles.StatusBar.GetHorizontalFrameSize())
+	var parts []string
+	if m.Busy() {
+		parts = append(parts, m.spin.View()+" "+m.Label())
+	}
+	switch {
+	case m.err != "":
+		parts = append(parts, m.styles.StatusError.Render("Error: "+m.err))
+	case m.info != "":
+		parts = append(parts, m.styles.StatusInfo.Render(m.info))
+	}
+	line := ansi.Truncate(strings.Join(parts, "  "), inner, "…")
+	helpView := ""
+	if keys != nil {
+		helpView = m.help.View(keys)
+	}
+	return m.styles.StatusBar.Width(max(0, m.width)).Render(line + "\n" + helpView)
+}

@@ -1,0 +1,92 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"github.com/charmbracelet/x/exp/golden"
+
+	"h2ogpte-keys/client"
+	"h2ogpte-keys/demoserver"
+	"h2ogpte-keys/model"
+)
+
+// demoAPI is the real client against a demo server with the sample data
+// of seed 1 at the fixed clock.
+func demoAPI(t *testing.T) (*client.Client, *demoserver.Server) {
+	t.Helper()
+	srv := demoserver.New(demoserver.Options{Seed: 1, Now: clock})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	c, err := client.New(client.Config{Address: ts.URL, Token: model.NewSecret(demoserver.DemoToken)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, srv
+}
+
+// countingAPI counts the changing calls that reach the server.
+type countingAPI struct {
+	API
+	changes atomic.Int32
+}
+
+func (c *countingAPI) SetExpiry(ctx context.Context, id string, e model.Expiry) error {
+	c.changes.Add(1)
+	return c.API.SetExpiry(ctx, id, e)
+}
+
+func (c *countingAPI) SetInactivity(ctx context.Context, id string, days int) error {
+	c.changes.Add(1)
+	return c.API.SetInactivity(ctx, id, days)
+}
+
+func (c *countingAPI) Deactivate(ctx context.Context, id string) error {
+	c.changes.Add(1)
+	return c.API.Deactivate(ctx, id)
+}
+
+func (c *countingAPI) Delete(ctx context.Context, id string) error {
+	c.changes.Add(1)
+	return c.API.Delete(ctx, id)
+}
+
+func (c *countingAPI) CreateKey(ctx context.Context, k model.NewKey) (model.CreatedKey, error) {
+	c.changes.Add(1)
+	return c.API.CreateKey(ctx, k)
+}
+
+// TestGolden pins the main screens at 80x24 and 140x40 (ASCII profile,
+// fixed clock, seed 1). Regenerate with -update and read the diff.
+func TestGolden(t *testing.T) {
+	screens := []struct {
+		name  string
+		opts  Options
+		keys  []string
+		sizes [][2]int
+	}{
+		{name: "table_alice", opts: Options{User: "alice"}, sizes: [][2]int{{80, 24}, {140, 40}}},
+		{name: "table_alice_selected_sorted", opts: Options{User: "alice"}, keys: []string{"s", "s", "space", "j", "space", "j"},
+			sizes: [][2]int{{80, 24}, {140, 40}}},
+		{name: "read_only", opts: Options{User: "alice", ReadOnly: true, Insecure: true}, sizes: [][2]int{{80, 24}}},
+		{name: "picker", opts: Options{}, sizes: [][2]int{{80, 24}, {140, 40}}},
+		{name: "picker_filtered", opts: Options{}, keys: []string{"a", "l", "i"}, sizes: [][2]int{{80, 24}}},
+		{name: "delete_confirm", opts: Options{User: "alice"}, keys: []string{"space", "j", "space", "D"}, sizes: [][2]int{{80, 24}}},
+		{name: "too_small", opts: Options{User: "alice"}, sizes: [][2]int{{59, 15}, {40, 10}}},
+	}
+	for _, sc := range screens {
+		for _, sz := range sc.sizes {
+			t.Run(fmt.Sprintf("%s/%dx%d", sc.name, sz[0], sz[1]), func(t *testing.T) {
+				api, _ := demoAPI(t)
+				a := startApp(t, api, sc.opts, sz[0], sz[1])
+				for _, k := range sc.keys {
+					press(t, a, k)
+				}
+				golden.RequireEqual(t, []byte(a.View()))
+			})
+		}
+	}
+}

@@ -1,0 +1,247 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"h2ogpte-keys/client"
+	"h2ogpte-keys/demoserver"
+	"h2ogpte-keys/model"
+)
+
+// Journeys run the whole program (teatest) with the real client against a
+// demo server on a real socket.
+
+var secretRE = regexp.MustCompile(`sk-[A-Za-z0-9]{48}`)
+
+type journey struct {
+	t   *testing.T
+	tm  *teatest.TestModel
+	srv *demoserver.Server
+	api *client.Client
+	out bytes.Buffer
+}
+
+func startJourney(t *testing.T, api API, opts Options) *journey {
+	t.Helper()
+	run, err := demoserver.Start("", demoserver.Options{Seed: 1, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = run.Close() })
+	c, err := client.New(client.Config{Address: run.URL, Token: model.NewSecret(demoserver.DemoToken)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if api == nil {
+		api = c
+	} else if ca, ok := api.(*countingAPI); ok {
+		ca.API = c
+	}
+	opts.Now, opts.Copier, opts.Address = clock, &fakeCopier{}, run.URL
+	j := &journey{t: t, srv: run.Server, api: c}
+	j.tm = teatest.NewTestModel(t, New(api, opts), teatest.WithInitialTermSize(140, 40))
+	return j
+}
+
+// waitFor reads the program's output until re matches, and consumes the
+// output up to the match. On failure it prints the output with any secret
+// redacted (test logs are logs).
+func (j *journey) waitFor(what string, re *regexp.Regexp) {
+	j.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		b, _ := io.ReadAll(j.tm.Output())
+		j.out.Write(b)
+		if loc := re.FindIndex(j.out.Bytes()); loc != nil {
+			rest := append([]byte(nil), j.out.Bytes()[loc[1]:]...)
+			j.out.Reset()
+			j.out.Write(rest)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if p := os.Getenv("JOURNEY_DUMP"); p != "" {
+		_ = os.WriteFile(p, []byte(secretRE.ReplaceAllString(j.out.String(), "[SECRET]")), 0o600)
+	}
+	j.t.Fatalf("gave up waiting for %s; output:\n%s", what, secretRE.ReplaceAllString(j.out.String(), "[SECRET]"))
+}
+
+// waitAll waits until every text has appeared, in any order (one frame
+// may draw several of them, top line first).
+func (j *journey) waitAll(texts ...string) {
+	j.t.Helper()
+	var parts []string
+	for _, t := range texts {
+		parts = append(parts, "(?s:.*"+regexp.QuoteMeta(t)+")")
+	}
+	// Lookahead-free "all of": try each order of two or three texts.
+	var alts []string
+	for _, perm := range perms(parts) {
+		alts = append(alts, strings.Join(perm, ""))
+	}
+	j.waitFor(strings.Join(texts, " and "), regexp.MustCompile(strings.Join(alts, "|")))
+}
+
+func perms(xs []string) [][]string {
+	if len(xs) <= 1 {
+		return [][]string{xs}
+	}
+	var out [][]string
+	for i := range xs {
+		rest := append(append([]string(nil), xs[:i]...), xs[i+1:]...)
+		for _, p := range perms(rest) {
+			out = append(out, append([]string{xs[i]}, p...))
+		}
+	}
+	return out
+}
+
+func (j *journey) waitText(s string) {
+	j.t.Helper()
+	j.waitFor(s, regexp.MustCompile(regexp.QuoteMeta(s)))
+}
+
+func (j *journey) key(k string) { j.tm.Send(keyMsg(k)) }
+
+// quit ends the program and returns the final App.
+func (j *journey) quit() *App {
+	j.t.Helper()
+	if err := j.tm.Quit(); err != nil { // not a key: keys clear the status bar
+		j.t.Fatal(err)
+	}
+	return j.tm.FinalModel(j.t, teatest.WithFinalTimeout(10*time.Second)).(*App)
+}
+
+func (j *journey) keysOf(user string) map[string]model.APIKey {
+	j.t.Helper()
+	keys, err := j.api.ListKeys(context.Background(), user)
+	if err != nil {
+		j.t.Fatal(err)
+	}
+	out := map[string]model.APIKey{}
+	for _, k := range keys {
+		out[k.Name] = k
+	}
+	return out
+}
+
+// Pick alice, create a collection key that expires in 30 days, see the
+// secret once, close it and find the key in the table.
+func TestJourneyCreateKey(t *testing.T) {
+	j := startJourney(t, nil, Options{})
+	j.waitText("Choose a user")
+	j.tm.Type("alice")
+	j.waitText("2 of 10 users")
+	j.key("enter")
+	j.waitText("8 keys")
+
+	j.key("n")
+	j.waitText("New API key for alice")
+	j.waitText("Required; up to")
+	j.tm.Type("notebook-sync")
+	j.key("enter")
+	// huh moves between fields with messages of its own: wait for each
+	// field's hint before pressing the next key.
+	j.waitText("Global key: acts as alice everywhere.")
+	j.key("down") // the first of alice's collections
+	j.waitText("Collection key: reaches only this collection.")
+	j.key("enter")
+	j.waitText("Server limit: 90 days")
+	j.key("y") // allow key to expire
+	j.waitText("Expires")
+	j.key("ctrl+u") // the field may hold a suggestion
+	j.tm.Type("30d")
+	j.waitText("expires 2026-12-26 15:00")
+	j.key("enter")
+	j.waitText("An interval stops the key")
+	j.key("n") // no inactivity interval: submits
+	j.waitFor("the secret", secretRE)
+	j.key("enter")
+	j.waitAll("notebook-sync", "9 keys")
+
+	a := j.quit()
+	cur, ok := a.table.Current()
+	if !ok || cur.Name != "notebook-sync" {
+		t.Fatalf("cursor on %q, want the new key", cur.Name)
+	}
+	if secretRE.MatchString(a.View()) {
+		t.Error("the secret is still on screen")
+	}
+	k := j.keysOf("alice")["notebook-sync"]
+	if k.IsGlobal || k.CollectionID == "" {
+		t.Errorf("not a collection key: %+v", k)
+	}
+	if k.Expires == nil || k.Expires.Sub(testNow.Add(30*24*time.Hour)).Abs() > time.Minute {
+		t.Errorf("expires %v, want 30 days from %v", k.Expires, testNow)
+	}
+}
+
+// Select three, delete them, one fails on the server: the report names it,
+// the other two are gone.
+func TestJourneyDeleteWithFailure(t *testing.T) {
+	j := startJourney(t, nil, Options{User: "alice"})
+	j.waitText("8 keys")
+	before := j.keysOf("alice")
+	failing := before["ci-pipeline"]
+	j.srv.InjectFault("DELETE", "/api/v1/admin/api_keys/"+failing.ID, 500, 1)
+
+	// The first three rows in server order: old-laptop, ci-pipeline, laptop.
+	for _, k := range []string{"space", "j", "space", "j", "space"} {
+		j.key(k)
+	}
+	j.waitText("D Delete (3 selected)")
+	j.key("D")
+	j.waitText("Delete 3 keys?")
+	j.key("right")
+	j.key("enter")
+	j.waitAll("Delete finished with errors", "6 keys")
+
+	a := j.quit()
+	if text, isErr := a.status.Notice(); !isErr || !strings.Contains(text, "Deleted 2 of 3 keys. Failed: ci-pipeline (server error (500)") {
+		t.Errorf("notice %q", text)
+	}
+	if !strings.Contains(flat(plainView(a)), "✗ ci-pipeline: server error (500)") {
+		t.Errorf("report does not name the failure:\n%s", plainView(a))
+	}
+	after := j.keysOf("alice")
+	for name, gone := range map[string]bool{"old-laptop": true, "laptop": true, "ci-pipeline": false} {
+		if _, ok := after[name]; ok == gone {
+			t.Errorf("%s present = %v after delete", name, ok)
+		}
+	}
+	if sel := a.table.Selected(); len(sel) != 1 || sel[0].Name != "ci-pipeline" {
+		t.Errorf("selection after delete: %v", sel)
+	}
+}
+
+// Edit an expiry past the server's limit: refused in the dialog, nothing
+// sent.
+func TestJourneyExpiryPastLimit(t *testing.T) {
+	api := &countingAPI{}
+	j := startJourney(t, api, Options{User: "alice"})
+	j.waitText("8 keys")
+	j.key("enter")
+	j.waitText("Edit expiry")
+	j.key("enter")
+	j.waitText("Server limit: 90 days")
+	j.tm.Type("200d")
+	j.key("enter")
+	j.waitText("past the server's limit of 90 days")
+
+	a := j.quit()
+	if n := api.changes.Load(); n != 0 {
+		t.Errorf("%d changes sent", n)
+	}
+	if len(a.dialogs) != 1 {
+		t.Errorf("the dialog closed (%d open)", len(a.dialogs))
+	}
+}

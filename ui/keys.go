@@ -1,0 +1,91 @@
+package ui
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+
+	"h2ogpte-keys/ui/components/keytable"
+)
+
+// keyMap is the root's keys: those that act on the screen as a whole or on
+// the keys in the table. The table's own keys (moving, selecting, sorting)
+// live in keytable.KeyMap.
+type keyMap struct {
+	Quit, ForceQuit, Help              key.Binding
+	User, Refresh, Filter, ClearFilter key.Binding
+	Actions, New, Delete               key.Binding
+	// While typing a filter.
+	FilterDone, FilterCancel key.Binding
+}
+
+func newKeyMap() keyMap {
+	return keyMap{
+		Quit:         key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		ForceQuit:    key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Help:         key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more keys")),
+		User:         key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "user")),
+		Refresh:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+		Filter:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+		Actions:      key.NewBinding(key.WithKeys("enter", "a"), key.WithHelp("enter/a", "actions")),
+		New:          key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new key")),
+		Delete:       key.NewBinding(key.WithKeys("D", "delete"), key.WithHelp("D", "delete")),
+		FilterDone:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
+		FilterCancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+	}
+}
+
+// keyState is what decides which keys work.
+type keyState struct {
+	readOnly      bool
+	hasUser       bool
+	hasRow        bool // a key is under the cursor
+	hasRows       bool // the user has keys at all
+	hasSelection  bool
+	filterApplied bool
+}
+
+// update enables only the keys that do something now, so the help line
+// never offers a key that does nothing. Read-only mode switches off every
+// changing key here; App.refuseChanges backs it up at the request.
+func (k *keyMap) update(s keyState) {
+	k.User.SetEnabled(true)
+	k.Refresh.SetEnabled(true)
+	k.Filter.SetEnabled(s.hasRows)
+	k.ClearFilter.SetEnabled(s.filterApplied && !s.hasSelection)
+	k.Actions.SetEnabled(!s.readOnly && s.hasRow)
+	k.New.SetEnabled(!s.readOnly && s.hasUser)
+	k.Delete.SetEnabled(!s.readOnly && (s.hasRow || s.hasSelection))
+}
+
+// mainHelp is the help for the key table with the root's keys around it.
+type mainHelp struct {
+	app   keyMap
+	table keytable.KeyMap
+}
+
+// ShortHelp is ordered by use: what one does to a key first.
+func (h mainHelp) ShortHelp() []key.Binding {
+	return []key.Binding{
+		h.app.Actions, h.app.New, h.app.Delete, h.table.Toggle, h.table.ClearSelection,
+		h.app.Filter, h.app.ClearFilter, h.table.Sort, h.app.User, h.app.Refresh,
+		h.app.Help, h.app.Quit,
+	}
+}
+
+// FullHelp is every key, by group.
+func (h mainHelp) FullHelp() [][]key.Binding {
+	return append(h.table.FullHelp(),
+		[]key.Binding{h.app.Actions, h.app.New, h.app.Delete},
+		[]key.Binding{h.app.Filter, h.app.ClearFilter, h.app.User, h.app.Refresh},
+		[]key.Binding{h.app.Help, h.app.Quit, h.app.ForceQuit},
+	)
+}
+
+// filterHelp is the help while typing a filter.
+type filterHelp struct{ app keyMap }
+
+func (h filterHelp) ShortHelp() []key.Binding {
+	return []key.Binding{h.app.FilterDone, h.app.FilterCancel, h.app.ForceQuit}
+}
+
+func (h filterHelp) FullHelp() [][]key.Binding { return [][]key.Binding{h.ShortHelp()} }
