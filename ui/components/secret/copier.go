@@ -82,16 +82,20 @@ func (c *copier) Copy(text string) []string {
 	}
 	if c.w != nil {
 		seq := osc52.New(text)
-		via := ""
+		out, via := seq.String(), ""
 		switch c.mode {
 		case "tmux":
-			seq, via = seq.Tmux(), ", via tmux"
+			// Plain OSC 52 reaches tmux's own clipboard (and, from it, the
+			// outer terminal) under `set-clipboard on`; the wrapped copy
+			// passes straight through under `allow-passthrough on`. Either
+			// setting is enough, so send both.
+			out, via = out+seq.Tmux().String(), ", via tmux"
 		case "screen":
-			seq, via = seq.Screen(), ", via screen"
+			out, via = seq.Screen().String(), ", via screen"
 		}
 		c.mu.Lock()
 		// One Write, so the sequence is not split by the renderer's output.
-		_, err := io.WriteString(c.w, seq.String())
+		_, err := io.WriteString(c.w, out)
 		c.mu.Unlock()
 		if err == nil {
 			dests = append(dests, destOSC52+via+"; unconfirmed)")

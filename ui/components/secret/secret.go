@@ -184,7 +184,11 @@ func (m *Model) View() string {
 		}
 		if len(sent) > 0 {
 			add(wrap("Sent to: "+strings.Join(sent, ", "), w))
-			add(st.Hint.Render(wrap("Terminals may ignore OSC 52; if pasting fails, select the line above.", w)))
+			hint := "Terminals may ignore OSC 52; if pasting fails, select the line above."
+			if strings.Contains(strings.Join(sent, ""), "tmux") {
+				hint = "tmux passes OSC 52 on with set-clipboard on or allow-passthrough on; if pasting fails, select the line above."
+			}
+			add(st.Hint.Render(wrap(hint, w)))
 		}
 	}
 	add("")

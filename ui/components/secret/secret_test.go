@@ -99,7 +99,7 @@ func TestInitCopies(t *testing.T) {
 	for _, want := range []string{
 		"Copied to: system clipboard",
 		"Sent to: terminal clipboard (OSC 52, via tmux; unconfirmed)",
-		"Terminals may ignore OSC 52",
+		"tmux passes OSC 52 on with set-clipboard on or allow-passthrough on",
 		"c copy again",
 		"enter close (the secret is then wiped)",
 	} {
@@ -295,9 +295,9 @@ func TestNewCopierOSC52(t *testing.T) {
 		{"plain terminal", map[string]string{"TERM": "xterm-256color"},
 			"\x1b]52;c;" + b64 + "\x07", "terminal clipboard (OSC 52; unconfirmed)"},
 		{"tmux", map[string]string{"TMUX": "/tmp/tmux-0/default,1,0", "TERM": "tmux-256color"},
-			"\x1bPtmux;\x1b\x1b]52;c;" + b64 + "\x07\x1b\\", "terminal clipboard (OSC 52, via tmux; unconfirmed)"},
+			"\x1b]52;c;" + b64 + "\x07" + "\x1bPtmux;\x1b\x1b]52;c;" + b64 + "\x07\x1b\\", "terminal clipboard (OSC 52, via tmux; unconfirmed)"},
 		{"tmux wins over a screen TERM", map[string]string{"TMUX": "/tmp/tmux-0/default,1,0", "TERM": "screen-256color"},
-			"\x1bPtmux;\x1b\x1b]52;c;" + b64 + "\x07\x1b\\", "terminal clipboard (OSC 52, via tmux; unconfirmed)"},
+			"\x1b]52;c;" + b64 + "\x07" + "\x1bPtmux;\x1b\x1b]52;c;" + b64 + "\x07\x1b\\", "terminal clipboard (OSC 52, via tmux; unconfirmed)"},
 		{"screen by STY", map[string]string{"STY": "1234.pts-0.host", "TERM": "xterm"},
 			"\x1bP\x1b]52;c;" + b64 + "\x07\x1b\\", "terminal clipboard (OSC 52, via screen; unconfirmed)"},
 		{"screen by TERM", map[string]string{"TERM": "screen"},
