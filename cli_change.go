@@ -245,12 +245,6 @@ or a duration from now (30d, 12h, 2w, 90 days, 6 months), or remove it with
 		ValidArgsFunction: a.completeKeyIDs,
 		RunE: a.action(func(ctx context.Context, _ *cobra.Command, args []string) error {
 			id := strings.TrimSpace(args[0])
-			switch {
-			case expires != "" && never:
-				return usageErrorf("give --expires VALUE or --never, not both")
-			case expires == "" && !never:
-				return usageErrorf("give --expires VALUE or --never")
-			}
 			now := a.now()
 			e := model.Expiry{Never: true}
 			if !never {
@@ -278,6 +272,8 @@ or a duration from now (30d, 12h, 2w, 90 days, 6 months), or remove it with
 	}
 	cmd.Flags().StringVar(&expires, "expires", "", "new expiry: a date (2026-12-31) or a duration (30d, 12h, 6 months)")
 	cmd.Flags().BoolVar(&never, "never", false, "remove the expiry")
+	cmd.MarkFlagsMutuallyExclusive("expires", "never")
+	cmd.MarkFlagsOneRequired("expires", "never")
 	return cmd
 }
 
@@ -296,12 +292,6 @@ func (a *app) newInactivityCmd() *cobra.Command {
 		ValidArgsFunction: a.completeKeyIDs,
 		RunE: a.action(func(ctx context.Context, _ *cobra.Command, args []string) error {
 			id := strings.TrimSpace(args[0])
-			switch {
-			case days != "" && none:
-				return usageErrorf("give --days N or --none, not both")
-			case days == "" && !none:
-				return usageErrorf("give --days N or --none")
-			}
 			n := 0
 			if !none {
 				var err error
@@ -325,6 +315,8 @@ func (a *app) newInactivityCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&days, "days", "", "stop the key after N days without use")
 	cmd.Flags().BoolVar(&none, "none", false, "remove the inactivity interval")
+	cmd.MarkFlagsMutuallyExclusive("days", "none")
+	cmd.MarkFlagsOneRequired("days", "none")
 	return cmd
 }
 

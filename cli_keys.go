@@ -85,11 +85,8 @@ report are left out. CSV has a header row and the same columns.`,
 		Args: cobra.NoArgs,
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
 			user = strings.TrimSpace(user)
-			switch {
-			case user != "" && all:
-				return usageErrorf("give --user NAME or --all, not both")
-			case user == "" && !all:
-				return usageErrorf("give --user NAME or --all")
+			if !all && user == "" {
+				return usageErrorf("--user needs a username")
 			}
 			// One clock reading judges filters, sort and the printed
 			// statuses alike, so a key on a boundary cannot be filtered
@@ -122,6 +119,8 @@ report are left out. CSV has a header row and the same columns.`,
 	}
 	cmd.Flags().StringVar(&user, "user", "", "list this user's keys (exact username)")
 	cmd.Flags().BoolVar(&all, "all", false, "list every user's keys")
+	cmd.MarkFlagsMutuallyExclusive("user", "all")
+	cmd.MarkFlagsOneRequired("user", "all")
 	_ = cmd.RegisterFlagCompletionFunc("user", a.completeUsers)
 	audit.register(cmd)
 	return cmd

@@ -216,15 +216,15 @@ func TestUsageErrorsExit2OnOneLine(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"list"}, "--user NAME or --all"},
-		{[]string{"list", "--user", "alice", "--all"}, "not both"},
+		{[]string{"list"}, "[user all] is required"},
+		{[]string{"list", "--user", "alice", "--all"}, "none of the others can be"},
 		{[]string{"list", "--all", "--bogus"}, "unknown flag"},
 		{[]string{"frobnicate"}, "unknown command"},
 		{[]string{"create", "--user", "alice"}, "--name"},
-		{[]string{"expire", "k1"}, "--expires VALUE or --never"},
-		{[]string{"expire", "k1", "--expires", "1d", "--never"}, "not both"},
+		{[]string{"expire", "k1"}, "[expires never] is required"},
+		{[]string{"expire", "k1", "--expires", "1d", "--never"}, "[expires never] were all set"},
 		{[]string{"expire"}, "arg"},
-		{[]string{"inactivity", "k1"}, "--days N or --none"},
+		{[]string{"inactivity", "k1"}, "[days none] is required"},
 		{[]string{"inactivity", "k1", "--days", "abc"}, "whole number"},
 		{[]string{"delete"}, "arg"},
 		{[]string{"list", "--all", "--output", "xml"}, "table, json or csv"},
