@@ -185,18 +185,26 @@ func (s *Server) expiryLocked(iv model.Interval, asked string, now time.Time) (t
 // deactivateKey serves POST /admin/api_keys/deactivate/{key_id}. There is no
 // way back, so a second deactivation is a conflict rather than a no-op.
 func (s *Server) deactivateKey(w http.ResponseWriter, _ *http.Request, _ caller, params []string) {
-	e := func() *apiError {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		k := s.keysByID[params[0]]
-		switch {
-		case k == nil:
-			return keyNotFound(params[0])
-		case !k.key.IsActive:
+	s.changeKey(w, params[0], func(k *keyRec) *apiError {
+		if !k.key.IsActive {
 			return errorf(http.StatusConflict, "API key %s is already deactivated", params[0])
 		}
 		k.key.IsActive = false
 		return nil
+	})
+}
+
+// changeKey applies change to the key with id under the lock and answers 204,
+// or the error: 404 for an unknown key, change's own error otherwise.
+func (s *Server) changeKey(w http.ResponseWriter, id string, change func(k *keyRec) *apiError) {
+	e := func() *apiError {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		k := s.keysByID[id]
+		if k == nil {
+			return keyNotFound(id)
+		}
+		return change(k)
 	}()
 	if e != nil {
 		writeAPIError(w, e)
@@ -231,13 +239,7 @@ func (s *Server) updateExpiry(w http.ResponseWriter, req *http.Request, _ caller
 		}
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
-	e = func() *apiError {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		k := s.keysByID[params[0]]
-		if k == nil {
-			return keyNotFound(params[0])
-		}
+	s.changeKey(w, params[0], func(k *keyRec) *apiError {
 		if !has {
 			k.key.Expires = nil
 			return nil
@@ -248,12 +250,7 @@ func (s *Server) updateExpiry(w http.ResponseWriter, req *http.Request, _ caller
 		}
 		k.key.Expires = &at
 		return nil
-	}()
-	if e != nil {
-		writeAPIError(w, e)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	})
 }
 
 // updateInactivity serves PATCH /admin/api_keys/inactivity_interval/{key_id}:
@@ -272,25 +269,14 @@ func (s *Server) updateInactivity(w http.ResponseWriter, req *http.Request, _ ca
 		writeAPIError(w, e)
 		return
 	}
-	e = func() *apiError {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		k := s.keysByID[params[0]]
-		if k == nil {
-			return keyNotFound(params[0])
-		}
+	s.changeKey(w, params[0], func(k *keyRec) *apiError {
 		if has {
 			k.key.InactivityDays = model.Some(int(days))
 		} else {
 			k.key.InactivityDays = model.Null[int]()
 		}
 		return nil
-	}()
-	if e != nil {
-		writeAPIError(w, e)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	})
 }
 
 // deleteKey serves DELETE /admin/api_keys/{key_id}.
