@@ -126,13 +126,13 @@ func (e *e2e) create(args ...string) (id, secret string) {
 		APIKey    map[string]any `json:"api_key"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
-		e.t.Fatalf("create output %q: %v", r.stdout, err)
+		e.t.Fatalf("create output %q: %v", redactSecrets(r.stdout), err)
 	}
 	if !regexp.MustCompile(`^sk-[A-Za-z0-9]{48}$`).MatchString(got.SecretKey) {
-		e.t.Fatalf("secret %q does not look like sk- and 48 characters", got.SecretKey)
+		e.t.Fatalf("secret of %d characters does not look like sk- and 48 characters", len(got.SecretKey))
 	}
 	if !strings.Contains(r.stderr, "will not be shown again") || strings.Contains(r.stderr, got.SecretKey) {
-		e.t.Fatalf("create stderr %q: want the warning and not the secret", r.stderr)
+		e.t.Fatalf("create stderr %q: want the warning and not the secret", redactSecrets(r.stderr))
 	}
 	return got.APIKey["id"].(string), got.SecretKey
 }
