@@ -60,36 +60,14 @@ const timeLayout = "2006-01-02 15:04"
 // every other column off the screen; JSON and CSV carry the full text.
 const maxCell = 40
 
-// keyRecord is one key as JSON and CSV carry it: the API's APIKeyInfo fields
-// under the API's names, plus the computed status (lower-case: active,
-// inactive, expired, idle) and stops_at, when the key stops working (RFC 3339,
-// null when it has no expiry or inactivity interval, or is deactivated).
-// Fields an older server did not report are left out.
-type keyRecord struct {
-	model.APIKey
-	Status  string     `json:"status"`
-	StopsAt *time.Time `json:"stops_at"`
-}
+// keyRecord is one key as JSON and CSV carry it; model.KeyRecord is the one
+// definition, shared with the dashboard's export.
+type keyRecord = model.KeyRecord
 
-func newKeyRecord(k model.APIKey, now time.Time) keyRecord {
-	r := keyRecord{APIKey: k, Status: statusName(k.StatusAt(now))}
-	if t, ok := stopsAt(k, now); ok {
-		r.StopsAt = &t
-	}
-	return r
-}
+func newKeyRecord(k model.APIKey, now time.Time) keyRecord { return model.NewKeyRecord(k, now) }
 
 // statusName is the status as JSON and CSV spell it.
-func statusName(s model.Status) string { return strings.ToLower(s.String()) }
-
-// stopsAt is model's StopsAt, except that a deactivated key has no such time:
-// it stopped when it was deactivated, which the API does not record.
-func stopsAt(k model.APIKey, now time.Time) (time.Time, bool) {
-	if k.StatusAt(now) == model.StatusInactive {
-		return time.Time{}, false
-	}
-	return k.StopsAt()
-}
+func statusName(s model.Status) string { return model.StatusName(s) }
 
 // sortKeys orders keys by owner, then age, so output is stable whatever
 // order the server's pages came in.
@@ -107,68 +85,20 @@ func sortKeys(keys []model.APIKey) {
 }
 
 // keyColumns are the CSV header: the JSON field names, in the same order.
-var keyColumns = []string{
-	"id", "username", "name", "hint", "created_at", "expires_at", "last_used_at",
-	"inactivity_interval", "total_calls", "is_active", "collection_name",
-	"collection_id", "is_global_key", "status", "stops_at",
-}
+var keyColumns = model.KeyColumns()
 
 func (p printer) keys(keys []model.APIKey) error {
 	switch p.format {
 	case formatJSON:
-		recs := make([]keyRecord, 0, len(keys))
-		for _, k := range keys {
-			recs = append(recs, newKeyRecord(k, p.now))
-		}
-		return writeJSON(p.w, recs)
+		return model.WriteKeysJSON(p.w, keys, p.now)
 	case formatCSV:
-		rows := make([][]string, 0, len(keys))
-		for _, k := range keys {
-			rows = append(rows, keyCSVRow(k, p.now))
-		}
-		return writeCSV(p.w, keyColumns, rows)
+		return model.WriteKeysCSV(p.w, keys, p.now)
 	}
 	return p.keysTable(keys)
 }
 
-// keyCSVRow flattens a key. Null and not-reported values are both empty:
-// CSV has no null; use JSON to tell them apart. stops_at is "already" for a
-// key that has stopped, as in the table. Server text is cleaned
-// because CSV files end up in terminals and spreadsheets.
-func keyCSVRow(k model.APIKey, now time.Time) []string {
-	rec := newKeyRecord(k, now)
-	opt := func(s string, ok bool) string {
-		if !ok {
-			return ""
-		}
-		return s
-	}
-	lu, luOK := k.LastUsed.Get()
-	days, daysOK := k.InactivityDays.Get()
-	calls, callsOK := k.TotalCalls.Get()
-	var exp string
-	if k.Expires != nil {
-		exp = k.Expires.Format(time.RFC3339)
-	}
-	rfc3339 := func(t time.Time) string { return t.Format(time.RFC3339) }
-	return []string{
-		model.CleanText(k.ID),
-		model.CleanText(k.Username),
-		model.CleanText(k.Name),
-		model.CleanText(k.Hint),
-		k.Created.Format(time.RFC3339),
-		exp,
-		opt(lu.Format(time.RFC3339), luOK),
-		opt(strconv.Itoa(days), daysOK),
-		opt(strconv.FormatInt(calls, 10), callsOK),
-		strconv.FormatBool(k.IsActive),
-		model.CleanText(k.CollectionName),
-		model.CleanText(k.CollectionID),
-		strconv.FormatBool(k.IsGlobal),
-		rec.Status,
-		stopsCell(k, now, rfc3339, "", ""),
-	}
-}
+// keyCSVRow flattens a key as CSV carries it (model.KeyCSVRow).
+func keyCSVRow(k model.APIKey, now time.Time) []string { return model.KeyCSVRow(k, now) }
 
 // statusColor gives each status's SGR colour. Every code has the same length,
 // so tabwriter, which counts the escape bytes as text, still aligns the
@@ -251,20 +181,10 @@ func (p printer) stops(k model.APIKey) string {
 	return stopsCell(k, p.now, p.time, "never", "-")
 }
 
-// stopsCell is the stops-working cell of tables and CSV, which follow the
-// dashboard's column: keys past it (inactive, expired, idle) read "already".
-// JSON keeps the time itself, or null, beside its status.
+// stopsCell is the stops-working cell of tables and CSV (model.StopsCell),
+// which follow the dashboard's column.
 func stopsCell(k model.APIKey, now time.Time, format func(time.Time) string, never, unknown string) string {
-	if !k.StatusAt(now).Working() {
-		return "already"
-	}
-	if t, ok := k.StopsAt(); ok {
-		return format(t)
-	}
-	if k.InactivityDays.Reported {
-		return never
-	}
-	return unknown
+	return model.StopsCell(k, now, format, never, unknown)
 }
 
 func inactivity(o model.Opt[int]) string {

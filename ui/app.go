@@ -17,6 +17,7 @@ import (
 	"h2ogpte-keys/ui/components/actions"
 	"h2ogpte-keys/ui/components/confirm"
 	"h2ogpte-keys/ui/components/editvalue"
+	"h2ogpte-keys/ui/components/export"
 	"h2ogpte-keys/ui/components/keytable"
 	"h2ogpte-keys/ui/components/newkey"
 	"h2ogpte-keys/ui/components/secret"
@@ -29,7 +30,7 @@ type Options struct {
 	// Address is the server address shown in the header.
 	Address string
 	// User opens the dashboard on this user (exact username); empty opens
-	// the user picker first.
+	// the user picker first ("All users" is its first entry).
 	User string
 	// ReadOnly hides and refuses every change.
 	ReadOnly bool
@@ -71,28 +72,25 @@ type App struct {
 	usersLoaded  bool
 	usersLoading bool
 	wantPicker   bool   // open the picker once users arrive
+	wantOwner    bool   // open the new key's owner picker once users arrive
 	pendingUser  string // --user, resolved once users arrive
-	user         model.User
-	hasUser      bool
-	limitDays    int
+	// The table shows user's keys, or every user's when allUsers; hasUser
+	// says either was chosen.
+	user      model.User
+	allUsers  bool
+	hasUser   bool
+	limitDays int
 
-	load    *keyLoad
-	seq     int
+	load *keyLoad
+	seq  int
+	// partial: the last load stopped (esc) or failed part-way, so the
+	// table may lack keys; an export says so.
+	partial bool
 	focusID string // move the cursor here after the next load
 	newCols []model.Collection
-}
-
-// keyLoad is the load of keys in flight.
-type keyLoad struct {
-	tag    loadTag
-	ch     <-chan keysEvent
-	cancel context.CancelFunc
-	task   int
-	// refresh keeps the rows on screen until the new list is complete;
-	// a first load shows pages as they arrive instead.
-	refresh bool
-	keys    []model.APIKey
-	count   int
+	// pendingOwner is the id of the user whose New API key form is
+	// being prepared; a reply for anyone else is stale.
+	pendingOwner string
 }
 
 // New builds the dashboard. Nothing is loaded until the program runs Init.
@@ -112,7 +110,7 @@ func New(api API, opts Options) *App {
 
 	f := textinput.New()
 	f.Prompt = "/ "
-	f.Placeholder = "name or collection"
+	f.Placeholder = "name, collection or user"
 	f.PromptStyle = c.Styles.ToolbarKey
 	f.PlaceholderStyle = c.Styles.Hint
 	f.TextStyle = c.Styles.Input
@@ -201,6 +199,10 @@ func (a *App) handleReply(msg tea.Msg) (tea.Cmd, bool) {
 		return a.onChanged(msg), true
 	case deleteDoneMsg:
 		return a.onDeleted(msg), true
+	case bulkDoneMsg:
+		return a.onBulkDone(msg), true
+	case exportDoneMsg:
+		return a.onExported(msg), true
 	}
 	return nil, false
 }
@@ -244,6 +246,9 @@ func (a *App) handleKey(msg tea.KeyMsg) tea.Cmd {
 func (a *App) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	k := a.keys
 	switch {
+	case key.Matches(msg, k.CancelLoad):
+		a.stopLoad()
+		return nil, true
 	case key.Matches(msg, k.Quit):
 		return a.quit(), true
 	case key.Matches(msg, k.Help):
@@ -258,6 +263,7 @@ func (a *App) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return a.filter.Focus(), true
 	case key.Matches(msg, k.ClearFilter):
 		a.setFilter("")
+		a.table.ClearFilters()
 		return nil, true
 	case key.Matches(msg, k.Actions):
 		return a.openActions(), true
@@ -265,6 +271,8 @@ func (a *App) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return a.startNewKey(), true
 	case key.Matches(msg, k.Delete):
 		return a.confirmDelete(), true
+	case key.Matches(msg, k.Export):
+		return a.openExport(), true
 	}
 	return nil, false
 }
@@ -343,9 +351,23 @@ func (a *App) handleResult(msg common.Result) tea.Cmd {
 		}
 		return nil
 	case userpicker.Chosen:
+		switch {
+		case r.Tag == ownerTag{}:
+			return a.prepareNewKeyFor(r.User)
+		case r.All:
+			return a.switchAll()
+		}
 		return a.switchUser(r.User)
 	case actions.Chosen:
 		return a.onAction(r)
+	case actions.BulkChosen:
+		return a.onBulkAction(r)
+	case editvalue.BulkExpiryChosen:
+		return a.confirmBulk(bulkTag{op: bulkExpiry, keys: r.Keys, expiry: r.Expiry})
+	case editvalue.BulkInactivityChosen:
+		return a.confirmBulk(bulkTag{op: bulkInactivity, keys: r.Keys, days: r.Days})
+	case export.Chosen:
+		return a.startExport(r)
 	case editvalue.ExpiryChosen:
 		return a.mutate("Setting the expiry of "+displayName(r.Key)+"…", setExpiry(a.ctx, a.api, r.Key, r.Expiry))
 	case editvalue.InactivityChosen:
@@ -379,7 +401,9 @@ func (a *App) updateKeys() {
 		hasUser:       a.hasUser,
 		hasRow:        hasRow,
 		hasRows:       a.table.Len() > 0,
+		hasShown:      a.table.Shown() > 0,
 		hasSelection:  a.table.SelectedCount() > 0,
-		filterApplied: a.table.Filter() != "",
+		filterApplied: a.table.Filtered(),
+		loading:       a.load != nil && !a.load.refresh,
 	})
 }

@@ -176,7 +176,7 @@ func TestKeys(t *testing.T) {
 		{[]string{"D"}, func(t *testing.T, a *App, f *fakeAPI) { wantDialog[*confirm.Model](t, a) }},
 		{[]string{"delete"}, func(t *testing.T, a *App, f *fakeAPI) { wantDialog[*confirm.Model](t, a) }},
 		{[]string{"/"}, func(t *testing.T, a *App, f *fakeAPI) {
-			if !a.filtering || !strings.Contains(plainView(a), "/ name or collection") {
+			if !a.filtering || !strings.Contains(plainView(a), "/ name, collection or user") {
 				t.Errorf("/ should focus the filter:\n%s", plainView(a))
 			}
 		}},

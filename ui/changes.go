@@ -13,15 +13,20 @@ import (
 	"h2ogpte-keys/ui/components/editvalue"
 	"h2ogpte-keys/ui/components/newkey"
 	"h2ogpte-keys/ui/components/secret"
+	"h2ogpte-keys/ui/components/userpicker"
 )
 
 // maxListed is how many key names a confirmation lists before "…and N more".
 const maxListed = 8
 
-// openActions opens the actions menu for the key under the cursor.
+// openActions opens the actions menu: for the selected keys when there
+// are any (bulk), else for the key under the cursor.
 func (a *App) openActions() tea.Cmd {
 	if cmd := a.refuseChanges(); cmd != nil {
 		return cmd
+	}
+	if a.table.SelectedCount() > 0 {
+		return a.push(actions.NewBulk(a.dialogCommon(), a.table.Selected(), a.table.HiddenSelectedCount()))
 	}
 	k, ok := a.table.Current()
 	if !ok {
@@ -66,6 +71,10 @@ func (a *App) onConfirmed(tag any) tea.Cmd {
 		return a.mutate("Deactivating "+displayName(t.key)+"…", deactivate(a.ctx, a.api, t.key))
 	case deleteTag:
 		return a.mutate(fmt.Sprintf("Deleting %s…", countKeys(len(t.keys))), deleteKeys(a.ctx, a.api, t.keys))
+	case bulkTag:
+		return a.startBulk(t)
+	case overwriteTag:
+		return a.overwrite(t)
 	}
 	return nil // reportTag: nothing to do
 }
@@ -80,7 +89,8 @@ func (a *App) onChanged(msg changedMsg) tea.Cmd {
 	return a.refresh()
 }
 
-// startNewKey fetches the user's collections, then opens the form.
+// startNewKey opens the New API key form for the user on screen; in the
+// all-users view it asks whose key it is first.
 func (a *App) startNewKey() tea.Cmd {
 	if cmd := a.refuseChanges(); cmd != nil {
 		return cmd
@@ -88,13 +98,39 @@ func (a *App) startNewKey() tea.Cmd {
 	if !a.hasUser {
 		return nil
 	}
-	return a.request("loading collections…", prepareNewKey(a.ctx, a.api, a.user))
+	if a.allUsers {
+		return a.pickOwner()
+	}
+	return a.prepareNewKeyFor(a.user)
+}
+
+// pickOwner opens the picker (without "All users") to choose the new
+// key's owner.
+func (a *App) pickOwner() tea.Cmd {
+	if !a.usersLoaded {
+		a.wantOwner = true
+		return a.loadUsersCmd()
+	}
+	return a.push(userpicker.NewWithOptions(a.dialogCommon(), a.users, userpicker.Options{
+		Title: "New API key: choose its owner",
+		Tag:   ownerTag{},
+	}))
+}
+
+// prepareNewKeyFor fetches owner's collections, then opens the form.
+func (a *App) prepareNewKeyFor(owner model.User) tea.Cmd {
+	if cmd := a.refuseChanges(); cmd != nil {
+		return cmd
+	}
+	a.pendingOwner = owner.ID
+	return a.request("loading collections of "+model.CleanText(owner.Username)+"…", prepareNewKey(a.ctx, a.api, owner))
 }
 
 func (a *App) onNewKeyReady(msg newKeyReadyMsg) tea.Cmd {
-	if !a.hasUser || msg.user.ID != a.user.ID || len(a.dialogs) > 0 {
+	if msg.user.ID != a.pendingOwner || len(a.dialogs) > 0 {
 		return nil // the admin moved on while collections loaded
 	}
+	a.pendingOwner = ""
 	if msg.err != nil {
 		a.status.SetError(fmt.Errorf("could not load the collections of %s: %s", model.CleanText(msg.user.Username), describe(msg.err)))
 		return nil
@@ -135,7 +171,7 @@ func (a *App) confirmDelete() tea.Cmd {
 			lines = append(lines, fmt.Sprintf("…and %d more", len(keys)-maxListed))
 			break
 		}
-		lines = append(lines, "• "+keyLine(k))
+		lines = append(lines, "• "+a.ownedKeyLine(k))
 	}
 	if hidden := a.table.HiddenSelectedCount(); hidden > 0 {
 		verb := "keys are"
@@ -204,5 +240,5 @@ func countKeys(n int) string {
 	if n == 1 {
 		return "1 key"
 	}
-	return fmt.Sprintf("%d keys", n)
+	return common.Grouped(int64(n)) + " keys"
 }

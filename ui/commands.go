@@ -4,13 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
 	"h2ogpte-keys/client"
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/components/export"
+	"h2ogpte-keys/ui/components/keytable"
 	"h2ogpte-keys/ui/components/newkey"
 )
 
@@ -61,10 +63,12 @@ func loadLimit(ctx context.Context, api API) func() tea.Msg {
 	}
 }
 
-// streamKeys reads username's keys page by page into ch, then the end, and
-// closes ch. A send gives up when ctx is cancelled, so a superseded load's
-// goroutine never blocks on a reader that has gone.
-func streamKeys(ctx context.Context, api API, username string, ch chan<- keysEvent) tea.Cmd {
+// streamKeys reads username's keys ("" = every user's) page by page into
+// ch, then the end, and closes ch. Each page is formatted for the table
+// here, as of now, so Update only appends ready rows. A send gives up when
+// ctx is cancelled, so a superseded load's goroutine never blocks on a
+// reader that has gone.
+func streamKeys(ctx context.Context, api API, username string, now time.Time, ch chan<- keysEvent) tea.Cmd {
 	return func() tea.Msg {
 		defer close(ch)
 		send := func(ev keysEvent) {
@@ -75,7 +79,7 @@ func streamKeys(ctx context.Context, api API, username string, ch chan<- keysEve
 		}
 		err := api.StreamKeys(ctx, username, func(page []model.APIKey) {
 			if len(page) > 0 {
-				send(keysEvent{keys: slices.Clone(page)})
+				send(keysEvent{rows: keytable.FormatRows(page, now)})
 			}
 		})
 		send(keysEvent{done: true, err: err})
@@ -91,7 +95,7 @@ func waitPage(tag loadTag, ch <-chan keysEvent) tea.Cmd {
 		if !ok {
 			return keysPageMsg{tag: tag, done: true}
 		}
-		msg := keysPageMsg{tag: tag, keys: ev.keys, done: ev.done, err: ev.err}
+		msg := keysPageMsg{tag: tag, rows: ev.rows, done: ev.done, err: ev.err}
 		for !msg.done {
 			select {
 			case ev, ok := <-ch:
@@ -99,7 +103,7 @@ func waitPage(tag loadTag, ch <-chan keysEvent) tea.Cmd {
 					msg.done = true
 					return msg
 				}
-				msg.keys = append(msg.keys, ev.keys...)
+				msg.rows = msg.rows.Append(ev.rows)
 				msg.done, msg.err = ev.done, ev.err
 			default:
 				return msg
@@ -183,6 +187,47 @@ func deleteKeys(ctx context.Context, api API, keys []model.APIKey) func() tea.Ms
 			done.deleted = append(done.deleted, k)
 		}
 		return done
+	}
+}
+
+// runBulk applies one change to each key of t, one request after another
+// in this one command, and reports each outcome; one failure does not stop
+// the rest.
+func runBulk(ctx context.Context, api API, t bulkTag) func() tea.Msg {
+	return func() tea.Msg {
+		done := bulkDoneMsg{tag: t}
+		for _, k := range t.keys {
+			err := ctx.Err()
+			if err == nil {
+				switch t.op {
+				case bulkDeactivate:
+					err = api.Deactivate(ctx, k.ID)
+				case bulkExpiry:
+					err = api.SetExpiry(ctx, k.ID, t.expiry)
+				case bulkInactivity:
+					err = api.SetInactivity(ctx, k.ID, t.days)
+				}
+			}
+			if err != nil {
+				done.failed = append(done.failed, deleteFailure{key: k, err: err})
+				continue
+			}
+			done.done = append(done.done, k)
+		}
+		return done
+	}
+}
+
+// writeExport writes keys (as of now) to path; the file is created only if
+// absent unless overwrite is set.
+func writeExport(path string, f export.Format, keys []model.APIKey, now time.Time, overwrite bool) func() tea.Msg {
+	return func() tea.Msg {
+		err := export.Write(path, f, keys, now, overwrite)
+		msg := exportDoneMsg{path: path, format: f, keys: keys, now: now, err: err}
+		if errors.Is(err, export.ErrExists) {
+			msg.exists, msg.err = true, nil
+		}
+		return msg
 	}
 }
 

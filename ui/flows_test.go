@@ -12,6 +12,7 @@ import (
 	"h2ogpte-keys/ui/components/actions"
 	"h2ogpte-keys/ui/components/confirm"
 	"h2ogpte-keys/ui/components/editvalue"
+	"h2ogpte-keys/ui/components/keytable"
 	"h2ogpte-keys/ui/components/newkey"
 	"h2ogpte-keys/ui/components/secret"
 	"h2ogpte-keys/ui/components/userpicker"
@@ -330,7 +331,7 @@ func TestStaleRepliesDropped(t *testing.T) {
 		t.Errorf("alice's load was not cancelled: %v", aliceCtx.Err())
 	}
 	// A reply of alice's load arriving late changes nothing.
-	a.Update(keysPageMsg{tag: aliceTag, keys: f.keys["alice"], done: true})
+	a.Update(keysPageMsg{tag: aliceTag, rows: keytable.FormatRows(f.keys["alice"], testNow), done: true})
 	wantOrder(t, a, "b1")
 	if strings.Contains(plainView(a), "laptop") {
 		t.Error("alice's key shown under bob")
@@ -346,18 +347,18 @@ func TestPagesShowWhileLoading(t *testing.T) {
 	a := startApp(t, f, Options{User: "alice"}, 100, 30)
 	tag := loadTag{user: "alice", seq: a.seq + 1}
 	a.switchUser(a.user)
-	a.Update(keysPageMsg{tag: tag, keys: f.keys["alice"][:2]})
-	if a.table.Len() != 2 || !strings.Contains(plainView(a), "loading… 2 keys") {
+	a.Update(keysPageMsg{tag: tag, rows: keytable.FormatRows(f.keys["alice"][:2], testNow)})
+	if a.table.Len() != 2 || !strings.Contains(plainView(a), "loaded 2 keys…") {
 		t.Errorf("first page not shown with progress:\n%s", plainView(a))
 	}
-	a.Update(keysPageMsg{tag: tag, keys: f.keys["alice"][2:], done: true})
+	a.Update(keysPageMsg{tag: tag, rows: keytable.FormatRows(f.keys["alice"][2:], testNow), done: true})
 	if a.table.Len() != 4 || a.status.Busy() {
 		t.Errorf("after the last page: %d keys, busy %v", a.table.Len(), a.status.Busy())
 	}
 
 	tag.seq++
 	a.startLoad(true)
-	a.Update(keysPageMsg{tag: tag, keys: f.keys["alice"][:1]})
+	a.Update(keysPageMsg{tag: tag, rows: keytable.FormatRows(f.keys["alice"][:1], testNow)})
 	if a.table.Len() != 4 {
 		t.Errorf("a refresh emptied the table mid-way: %d keys", a.table.Len())
 	}

@@ -76,6 +76,13 @@ func TestGolden(t *testing.T) {
 		{name: "picker_filtered", opts: Options{}, keys: []string{"a", "l", "i"}, sizes: [][2]int{{80, 24}}},
 		{name: "delete_confirm", opts: Options{User: "alice"}, keys: []string{"space", "j", "space", "D"}, sizes: [][2]int{{80, 24}}},
 		{name: "too_small", opts: Options{User: "alice"}, sizes: [][2]int{{59, 15}, {40, 10}}},
+		// Issue 4: every user's keys, quick filters, export, bulk.
+		{name: "all_users", opts: Options{}, keys: []string{"enter"}, sizes: [][2]int{{80, 24}, {140, 40}}},
+		{name: "all_users_never_used", opts: Options{}, keys: []string{"enter", "2", "s", "s"}, sizes: [][2]int{{80, 24}, {140, 40}}},
+		{name: "alice_not_working_name_desc", opts: Options{User: "alice"}, keys: []string{"4", "S"}, sizes: [][2]int{{140, 40}}},
+		{name: "export", opts: Options{User: "alice"}, keys: []string{"e"}, sizes: [][2]int{{80, 24}}},
+		{name: "bulk_menu", opts: Options{User: "alice"}, keys: []string{"space", "j", "space", "/", "-", "enter", "enter"}, sizes: [][2]int{{80, 24}}},
+		{name: "full_help", opts: Options{}, keys: []string{"enter", "?"}, sizes: [][2]int{{140, 40}}},
 	}
 	for _, sc := range screens {
 		for _, sz := range sc.sizes {

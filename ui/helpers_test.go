@@ -133,6 +133,11 @@ func (f *fakeAPI) StreamKeys(ctx context.Context, username string, onPage func([
 	}
 	f.mu.Lock()
 	keys := append([]model.APIKey(nil), f.keys[username]...)
+	if username == "" { // every user's, in user order
+		for _, u := range f.users {
+			keys = append(keys, f.keys[u.Username]...)
+		}
+	}
 	size := f.pageSize
 	f.mu.Unlock()
 	for i := 0; i < len(keys); i += size {

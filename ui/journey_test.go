@@ -3,18 +3,22 @@ package ui
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"h2ogpte-keys/client"
 	"h2ogpte-keys/demoserver"
 	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/components/keytable"
 )
 
 // Journeys run the whole program (teatest) with the real client against a
@@ -243,5 +247,121 @@ func TestJourneyExpiryPastLimit(t *testing.T) {
 	}
 	if len(a.dialogs) != 1 {
 		t.Errorf("the dialog closed (%d open)", len(a.dialogs))
+	}
+}
+
+// All users, quick filter "never used", export to CSV: the file holds
+// exactly the rows the table shows, in its order, as the CLI writes them.
+func TestJourneyExportNeverUsed(t *testing.T) {
+	j := startJourney(t, nil, Options{})
+	j.waitText("Choose a user")
+	j.key("enter") // All users, the first entry
+	j.waitAll("User: All users ▾", "24 keys")
+	j.key("2")
+	j.waitText("5 of 24 shown")
+	j.key("e")
+	j.waitText("Export 5 keys")
+	path := filepath.Join(t.TempDir(), "never-used.csv")
+	j.key("ctrl+u")
+	j.tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(path), Paste: true})
+	j.waitText("never-used.csv")
+	j.key("enter")
+	j.waitText("Exported 5 keys to")
+
+	a := j.quit()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1+a.table.Shown() || a.table.Shown() != 5 {
+		t.Fatalf("%d CSV rows for %d keys shown", len(rows), a.table.Shown())
+	}
+	col := map[string]int{}
+	for i, name := range rows[0] {
+		col[name] = i
+	}
+	// The table's rows, as drawn: "[ ]  name  user  …".
+	var drawn []string
+	for _, line := range strings.Split(plainView(a), "\n")[3:] {
+		if strings.HasPrefix(line, "[") {
+			drawn = append(drawn, strings.Fields(line[4:])[0]+" "+strings.Fields(line[4:])[1])
+		}
+	}
+	for i, rec := range rows[1:] {
+		cells := map[keytable.Column]string{
+			keytable.ColName: rec[col["name"]], keytable.ColUser: rec[col["username"]],
+			keytable.ColStatus: strings.ToUpper(rec[col["status"]][:1]) + rec[col["status"]][1:],
+		}
+		for c, want := range cells {
+			if got := a.table.ShownCell(i, c); got != want {
+				t.Errorf("row %d %s: table %q, file %q", i, c.Title(), got, want)
+			}
+		}
+		if rec[col["last_used_at"]] != "" {
+			t.Errorf("row %d: a never-used key with last_used_at %q", i, rec[col["last_used_at"]])
+		}
+		if got := rec[col["name"]] + " " + rec[col["username"]]; i >= len(drawn) || drawn[i] != got {
+			t.Errorf("row %d: file %q, screen %q", i, got, drawn)
+		}
+	}
+	var want bytes.Buffer
+	if err := model.WriteKeysCSV(&want, a.table.ShownKeys(), testNow); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, want.Bytes()) {
+		t.Errorf("file differs from the CLI's records:\n%s\nwant:\n%s", got, want.Bytes())
+	}
+}
+
+// Select three keys, set their expiry in one go; the server fails one:
+// one report names it, the other two changed.
+func TestJourneyBulkExpiryWithFailure(t *testing.T) {
+	j := startJourney(t, nil, Options{User: "alice"})
+	j.waitText("8 keys")
+	before := j.keysOf("alice")
+	failing := before["ci-pipeline"]
+	j.srv.InjectFault("PATCH", "/api/v1/admin/api_keys/expire/"+failing.ID, 500, 1)
+
+	// The first three rows in server order: old-laptop, ci-pipeline, laptop.
+	for _, k := range []string{"space", "j", "space", "j", "space"} {
+		j.key(k)
+	}
+	j.waitText("D Delete (3 selected)")
+	j.key("enter")
+	j.waitText("Set expiry of 3 keys")
+	j.key("e")
+	j.waitText("One value for every selected key")
+	j.tm.Type("30d")
+	j.waitText("expires 2026-12-26 15:00")
+	j.key("enter")
+	j.waitText("Set the expiry of 3 keys?")
+	j.key("right")
+	j.key("enter")
+	j.waitText("Set expiry finished with errors")
+
+	a := j.quit()
+	if text, isErr := a.status.Notice(); !isErr || !strings.Contains(text, "Set the expiry of 2 of 3 keys to 2026-12-26 15:00. Failed: ci-pipeline (server error (500)") {
+		t.Errorf("notice %q", text)
+	}
+	if v := flat(plainView(a)); !strings.Contains(v, "✗ ci-pipeline: server error (500)") {
+		t.Errorf("report does not name the failure:\n%s", plainView(a))
+	}
+	after := j.keysOf("alice")
+	want := testNow.Add(30 * 24 * time.Hour)
+	for _, name := range []string{"old-laptop", "laptop"} {
+		if e := after[name].Expires; e == nil || e.Sub(want).Abs() > time.Minute {
+			t.Errorf("%s expires %v, want %v", name, e, want)
+		}
+	}
+	if e, was := after["ci-pipeline"].Expires, before["ci-pipeline"].Expires; (e == nil) != (was == nil) || e != nil && !e.Equal(*was) {
+		t.Errorf("the failed key's expiry changed: %v -> %v", was, e)
+	}
+	if sel := a.table.Selected(); len(sel) != 1 || sel[0].Name != "ci-pipeline" {
+		t.Errorf("selection after the change: %v", sel)
 	}
 }

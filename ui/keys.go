@@ -12,7 +12,9 @@ import (
 type keyMap struct {
 	Quit, ForceQuit, Help              key.Binding
 	User, Refresh, Filter, ClearFilter key.Binding
-	Actions, New, Delete               key.Binding
+	Actions, New, Delete, Export       key.Binding
+	// CancelLoad stops a load in flight (esc, before anything else esc does).
+	CancelLoad key.Binding
 	// While typing a filter.
 	FilterDone, FilterCancel key.Binding
 }
@@ -25,7 +27,9 @@ func newKeyMap() keyMap {
 		User:         key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "user")),
 		Refresh:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 		Filter:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filters")),
+		CancelLoad:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop loading")),
+		Export:       key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export")),
 		Actions:      key.NewBinding(key.WithKeys("enter", "a"), key.WithHelp("enter/a", "actions")),
 		New:          key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new key")),
 		Delete:       key.NewBinding(key.WithKeys("D", "delete"), key.WithHelp("D", "delete")),
@@ -37,11 +41,13 @@ func newKeyMap() keyMap {
 // keyState is what decides which keys work.
 type keyState struct {
 	readOnly      bool
-	hasUser       bool
+	hasUser       bool // a user, or all users, is on screen
 	hasRow        bool // a key is under the cursor
 	hasRows       bool // the user has keys at all
+	hasShown      bool // some key is shown
 	hasSelection  bool
-	filterApplied bool
+	filterApplied bool // a text or quick filter
+	loading       bool // a load in flight (not a refresh)
 }
 
 // update enables only the keys that do something now, so the help line
@@ -51,10 +57,12 @@ func (k *keyMap) update(s keyState) {
 	k.User.SetEnabled(true)
 	k.Refresh.SetEnabled(true)
 	k.Filter.SetEnabled(s.hasRows)
-	k.ClearFilter.SetEnabled(s.filterApplied && !s.hasSelection)
-	k.Actions.SetEnabled(!s.readOnly && s.hasRow)
+	k.CancelLoad.SetEnabled(s.loading)
+	k.ClearFilter.SetEnabled(s.filterApplied && !s.hasSelection && !s.loading)
+	k.Actions.SetEnabled(!s.readOnly && (s.hasRow || s.hasSelection))
 	k.New.SetEnabled(!s.readOnly && s.hasUser)
 	k.Delete.SetEnabled(!s.readOnly && (s.hasRow || s.hasSelection))
+	k.Export.SetEnabled(s.hasShown)
 }
 
 // mainHelp is the help for the key table with the root's keys around it.
@@ -66,19 +74,23 @@ type mainHelp struct {
 // ShortHelp is ordered by use: what one does to a key first.
 func (h mainHelp) ShortHelp() []key.Binding {
 	return []key.Binding{
-		h.app.Actions, h.app.New, h.app.Delete, h.table.Toggle, h.table.ClearSelection,
-		h.app.Filter, h.app.ClearFilter, h.table.Sort, h.app.User, h.app.Refresh,
-		h.app.Help, h.app.Quit,
+		h.app.CancelLoad, h.app.Actions, h.app.New, h.app.Delete, h.table.Toggle, h.table.ClearSelection,
+		h.app.Filter, h.table.Quicks, h.app.ClearFilter, h.table.Sort, h.app.Export, h.app.User,
+		h.app.Refresh, h.app.Help, h.app.Quit,
 	}
 }
 
-// FullHelp is every key, by group.
+// FullHelp is every key, by group, in four columns of at most seven that
+// fit an 80-column terminal: moving, acting on keys, filtering, ordering
+// and the rest.
 func (h mainHelp) FullHelp() [][]key.Binding {
-	return append(h.table.FullHelp(),
-		[]key.Binding{h.app.Actions, h.app.New, h.app.Delete},
-		[]key.Binding{h.app.Filter, h.app.ClearFilter, h.app.User, h.app.Refresh},
-		[]key.Binding{h.app.Help, h.app.Quit, h.app.ForceQuit},
-	)
+	t := h.table
+	return [][]key.Binding{
+		{t.Up, t.Down, t.Top, t.Bottom, t.PageUp, t.PageDown, h.app.Help},
+		{h.app.Actions, h.app.New, h.app.Delete, h.app.Export, t.Toggle, h.app.Quit, h.app.ForceQuit},
+		append(append([]key.Binding{h.app.Filter}, t.Quick[:]...), h.app.ClearFilter),
+		{t.Sort, t.Reverse, t.SelectAll, t.ClearSelection, h.app.User, h.app.Refresh, h.app.CancelLoad},
+	}
 }
 
 // filterHelp is the help while typing a filter.

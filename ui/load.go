@@ -8,6 +8,7 @@ import (
 
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/components/keytable"
 	"h2ogpte-keys/ui/components/userpicker"
 )
 
@@ -45,6 +46,10 @@ func (a *App) onUsers(msg usersLoadedMsg) tea.Cmd {
 		a.wantPicker = false
 		return a.openPicker()
 	}
+	if a.wantOwner {
+		a.wantOwner = false
+		return a.pickOwner()
+	}
 	return nil
 }
 
@@ -57,27 +62,56 @@ func (a *App) onLimit(msg limitLoadedMsg) tea.Cmd {
 	return nil
 }
 
-// openPicker opens the user picker, loading users first if need be.
+// openPicker opens the user picker ("All users" first), loading users
+// first if need be.
 func (a *App) openPicker() tea.Cmd {
 	if !a.usersLoaded {
 		a.wantPicker = true
 		return a.loadUsersCmd()
 	}
-	return a.push(userpicker.New(a.dialogCommon(), a.users, a.user.Username))
+	o := userpicker.Options{All: true, AllCurrent: a.allUsers}
+	if a.hasUser && !a.allUsers {
+		o.Current = a.user.Username
+	}
+	return a.push(userpicker.NewWithOptions(a.dialogCommon(), a.users, o))
 }
 
-// switchUser shows u's keys: the old load is cancelled, the table emptied,
-// the filter cleared, and a new load started.
+// switchUser shows u's keys.
 func (a *App) switchUser(u model.User) tea.Cmd {
-	a.user, a.hasUser = u, true
+	a.user, a.allUsers = u, false
+	return a.switchScope()
+}
+
+// switchAll shows every user's keys in one table, with a User column.
+func (a *App) switchAll() tea.Cmd {
+	a.user, a.allUsers = model.User{}, true
+	return a.switchScope()
+}
+
+// switchScope empties the table for the new scope: the old load is
+// cancelled, the filters cleared, and a new load started.
+func (a *App) switchScope() tea.Cmd {
+	a.hasUser = true
+	a.pendingOwner = ""
 	a.setFilter("")
 	a.endFilter()
+	a.table.ClearFilters()
 	a.table.Reset()
+	a.table.SetShowUser(a.allUsers)
 	return a.startLoad(false)
 }
 
-// refresh reloads the current user's keys (and the expiry limit) while the
-// old rows stay on screen.
+// scopeName names what the table shows, for messages: a username, or
+// "all users".
+func (a *App) scopeName() string {
+	if a.allUsers {
+		return "all users"
+	}
+	return model.CleanText(a.user.Username)
+}
+
+// refresh reloads the current keys (and the expiry limit) while the old
+// rows stay on screen.
 func (a *App) refresh() tea.Cmd {
 	if !a.hasUser {
 		return a.openPicker()
@@ -85,24 +119,30 @@ func (a *App) refresh() tea.Cmd {
 	return tea.Batch(a.startLoad(true), a.loadLimitCmd())
 }
 
-// startLoad starts streaming the current user's keys under a new tag. Any
-// load in flight is cancelled: its replies will no longer match.
+// startLoad starts streaming the current scope's keys under a new tag. Any
+// load in flight is cancelled: its replies will no longer match. Pages are
+// formatted as they arrive, in the streaming command, as of one clock
+// reading for the whole load.
 func (a *App) startLoad(refresh bool) tea.Cmd {
 	a.cancelLoad()
 	a.seq++
 	ctx, cancel := context.WithCancel(a.ctx)
-	tag := loadTag{user: a.user.Username, seq: a.seq}
+	tag := loadTag{user: a.user.Username, all: a.allUsers, seq: a.seq}
 	ch := make(chan keysEvent, 4)
-	label := "loading keys of " + model.CleanText(a.user.Username) + "…"
+	label := "loading keys of " + a.scopeName() + "…"
 	if refresh {
 		label = "refreshing…"
 	}
 	task, spin := a.status.Start(label)
 	a.load = &keyLoad{tag: tag, ch: ch, cancel: cancel, task: task, refresh: refresh}
-	a.table.SetEmptyText("Loading keys…")
-	return tea.Batch(spin, streamKeys(ctx, a.api, tag.user, ch), waitPage(tag, ch))
+	if !refresh {
+		a.partial = false
+		a.table.SetEmptyText("Loading keys…")
+	}
+	return tea.Batch(spin, streamKeys(ctx, a.api, tag.user, a.c.Now(), ch), waitPage(tag, ch))
 }
 
+// cancelLoad drops the load in flight (its replies become stale).
 func (a *App) cancelLoad() {
 	if a.load == nil {
 		return
@@ -112,24 +152,41 @@ func (a *App) cancelLoad() {
 	a.load = nil
 }
 
+// stopLoad is esc while loading: the load ends, and what has arrived stays.
+func (a *App) stopLoad() {
+	l := a.load
+	if l == nil {
+		return
+	}
+	a.cancelLoad()
+	if l.refresh {
+		a.status.SetInfo("Refresh stopped: the keys shown are from before it (r refreshes).")
+		return
+	}
+	a.partial = true
+	a.table.SetEmptyText("Loading stopped before any key arrived. Press r to load the keys.")
+	a.status.SetInfo(fmt.Sprintf("Loading stopped: %s loaded, there may be more (r loads them all).", countKeys(l.count)))
+}
+
 // onKeysPage takes pages of the current load and drops any other load's.
+// The rows come formatted: this only appends them.
 func (a *App) onKeysPage(msg keysPageMsg) tea.Cmd {
 	l := a.load
 	if l == nil || msg.tag != l.tag {
 		return nil // stale: another user or a newer load
 	}
-	if len(msg.keys) > 0 {
-		l.count += len(msg.keys)
+	if n := msg.rows.Len(); n > 0 {
+		l.count += n
 		if l.refresh {
-			l.keys = append(l.keys, msg.keys...)
+			l.rows = l.rows.Append(msg.rows)
 		} else {
-			a.table.AppendKeys(msg.keys)
+			a.table.AppendRows(msg.rows)
 		}
-		verb := "loading"
+		label := fmt.Sprintf("loaded %s keys…", common.Grouped(int64(l.count)))
 		if l.refresh {
-			verb = "refreshing"
+			label = "refreshing: " + label
 		}
-		a.status.SetLabel(l.task, fmt.Sprintf("%s… %s keys", verb, common.Grouped(int64(l.count))))
+		a.status.SetLabel(l.task, label)
 	}
 	if !msg.done {
 		return waitPage(l.tag, l.ch)
@@ -138,17 +195,45 @@ func (a *App) onKeysPage(msg keysPageMsg) tea.Cmd {
 	l.cancel()
 	a.load = nil
 	if msg.err != nil {
-		a.status.SetError(fmt.Errorf("could not load the keys of %s: %s", model.CleanText(l.tag.user), describe(msg.err)))
+		if !l.refresh {
+			a.partial = true
+		}
+		a.status.SetError(fmt.Errorf("could not load the keys of %s: %s", a.tagName(l.tag), describe(msg.err)))
 		a.table.SetEmptyText("Could not load keys. Press r to try again.")
 		return nil
 	}
 	if l.refresh {
-		a.table.SetKeys(l.keys)
+		a.table.SetRows(l.rows)
+		a.partial = false
 	}
-	a.table.SetEmptyText(fmt.Sprintf("%s has no API keys.", model.CleanText(l.tag.user)))
+	if l.tag.all {
+		a.table.SetEmptyText("There are no API keys on this server.")
+	} else {
+		a.table.SetEmptyText(fmt.Sprintf("%s has no API keys.", model.CleanText(l.tag.user)))
+	}
 	if a.focusID != "" {
 		a.table.GoTo(a.focusID)
 		a.focusID = ""
 	}
 	return nil
+}
+
+func (a *App) tagName(t loadTag) string {
+	if t.all {
+		return "all users"
+	}
+	return model.CleanText(t.user)
+}
+
+// keyLoad is the load of keys in flight.
+type keyLoad struct {
+	tag    loadTag
+	ch     <-chan keysEvent
+	cancel context.CancelFunc
+	task   int
+	// refresh keeps the rows on screen until the new list is complete;
+	// a first load shows pages as they arrive instead.
+	refresh bool
+	rows    keytable.Rows
+	count   int
 }

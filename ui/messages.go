@@ -1,17 +1,22 @@
 package ui
 
 import (
+	"time"
+
 	tea "github.com/charmbracelet/bubbletea"
 
 	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/components/export"
+	"h2ogpte-keys/ui/components/keytable"
 	"h2ogpte-keys/ui/components/newkey"
 )
 
-// loadTag names one load of a user's keys. A reply whose tag is not the
-// current load's is stale (the user switched, or a refresh replaced it) and
-// is dropped.
+// loadTag names one load of a user's keys ("" with all set: every user's).
+// A reply whose tag is not the current load's is stale (the user switched,
+// or a refresh replaced it) and is dropped.
 type loadTag struct {
 	user string
+	all  bool
 	seq  int
 }
 
@@ -32,17 +37,19 @@ type limitLoadedMsg struct {
 	err  error
 }
 
-// keysEvent is what the streaming goroutine sends: a page, or the end.
+// keysEvent is what the streaming goroutine sends: a page, already
+// formatted for the table, or the end.
 type keysEvent struct {
-	keys []model.APIKey
+	rows keytable.Rows
 	done bool
 	err  error
 }
 
-// keysPageMsg is one or more pages of a load (or its end) reaching Update.
+// keysPageMsg is one or more pages of a load (or its end) reaching Update,
+// formatted: Update only appends them.
 type keysPageMsg struct {
 	tag  loadTag
-	keys []model.APIKey
+	rows keytable.Rows
 	done bool
 	err  error
 }
@@ -85,9 +92,56 @@ type deleteFailure struct {
 	err error
 }
 
-// Tags that tell the root which confirmation came back.
+// bulkOp is a change applied to each selected key.
+type bulkOp int
+
+const (
+	bulkDeactivate bulkOp = iota
+	bulkExpiry
+	bulkInactivity
+)
+
+// bulkTag is a confirmed bulk change: what, to which keys, with which
+// value; skipped keys (already inactive, for a deactivation) are named for
+// the report.
+type bulkTag struct {
+	op      bulkOp
+	keys    []model.APIKey
+	expiry  model.Expiry
+	days    int
+	skipped []model.APIKey
+}
+
+// bulkDoneMsg reports a bulk change key by key.
+type bulkDoneMsg struct {
+	tag    bulkTag
+	done   []model.APIKey
+	failed []deleteFailure
+}
+
+// exportDoneMsg answers an export: written (n keys), or refused because
+// the file exists, or failed.
+type exportDoneMsg struct {
+	path   string
+	format export.Format
+	keys   []model.APIKey
+	now    time.Time
+	exists bool
+	err    error
+}
+
+// Tags that tell the root which confirmation (or picker) came back.
 type (
 	deactivateTag struct{ key model.APIKey }
 	deleteTag     struct{ keys []model.APIKey }
 	reportTag     struct{}
+	// overwriteTag: replace an existing file with the export.
+	overwriteTag struct {
+		path   string
+		format export.Format
+		keys   []model.APIKey
+		now    time.Time
+	}
+	// ownerTag: the picker chose the owner of a new key.
+	ownerTag struct{}
 )

@@ -10,6 +10,7 @@ import (
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common"
 	"h2ogpte-keys/ui/components/secret"
+	"h2ogpte-keys/ui/components/userpicker"
 )
 
 // View draws header, toolbar, table and status bar, with the top dialog
@@ -63,7 +64,10 @@ func (a *App) headerView() string {
 	s := a.c.Styles
 	inner := a.lay.headerInner
 	name := "none"
-	if a.hasUser {
+	switch {
+	case a.allUsers:
+		name = userpicker.AllUsersLabel
+	case a.hasUser:
 		name = model.CleanText(a.user.Username)
 	}
 	right := s.HeaderInfo.Render("User: ") + s.ToolbarKey.Render(name+" ▾")
@@ -103,10 +107,17 @@ func (a *App) toolbarView() string {
 		parts = append(parts, a.filter.View())
 	case a.table.Filter() != "":
 		parts = append(parts, s.ToolbarLabel.Render("Filter: ")+s.ToolbarOn.Render(model.CleanText(a.filter.Value())))
-	case a.table.Len() > 0:
-		parts = append(parts, item("/", "Filter"))
+	case a.table.Len() > 0 && len(a.table.Quicks()) == 0:
+		parts = append(parts, item("/", "Filter"), item("1-5", "Quick filters"))
 	case !a.hasUser:
 		parts = append(parts, item("u", "Choose a user"))
+	}
+	if qs := a.table.Quicks(); len(qs) > 0 {
+		var on []string
+		for _, q := range qs {
+			on = append(on, s.ToolbarKey.Render(q.Key())+" "+s.ToolbarOn.Render(q.Label()))
+		}
+		parts = append(parts, strings.Join(on, "  "))
 	}
 	left := strings.Join(parts, "   ")
 	right := ""
@@ -123,7 +134,7 @@ func (a *App) countText() string {
 	if total == 1 {
 		keys = "key"
 	}
-	if a.table.Filter() != "" {
+	if a.table.Filtered() {
 		return fmt.Sprintf("%s of %s shown", common.Grouped(int64(a.table.Shown())), common.Grouped(int64(total)))
 	}
 	return fmt.Sprintf("%s %s", common.Grouped(int64(total)), keys)

@@ -1,9 +1,11 @@
-// Package actions is the menu of changes that can be made to one API key:
-// edit its expiry, edit its inactivity interval, deactivate it. It only
-// chooses; the root opens the dialog that does the work.
+// Package actions is the menu of changes that can be made to one API key
+// (edit its expiry, edit its inactivity interval, deactivate it), or to the
+// selected keys together (NewBulk). It only chooses; the root opens the
+// dialog that does the work.
 package actions
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +50,15 @@ type Chosen struct {
 // DialogResult marks Chosen as a dialog's outcome.
 func (Chosen) DialogResult() {}
 
+// BulkChosen ends a bulk menu with the action picked for the selected Keys.
+type BulkChosen struct {
+	Action Action
+	Keys   []model.APIKey
+}
+
+// DialogResult marks BulkChosen as a dialog's outcome.
+func (BulkChosen) DialogResult() {}
+
 // KeyMap is the menu's keys. Shortcuts for absent items are disabled so the
 // help shows only what works.
 type KeyMap struct {
@@ -86,10 +97,12 @@ type item struct {
 	danger   bool
 }
 
-// Model is the actions menu for one key.
+// Model is the actions menu for one key, or for several (bulk).
 type Model struct {
 	c      common.Common
 	key    model.APIKey
+	bulk   []model.APIKey // set for a bulk menu
+	hidden int            // selected keys the filter hides (bulk)
 	items  []item
 	cursor int
 	keys   KeyMap
@@ -101,12 +114,36 @@ var _ common.Dialog = (*Model)(nil)
 // already inactive, and every item in read-only mode.
 func New(c common.Common, key model.APIKey) *Model {
 	m := &Model{c: c, key: key, keys: defaultKeyMap()}
-	if !c.ReadOnly {
+	m.setItems(key.IsActive)
+	return m
+}
+
+// NewBulk builds the menu for the selected keys, hidden of which the
+// current filter hides. Deactivate is offered while any of them is active
+// (the others are skipped); nothing is offered in read-only mode.
+func NewBulk(c common.Common, keys []model.APIKey, hidden int) *Model {
+	m := &Model{c: c, bulk: keys, hidden: hidden, keys: defaultKeyMap()}
+	m.setItems(activeCount(keys) > 0)
+	return m
+}
+
+func activeCount(keys []model.APIKey) int {
+	n := 0
+	for _, k := range keys {
+		if k.IsActive {
+			n++
+		}
+	}
+	return n
+}
+
+func (m *Model) setItems(canDeactivate bool) {
+	if !m.c.ReadOnly {
 		m.items = []item{
 			{action: EditExpiry, shortcut: "e"},
 			{action: EditInactivity, shortcut: "i"},
 		}
-		if key.IsActive {
+		if canDeactivate {
 			m.items = append(m.items, item{action: Deactivate, shortcut: "d", danger: true})
 		}
 	}
@@ -117,8 +154,10 @@ func New(c common.Common, key model.APIKey) *Model {
 	m.keys.Up.SetEnabled(some)
 	m.keys.Down.SetEnabled(some)
 	m.keys.Choose.SetEnabled(some)
-	return m
 }
+
+// Bulk reports whether the menu acts on a selection.
+func (m *Model) Bulk() bool { return m.bulk != nil }
 
 func (m *Model) has(a Action) bool {
 	for _, it := range m.items {
@@ -191,7 +230,38 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 }
 
 func (m *Model) choose(a Action) tea.Cmd {
+	if !m.has(a) {
+		return nil
+	}
+	if m.bulk != nil {
+		return common.Emit(BulkChosen{Action: a, Keys: m.bulk})
+	}
 	return common.Emit(Chosen{Action: a, Key: m.key})
+}
+
+// label is the item's text: the action, and for a bulk menu how many keys
+// it touches.
+func (m *Model) label(a Action) string {
+	if m.bulk == nil {
+		return a.String()
+	}
+	n := len(m.bulk)
+	switch a {
+	case EditExpiry:
+		return "Set expiry of " + countKeys(n)
+	case EditInactivity:
+		return "Set inactivity interval of " + countKeys(n)
+	case Deactivate:
+		return "Deactivate " + countKeys(activeCount(m.bulk)) + "…"
+	}
+	return a.String()
+}
+
+func countKeys(n int) string {
+	if n == 1 {
+		return "1 key"
+	}
+	return strconv.Itoa(n) + " keys"
 }
 
 const preferredWidth = 52
@@ -202,17 +272,22 @@ func (m *Model) View() string {
 	w := min(preferredWidth, m.c.Width)
 	inner := max(w-st.Dialog.GetHorizontalFrameSize(), 1)
 
-	name := model.CleanText(m.key.Name)
-	if strings.TrimSpace(name) == "" {
-		name = "(unnamed key)"
+	var lines []string
+	if m.bulk != nil {
+		lines = m.bulkHeader(inner)
+	} else {
+		name := model.CleanText(m.key.Name)
+		if strings.TrimSpace(name) == "" {
+			name = "(unnamed key)"
+		}
+		title := st.DialogTitle.UnsetMarginBottom().Render(ansi.Truncate(name, inner, "…"))
+		lines = []string{title}
+		sub := common.MaskedSecret(m.key.Hint) + " · " + m.key.StatusAt(m.now()).String()
+		if coll := model.CleanText(m.key.CollectionName); coll != "" {
+			sub += " · " + coll
+		}
+		lines = append(lines, st.Hint.Render(ansi.Truncate(sub, inner, "…")), "")
 	}
-	title := st.DialogTitle.UnsetMarginBottom().Render(ansi.Truncate(name, inner, "…"))
-	lines := []string{title}
-	sub := common.MaskedSecret(m.key.Hint) + " · " + m.key.StatusAt(m.now()).String()
-	if coll := model.CleanText(m.key.CollectionName); coll != "" {
-		sub += " · " + coll
-	}
-	lines = append(lines, st.Hint.Render(ansi.Truncate(sub, inner, "…")), "")
 
 	if len(m.items) == 0 {
 		lines = append(lines,
@@ -229,9 +304,27 @@ func (m *Model) View() string {
 	return st.Dialog.Width(w - st.Dialog.GetHorizontalBorderSize()).Render(content)
 }
 
+// bulkHeader names the selection: how many keys, how many the filter
+// hides, how many a deactivation would skip.
+func (m *Model) bulkHeader(inner int) []string {
+	st := m.c.Styles
+	title := st.DialogTitle.UnsetMarginBottom().Render(ansi.Truncate(countKeys(len(m.bulk))+" selected", inner, "…"))
+	var notes []string
+	if m.hidden > 0 {
+		notes = append(notes, strconv.Itoa(m.hidden)+" hidden by the filter")
+	}
+	if inactive := len(m.bulk) - activeCount(m.bulk); inactive > 0 {
+		notes = append(notes, strconv.Itoa(inactive)+" already inactive")
+	}
+	if len(notes) == 0 {
+		notes = append(notes, "the change applies to each of them")
+	}
+	return []string{title, st.Hint.Render(ansi.Wrap(strings.Join(notes, " · "), inner, " ")), ""}
+}
+
 func (m *Model) renderItem(it item, current bool, width int) string {
 	st := m.c.Styles
-	label := it.action.String()
+	label := m.label(it.action)
 	// The shortcut sits at the right edge, muted, so the label stays the
 	// thing read first.
 	gap := max(width-2-lipgloss.Width(label)-len(it.shortcut), 1)

@@ -187,3 +187,57 @@ func TestView(t *testing.T) {
 		})
 	}
 }
+
+func TestBulk(t *testing.T) {
+	active, inactive := testKey(true), testKey(false)
+	inactive.ID, inactive.Name = "key-2", "old-laptop"
+	tests := []struct {
+		name     string
+		keys     []model.APIKey
+		readOnly bool
+		want     []actions.Action
+		labels   []string
+		notes    []string
+	}{
+		{name: "active and inactive", keys: []model.APIKey{active, inactive},
+			want:   []actions.Action{actions.EditExpiry, actions.EditInactivity, actions.Deactivate},
+			labels: []string{"Set expiry of 2 keys", "Set inactivity interval of 2 keys", "Deactivate 1 key…"},
+			notes:  []string{"2 keys selected", "3 hidden by the filter", "1 already inactive"}},
+		{name: "all inactive: no deactivate", keys: []model.APIKey{inactive},
+			want: []actions.Action{actions.EditExpiry, actions.EditInactivity}, labels: []string{"Set expiry of 1 key"}},
+		{name: "read-only: nothing", keys: []model.APIKey{active}, readOnly: true, want: []actions.Action{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := actions.NewBulk(testCommon(tt.readOnly), tt.keys, 3)
+			if !m.Bulk() {
+				t.Error("Bulk() = false")
+			}
+			if got := m.Actions(); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("actions %v, want %v", got, tt.want)
+			}
+			v := flat(m.View())
+			for _, want := range append(tt.labels, tt.notes...) {
+				if !strings.Contains(v, want) {
+					t.Errorf("menu lacks %q:\n%s", want, m.View())
+				}
+			}
+			for _, a := range tt.want {
+				msg := press(m, map[actions.Action]string{actions.EditExpiry: "e", actions.EditInactivity: "i", actions.Deactivate: "d"}[a])
+				got, ok := msg.(actions.BulkChosen)
+				if !ok || got.Action != a || !reflect.DeepEqual(got.Keys, tt.keys) {
+					t.Errorf("shortcut for %v gave %#v", a, msg)
+				}
+			}
+			if len(tt.want) < 3 {
+				if msg := press(m, "d"); msg != nil {
+					t.Errorf("d without Deactivate gave %#v", msg)
+				}
+			}
+		})
+	}
+}
+
+func flat(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "│", " ")), " ")
+}

@@ -37,6 +37,26 @@ type InactivityChosen struct {
 // DialogResult marks InactivityChosen as a dialog's outcome.
 func (InactivityChosen) DialogResult() {}
 
+// BulkExpiryChosen ends a bulk expiry dialog: one validated expiry for
+// every key in Keys.
+type BulkExpiryChosen struct {
+	Keys   []model.APIKey
+	Expiry model.Expiry
+}
+
+// DialogResult marks BulkExpiryChosen as a dialog's outcome.
+func (BulkExpiryChosen) DialogResult() {}
+
+// BulkInactivityChosen ends a bulk inactivity dialog: one interval (0 =
+// remove) for every key in Keys.
+type BulkInactivityChosen struct {
+	Keys []model.APIKey
+	Days int
+}
+
+// DialogResult marks BulkInactivityChosen as a dialog's outcome.
+func (BulkInactivityChosen) DialogResult() {}
+
 // KeyMap is the dialog's keys; the text input has its own editing keys.
 type KeyMap struct {
 	Submit, Cancel key.Binding
@@ -59,6 +79,7 @@ const (
 type Model struct {
 	c         common.Common
 	key       model.APIKey
+	bulk      []model.APIKey // set when one value goes to several keys
 	kind      kind
 	limitDays int
 	input     textinput.Model
@@ -80,6 +101,21 @@ func NewExpiry(c common.Common, key model.APIKey, limitDays int) *Model {
 // NewInactivity edits key's inactivity interval: whole days, or none.
 func NewInactivity(c common.Common, key model.APIKey) *Model {
 	return newModel(c, key, inactivity, 0, "days, or none", "save interval")
+}
+
+// NewBulkExpiry asks for one expiry for every key in keys, under the same
+// rules as NewExpiry.
+func NewBulkExpiry(c common.Common, keys []model.APIKey, limitDays int) *Model {
+	m := newModel(c, model.APIKey{}, expiry, max(limitDays, 0), "30d, 12h, 2026-12-31 or never", "next")
+	m.bulk = keys
+	return m
+}
+
+// NewBulkInactivity asks for one inactivity interval for every key in keys.
+func NewBulkInactivity(c common.Common, keys []model.APIKey) *Model {
+	m := newModel(c, model.APIKey{}, inactivity, 0, "days, or none", "next")
+	m.bulk = keys
+	return m
 }
 
 func newModel(c common.Common, k model.APIKey, kd kind, limitDays int, placeholder, submitHelp string) *Model {
@@ -160,6 +196,9 @@ func (m *Model) check() (common.Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		if m.bulk != nil {
+			return BulkInactivityChosen{Keys: m.bulk, Days: days}, nil
+		}
 		return InactivityChosen{Key: m.key, Days: days}, nil
 	}
 	now := m.now()
@@ -171,6 +210,9 @@ func (m *Model) check() (common.Result, error) {
 	// model.CheckExpiry refuses never there too.
 	if err := model.CheckExpiry(e, m.limitDays, now); err != nil {
 		return nil, err
+	}
+	if m.bulk != nil {
+		return BulkExpiryChosen{Keys: m.bulk, Expiry: e}, nil
 	}
 	return ExpiryChosen{Key: m.key, Expiry: e}, nil
 }
@@ -198,20 +240,35 @@ func (m *Model) View() string {
 	inner := m.innerWidth()
 	now := m.now()
 
-	title := "Edit expiry"
-	if m.kind == inactivity {
-		title = "Edit inactivity interval"
-	}
-	name := model.CleanText(m.key.Name)
-	lines := []string{
-		st.DialogTitle.Render(ansi.Truncate(title, inner, "…")),
-		ansi.Truncate("Key: "+name+"  "+st.Hint.Render(common.MaskedSecret(m.key.Hint)), inner, "…"),
-	}
-	if m.kind == expiry {
-		lines = append(lines, wrap("Current expiry: "+currentExpiry(m.key, now), inner))
-		lines = append(lines, st.Hint.Render(wrap(limitLine(m.limitDays, now), inner)))
+	var lines []string
+	if m.bulk != nil {
+		title := "Set expiry of " + countKeys(len(m.bulk))
+		if m.kind == inactivity {
+			title = "Set inactivity interval of " + countKeys(len(m.bulk))
+		}
+		lines = []string{
+			st.DialogTitle.Render(ansi.Truncate(title, inner, "…")),
+			wrap("One value for every selected key; you confirm before anything is sent.", inner),
+		}
+		if m.kind == expiry {
+			lines = append(lines, st.Hint.Render(wrap(limitLine(m.limitDays, now), inner)))
+		}
 	} else {
-		lines = append(lines, wrap("Current interval: "+currentInactivity(m.key), inner))
+		title := "Edit expiry"
+		if m.kind == inactivity {
+			title = "Edit inactivity interval"
+		}
+		name := model.CleanText(m.key.Name)
+		lines = []string{
+			st.DialogTitle.Render(ansi.Truncate(title, inner, "…")),
+			ansi.Truncate("Key: "+name+"  "+st.Hint.Render(common.MaskedSecret(m.key.Hint)), inner, "…"),
+		}
+		if m.kind == expiry {
+			lines = append(lines, wrap("Current expiry: "+currentExpiry(m.key, now), inner))
+			lines = append(lines, st.Hint.Render(wrap(limitLine(m.limitDays, now), inner)))
+		} else {
+			lines = append(lines, wrap("Current interval: "+currentInactivity(m.key), inner))
+		}
 	}
 	lines = append(lines, "", m.input.View(), m.feedback(inner))
 
@@ -234,20 +291,36 @@ func (m *Model) feedback(width int) string {
 	var text string
 	switch r := res.(type) {
 	case ExpiryChosen:
-		if r.Expiry.Never {
-			text = "removes the expiry: the key will never expire"
-		} else {
-			at := r.Expiry.At
-			text = fmt.Sprintf("expires %s (%s)", common.DateTime(at), common.Relative(at, m.now()))
-		}
+		text = expiryEffect(r.Expiry, m.now())
+	case BulkExpiryChosen:
+		text = expiryEffect(r.Expiry, m.now())
 	case InactivityChosen:
-		if r.Days == 0 {
-			text = "removes the interval: unused keys keep working"
-		} else {
-			text = fmt.Sprintf("stops working after %s without use", days(r.Days))
-		}
+		text = inactivityEffect(r.Days)
+	case BulkInactivityChosen:
+		text = inactivityEffect(r.Days)
 	}
 	return st.Hint.Render(wrap(text, width))
+}
+
+func expiryEffect(e model.Expiry, now time.Time) string {
+	if e.Never {
+		return "removes the expiry: the key will never expire"
+	}
+	return fmt.Sprintf("expires %s (%s)", common.DateTime(e.At), common.Relative(e.At, now))
+}
+
+func inactivityEffect(d int) string {
+	if d == 0 {
+		return "removes the interval: unused keys keep working"
+	}
+	return fmt.Sprintf("stops working after %s without use", days(d))
+}
+
+func countKeys(n int) string {
+	if n == 1 {
+		return "1 key"
+	}
+	return fmt.Sprintf("%d keys", n)
 }
 
 func currentExpiry(k model.APIKey, now time.Time) string {

@@ -247,3 +247,52 @@ func flat(view string) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+func TestBulk(t *testing.T) {
+	a, b := testKey(), testKey()
+	b.ID, b.Name = "key-2", "laptop"
+	keys := []model.APIKey{a, b}
+	tests := []struct {
+		name  string
+		m     *editvalue.Model
+		input string
+		want  tea.Msg
+	}{
+		{"expiry", editvalue.NewBulkExpiry(testCommon(), keys, 90), "30d",
+			editvalue.BulkExpiryChosen{Keys: keys, Expiry: model.Expiry{At: now.AddDate(0, 0, 30)}}},
+		{"expiry past the limit refused", editvalue.NewBulkExpiry(testCommon(), keys, 90), "200d", nil},
+		{"never under a limit refused", editvalue.NewBulkExpiry(testCommon(), keys, 90), "never", nil},
+		{"never without a limit", editvalue.NewBulkExpiry(testCommon(), keys, 0), "never",
+			editvalue.BulkExpiryChosen{Keys: keys, Expiry: model.Expiry{Never: true}}},
+		{"inactivity", editvalue.NewBulkInactivity(testCommon(), keys), "45", editvalue.BulkInactivityChosen{Keys: keys, Days: 45}},
+		{"inactivity none", editvalue.NewBulkInactivity(testCommon(), keys), "none", editvalue.BulkInactivityChosen{Keys: keys, Days: 0}},
+		{"inactivity nonsense", editvalue.NewBulkInactivity(testCommon(), keys), "soon", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := strings.Join(strings.Fields(strings.ReplaceAll(tt.m.View(), "│", " ")), " ")
+			if !strings.Contains(v, "of 2 keys") || strings.Contains(v, "ci-pipeline") {
+				t.Errorf("bulk dialog should name the count, not one key:\n%s", tt.m.View())
+			}
+			got := typeAndEnter(tt.m, tt.input)
+			if tt.want == nil {
+				if got != nil || tt.m.Err() == nil {
+					t.Errorf("accepted %q: %#v", tt.input, got)
+				}
+				return
+			}
+			switch w := tt.want.(type) {
+			case editvalue.BulkExpiryChosen:
+				g, ok := got.(editvalue.BulkExpiryChosen)
+				if !ok || g.Expiry.Never != w.Expiry.Never || !g.Expiry.At.Equal(w.Expiry.At) || len(g.Keys) != 2 {
+					t.Errorf("got %#v, want %#v", got, w)
+				}
+			case editvalue.BulkInactivityChosen:
+				g, ok := got.(editvalue.BulkInactivityChosen)
+				if !ok || g.Days != w.Days || len(g.Keys) != 2 || g.Keys[1].ID != "key-2" {
+					t.Errorf("got %#v, want %#v", got, w)
+				}
+			}
+		})
+	}
+}

@@ -1,13 +1,17 @@
 // Package keytable is the dashboard's table of API keys. It is virtualised:
-// each row is formatted once, when its key arrives; filtering and sorting
-// rebuild only an index of row numbers; View renders only the rows on
-// screen. So 100,000 keys move, filter and sort without lag, which
-// bubbles/table (it re-renders every row on every change) cannot do.
+// each row is formatted once, when its key arrives (FormatRows, which the
+// dashboard runs off Update); filtering and sorting rebuild only an index of
+// row numbers; View renders only the rows on screen. So 100,000 keys move,
+// filter and sort without lag, which bubbles/table (it re-renders every row
+// on every change) cannot do.
+//
+// The audit rules are the model's: filters are model.Filter (text and the
+// quick filters), and the order is model.Compare's, computed from keys
+// precomputed per row.
 package keytable
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -29,13 +33,25 @@ type Model struct {
 	// unsorted); view is order with the filter applied: what is shown.
 	order []int32
 	view  []int32
+	// asOf is when the rows were formatted: the filters and the sort
+	// judge statuses at the same instant the Status column shows.
+	asOf time.Time
 
 	sortCol Column // -1: arrival order
 	desc    bool
-	filter  string // lower-cased
+	// byName, nameRank and foldRank serve the sort (sort.go); they are
+	// worked out on the first sort after rows change.
+	byName, nameRank, foldRank []int32
+	ranksValid                 bool
+
+	filter string // the text filter, lower-cased
+	quick  [NumQuick]bool
+	flt    model.Filter // text and quick filters together
+	fltOn  bool
 
 	selected   map[string]struct{}
 	selectable bool
+	showUser   bool
 
 	cursor, offset int // cursor and first shown row, both indexes into view
 	width, height  int
@@ -62,6 +78,7 @@ func New(c common.Common) *Model {
 		selected:   map[string]struct{}{},
 		selectable: !c.ReadOnly,
 		sortCol:    -1,
+		asOf:       c.Now(),
 	}
 	m.brushes = newBrushes(c.Styles)
 	m.resetWidths()
@@ -70,9 +87,10 @@ func New(c common.Common) *Model {
 }
 
 // Reset drops every row, the selection and the cursor: another user's keys
-// are about to arrive. The filter and sort stay.
+// are about to arrive. The filters and sort stay.
 func (m *Model) Reset() {
 	m.all, m.order, m.view = nil, nil, nil
+	m.invalidateRanks()
 	m.index = map[string]int32{}
 	m.selected = map[string]struct{}{}
 	m.cursor, m.offset = 0, 0
@@ -80,17 +98,52 @@ func (m *Model) Reset() {
 	m.relayout()
 }
 
-// SetKeys replaces every row with keys, formatted as of the clock's now.
-// The selection (minus keys that are gone) and the cursor's key survive.
-func (m *Model) SetKeys(keys []model.APIKey) {
-	cur, hasCur := m.currentID()
-	now := m.c.Now()
-	m.all = make([]row, 0, len(keys))
-	m.index = make(map[string]int32, len(keys))
-	m.resetWidths()
-	for _, k := range keys {
-		m.add(k, now)
+// SetShowUser shows or hides the User column: the all-users view shows
+// whose each key is.
+func (m *Model) SetShowUser(on bool) {
+	if m.showUser == on {
+		return
 	}
+	m.showUser = on
+	if !on && m.sortCol == ColUser {
+		m.SortBy(-1, false)
+	}
+	m.relayout()
+}
+
+// ShowUser reports whether the User column is on.
+func (m *Model) ShowUser() bool { return m.showUser }
+
+// SetKeys replaces every row with keys, formatted now (FormatRows then
+// SetRows; the dashboard formats big loads off Update instead).
+func (m *Model) SetKeys(keys []model.APIKey) { m.SetRows(FormatRows(keys, m.c.Now())) }
+
+// AppendKeys formats keys now and appends them (see AppendRows).
+func (m *Model) AppendKeys(keys []model.APIKey) { m.AppendRows(FormatRows(keys, m.c.Now())) }
+
+// SetRows replaces every row; the table takes rows over (the caller must
+// not use them again). The selection (minus keys that are gone) and the
+// cursor's key survive.
+func (m *Model) SetRows(rows Rows) {
+	cur, hasCur := m.currentID()
+	m.resetWidths()
+	m.asOf = rows.now
+	m.index = make(map[string]int32, len(rows.rows))
+	// Compact in place: a repeated key replaces its first row, so the
+	// write index never passes the read index.
+	all := rows.rows[:0]
+	for i := range rows.rows {
+		r := rows.rows[i]
+		m.widen(&r)
+		if j, ok := m.index[r.key.ID]; ok {
+			all[j] = r
+			continue
+		}
+		m.index[r.key.ID] = int32(len(all))
+		all = append(all, r)
+	}
+	m.all = all
+	m.invalidateRanks()
 	for id := range m.selected {
 		if _, ok := m.index[id]; !ok {
 			delete(m.selected, id)
@@ -104,22 +157,27 @@ func (m *Model) SetKeys(keys []model.APIKey) {
 	m.relayout()
 }
 
-// AppendKeys adds a page of keys as it arrives while loading. Only the new
-// rows are formatted and merged into the order: loading n keys in pages
-// never re-formats earlier rows.
-func (m *Model) AppendKeys(keys []model.APIKey) {
-	if len(keys) == 0 {
+// AppendRows adds a page of rows as it arrives while loading. Only the new
+// rows are merged into the order: loading n keys in pages never re-formats
+// or re-sorts earlier rows.
+func (m *Model) AppendRows(rows Rows) {
+	if len(rows.rows) == 0 {
 		return
 	}
-	now := m.c.Now()
-	added := make([]int32, 0, len(keys))
-	for _, k := range keys {
-		if i, isNew := m.add(k, now); isNew {
-			added = append(added, i)
+	if len(m.all) == 0 {
+		m.asOf = rows.now
+	}
+	added := make([]int32, 0, len(rows.rows))
+	for i := range rows.rows {
+		if at, isNew := m.add(&rows.rows[i]); isNew {
+			added = append(added, at)
 		}
 	}
-	if m.sortCol >= 0 {
-		m.sortIndexes(added)
+	m.invalidateRanks()
+	sorted := m.sortCol >= 0
+	if sorted {
+		col, _ := m.sortCol.SortColumn()
+		slices.SortFunc(added, func(i, j int32) int { return m.compareRows(i, j, col, m.desc) })
 		m.order = m.merge(m.order, added)
 	} else {
 		m.order = append(m.order, added...)
@@ -130,7 +188,7 @@ func (m *Model) AppendKeys(keys []model.APIKey) {
 			shown = append(shown, i)
 		}
 	}
-	if m.sortCol >= 0 {
+	if sorted {
 		m.view = m.merge(m.view, shown)
 	} else {
 		m.view = append(m.view, shown...)
@@ -139,21 +197,25 @@ func (m *Model) AppendKeys(keys []model.APIKey) {
 	m.relayout()
 }
 
-// add formats k into a row; a key already present (pages can overlap when
-// the server's list shifts while it is read) is replaced in place.
-func (m *Model) add(k model.APIKey, now time.Time) (int32, bool) {
-	r := newRow(k, now)
-	for c := range numColumns {
-		m.maxW[c] = max(m.maxW[c], int(r.widths[c]))
-	}
-	if i, ok := m.index[k.ID]; ok {
-		m.all[i] = r
+// add takes in a formatted row; a key already present (pages can overlap
+// when the server's list shifts while it is read) is replaced in place.
+func (m *Model) add(r *row) (int32, bool) {
+	m.widen(r)
+	if i, ok := m.index[r.key.ID]; ok {
+		m.all[i] = *r
 		return i, false
 	}
 	i := int32(len(m.all))
-	m.all = append(m.all, r)
-	m.index[k.ID] = i
+	m.all = append(m.all, *r)
+	m.index[r.key.ID] = i
 	return i, true
+}
+
+// widen grows the columns' natural widths to fit r.
+func (m *Model) widen(r *row) {
+	for c := range numColumns {
+		m.maxW[c] = max(m.maxW[c], int(r.widths[c]))
+	}
 }
 
 func (m *Model) resetWidths() {
@@ -162,14 +224,14 @@ func (m *Model) resetWidths() {
 	}
 }
 
-// Len is the number of keys loaded; Shown the number the filter lets through.
+// Len is the number of keys loaded.
 func (m *Model) Len() int { return len(m.all) }
 
-// Shown is the number of rows the filter lets through.
+// Shown is the number of rows the filters let through.
 func (m *Model) Shown() int { return len(m.view) }
 
 // ShownKeys returns the keys shown, in display order (filtered and sorted),
-// as an export would write them.
+// as an export writes them.
 func (m *Model) ShownKeys() []model.APIKey {
 	out := make([]model.APIKey, len(m.view))
 	for i, v := range m.view {
@@ -178,50 +240,23 @@ func (m *Model) ShownKeys() []model.APIKey {
 	return out
 }
 
-// SetFilter shows only keys whose name or collection contains text, case
-// insensitively. It rebuilds the index only.
-func (m *Model) SetFilter(text string) {
-	f := strings.ToLower(strings.TrimSpace(text))
-	if f == m.filter {
-		return
+// ShownCell returns the text of column c in the i-th shown row, as the
+// table draws it before padding (tests compare exports with it).
+func (m *Model) ShownCell(i int, c Column) string {
+	if i < 0 || i >= len(m.view) || c < 0 || c >= numColumns {
+		return ""
 	}
-	cur, hasCur := m.currentID()
-	m.filter = f
-	m.refilter()
-	if !hasCur || !m.GoTo(cur) {
-		m.moveTo(0)
-	}
+	return m.all[m.view[i]].cell(c)
 }
 
-// Filter returns the filter in effect (lower-cased), "" for none.
-func (m *Model) Filter() string { return m.filter }
-
-func (m *Model) matches(i int32) bool {
-	return m.filter == "" || strings.Contains(m.all[i].search, m.filter)
-}
-
-func (m *Model) refilter() {
-	if m.filter == "" {
-		m.view = append(m.view[:0:0], m.order...)
-		return
-	}
-	view := make([]int32, 0, len(m.view))
-	for _, i := range m.order {
-		if m.matches(i) {
-			view = append(view, i)
-		}
-	}
-	m.view = view
-}
-
-// SortBy orders rows by column c (descending when desc); c < 0 restores
-// arrival order.
+// SortBy orders rows by column c (descending when desc); c < 0, or a
+// column that does not sort, restores arrival order.
 func (m *Model) SortBy(c Column, desc bool) {
 	cur, hasCur := m.currentID()
-	m.sortCol, m.desc = c, desc
-	if c < 0 {
-		m.desc = false
+	if _, ok := c.SortColumn(); !ok {
+		c, desc = -1, false
 	}
+	m.sortCol, m.desc = c, desc
 	m.resort()
 	m.refilter()
 	if hasCur {
@@ -233,8 +268,9 @@ func (m *Model) SortBy(c Column, desc bool) {
 // Sort reports the sort column (-1 for arrival order) and direction.
 func (m *Model) Sort() (Column, bool) { return m.sortCol, m.desc }
 
-// sortCycle is the order in which s walks the columns.
-var sortCycle = []Column{ColName, ColCollection, ColCreated, ColStatus, ColExpiry, ColInactivity, ColLastUsed, ColCalls}
+// sortCycle is the order in which s walks the columns: every column that
+// sorts, in display order.
+var sortCycle = []Column{ColName, ColUser, ColCollection, ColCreated, ColStatus, ColExpiry, ColInactivity, ColStops, ColLastUsed, ColCalls}
 
 // nextSort moves the sort to the next shown column, ascending: sorting by a
 // column one cannot see would look like a shuffle.
@@ -258,46 +294,14 @@ func (m *Model) reverse() {
 }
 
 func (m *Model) resort() {
+	if m.sortCol >= 0 {
+		m.order = m.sortAll()
+		return
+	}
 	m.order = make([]int32, len(m.all))
 	for i := range m.order {
 		m.order[i] = int32(i)
 	}
-	if m.sortCol >= 0 {
-		m.sortIndexes(m.order)
-	}
-}
-
-// sortIndexes sorts row numbers by the current column; ties keep arrival
-// order so every sort is deterministic.
-func (m *Model) sortIndexes(idx []int32) {
-	c, desc := m.sortCol, m.desc
-	slices.SortFunc(idx, func(i, j int32) int {
-		if x := compare(&m.all[i], &m.all[j], c, desc); x != 0 {
-			return x
-		}
-		return int(i - j)
-	})
-}
-
-// merge merges two index lists sorted by the current column.
-func (m *Model) merge(a, b []int32) []int32 {
-	if len(b) == 0 {
-		return a
-	}
-	out := make([]int32, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		x := compare(&m.all[a[i]], &m.all[b[j]], m.sortCol, m.desc)
-		if x < 0 || x == 0 && a[i] < b[j] {
-			out = append(out, a[i])
-			i++
-		} else {
-			out = append(out, b[j])
-			j++
-		}
-	}
-	out = append(out, a[i:]...)
-	return append(out, b[j:]...)
 }
 
 // Current returns the key under the cursor.
@@ -396,7 +400,7 @@ func (m *Model) GoTo(id string) bool {
 // Cursor is the cursor's position among the shown rows.
 func (m *Model) Cursor() int { return m.cursor }
 
-// SetEmptyText is what the table says when no row is shown.
+// SetEmptyText is what the table says when it has no rows at all.
 func (m *Model) SetEmptyText(s string) { m.emptyText = s }
 
 // SetSize sets the space the table draws in, its header line included.
@@ -473,6 +477,13 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		m.nextSort()
 	case key.Matches(km, k.Reverse):
 		m.reverse()
+	default:
+		for q := range NumQuick {
+			if key.Matches(km, k.Quick[q]) {
+				m.ToggleQuick(q)
+				break
+			}
+		}
 	}
 	m.updateKeys()
 	return nil
@@ -490,6 +501,11 @@ func (m *Model) updateKeys() {
 	m.keys.ClearSelection.SetEnabled(len(m.selected) > 0)
 	m.keys.Sort.SetEnabled(len(m.all) > 1)
 	m.keys.Reverse.SetEnabled(len(m.all) > 1)
+	quick := len(m.all) > 0 || m.fltOn
+	for q := range NumQuick {
+		m.keys.Quick[q].SetEnabled(quick)
+	}
+	m.keys.Quicks.SetEnabled(quick)
 }
 
 // KeyMap returns the table's keys, enabled as they apply now.

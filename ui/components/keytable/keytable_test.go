@@ -31,8 +31,6 @@ func newTable(w, h int) *Model {
 
 func ago(d time.Duration) time.Time { return now.Add(-d) }
 
-const day = 24 * time.Hour
-
 // genKeys makes n varied keys, deterministically.
 func genKeys(n int, seed uint64) []model.APIKey {
 	r := rand.New(rand.NewPCG(seed, 7))
@@ -111,10 +109,10 @@ func TestRowCells(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRow(tt.key, now)
+			r := FormatRows([]model.APIKey{tt.key}, now).rows[0]
 			for c, want := range tt.want {
-				if r.cells[c] != want {
-					t.Errorf("%s = %q, want %q", c.Title(), r.cells[c], want)
+				if r.cell(c) != want {
+					t.Errorf("%s = %q, want %q", c.Title(), r.cell(c), want)
 				}
 				if int(r.widths[c]) != ansi.StringWidth(want) {
 					t.Errorf("%s width %d", c.Title(), r.widths[c])
@@ -130,12 +128,11 @@ func TestColumnsGiveWay(t *testing.T) {
 		width int
 		want  []Column
 	}{
-		{200, []Column{ColName, ColSecret, ColCollection, ColCreated, ColStatus, ColExpiry, ColInactivity, ColLastUsed, ColCalls}},
-		{140, []Column{ColName, ColSecret, ColCollection, ColCreated, ColStatus, ColExpiry, ColInactivity, ColLastUsed, ColCalls}},
-		{110, []Column{ColName, ColSecret, ColCollection, ColStatus, ColExpiry, ColInactivity, ColLastUsed, ColCalls}},
-		{100, []Column{ColName, ColCollection, ColStatus, ColExpiry, ColInactivity, ColLastUsed, ColCalls}},
-		{90, []Column{ColName, ColCollection, ColStatus, ColExpiry, ColLastUsed, ColCalls}},
-		{80, []Column{ColName, ColStatus, ColExpiry, ColLastUsed, ColCalls}},
+		{200, []Column{ColName, ColSecret, ColCollection, ColCreated, ColStatus, ColExpiry, ColInactivity, ColStops, ColLastUsed, ColCalls}},
+		{140, []Column{ColName, ColSecret, ColCollection, ColCreated, ColStatus, ColExpiry, ColInactivity, ColStops, ColLastUsed, ColCalls}},
+		{110, []Column{ColName, ColCollection, ColStatus, ColExpiry, ColInactivity, ColStops, ColLastUsed, ColCalls}},
+		{90, []Column{ColName, ColStatus, ColExpiry, ColStops, ColLastUsed, ColCalls}},
+		{80, []Column{ColName, ColStatus, ColStops, ColLastUsed, ColCalls}},
 		{60, []Column{ColName, ColStatus, ColLastUsed, ColCalls}},
 		{50, []Column{ColName, ColStatus, ColLastUsed}},
 		{20, []Column{ColName, ColStatus, ColLastUsed}},
@@ -169,7 +166,7 @@ func TestLongNamesTruncated(t *testing.T) {
 	long := strings.Repeat("very long name ", 10)
 	m.SetKeys([]model.APIKey{{ID: "1", Name: long, Created: now, IsActive: true}})
 	v := m.View()
-	if !strings.Contains(v, "very long name very long n…  Active") {
+	if !strings.Contains(v, "very long name very…  Active") {
 		t.Errorf("name not cut with …:\n%s", v)
 	}
 }
@@ -336,7 +333,7 @@ func TestSortKeys(t *testing.T) {
 		}
 		seen = append(seen, c)
 	}
-	if want := []Column{ColName, ColStatus, ColExpiry, ColLastUsed, ColCalls}; !slices.Equal(seen, want) {
+	if want := []Column{ColName, ColStatus, ColStops, ColLastUsed, ColCalls}; !slices.Equal(seen, want) {
 		t.Errorf("s cycled %v, want the shown columns %v", titles(seen), titles(want))
 	}
 	press(m, "s", "S")
@@ -374,7 +371,7 @@ func TestLongTitleOnlyWithRoom(t *testing.T) {
 			t.Errorf("%d: columns changed on relayout: %v -> %v", w, before, got)
 		}
 		long := strings.Contains(m.View(), "Inactivity Interval")
-		if want := w >= 140; long != want {
+		if want := w >= 200; long != want {
 			t.Errorf("%d wide: long title %v", w, long)
 		}
 	}

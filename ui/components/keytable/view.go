@@ -21,8 +21,10 @@ const (
 )
 
 // dropOrder is the order in which columns give way on narrow terminals.
-// Name, Status and Last Used always stay.
-var dropOrder = []Column{ColCreated, ColSecret, ColInactivity, ColCollection, ColExpiry, ColCalls}
+// Name, Status and Last Used always stay; Stops working gives way before
+// Total Calls (and so before Last Used), and the all-users view's User
+// column last of all.
+var dropOrder = []Column{ColCreated, ColSecret, ColInactivity, ColCollection, ColExpiry, ColStops, ColCalls, ColUser}
 
 // columnLayout is which columns show and how wide, decided per size and
 // load, never per frame.
@@ -31,12 +33,18 @@ type columnLayout struct {
 	widths [numColumns]int
 	// lineWidth is the width of a rendered row before padding to the
 	// table's width.
-	lineWidth  int
-	header     string
-	longTitles bool
+	lineWidth int
+	header    string
+	// long marks columns shown with their long title (longTitles).
+	long [numColumns]bool
 }
 
-const inactivityLong = "Inactivity Interval"
+// longTitles are the titles some columns get when there is room; the short
+// ones (Column.Title) decide which columns fit.
+var longTitles = map[Column]string{
+	ColStops:      "Stops working",
+	ColInactivity: "Inactivity Interval", // the web page's
+}
 
 func (l columnLayout) shows(c Column) bool {
 	for _, x := range l.cols {
@@ -52,16 +60,21 @@ func (m *Model) Columns() []Column { return append([]Column(nil), m.lay.cols...)
 
 func (m *Model) headerTitle(c Column) string {
 	t := c.Title()
-	if c == ColInactivity && m.lay.longTitles {
-		t = inactivityLong
+	if c >= 0 && c < numColumns && m.lay.long[c] {
+		t = longTitles[c]
 	}
-	if c == m.sortCol {
-		if m.desc {
-			return t + " ▼"
-		}
-		return t + " ▲"
+	return t + m.sortMark(c)
+}
+
+// sortMark is " ▲" or " ▼" after the sort column's title, "" elsewhere.
+func (m *Model) sortMark(c Column) string {
+	switch {
+	case c != m.sortCol:
+		return ""
+	case m.desc:
+		return " ▼"
 	}
-	return t
+	return " ▲"
 }
 
 func (m *Model) natural(c Column) int {
@@ -77,14 +90,14 @@ func (m *Model) natural(c Column) int {
 
 // relayout decides the columns for the current width and widest cells.
 func (m *Model) relayout() {
-	m.lay.longTitles = false // decide the columns with the short titles
+	m.lay.long = [numColumns]bool{} // decide the columns with the short titles
 	var lay columnLayout
 	nameW := 0
 	for drop := 0; drop <= len(dropOrder); drop++ {
 		lay.cols = lay.cols[:0]
 		fixed := markWidth + gap + actionWidth
 		for c := range numColumns {
-			if containsCol(dropOrder[:drop], c) {
+			if containsCol(dropOrder[:drop], c) || c == ColUser && !m.showUser {
 				continue
 			}
 			lay.cols = append(lay.cols, c)
@@ -102,16 +115,19 @@ func (m *Model) relayout() {
 		}
 	}
 	lay.widths[ColName] = nameW
-	// The web page's "Inactivity Interval" when there is room for it.
-	if lay.shows(ColInactivity) {
-		long := ansi.StringWidth(inactivityLong)
-		if extra := long - lay.widths[ColInactivity]; extra <= 0 || lay.lineWidth+extra <= m.width {
-			lay.longTitles = true
+	// Long titles where there is room for them, Stops working first.
+	for _, c := range []Column{ColStops, ColInactivity} {
+		if !lay.shows(c) {
+			continue
+		}
+		long := ansi.StringWidth(longTitles[c] + m.sortMark(c))
+		if extra := long - lay.widths[c]; extra <= 0 || lay.lineWidth+extra <= m.width {
+			lay.long[c] = true
 			lay.lineWidth += max(0, extra)
-			lay.widths[ColInactivity] = max(long, lay.widths[ColInactivity])
+			lay.widths[c] = max(long, lay.widths[c])
 		}
 	}
-	m.lay.longTitles = lay.longTitles
+	m.lay.long = lay.long
 
 	var b strings.Builder
 	b.WriteString(spaces(markWidth))
@@ -225,7 +241,7 @@ func (m *Model) View() string {
 	if len(m.view) == 0 {
 		empty := m.emptyText
 		if len(m.all) > 0 {
-			empty = "No key matches \"" + m.filter + "\"."
+			empty = m.noMatchText()
 		}
 		if rows > 0 && empty != "" {
 			b.WriteByte('\n')
@@ -283,12 +299,12 @@ func (m *Model) writeRow(b *strings.Builder, r *row, kind rowKind, sel, cursor b
 			sb := m.brushes.status[kind][r.status]
 			b.WriteString(rb.post)
 			b.WriteString(sb.pre)
-			writeCell(b, r.cells[c], int(r.widths[c]), w, false)
+			writeCell(b, r.cell(c), int(r.widths[c]), w, false)
 			b.WriteString(sb.post)
 			b.WriteString(rb.pre)
 			continue
 		}
-		writeCell(b, r.cells[c], int(r.widths[c]), w, c == ColCalls)
+		writeCell(b, r.cell(c), int(r.widths[c]), w, c == ColCalls)
 	}
 	b.WriteString(spaces(gap))
 	if cursor {
@@ -298,4 +314,16 @@ func (m *Model) writeRow(b *strings.Builder, r *row, kind rowKind, sel, cursor b
 	}
 	b.WriteString(spaces(m.width - m.lay.lineWidth))
 	b.WriteString(rb.post)
+}
+
+// noMatchText explains an empty table under filters.
+func (m *Model) noMatchText() string {
+	quick := len(m.Quicks()) > 0
+	switch {
+	case m.filter != "" && quick:
+		return "No key matches \"" + model.CleanText(m.filter) + "\" with the quick filters on."
+	case quick:
+		return "No key matches the quick filters."
+	}
+	return "No key matches \"" + model.CleanText(m.filter) + "\"."
 }

@@ -42,6 +42,8 @@ func New(c common.Common) *Model {
 		s = common.NewStyles(common.DefaultTheme())
 	}
 	h := help.New()
+	// Two spaces between the full help's columns, so four fit in 80.
+	h.FullSeparator = "  "
 	subtle := lipgloss.NewStyle().Foreground(s.Theme.Subtle)
 	h.Styles = help.Styles{
 		Ellipsis:       subtle,

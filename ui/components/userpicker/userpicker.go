@@ -1,7 +1,8 @@
 // Package userpicker is the dialog in which an admin picks whose keys to
 // manage: type to filter by username or email, move, enter to choose.
-// It renders only the rows in its window, so thousands of users cost no
-// more than twenty.
+// "All users", when offered, comes first: every key on the server in one
+// table. It renders only the rows in its window, so thousands of users
+// cost no more than twenty.
 package userpicker
 
 import (
@@ -20,7 +21,30 @@ import (
 )
 
 // Chosen ends the picker with the user to show.
-type Chosen struct{ User model.User }
+type Chosen struct {
+	User model.User
+	// All is set when "All users" was chosen; User is then empty.
+	All bool
+	// Tag is Options.Tag: what the choice was for.
+	Tag any
+}
+
+// Options shape a picker beyond its list of users.
+type Options struct {
+	// All offers "All users" as the first entry.
+	All bool
+	// Current is the username marked as current, under the cursor at first.
+	Current string
+	// AllCurrent marks "All users" as current instead.
+	AllCurrent bool
+	// Title replaces "Choose a user".
+	Title string
+	// Tag comes back in Chosen, so the root knows what the choice was for.
+	Tag any
+}
+
+// AllUsersLabel is the first entry's text when Options.All is set.
+const AllUsersLabel = "All users"
 
 // DialogResult marks Chosen as a dialog's outcome.
 func (Chosen) DialogResult() {}
@@ -45,6 +69,7 @@ func DefaultKeyMap() KeyMap {
 
 type entry struct {
 	user        model.User
+	all         bool   // the "All users" entry
 	name, email string // cleaned for display
 	nameWidth   int
 	search      string // lower-cased username, newline, lower-cased email
@@ -52,17 +77,18 @@ type entry struct {
 
 // Model is the user picker dialog. Use New.
 type Model struct {
-	c       common.Common
-	keys    KeyMap
-	input   textinput.Model
-	all     []entry
-	view    []int
-	cursor  int
-	offset  int
-	current string
-	nameW   int
-	width   int
-	height  int
+	c      common.Common
+	keys   KeyMap
+	input  textinput.Model
+	all    []entry
+	view   []int
+	cursor int
+	offset int
+	o      Options
+	users  int // entries that are users (not "All users")
+	nameW  int
+	width  int
+	height int
 }
 
 const (
@@ -74,8 +100,17 @@ const (
 // New lists users sorted by username; current (a username) is marked and
 // starts under the cursor.
 func New(c common.Common, users []model.User, current string) *Model {
+	return NewWithOptions(c, users, Options{Current: current})
+}
+
+// NewWithOptions lists users sorted by username, after "All users" when
+// o.All is set.
+func NewWithOptions(c common.Common, users []model.User, o Options) *Model {
 	if c.Styles == nil {
 		c.Styles = common.NewStyles(common.DefaultTheme())
+	}
+	if o.Title == "" {
+		o.Title = "Choose a user"
 	}
 	in := textinput.New()
 	in.Prompt = "Filter: "
@@ -89,26 +124,40 @@ func New(c common.Common, users []model.User, current string) *Model {
 	in.Cursor.SetMode(cursor.CursorStatic)
 	in.Focus()
 
-	m := &Model{c: c, keys: DefaultKeyMap(), input: in, current: current}
-	m.all = make([]entry, len(users))
-	for i, u := range users {
+	m := &Model{c: c, keys: DefaultKeyMap(), input: in, o: o, users: len(users)}
+	m.all = make([]entry, 0, len(users)+1)
+	for _, u := range users {
 		name, email := model.CleanText(u.Username), model.CleanText(u.Email)
 		w := ansi.StringWidth(name)
-		m.all[i] = entry{user: u, name: name, email: email, nameWidth: w,
-			search: strings.ToLower(name) + "\n" + strings.ToLower(email)}
+		m.all = append(m.all, entry{user: u, name: name, email: email, nameWidth: w,
+			search: strings.ToLower(name) + "\n" + strings.ToLower(email)})
 		m.nameW = max(m.nameW, min(w, nameMax))
 	}
 	sort.SliceStable(m.all, func(i, j int) bool {
 		return strings.ToLower(m.all[i].name) < strings.ToLower(m.all[j].name)
 	})
+	if o.All {
+		w := ansi.StringWidth(AllUsersLabel)
+		all := entry{all: true, name: AllUsersLabel, email: "every key on the server", nameWidth: w,
+			search: strings.ToLower(AllUsersLabel)}
+		m.all = append([]entry{all}, m.all...)
+		m.nameW = max(m.nameW, w)
+	}
 	m.refilter()
 	for i, v := range m.view {
-		if m.all[v].user.Username == current {
+		if m.isCurrent(&m.all[v]) {
 			m.cursor = i
 		}
 	}
 	m.SetSize(c.Width, c.Height)
 	return m
+}
+
+func (m *Model) isCurrent(e *entry) bool {
+	if e.all {
+		return m.o.AllCurrent
+	}
+	return !m.o.AllCurrent && m.o.Current != "" && e.user.Username == m.o.Current
 }
 
 // Init starts nothing: the list is given, not loaded.
@@ -158,16 +207,28 @@ func (m *Model) moveTo(i int) {
 	m.offset = max(0, min(m.offset, n-rows))
 }
 
-// Selected returns the user under the cursor.
+// Selected returns the user under the cursor; ok is false when none is,
+// or when it is "All users" (see SelectedAll).
 func (m *Model) Selected() (model.User, bool) {
-	if m.cursor >= len(m.view) {
+	if m.cursor >= len(m.view) || m.all[m.view[m.cursor]].all {
 		return model.User{}, false
 	}
 	return m.all[m.view[m.cursor]].user, true
 }
 
-// Shown is how many users match the filter.
-func (m *Model) Shown() int { return len(m.view) }
+// SelectedAll reports whether "All users" is under the cursor.
+func (m *Model) SelectedAll() bool {
+	return m.cursor < len(m.view) && m.all[m.view[m.cursor]].all
+}
+
+// Shown is how many users match the filter ("All users" not counted).
+func (m *Model) Shown() int {
+	n := len(m.view)
+	if n > 0 && m.all[m.view[0]].all {
+		n--
+	}
+	return n
+}
 
 // Update handles keys: movement and choosing here, everything else goes to
 // the filter.
@@ -182,8 +243,11 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 	case key.Matches(km, m.keys.Cancel):
 		return m, common.Cancel
 	case key.Matches(km, m.keys.Choose):
+		if m.SelectedAll() {
+			return m, common.Emit(Chosen{All: true, Tag: m.o.Tag})
+		}
 		if u, ok := m.Selected(); ok {
-			return m, common.Emit(Chosen{User: u})
+			return m, common.Emit(Chosen{User: u, Tag: m.o.Tag})
 		}
 		return m, nil
 	case key.Matches(km, m.keys.Up):
@@ -211,13 +275,13 @@ func (m *Model) View() string {
 	s := m.c.Styles
 	inner := m.innerWidth()
 	var b strings.Builder
-	b.WriteString(s.DialogTitle.Render("Choose a user"))
+	b.WriteString(s.DialogTitle.Render(ansi.Truncate(model.CleanText(m.o.Title), inner, "…")))
 	b.WriteByte('\n')
 	b.WriteString(m.input.View())
 	b.WriteByte('\n')
-	count := strconv.Itoa(len(m.all)) + " users"
-	if len(m.view) != len(m.all) {
-		count = strconv.Itoa(len(m.view)) + " of " + count
+	count := strconv.Itoa(m.users) + " users"
+	if shown := m.Shown(); shown != m.users {
+		count = strconv.Itoa(shown) + " of " + count
 	}
 	b.WriteString(s.Hint.Render(count))
 	rows := m.listRows()
@@ -242,7 +306,7 @@ func (m *Model) renderRow(e *entry, cursor bool, inner int) string {
 		name = ansi.Truncate(name, m.nameW, "…")
 	}
 	text := name + strings.Repeat(" ", max(0, m.nameW-ansi.StringWidth(name))) + "  " + e.email
-	if e.user.Username == m.current {
+	if m.isCurrent(e) {
 		text += " (current)"
 	}
 	text = ansi.Truncate(text, inner-2, "…")

@@ -150,3 +150,71 @@ func TestCleansText(t *testing.T) {
 		t.Errorf("view:\n%q", v)
 	}
 }
+
+func newAllPicker(us []model.User, o Options) *Model {
+	o.All = true
+	return NewWithOptions(common.Common{Styles: common.NewStyles(common.DefaultTheme()), Width: 100, Height: 30}, us, o)
+}
+
+func TestAllUsersEntry(t *testing.T) {
+	us := users("bob", "alice", "malice")
+	tests := []struct {
+		name      string
+		o         Options
+		typed     []string
+		wantAll   bool
+		wantUser  string
+		wantCount string
+	}{
+		{name: "first, and under the cursor without a current user", wantAll: true, wantCount: "3 users"},
+		{name: "the current user keeps the cursor", o: Options{Current: "bob"}, wantUser: "bob"},
+		{name: "current All users", o: Options{Current: "bob", AllCurrent: true}, wantAll: true},
+		{name: "matches its own words", typed: []string{"a", "l", "l"}, wantAll: true, wantCount: "0 of 3 users"},
+		{name: "filtered out by a username", typed: []string{"b", "o"}, wantUser: "bob", wantCount: "1 of 3 users"},
+		{name: "al shows it and the users", typed: []string{"a", "l"}, wantAll: true, wantCount: "2 of 3 users"},
+		{name: "down from it to the first user", typed: []string{"down"}, wantUser: "alice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newAllPicker(us, tt.o)
+			send(m, tt.typed...)
+			if m.SelectedAll() != tt.wantAll {
+				t.Errorf("All users under the cursor = %v, want %v", m.SelectedAll(), tt.wantAll)
+			}
+			if u, ok := m.Selected(); tt.wantUser != "" && (!ok || u.Username != tt.wantUser) {
+				t.Errorf("selected %q, want %q", u.Username, tt.wantUser)
+			}
+			v := ansi.Strip(m.View())
+			if tt.wantCount != "" && !strings.Contains(v, tt.wantCount) {
+				t.Errorf("count %q missing:\n%s", tt.wantCount, v)
+			}
+			if tt.o.AllCurrent && !strings.Contains(v, "All users  every key on the server (current)") {
+				t.Errorf("All users not marked current:\n%s", v)
+			}
+			if tt.o.AllCurrent && strings.Contains(v, "bob@example.com (current)") {
+				t.Errorf("bob marked current too:\n%s", v)
+			}
+		})
+	}
+}
+
+func TestChooseAllAndTag(t *testing.T) {
+	type purpose struct{}
+	m := newAllPicker(users("bob"), Options{Tag: purpose{}})
+	got, ok := send(m, "enter")().(Chosen)
+	if !ok || !got.All || got.User != (model.User{}) || got.Tag != (purpose{}) {
+		t.Errorf("enter on All users gave %#v", got)
+	}
+	m = newAllPicker(users("bob"), Options{Tag: purpose{}})
+	got, ok = send(m, "down", "enter")().(Chosen)
+	if !ok || got.All || got.User.Username != "bob" || got.Tag != (purpose{}) {
+		t.Errorf("enter on bob gave %#v", got)
+	}
+	// Without All, no such entry, and the title can be set.
+	p := NewWithOptions(common.Common{Styles: common.NewStyles(common.DefaultTheme()), Width: 100, Height: 30}, users("bob"),
+		Options{Title: "New API key: choose its owner"})
+	v := ansi.Strip(p.View())
+	if strings.Contains(v, AllUsersLabel) || !strings.Contains(v, "New API key: choose its owner") || p.SelectedAll() {
+		t.Errorf("owner picker:\n%s", v)
+	}
+}

@@ -1,0 +1,150 @@
+package model
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// KeyRecord is one key as exports carry it, in JSON and CSV alike: the
+// CLI's `list --output json|csv` and the dashboard's export write the same
+// records. It is the API's APIKeyInfo under the API's field names, plus the
+// computed status (lower-case: active, inactive, expired, idle) and
+// stops_at, when the key stops working (RFC 3339; null when it has no expiry
+// or inactivity interval, or is deactivated). Fields an older server did not
+// report are left out. There is no secret in it: APIKey holds none.
+type KeyRecord struct {
+	APIKey
+	Status  string     `json:"status"`
+	StopsAt *time.Time `json:"stops_at"`
+}
+
+// NewKeyRecord computes k's record at now.
+func NewKeyRecord(k APIKey, now time.Time) KeyRecord {
+	r := KeyRecord{APIKey: k, Status: StatusName(k.StatusAt(now))}
+	if t, ok := recordStopsAt(k, now); ok {
+		r.StopsAt = &t
+	}
+	return r
+}
+
+// StatusName is the status as JSON and CSV spell it: active, inactive,
+// expired, idle.
+func StatusName(s Status) string { return strings.ToLower(s.String()) }
+
+// recordStopsAt is StopsAt, except that a deactivated key has no such time:
+// it stopped when it was deactivated, which the API does not record.
+func recordStopsAt(k APIKey, now time.Time) (time.Time, bool) {
+	if k.StatusAt(now) == StatusInactive {
+		return time.Time{}, false
+	}
+	return k.StopsAt()
+}
+
+// keyColumns are the CSV header: the JSON field names, in the same order.
+var keyColumns = []string{
+	"id", "username", "name", "hint", "created_at", "expires_at", "last_used_at",
+	"inactivity_interval", "total_calls", "is_active", "collection_name",
+	"collection_id", "is_global_key", "status", "stops_at",
+}
+
+// KeyColumns returns the CSV header of key records: the JSON field names, in
+// the JSON's order.
+func KeyColumns() []string { return append([]string(nil), keyColumns...) }
+
+// KeyCSVRow flattens k's record at now into KeyColumns' order. Null and
+// not-reported values are both empty: CSV has no null; JSON tells them
+// apart. stops_at is "already" for a key that has stopped, as in the
+// dashboard's column. Server text is cleaned (CleanText) because CSV files
+// end up in terminals and spreadsheets.
+func KeyCSVRow(k APIKey, now time.Time) []string {
+	rec := NewKeyRecord(k, now)
+	opt := func(s string, ok bool) string {
+		if !ok {
+			return ""
+		}
+		return s
+	}
+	lu, luOK := k.LastUsed.Get()
+	days, daysOK := k.InactivityDays.Get()
+	calls, callsOK := k.TotalCalls.Get()
+	var exp string
+	if k.Expires != nil {
+		exp = k.Expires.Format(time.RFC3339)
+	}
+	rfc3339 := func(t time.Time) string { return t.Format(time.RFC3339) }
+	return []string{
+		CleanText(k.ID),
+		CleanText(k.Username),
+		CleanText(k.Name),
+		CleanText(k.Hint),
+		k.Created.Format(time.RFC3339),
+		exp,
+		opt(lu.Format(time.RFC3339), luOK),
+		opt(strconv.Itoa(days), daysOK),
+		opt(strconv.FormatInt(calls, 10), callsOK),
+		strconv.FormatBool(k.IsActive),
+		CleanText(k.CollectionName),
+		CleanText(k.CollectionID),
+		strconv.FormatBool(k.IsGlobal),
+		rec.Status,
+		StopsCell(k, now, rfc3339, "", ""),
+	}
+}
+
+// StopsCell words when k stops working for a table cell or CSV: "already"
+// for a key that has stopped (inactive, expired or idle), format(t) for the
+// time a working key will stop, never when nothing will stop it, and
+// unknown when an older server leaves that unknown (it does not report the
+// inactivity interval). JSON keeps the time itself, or null, beside its
+// status.
+func StopsCell(k APIKey, now time.Time, format func(time.Time) string, never, unknown string) string {
+	if !k.StatusAt(now).Working() {
+		return "already"
+	}
+	if t, ok := k.StopsAt(); ok {
+		return format(t)
+	}
+	if k.InactivityDays.Reported {
+		return never
+	}
+	return unknown
+}
+
+// WriteKeysJSON writes keys' records at now as one indented JSON array
+// ([] when there are none).
+func WriteKeysJSON(w io.Writer, keys []APIKey, now time.Time) error {
+	recs := make([]KeyRecord, 0, len(keys))
+	for _, k := range keys {
+		recs = append(recs, NewKeyRecord(k, now))
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(recs); err != nil {
+		return fmt.Errorf("write keys as JSON: %w", err)
+	}
+	return nil
+}
+
+// WriteKeysCSV writes the header and one row per key (KeyCSVRow at now).
+func WriteKeysCSV(w io.Writer, keys []APIKey, now time.Time) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(keyColumns); err != nil {
+		return fmt.Errorf("write keys as CSV: %w", err)
+	}
+	for _, k := range keys {
+		if err := cw.Write(KeyCSVRow(k, now)); err != nil {
+			return fmt.Errorf("write keys as CSV: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write keys as CSV: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,536 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/components/actions"
+	"h2ogpte-keys/ui/components/confirm"
+	"h2ogpte-keys/ui/components/editvalue"
+	"h2ogpte-keys/ui/components/export"
+	"h2ogpte-keys/ui/components/keytable"
+	"h2ogpte-keys/ui/components/newkey"
+	"h2ogpte-keys/ui/components/userpicker"
+)
+
+// Update-level tests of issue 4's keys and dialogs: all users, quick
+// filters, sort, export, bulk changes, stopping a load.
+
+// startAll starts without --user and chooses "All users", the picker's
+// first entry.
+func startAll(t *testing.T, f *fakeAPI, w, h int) *App {
+	t.Helper()
+	a := startApp(t, f, Options{}, w, h)
+	p := wantDialog[*userpicker.Model](t, a)
+	if !p.SelectedAll() {
+		t.Fatalf("the picker does not start on All users:\n%s", plainView(a))
+	}
+	press(t, a, "enter")
+	return a
+}
+
+func TestAllUsers(t *testing.T) {
+	f := newFakeAPI()
+	a := startAll(t, f, 140, 30)
+	if !a.allUsers || !a.hasUser || topDialog(a) != nil {
+		t.Fatalf("all users %v, dialog %T", a.allUsers, topDialog(a))
+	}
+	if f.called("StreamKeys") != 1 || !slices.Contains(f.Calls(), "StreamKeys:") {
+		t.Errorf("want one StreamKeys for every user (\"\"): %v", f.Calls())
+	}
+	wantOrder(t, a, "k1", "k2", "k3", "k4", "b1")
+	v := plainView(a)
+	for _, want := range []string{"User: All users ▾", "5 keys", " User ", "bob-key", "bob"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("all-users screen lacks %q:\n%s", want, v)
+		}
+	}
+	if !slices.Contains(a.table.Columns(), keytable.ColUser) {
+		t.Error("no User column in the all-users view")
+	}
+	// Back to one user: the User column goes, the picker marks the choice.
+	press(t, a, "u")
+	if v := plainView(a); !strings.Contains(v, "All users  every key on the server (current)") {
+		t.Errorf("picker does not mark All users as current:\n%s", v)
+	}
+	typeText(t, a, "bob")
+	press(t, a, "enter")
+	if a.allUsers || a.user.Username != "bob" || slices.Contains(a.table.Columns(), keytable.ColUser) {
+		t.Errorf("after choosing bob: all %v, user %q, columns %v", a.allUsers, a.user.Username, a.table.Columns())
+	}
+	wantOrder(t, a, "b1")
+}
+
+func TestAllUsersEmpty(t *testing.T) {
+	f := newFakeAPI()
+	f.keys = map[string][]model.APIKey{}
+	a := startAll(t, f, 100, 30)
+	if v := plainView(a); !strings.Contains(v, "There are no API keys on this server.") {
+		t.Errorf("empty server not explained:\n%s", v)
+	}
+}
+
+// In the all-users view, n asks whose key it is first, then opens the
+// form with that user's collections.
+func TestAllUsersNewKeyAsksOwner(t *testing.T) {
+	f := newFakeAPI()
+	a := startAll(t, f, 120, 30)
+	press(t, a, "n")
+	p := wantDialog[*userpicker.Model](t, a)
+	if p.SelectedAll() || strings.Contains(plainView(a), "every key on the server") {
+		t.Errorf("the owner picker offers All users:\n%s", plainView(a))
+	}
+	if !strings.Contains(plainView(a), "New API key: choose its owner") {
+		t.Errorf("owner picker not titled:\n%s", plainView(a))
+	}
+	press(t, a, "esc")
+	if topDialog(a) != nil || f.called("ListCollections") != 0 {
+		t.Fatalf("esc should cancel: dialog %T, calls %v", topDialog(a), f.Calls())
+	}
+	press(t, a, "n")
+	typeText(t, a, "alice")
+	press(t, a, "enter")
+	wantDialog[*newkey.Model](t, a)
+	if f.called("ListCollections:alice") != 1 {
+		t.Errorf("alice's collections not loaded: %v", f.Calls())
+	}
+	if v := plainView(a); !strings.Contains(v, "New API key for alice") || !strings.Contains(v, "Research papers") {
+		t.Errorf("form not for alice with her collections:\n%s", v)
+	}
+	if !a.allUsers {
+		t.Error("choosing an owner left the all-users view")
+	}
+}
+
+// A reply with collections for an owner the admin has moved away from is
+// dropped.
+func TestNewKeyStaleCollections(t *testing.T) {
+	f := newFakeAPI()
+	a := startApp(t, f, Options{User: "alice"}, 100, 30)
+	a.Update(newKeyReadyMsg{user: f.users[2], cols: nil})
+	if topDialog(a) != nil {
+		t.Fatalf("a form opened for bob unasked: %T", topDialog(a))
+	}
+}
+
+func TestQuickFilterKeys(t *testing.T) {
+	tests := []struct {
+		keys  []string
+		want  []string
+		shown string
+	}{
+		{[]string{"1"}, []string{"k1"}, "1 of 4 shown"},       // laptop expires in 3 days
+		{[]string{"2"}, []string{"k2"}, "1 of 4 shown"},       // never used (k3's and k4's server did not say)
+		{[]string{"3"}, []string{"k3", "k4"}, "2 of 4 shown"}, // created 200 and 100 days ago, no use reported
+		{[]string{"4"}, []string{"k3"}, "1 of 4 shown"},       // deactivated
+		{[]string{"5"}, []string{"k1", "k2", "k4"}, "3 of 4 shown"},
+		{[]string{"5", "2"}, []string{"k2"}, "1 of 4 shown"},
+		{[]string{"5", "5"}, []string{"k1", "k2", "k3", "k4"}, "4 keys"},
+		{[]string{"4", "1"}, nil, "0 of 4 shown"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.keys, ","), func(t *testing.T) {
+			f := newFakeAPI()
+			soon := testNow.Add(3 * 24 * time.Hour)
+			f.keys["alice"][0].Expires = &soon
+			f.keys["alice"][2].Created = testNow.Add(-200 * 24 * time.Hour)
+			f.keys["alice"][3].Created = testNow.Add(-100 * 24 * time.Hour)
+			a := startApp(t, f, Options{User: "alice"}, 140, 30)
+			press(t, a, tt.keys...)
+			wantOrder(t, a, tt.want...)
+			v := plainView(a)
+			if !strings.Contains(v, tt.shown) {
+				t.Errorf("count %q missing:\n%s", tt.shown, v)
+			}
+			for _, q := range a.table.Quicks() {
+				if !strings.Contains(v, q.Key()+" "+q.Label()) {
+					t.Errorf("toolbar does not show quick filter %q:\n%s", q.Label(), v)
+				}
+			}
+		})
+	}
+}
+
+// Quick filters combine with the text filter and the sort; esc clears
+// both filters.
+func TestQuickFiltersWithTextAndSort(t *testing.T) {
+	f := newFakeAPI()
+	a := startApp(t, f, Options{User: "alice"}, 140, 30)
+	press(t, a, "5", "/")
+	typeText(t, a, "p")
+	press(t, a, "enter")
+	wantOrder(t, a, "k1", "k2") // global, with "p" in the name: laptop, ci-pipeline
+	press(t, a, "S")            // name, descending
+	wantOrder(t, a, "k1", "k2")
+	press(t, a, "S")
+	wantOrder(t, a, "k2", "k1")
+	v := plainView(a)
+	for _, want := range []string{"Filter: p", "5 global only", "2 of 4 shown", "Name ▲"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("screen lacks %q:\n%s", want, v)
+		}
+	}
+	press(t, a, "esc")
+	if a.table.Filtered() || a.table.Shown() != 4 || a.filter.Value() != "" {
+		t.Errorf("esc left filters: text %q, quick %v, %d shown", a.table.Filter(), a.table.Quicks(), a.table.Shown())
+	}
+	wantOrder(t, a, "k2", "k4", "k1", "k3") // the sort stays
+	// The text filter matches owners too, as the CLI's --filter does.
+	b := startAll(t, newFakeAPI(), 140, 30)
+	press(t, b, "/")
+	typeText(t, b, "BOB")
+	wantOrder(t, b, "b1")
+}
+
+// s walks every shown column, Stops working and Total Calls included, in
+// model.Compare's order.
+func TestSortKeysReachEveryColumn(t *testing.T) {
+	f := newFakeAPI()
+	a := startAll(t, f, 220, 30)
+	keys := a.table.ShownKeys()
+	seen := map[keytable.Column]bool{}
+	for range 12 {
+		press(t, a, "s")
+		col, desc := a.table.Sort()
+		seen[col] = true
+		mc, _ := col.SortColumn()
+		want := slices.Clone(keys)
+		slices.SortFunc(want, func(x, y model.APIKey) int { return model.Compare(&x, &y, mc, desc, testNow) })
+		var ids []string
+		for _, k := range want {
+			ids = append(ids, k.ID)
+		}
+		wantOrder(t, a, ids...)
+		header := strings.Split(plainView(a), "\n")[2]
+		if i := strings.Index(header, col.Title()); i < 0 || !strings.Contains(header[i:], " ▲") || desc {
+			t.Errorf("sorting by %s: header %q", col.Title(), header)
+		}
+	}
+	for _, c := range []keytable.Column{keytable.ColUser, keytable.ColLastUsed, keytable.ColCalls, keytable.ColStops} {
+		if !seen[c] {
+			t.Errorf("s never sorted by %s", c.Title())
+		}
+	}
+}
+
+func TestStopLoading(t *testing.T) {
+	f := newFakeAPI()
+	f.block["alice"] = make(chan struct{})
+	a := newApp(t, f, Options{User: "alice"}, 120, 30)
+	d := newDriver(t, a)
+	d.run(a.Init())
+	d.until("alice's load", func() bool { return a.load != nil && f.called("StreamKeys:alice") == 1 })
+	if h := plainView(a); !strings.Contains(h, "esc stop loading") {
+		t.Errorf("help does not offer esc while loading:\n%s", h)
+	}
+	d.press("esc")
+	if a.load != nil || a.status.Busy() {
+		t.Fatalf("esc did not stop the load: load %v, busy %v", a.load, a.status.Busy())
+	}
+	if err := f.ctxs["alice"][0].Err(); !errors.Is(err, context.Canceled) {
+		t.Errorf("the load's request was not cancelled: %v", err)
+	}
+	wantNotice(t, a, false, "Loading stopped: 0 keys loaded")
+	if !strings.Contains(plainView(a), "Press r to load the keys.") {
+		t.Errorf("empty table not explained:\n%s", plainView(a))
+	}
+	// Pages of the stopped load arriving late are dropped.
+	a.Update(keysPageMsg{tag: loadTag{user: "alice", seq: a.seq}, rows: keytable.FormatRows(f.keys["alice"], testNow)})
+	if a.table.Len() != 0 {
+		t.Errorf("a page of the stopped load was shown")
+	}
+	close(f.block["alice"])
+	d.press("r")
+	d.settle()
+	if a.table.Len() != 4 || a.partial {
+		t.Errorf("r after stopping: %d keys, partial %v", a.table.Len(), a.partial)
+	}
+}
+
+func TestLoadProgressGrouped(t *testing.T) {
+	f := newFakeAPI()
+	a := startApp(t, f, Options{User: "alice"}, 120, 30)
+	a.switchUser(a.user)
+	many := make([]model.APIKey, 34_200)
+	for i := range many {
+		many[i] = model.APIKey{ID: fmt.Sprint("id", i), Name: "k", Username: "alice", Created: testNow, IsActive: true}
+	}
+	a.Update(keysPageMsg{tag: a.load.tag, rows: keytable.FormatRows(many, testNow)})
+	if v := plainView(a); !strings.Contains(v, "loaded 34,200 keys…") {
+		t.Errorf("no grouped progress:\n%s", v)
+	}
+}
+
+// exportTo opens the export dialog, replaces the path with path and
+// submits it.
+func exportTo(t *testing.T, a *App, path string) {
+	t.Helper()
+	press(t, a, "e")
+	wantDialog[*export.Model](t, a)
+	press(t, a, "ctrl+u")
+	_, cmd := a.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(path), Paste: true})
+	drive(t, a, cmd)
+	press(t, a, "enter")
+}
+
+func TestExport(t *testing.T) {
+	f := newFakeAPI()
+	a := startApp(t, f, Options{User: "alice"}, 120, 30)
+	press(t, a, "e")
+	d := wantDialog[*export.Model](t, a)
+	if want := "./h2ogpte-keys-alice-20261126-150000.csv"; d.Value() != want {
+		t.Errorf("prefilled %q, want %q", d.Value(), want)
+	}
+	if v := flat(plainView(a)); !strings.Contains(v, "Export 4 keys") {
+		t.Errorf("dialog does not count the keys:\n%s", v)
+	}
+	press(t, a, "esc")
+
+	dir := t.TempDir()
+	press(t, a, "4", "S") // not working (k3), sorted by name descending
+	press(t, a, "4")      // off again: all four, by name descending
+	path := filepath.Join(dir, "keys.csv")
+	exportTo(t, a, path)
+	wantNotice(t, a, false, "Exported 4 keys to "+path)
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	if err := model.WriteKeysCSV(&want, a.table.ShownKeys(), testNow); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Errorf("file differs from the CLI's records of the rows shown:\n%s\nwant:\n%s", got, want.Bytes())
+	}
+	if !strings.HasPrefix(string(got), strings.Join(model.KeyColumns(), ",")+"\n") {
+		t.Errorf("no CSV header: %q", got[:min(len(got), 80)])
+	}
+	if info, _ := os.Stat(path); info.Mode().Perm() != 0o600 {
+		t.Errorf("file mode %v", info.Mode().Perm())
+	}
+
+	// Again to the same path: asks, and esc keeps the file.
+	press(t, a, "2") // never used: one key
+	exportTo(t, a, path)
+	wantDialog[*confirm.Model](t, a)
+	if v := flat(plainView(a)); !strings.Contains(v, "Replace "+path+"?") {
+		t.Errorf("no overwrite question:\n%s", v)
+	}
+	press(t, a, "esc")
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, got) {
+		t.Error("the file changed without confirmation")
+	}
+	exportTo(t, a, path)
+	press(t, a, "right", "enter")
+	wantNotice(t, a, false, "Exported 1 key to "+path)
+	if after, _ := os.ReadFile(path); bytes.Count(after, []byte("\n")) != 2 {
+		t.Errorf("overwritten file has %d lines, want header + 1", bytes.Count(after, []byte("\n")))
+	}
+
+	// JSON by extension.
+	jpath := filepath.Join(dir, "keys.JSON")
+	exportTo(t, a, jpath)
+	wantNotice(t, a, false, "Exported 1 key to "+jpath)
+	j, _ := os.ReadFile(jpath)
+	var wantJ bytes.Buffer
+	_ = model.WriteKeysJSON(&wantJ, a.table.ShownKeys(), testNow)
+	if !bytes.Equal(j, wantJ.Bytes()) || !strings.Contains(string(j), `"stops_at"`) {
+		t.Errorf("JSON export differs:\n%s", j)
+	}
+}
+
+func TestExportRefusals(t *testing.T) {
+	f := newFakeAPI()
+	a := startApp(t, f, Options{User: "alice"}, 120, 30)
+	// No extension: refused inline, the dialog stays.
+	exportTo(t, a, filepath.Join(t.TempDir(), "keys.txt"))
+	d := wantDialog[*export.Model](t, a)
+	if d.Err() == nil || !strings.Contains(flat(plainView(a)), ".csv or .json") {
+		t.Errorf("bad extension not refused:\n%s", plainView(a))
+	}
+	press(t, a, "esc")
+	// A directory that is not there: the error is reported.
+	exportTo(t, a, filepath.Join(t.TempDir(), "missing", "keys.csv"))
+	wantNotice(t, a, true, "could not export", "no such file or directory")
+	// Nothing shown: nothing to export.
+	press(t, a, "4", "1")
+	press(t, a, "e")
+	if topDialog(a) != nil {
+		t.Errorf("export opened with no rows shown: %T", topDialog(a))
+	}
+	// Read-only mode may export: it changes nothing on the server.
+	ro := startApp(t, newFakeAPI(), Options{User: "alice", ReadOnly: true}, 120, 30)
+	press(t, ro, "e")
+	wantDialog[*export.Model](t, ro)
+}
+
+func TestExportWarnsWhenPartial(t *testing.T) {
+	f := newFakeAPI()
+	a := startApp(t, f, Options{User: "alice"}, 120, 40)
+	a.partial = true
+	press(t, a, "e")
+	if v := flat(plainView(a)); !strings.Contains(v, "The last load stopped part-way") {
+		t.Errorf("no warning about a partial table:\n%s", v)
+	}
+}
+
+// selectKeys selects the rows with these ids (moving from the top).
+func selectKeys(t *testing.T, a *App, ids ...string) {
+	t.Helper()
+	press(t, a, "g")
+	for _, k := range a.table.ShownKeys() {
+		if slices.Contains(ids, k.ID) {
+			press(t, a, "space")
+		}
+		press(t, a, "j")
+	}
+}
+
+func TestBulkSetExpiry(t *testing.T) {
+	f := newFakeAPI()
+	f.fail["SetExpiry:k2"] = errors.New("server error (500): boom")
+	a := startApp(t, f, Options{User: "alice"}, 140, 40)
+	selectKeys(t, a, "k1", "k2", "k3")
+	press(t, a, "/")
+	typeText(t, a, "-") // hides laptop (k1)
+	press(t, a, "enter", "enter")
+	menu := wantDialog[*actions.Model](t, a)
+	if !menu.Bulk() {
+		t.Fatal("enter with a selection opened the one-key menu")
+	}
+	if v := flat(plainView(a)); !strings.Contains(v, "3 keys selected") || !strings.Contains(v, "1 hidden by the filter") ||
+		!strings.Contains(v, "Set expiry of 3 keys") {
+		t.Errorf("bulk menu does not name the selection:\n%s", v)
+	}
+	press(t, a, "e")
+	wantDialog[*editvalue.Model](t, a)
+	typeText(t, a, "30d")
+	press(t, a, "enter")
+	wantDialog[*confirm.Model](t, a)
+	v := flat(plainView(a))
+	for _, want := range []string{"Set the expiry of 3 keys?", "New expiry: 2026-12-26 15:00", "laptop", "ci-pipeline", "research-bot",
+		"1 selected key is hidden by the current filter."} {
+		if !strings.Contains(v, want) {
+			t.Errorf("confirmation lacks %q:\n%s", want, v)
+		}
+	}
+	if f.called("SetExpiry") != 0 {
+		t.Fatal("sent before the confirmation")
+	}
+	press(t, a, "right", "enter")
+	for _, id := range []string{"k1", "k2", "k3"} {
+		if f.called("SetExpiry:"+id) != 1 {
+			t.Errorf("SetExpiry:%s not sent once: %v", id, f.Calls())
+		}
+	}
+	wantNotice(t, a, true, "Set the expiry of 2 of 3 keys to 2026-12-26 15:00. Failed: ci-pipeline (server error (500): boom)")
+	wantDialog[*confirm.Model](t, a)
+	if v := flat(plainView(a)); !strings.Contains(v, "Set expiry finished with errors") || !strings.Contains(v, "✗ ci-pipeline: server error (500): boom") {
+		t.Errorf("no report:\n%s", v)
+	}
+	wantSelected(t, a, "k2") // the failure stays selected for another try
+	press(t, a, "enter")
+	if f.called("StreamKeys:alice") < 2 {
+		t.Error("no refresh after the change")
+	}
+}
+
+func TestBulkInactivityAndDeactivate(t *testing.T) {
+	f := newFakeAPI()
+	a := startApp(t, f, Options{User: "alice"}, 140, 40)
+	selectKeys(t, a, "k1", "k4")
+	press(t, a, "a", "i")
+	typeText(t, a, "45")
+	press(t, a, "enter")
+	if v := flat(plainView(a)); !strings.Contains(v, "Set the inactivity interval of 2 keys?") || !strings.Contains(v, "New inactivity interval: 45 days") {
+		t.Errorf("confirmation:\n%s", v)
+	}
+	press(t, a, "right", "enter")
+	wantNotice(t, a, false, "Set the inactivity interval of 2 keys to 45 days")
+	if f.called("SetInactivity:k1") != 1 || f.called("SetInactivity:k4") != 1 {
+		t.Errorf("calls %v", f.Calls())
+	}
+
+	// k3 is inactive already: skipped, and said so.
+	selectKeys(t, a, "k2", "k3")
+	press(t, a, "enter", "d")
+	v := flat(plainView(a))
+	for _, want := range []string{"Deactivate 1 key?", "1 selected key is already inactive and will be skipped.", "cannot be undone"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("confirmation lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "• research-bot") {
+		t.Errorf("the skipped key is listed as to be deactivated:\n%s", v)
+	}
+	press(t, a, "right", "enter")
+	if f.called("Deactivate:k2") != 1 || f.called("Deactivate:k3") != 0 {
+		t.Errorf("calls %v", f.Calls())
+	}
+	wantNotice(t, a, false, "Deactivated 1 key (1 already inactive, skipped)")
+
+	// Only inactive keys selected: nothing to deactivate, no Deactivate.
+	selectKeys(t, a, "k3")
+	press(t, a, "enter")
+	if got := wantDialog[*actions.Model](t, a).Actions(); slices.Contains(got, actions.Deactivate) {
+		t.Errorf("bulk menu offers Deactivate for inactive keys only: %v", got)
+	}
+}
+
+// Read-only mode: the one guard refuses every bulk step even if a result
+// slips through.
+func TestBulkReadOnly(t *testing.T) {
+	f := newFakeAPI()
+	a := startApp(t, f, Options{User: "alice", ReadOnly: true}, 120, 30)
+	keys := f.keys["alice"][:2]
+	for _, r := range []common.Result{
+		actions.BulkChosen{Action: actions.Deactivate, Keys: keys},
+		editvalue.BulkExpiryChosen{Keys: keys, Expiry: model.Expiry{Never: true}},
+		editvalue.BulkInactivityChosen{Keys: keys, Days: 3},
+		confirm.Confirmed{Tag: bulkTag{op: bulkDeactivate, keys: keys}},
+	} {
+		a.dialogs = append(a.dialogs, nil)
+		_, cmd := a.Update(r)
+		drive(t, a, cmd)
+		if text, isErr := a.status.Notice(); !isErr || !strings.Contains(text, "read-only") {
+			t.Errorf("%T: notice %q, want the read-only refusal", r, text)
+		}
+		if topDialog(a) != nil {
+			t.Errorf("%T opened %T", r, topDialog(a))
+		}
+	}
+	for _, c := range f.Calls() {
+		if strings.HasPrefix(c, "Deactivate") || strings.HasPrefix(c, "Set") {
+			t.Errorf("read-only mode sent %s", c)
+		}
+	}
+}
+
+func TestFullHelpNamesNewKeys(t *testing.T) {
+	a := startApp(t, newFakeAPI(), Options{User: "alice"}, 160, 40)
+	press(t, a, "?")
+	v := plainView(a)
+	for _, want := range []string{"1 expiring ≤7d", "2 never used", "3 unused 90d+", "4 not working", "5 global only", "e", "export"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("full help lacks %q:\n%s", want, v)
+		}
+	}
+	press(t, a, "?")
+	lines := strings.Split(plainView(a), "\n")
+	if h := lines[len(lines)-1]; !strings.Contains(h, "1-5 quick filters") || !strings.Contains(h, "e export") {
+		t.Errorf("help line: %q", h)
+	}
+}

@@ -1,0 +1,201 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/components/actions"
+	"h2ogpte-keys/ui/components/confirm"
+	"h2ogpte-keys/ui/components/editvalue"
+)
+
+// onBulkAction opens the step after the bulk menu: the value to set, or
+// (for deactivation) the confirmation.
+func (a *App) onBulkAction(r actions.BulkChosen) tea.Cmd {
+	if cmd := a.refuseChanges(); cmd != nil {
+		return cmd
+	}
+	c := a.dialogCommon()
+	switch r.Action {
+	case actions.EditExpiry:
+		return a.push(editvalue.NewBulkExpiry(c, r.Keys, a.limitDays))
+	case actions.EditInactivity:
+		return a.push(editvalue.NewBulkInactivity(c, r.Keys))
+	case actions.Deactivate:
+		var active, inactive []model.APIKey
+		for _, k := range r.Keys {
+			if k.IsActive {
+				active = append(active, k)
+			} else {
+				inactive = append(inactive, k)
+			}
+		}
+		return a.confirmBulk(bulkTag{op: bulkDeactivate, keys: active, skipped: inactive})
+	}
+	return nil
+}
+
+// confirmBulk asks once before a bulk change, naming the count, the keys,
+// how many of them the filter hides and how many are skipped.
+func (a *App) confirmBulk(t bulkTag) tea.Cmd {
+	if cmd := a.refuseChanges(); cmd != nil {
+		return cmd
+	}
+	if len(t.keys) == 0 {
+		a.status.SetInfo(fmt.Sprintf("Nothing to deactivate: the %s selected %s already inactive.", countKeys(len(t.skipped)), isAre(len(t.skipped))))
+		return nil
+	}
+	n := countKeys(len(t.keys))
+	var title, label string
+	var lines []string
+	now := a.c.Now()
+	switch t.op {
+	case bulkDeactivate:
+		title, label = "Deactivate "+n+"?", "Deactivate "+n
+	case bulkExpiry:
+		title, label = "Set the expiry of "+n+"?", "Set expiry"
+		if t.expiry.Never {
+			lines = append(lines, "New expiry: none (the keys will never expire)")
+		} else {
+			lines = append(lines, fmt.Sprintf("New expiry: %s (%s)", common.DateTime(t.expiry.At), common.Relative(t.expiry.At, now)))
+		}
+	case bulkInactivity:
+		title, label = "Set the inactivity interval of "+n+"?", "Set interval"
+		if t.days == 0 {
+			lines = append(lines, "New inactivity interval: none (unused keys keep working)")
+		} else {
+			lines = append(lines, "New inactivity interval: "+plural(t.days, "day"))
+		}
+	}
+	for i, k := range t.keys {
+		if i == maxListed {
+			lines = append(lines, fmt.Sprintf("…and %d more", len(t.keys)-maxListed))
+			break
+		}
+		lines = append(lines, "• "+a.ownedKeyLine(k))
+	}
+	if hidden := a.table.HiddenSelectedCount(); hidden > 0 {
+		lines = append(lines, fmt.Sprintf("%d selected %s hidden by the current filter.", hidden, keyIsAre(hidden)))
+	}
+	if n := len(t.skipped); n > 0 {
+		lines = append(lines, fmt.Sprintf("%d selected %s already inactive and will be skipped.", n, keyIsAre(n)))
+	}
+	if t.op == bulkDeactivate {
+		lines = append(lines, "Deactivated keys stop working at once. This cannot be undone.")
+	}
+	return a.push(confirm.New(a.dialogCommon(), confirm.Options{
+		Title:        title,
+		Lines:        lines,
+		ConfirmLabel: label,
+		Danger:       t.op == bulkDeactivate,
+		Tag:          t,
+	}))
+}
+
+// ownedKeyLine is keyLine with the owner in the all-users view, where
+// names alone do not tell keys apart.
+func (a *App) ownedKeyLine(k model.APIKey) string {
+	if a.allUsers {
+		return keyLine(k) + "  [" + model.CleanText(k.Username) + "]"
+	}
+	return keyLine(k)
+}
+
+// startBulk sends the confirmed change, one key after another, in one
+// command.
+func (a *App) startBulk(t bulkTag) tea.Cmd {
+	var verb string
+	switch t.op {
+	case bulkDeactivate:
+		verb = "Deactivating"
+	case bulkExpiry:
+		verb = "Setting the expiry of"
+	case bulkInactivity:
+		verb = "Setting the inactivity interval of"
+	}
+	return a.mutate(verb+" "+countKeys(len(t.keys))+"…", runBulk(a.ctx, a.api, t))
+}
+
+// onBulkDone reports what changed and what failed (with a dialog when
+// anything did, so it is not missed), then reloads. Keys that changed, or
+// were skipped, leave the selection; those that failed stay selected,
+// ready for another try.
+func (a *App) onBulkDone(msg bulkDoneMsg) tea.Cmd {
+	t := msg.tag
+	var ids []string
+	for _, k := range append(slices.Clip(msg.done), t.skipped...) {
+		ids = append(ids, k.ID)
+	}
+	a.table.Deselect(ids...)
+	total := len(msg.done) + len(msg.failed)
+	skipped := ""
+	if n := len(t.skipped); n > 0 {
+		skipped = fmt.Sprintf(" (%d already inactive, skipped)", n)
+	}
+	if len(msg.failed) == 0 {
+		a.status.SetInfo(bulkSummary(t, countKeys(total)) + skipped)
+		return a.refresh()
+	}
+	var fails, lines []string
+	for _, f := range msg.failed {
+		fails = append(fails, fmt.Sprintf("%s (%s)", displayName(f.key), describe(f.err)))
+		lines = append(lines, fmt.Sprintf("✗ %s: %s", displayName(f.key), describe(f.err)))
+	}
+	summary := bulkSummary(t, fmt.Sprintf("%d of %s", len(msg.done), countKeys(total))) + "." + skipped
+	a.status.SetError(fmt.Errorf("%s Failed: %s", summary, strings.Join(fails, "; ")))
+	report := a.push(confirm.New(a.dialogCommon(), confirm.Options{
+		Title:        bulkTitle(t.op) + " finished with errors",
+		Lines:        append([]string{summary}, lines...),
+		ConfirmLabel: "OK",
+		Tag:          reportTag{},
+	}))
+	return tea.Batch(report, a.refresh())
+}
+
+// bulkSummary says what was done to what ("3 keys", "2 of 3 keys").
+func bulkSummary(t bulkTag, what string) string {
+	switch t.op {
+	case bulkDeactivate:
+		return "Deactivated " + what
+	case bulkExpiry:
+		if t.expiry.Never {
+			return "Removed the expiry of " + what
+		}
+		return "Set the expiry of " + what + " to " + common.DateTime(t.expiry.At)
+	case bulkInactivity:
+		if t.days == 0 {
+			return "Removed the inactivity interval of " + what
+		}
+		return "Set the inactivity interval of " + what + " to " + plural(t.days, "day")
+	}
+	return ""
+}
+
+func bulkTitle(op bulkOp) string {
+	switch op {
+	case bulkDeactivate:
+		return "Deactivate"
+	case bulkExpiry:
+		return "Set expiry"
+	}
+	return "Set inactivity interval"
+}
+
+func keyIsAre(n int) string {
+	if n == 1 {
+		return "key is"
+	}
+	return "keys are"
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}

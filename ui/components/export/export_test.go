@@ -1,0 +1,183 @@
+package export
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
+
+	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/common"
+)
+
+func TestMain(m *testing.M) {
+	lipgloss.SetColorProfile(termenv.Ascii)
+	os.Exit(m.Run())
+}
+
+var now = time.Date(2026, 11, 26, 15, 4, 5, 0, time.UTC)
+
+func TestFormatOf(t *testing.T) {
+	tests := []struct {
+		path string
+		want Format
+		err  bool
+	}{
+		{"keys.csv", CSV, false},
+		{"./a/b/KEYS.CSV", CSV, false},
+		{"keys.json", JSON, false},
+		{" keys.Json ", JSON, false},
+		{"keys.txt", 0, true},
+		{"keys", 0, true},
+		{"csv", 0, true},
+		{"", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := FormatOf(tt.path)
+		if (err != nil) != tt.err || err == nil && got != tt.want {
+			t.Errorf("FormatOf(%q) = %v, %v", tt.path, got, err)
+		}
+	}
+}
+
+func TestDefaultPath(t *testing.T) {
+	tests := []struct{ scope, want string }{
+		{"alice", "./h2ogpte-keys-alice-20261126-150405.csv"},
+		{"all-users", "./h2ogpte-keys-all-users-20261126-150405.csv"},
+		{"../../etc/passwd", "./h2ogpte-keys-_._.._etc_passwd-20261126-150405.csv"}, // no separator survives
+		{"ann.lee@example.com", "./h2ogpte-keys-ann.lee_example.com-20261126-150405.csv"},
+		{"", "./h2ogpte-keys-keys-20261126-150405.csv"},
+	}
+	for _, tt := range tests {
+		if got := DefaultPath(tt.scope, now); got != tt.want {
+			t.Errorf("DefaultPath(%q) = %q, want %q", tt.scope, got, tt.want)
+		}
+	}
+}
+
+func keys() []model.APIKey {
+	return []model.APIKey{
+		{ID: "k1", Username: "alice", Name: "laptop", Hint: "abcd", Created: now.Add(-time.Hour), IsActive: true, IsGlobal: true},
+		{ID: "k2", Username: "bob", Name: "bot,\"quoted\"", Hint: "wxyz", Created: now.Add(-48 * time.Hour), IsActive: false,
+			CollectionID: "c1", CollectionName: "Docs", LastUsed: model.Null[time.Time](), TotalCalls: model.Some[int64](7)},
+	}
+}
+
+func TestWrite(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []Format{CSV, JSON} {
+		path := filepath.Join(dir, "keys-"+f.String())
+		if err := Write(path, f, keys(), now, false); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := os.ReadFile(path)
+		var want bytes.Buffer
+		if f == CSV {
+			_ = model.WriteKeysCSV(&want, keys(), now)
+		} else {
+			_ = model.WriteKeysJSON(&want, keys(), now)
+		}
+		if !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("%v file differs from the CLI's records:\n%s", f, got)
+		}
+		if bytes.Contains(got, []byte("sk-")) {
+			t.Errorf("%v file holds something like a secret:\n%s", f, got)
+		}
+		// Not replaced unless asked.
+		err := Write(path, f, keys()[:1], now, false)
+		if !errors.Is(err, ErrExists) {
+			t.Errorf("second write: %v, want ErrExists", err)
+		}
+		if again, _ := os.ReadFile(path); !bytes.Equal(again, got) {
+			t.Error("a refused write changed the file")
+		}
+		if err := Write(path, f, keys()[:1], now, true); err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := os.ReadFile(path); bytes.Equal(again, got) || bytes.Contains(again, []byte("bot,")) {
+			t.Errorf("overwrite did not replace the file:\n%s", again)
+		}
+	}
+	if err := Write(filepath.Join(dir, "no", "such", "dir.csv"), CSV, keys(), now, false); err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("missing directory: %v", err)
+	}
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	if err := Write("~/in-home.csv", CSV, keys(), now, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(home, "in-home.csv")); err != nil {
+		t.Errorf("~/ not expanded: %v", err)
+	}
+}
+
+func newDialog() *Model {
+	c := common.Common{Styles: common.NewStyles(common.DefaultTheme()), Now: func() time.Time { return now }, Width: 80, Height: 24}
+	return New(c, Options{Path: DefaultPath("alice", now), Count: 1234, Notes: []string{"Keys are still loading."}})
+}
+
+func keyPress(s string) tea.KeyMsg {
+	switch s {
+	case "enter":
+		return tea.KeyMsg{Type: tea.KeyEnter}
+	case "esc":
+		return tea.KeyMsg{Type: tea.KeyEscape}
+	case "ctrl+u":
+		return tea.KeyMsg{Type: tea.KeyCtrlU}
+	case "backspace":
+		return tea.KeyMsg{Type: tea.KeyBackspace}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
+}
+
+func run(m *Model, keys ...string) tea.Msg {
+	var cmd tea.Cmd
+	for _, k := range keys {
+		_, cmd = m.Update(keyPress(k))
+	}
+	if cmd == nil {
+		return nil
+	}
+	return cmd()
+}
+
+func TestDialog(t *testing.T) {
+	m := newDialog()
+	v := strings.Join(strings.Fields(strings.ReplaceAll(ansi.Strip(m.View()), "│", " ")), " ")
+	for _, want := range []string{"Export 1,234 keys", "No secret is ever exported", "Keys are still loading.",
+		"File: ./h2ogpte-keys-alice-20261126-150405.csv", "CSV: a header row"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, m.View())
+		}
+	}
+	if got, ok := run(m, "enter").(Chosen); !ok || got.Path != "./h2ogpte-keys-alice-20261126-150405.csv" || got.Format != CSV {
+		t.Errorf("enter on the prefilled path gave %#v", got)
+	}
+	// The extension decides; editing keeps the rest.
+	m = newDialog()
+	if got, ok := run(m, "backspace", "backspace", "backspace", "json", "enter").(Chosen); !ok || got.Format != JSON ||
+		!strings.HasSuffix(got.Path, ".json") {
+		t.Errorf("json path gave %#v", got)
+	}
+	m = newDialog()
+	if msg := run(m, "ctrl+u", "keys.txt", "enter"); msg != nil {
+		t.Errorf("a .txt path was accepted: %#v", msg)
+	}
+	if m.Err() == nil || !strings.Contains(ansi.Strip(m.View()), ".csv or .json") {
+		t.Errorf("refusal not shown:\n%s", m.View())
+	}
+	if _, ok := run(m, "esc").(common.Cancelled); !ok {
+		t.Error("esc did not cancel")
+	}
+	if h := lipgloss.Height(m.View()); h > 24 {
+		t.Errorf("dialog is %d lines in 24", h)
+	}
+}
