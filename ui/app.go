@@ -146,10 +146,40 @@ func (a *App) Init() tea.Cmd {
 
 // Update routes msg and then brings keys and sizes up to date.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if keys, ok := splitRunes(msg); ok {
+		cmds := make([]tea.Cmd, 0, len(keys))
+		for _, k := range keys {
+			_, cmd := a.Update(k)
+			cmds = append(cmds, cmd)
+		}
+		return a, tea.Batch(cmds...)
+	}
 	cmd := a.route(msg)
 	a.updateKeys()
 	a.relayout()
 	return a, cmd
+}
+
+// splitRunes splits letters that arrived together into one key each.
+// Bubble Tea v1 reads whatever the terminal has sent as one KeyRunes
+// message ("jj" when j is held, on a laggy SSH link, or from tmux
+// send-keys), and such a message matches no binding, so the keys would be
+// lost. A paste stays whole: it is text for an input, never commands.
+func splitRunes(msg tea.Msg) ([]tea.KeyMsg, bool) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok || km.Type != tea.KeyRunes || km.Paste || len(km.Runes) < 2 {
+		return nil, false
+	}
+	keys := make([]tea.KeyMsg, len(km.Runes))
+	for i, r := range km.Runes {
+		k := km
+		k.Runes = []rune{r}
+		if r == ' ' {
+			k.Type = tea.KeySpace // as Bubble Tea reports a lone space
+		}
+		keys[i] = k
+	}
+	return keys, true
 }
 
 // route sends each message to the one helper that owns it.
@@ -391,7 +421,12 @@ func (a *App) focusedHelp() help.KeyMap {
 	case a.filtering:
 		return filterHelp{app: a.keys}
 	}
-	return mainHelp{app: a.keys, table: a.table.KeyMap()}
+	t := a.table.KeyMap()
+	if a.keys.CancelLoad.Enabled() {
+		// esc stops the load first; it clears the selection only after.
+		t.ClearSelection.SetEnabled(false)
+	}
+	return mainHelp{app: a.keys, table: t}
 }
 
 func (a *App) updateKeys() {
@@ -404,6 +439,7 @@ func (a *App) updateKeys() {
 		hasShown:      a.table.Shown() > 0,
 		hasSelection:  a.table.SelectedCount() > 0,
 		filterApplied: a.table.Filtered(),
-		loading:       a.load != nil && !a.load.refresh,
+		loading:       a.load != nil,
+		refreshing:    a.load != nil && a.load.refresh,
 	})
 }

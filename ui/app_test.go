@@ -7,9 +7,12 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/common/commontest"
 	"h2ogpte-keys/ui/components/actions"
 	"h2ogpte-keys/ui/components/confirm"
 	"h2ogpte-keys/ui/components/editvalue"
@@ -194,7 +197,7 @@ func TestKeys(t *testing.T) {
 func TestQuit(t *testing.T) {
 	for _, k := range []string{"q", "ctrl+c"} {
 		a := startApp(t, newFakeAPI(), Options{User: "alice"}, 100, 30)
-		_, cmd := a.Update(keyMsg(k))
+		_, cmd := a.Update(commontest.Key(k))
 		if cmd == nil {
 			t.Fatalf("%s: no command", k)
 		}
@@ -212,7 +215,7 @@ func TestQuit(t *testing.T) {
 		t.Errorf("q in the filter should type q, filter is %q", a.filter.Value())
 	}
 	press(t, a, "enter", "u")
-	_, cmd := a.Update(keyMsg("ctrl+c"))
+	_, cmd := a.Update(commontest.Key("ctrl+c"))
 	if cmd == nil {
 		t.Fatal("ctrl+c in the picker: no command")
 	}
@@ -257,15 +260,30 @@ func TestFilter(t *testing.T) {
 func TestReadOnly(t *testing.T) {
 	f := newFakeAPI()
 	a := startApp(t, f, Options{User: "alice", ReadOnly: true, Insecure: true}, 120, 30)
-	for _, k := range []string{"n", "D", "delete", "enter", "a", "space", "ctrl+a"} {
+	for _, k := range []string{"n", "D", "delete", "space", "ctrl+a"} {
 		press(t, a, k)
 		if d := topDialog(a); d != nil {
 			t.Errorf("%s opened %T in read-only mode", k, d)
 		}
 	}
 	wantSelected(t, a)
+	// enter and a show the key's details, with nothing to choose.
+	for _, k := range []string{"enter", "a"} {
+		press(t, a, k)
+		d := wantDialog[*actions.Model](t, a)
+		if len(d.Actions()) != 0 || !strings.Contains(plainView(a), "Read-only mode") {
+			t.Errorf("%s: read-only details offer %v:\n%s", k, d.Actions(), plainView(a))
+		}
+		press(t, a, "enter")
+		if d := topDialog(a); d != nil {
+			t.Errorf("enter did not close the read-only details: %T", d)
+		}
+	}
 	v := plainView(a)
-	for _, hidden := range []string{"New API key", "Delete", "new key", "actions", "select"} {
+	if !strings.Contains(v, "enter/a details") {
+		t.Errorf("read-only help does not offer the details:\n%s", v)
+	}
+	for _, hidden := range []string{"New API key", "Delete", "new key", "actions", "select", "[ ]"} {
 		if strings.Contains(v, hidden) {
 			t.Errorf("read-only screen offers %q:\n%s", hidden, v)
 		}
@@ -413,4 +431,126 @@ func wantDialog[T common.Dialog](t *testing.T, a *App) T {
 		t.Fatalf("top dialog is %T, want %T; screen:\n%s", topDialog(a), zero, plainView(a))
 	}
 	return d
+}
+
+// TestRunesArrivingTogether: Bubble Tea v1 hands over letters that arrive
+// together (a held key, SSH lag, tmux send-keys j j) as one message; each
+// must still count, in order, while a paste stays text.
+func TestRunesArrivingTogether(t *testing.T) {
+	tests := []struct {
+		name   string
+		msgs   []tea.KeyMsg
+		cursor string
+		sel    []string
+		filter string
+		quit   bool
+	}{
+		{name: "jj moves twice", msgs: []tea.KeyMsg{commontest.Key("jj")}, cursor: "k3"},
+		{name: "jjk moves down twice and up once", msgs: []tea.KeyMsg{commontest.Key("jjk")}, cursor: "k2"},
+		{name: "Gk then a single j", msgs: []tea.KeyMsg{commontest.Key("Gk"), commontest.Key("j")}, cursor: "k4"},
+		{name: "ctrl+a then jj", msgs: []tea.KeyMsg{commontest.Key("ctrl+a"), commontest.Key("jj")}, cursor: "k3", sel: []string{"k1", "k2", "k3", "k4"}},
+		{name: "a filter typed in one go", msgs: []tea.KeyMsg{commontest.Key("/"), commontest.Key("lap"), commontest.Key("enter")}, cursor: "k1", filter: "lap"},
+		{name: "a paste is not keys", msgs: []tea.KeyMsg{{Type: tea.KeyRunes, Runes: []rune("jjq"), Paste: true}}, cursor: "k1"},
+		{name: "a paste into the filter stays whole", msgs: []tea.KeyMsg{commontest.Key("/"), {Type: tea.KeyRunes, Runes: []rune("lap"), Paste: true}}, cursor: "k1", filter: "lap"},
+		{name: "jq moves, then quits", msgs: []tea.KeyMsg{commontest.Key("jq")}, cursor: "k2", quit: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := startApp(t, newFakeAPI(), Options{User: "alice"}, 100, 30)
+			quit := false
+			for _, msg := range tt.msgs {
+				_, cmd := a.Update(msg)
+				quit = quit || a.ctx.Err() != nil
+				drive(t, a, cmd)
+			}
+			wantCursor(t, a, tt.cursor)
+			wantSelected(t, a, tt.sel...)
+			if a.table.Filter() != tt.filter {
+				t.Errorf("filter %q, want %q", a.table.Filter(), tt.filter)
+			}
+			if quit != tt.quit {
+				t.Errorf("quit = %v, want %v", quit, tt.quit)
+			}
+		})
+	}
+}
+
+// TestHelpLineKeepsMoreKeysAndQuit: however many keys apply, "? more
+// keys" and "q quit" stay on the one-line help; others give way.
+func TestHelpLineKeepsMoreKeysAndQuit(t *testing.T) {
+	for _, w := range []int{60, 80, 140} {
+		for _, keys := range [][]string{nil, {"space", "4"}, {"/", "l", "a", "enter", "space"}} {
+			a := startApp(t, newFakeAPI(), Options{User: "alice"}, w, 30)
+			press(t, a, keys...)
+			lines := strings.Split(plainView(a), "\n")
+			help := lines[len(lines)-1]
+			if !strings.HasSuffix(strings.TrimSpace(help), "? more keys • q quit") || strings.Contains(help, "…") {
+				t.Errorf("%d wide after %v: help line %q", w, keys, help)
+			}
+			if !strings.HasPrefix(strings.TrimSpace(help), "enter/a actions") {
+				t.Errorf("%d wide after %v: help line %q does not start with the actions", w, keys, help)
+			}
+		}
+	}
+}
+
+// TestBadgesStandApart: in colour, two blank cells of the header's own
+// background separate "▾" from the READ-ONLY badge's colour, and badges
+// from each other. A badge's padding is coloured too, and many fonts draw
+// "▾" (of ambiguous width) into the next cell, so one cell looked like
+// none.
+func TestBadgesStandApart(t *testing.T) {
+	lipgloss.SetColorProfile(termenv.TrueColor)
+	t.Cleanup(func() { lipgloss.SetColorProfile(termenv.Ascii) })
+	a := startApp(t, newFakeAPI(), Options{User: "alice", ReadOnly: true, Insecure: true}, 120, 30)
+	header := strings.Split(a.View(), "\n")[0]
+	for _, between := range [][2]string{{"▾", "READ-ONLY"}, {"READ-ONLY", "INSECURE TLS"}} {
+		from := strings.Index(header, between[0])
+		to := strings.Index(header, between[1])
+		if from < 0 || to < from {
+			t.Fatalf("header %q lacks %q before %q", header, between[0], between[1])
+		}
+		if n := uncolouredCells(header[from+len(between[0]) : to]); n != 2 {
+			t.Errorf("%d blank uncoloured cells between %q and %q, want 2: %q", n, between[0], between[1], header)
+		}
+	}
+}
+
+// uncolouredCells counts the cells of s drawn without a background colour.
+func uncolouredCells(s string) int {
+	n, bg := 0, false
+	for len(s) > 0 {
+		if strings.HasPrefix(s, "\x1b[") {
+			end := strings.IndexByte(s, 'm')
+			params := ";" + s[2:end] + ";"
+			switch {
+			case params == ";0;" || params == ";;":
+				bg = false
+			case strings.Contains(params, ";48;"):
+				bg = true
+			}
+			s = s[end+1:]
+			continue
+		}
+		if !bg {
+			n++
+		}
+		s = s[1:]
+	}
+	return n
+}
+
+// TestDeleteConfirmSetsListApart: a blank line between the keys to delete
+// and what deleting them means.
+func TestDeleteConfirmSetsListApart(t *testing.T) {
+	for _, keys := range [][]string{{"D"}, {"space", "j", "space", "D"}, {"space", "j", "space", "enter", "d"}} {
+		a := startApp(t, newFakeAPI(), Options{User: "alice"}, 100, 30)
+		press(t, a, keys...)
+		wantDialog[*confirm.Model](t, a)
+		lines := strings.Split(plainView(a), "\n")
+		at := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "stop working at once") })
+		if at < 2 || strings.Trim(lines[at-1], "│ ") != "" || !strings.Contains(lines[at-2], "• ") {
+			t.Errorf("after %v: no blank line between the list and the warning:\n%s", keys, plainView(a))
+		}
+	}
 }

@@ -259,6 +259,46 @@ func TestStopLoading(t *testing.T) {
 	}
 }
 
+// TestEscCancelsRefresh: esc stops a refresh as it stops a first load
+// (before it clears the selection); the rows from before it stay.
+func TestEscCancelsRefresh(t *testing.T) {
+	f := newFakeAPI()
+	a := startApp(t, f, Options{User: "alice"}, 140, 30)
+	press(t, a, "j", "space")
+	f.mu.Lock()
+	f.block["alice"] = make(chan struct{})
+	f.keys["alice"] = f.keys["alice"][:1] // what the refresh would have shown
+	f.mu.Unlock()
+	d := newDriver(t, a)
+	d.press("r")
+	// r re-reads the expiry limit too; wait for that, so the refresh is the
+	// one request left.
+	d.until("the refresh alone", func() bool {
+		return a.load != nil && f.called("StreamKeys:alice") == 2 && f.called("GlobalExpiryLimit") == 2 && a.status.Label() == "refreshing…"
+	})
+	if h := plainView(a); !strings.Contains(h, "esc cancel refresh") || strings.Contains(h, "esc clear selection") {
+		t.Errorf("help while refreshing should offer esc to cancel it, only:\n%s", h)
+	}
+	d.press("esc")
+	if a.load != nil || a.status.Busy() {
+		t.Fatalf("esc did not stop the refresh: load %v, busy %v", a.load, a.status.Busy())
+	}
+	if err := f.ctxs["alice"][1].Err(); !errors.Is(err, context.Canceled) {
+		t.Errorf("the refresh's request was not cancelled: %v", err)
+	}
+	wantNotice(t, a, false, "Refresh cancelled")
+	wantOrder(t, a, "k1", "k2", "k3", "k4")
+	wantSelected(t, a, "k2")
+	wantCursor(t, a, "k2")
+	close(f.block["alice"])
+	d.settle()
+	if a.table.Len() != 4 {
+		t.Errorf("the cancelled refresh replaced the rows: %d keys", a.table.Len())
+	}
+	press(t, a, "esc")
+	wantSelected(t, a)
+}
+
 func TestLoadProgressGrouped(t *testing.T) {
 	f := newFakeAPI()
 	a := startApp(t, f, Options{User: "alice"}, 120, 30)

@@ -79,14 +79,18 @@ func (a *App) confirmBulk(t bulkTag) tea.Cmd {
 		}
 		lines = append(lines, "• "+a.ownedKeyLine(k))
 	}
+	var notes []string
 	if hidden := a.table.HiddenSelectedCount(); hidden > 0 {
-		lines = append(lines, fmt.Sprintf("%d selected %s hidden by the current filter.", hidden, keyIsAre(hidden)))
+		notes = append(notes, fmt.Sprintf("%d selected %s hidden by the current filter.", hidden, keyIsAre(hidden)))
 	}
 	if n := len(t.skipped); n > 0 {
-		lines = append(lines, fmt.Sprintf("%d selected %s already inactive and will be skipped.", n, keyIsAre(n)))
+		notes = append(notes, fmt.Sprintf("%d selected %s already inactive and will be skipped.", n, keyIsAre(n)))
 	}
 	if t.op == bulkDeactivate {
-		lines = append(lines, "Deactivated keys stop working at once. This cannot be undone.")
+		notes = append(notes, "Deactivated keys stop working at once. This cannot be undone.")
+	}
+	if len(notes) > 0 {
+		lines = append(append(lines, ""), notes...) // the list apart from the notes
 	}
 	return a.push(confirm.New(a.dialogCommon(), confirm.Options{
 		Title:        title,

@@ -19,13 +19,15 @@ import (
 // maxListed is how many key names a confirmation lists before "…and N more".
 const maxListed = 8
 
-// openActions opens the actions menu: for the selected keys when there
-// are any (bulk), else for the key under the cursor.
+// openActions opens the actions menu for the selected keys when there are
+// any (bulk), else the details and actions of the key under the cursor.
+// In read-only mode the details open without actions (the dialog offers
+// none), and a selection cannot exist.
 func (a *App) openActions() tea.Cmd {
-	if cmd := a.refuseChanges(); cmd != nil {
-		return cmd
-	}
 	if a.table.SelectedCount() > 0 {
+		if cmd := a.refuseChanges(); cmd != nil {
+			return cmd
+		}
 		return a.push(actions.NewBulk(a.dialogCommon(), a.table.Selected(), a.table.HiddenSelectedCount()))
 	}
 	k, ok := a.table.Current()
@@ -173,6 +175,7 @@ func (a *App) confirmDelete() tea.Cmd {
 		}
 		lines = append(lines, "• "+a.ownedKeyLine(k))
 	}
+	lines = append(lines, "") // the list apart from what it means
 	if hidden := a.table.HiddenSelectedCount(); hidden > 0 {
 		verb := "keys are"
 		if hidden == 1 {

@@ -12,13 +12,14 @@ import (
 	"h2ogpte-keys/client"
 	"h2ogpte-keys/demoserver"
 	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/common/commontest"
 )
 
 // demoAPI is the real client against a demo server with the sample data
 // of seed 1 at the fixed clock.
 func demoAPI(t *testing.T) (*client.Client, *demoserver.Server) {
 	t.Helper()
-	srv := demoserver.New(demoserver.Options{Seed: 1, Now: clock})
+	srv := demoserver.New(demoserver.Options{Seed: 1, Now: commontest.Clock})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	c, err := client.New(client.Config{Address: ts.URL, Token: model.NewSecret(demoserver.DemoToken)})
@@ -83,6 +84,12 @@ func TestGolden(t *testing.T) {
 		{name: "export", opts: Options{User: "alice"}, keys: []string{"e"}, sizes: [][2]int{{80, 24}}},
 		{name: "bulk_menu", opts: Options{User: "alice"}, keys: []string{"space", "j", "space", "/", "-", "enter", "enter"}, sizes: [][2]int{{80, 24}}},
 		{name: "full_help", opts: Options{}, keys: []string{"enter", "?"}, sizes: [][2]int{{140, 40}}},
+		// The cursor on a selected row: [x] and ⋯ both show.
+		{name: "table_alice_cursor_on_selected", opts: Options{User: "alice"}, keys: []string{"space", "j", "space", "k"}, sizes: [][2]int{{80, 24}}},
+		// A key's details: exact times, the status's reason, then the actions.
+		{name: "details_idle", opts: Options{User: "alice"}, keys: []string{"j", "j", "j", "enter"}, sizes: [][2]int{{80, 24}, {140, 40}}},
+		{name: "details_deactivated", opts: Options{User: "alice"}, keys: []string{"enter"}, sizes: [][2]int{{80, 24}}},
+		{name: "details_read_only", opts: Options{User: "alice", ReadOnly: true}, keys: []string{"j", "enter"}, sizes: [][2]int{{80, 24}}},
 	}
 	for _, sc := range screens {
 		for _, sz := range sc.sizes {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"reflect"
 	"strings"
 	"sync"
@@ -12,22 +11,16 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/muesli/termenv"
 
 	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/common/commontest"
 )
 
 // testNow is the fixed clock of every test and golden file.
-var testNow = time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)
+var testNow = commontest.Now
 
-func clock() time.Time { return testNow }
-
-func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { commontest.Main(m) }
 
 // fakeAPI is an in-memory API with controllable failures and blocking.
 type fakeAPI struct {
@@ -241,7 +234,7 @@ func (f *fakeAPI) Delete(ctx context.Context, id string) error {
 func newApp(t *testing.T, api API, opts Options, w, h int) *App {
 	t.Helper()
 	if opts.Now == nil {
-		opts.Now = clock
+		opts.Now = commontest.Clock
 	}
 	if opts.Copier == nil {
 		opts.Copier = &fakeCopier{}
@@ -351,7 +344,7 @@ func (d *driver) settle() {
 // press sends each key and handles what follows, without settling.
 func (d *driver) press(keys ...string) {
 	for _, k := range keys {
-		_, cmd := d.a.Update(keyMsg(k))
+		_, cmd := d.a.Update(commontest.Key(k))
 		d.run(cmd)
 	}
 }
@@ -398,7 +391,7 @@ func isTimer(msg tea.Msg) bool {
 func press(t *testing.T, a *App, keys ...string) {
 	t.Helper()
 	for _, k := range keys {
-		_, cmd := a.Update(keyMsg(k))
+		_, cmd := a.Update(commontest.Key(k))
 		drive(t, a, cmd)
 	}
 }
@@ -410,21 +403,6 @@ func typeText(t *testing.T, a *App, s string) {
 		_, cmd := a.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
 		drive(t, a, cmd)
 	}
-}
-
-var namedKeys = map[string]tea.KeyType{
-	"enter": tea.KeyEnter, "esc": tea.KeyEscape, "up": tea.KeyUp, "down": tea.KeyDown,
-	"home": tea.KeyHome, "end": tea.KeyEnd, "pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown,
-	"space": tea.KeySpace, "tab": tea.KeyTab, "shift+tab": tea.KeyShiftTab, "ctrl+a": tea.KeyCtrlA,
-	"ctrl+c": tea.KeyCtrlC, "delete": tea.KeyDelete, "left": tea.KeyLeft, "right": tea.KeyRight,
-	"backspace": tea.KeyBackspace, "ctrl+j": tea.KeyCtrlJ, "ctrl+k": tea.KeyCtrlK, "ctrl+u": tea.KeyCtrlU,
-}
-
-func keyMsg(k string) tea.KeyMsg {
-	if t, ok := namedKeys[k]; ok {
-		return tea.KeyMsg{Type: t}
-	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
 }
 
 // plainView is the view without escape sequences and with any secret

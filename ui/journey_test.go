@@ -18,6 +18,7 @@ import (
 	"h2ogpte-keys/client"
 	"h2ogpte-keys/demoserver"
 	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/common/commontest"
 	"h2ogpte-keys/ui/components/keytable"
 )
 
@@ -36,7 +37,7 @@ type journey struct {
 
 func startJourney(t *testing.T, api API, opts Options) *journey {
 	t.Helper()
-	run, err := demoserver.Start("", demoserver.Options{Seed: 1, Now: clock})
+	run, err := demoserver.Start("", demoserver.Options{Seed: 1, Now: commontest.Clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func startJourney(t *testing.T, api API, opts Options) *journey {
 	} else if ca, ok := api.(*countingAPI); ok {
 		ca.API = c
 	}
-	opts.Now, opts.Copier, opts.Address = clock, &fakeCopier{}, run.URL
+	opts.Now, opts.Copier, opts.Address = commontest.Clock, &fakeCopier{}, run.URL
 	j := &journey{t: t, srv: run.Server, api: c}
 	j.tm = teatest.NewTestModel(t, New(api, opts), teatest.WithInitialTermSize(140, 40))
 	return j
@@ -114,7 +115,7 @@ func (j *journey) waitText(s string) {
 	j.waitFor(s, regexp.MustCompile(regexp.QuoteMeta(s)))
 }
 
-func (j *journey) key(k string) { j.tm.Send(keyMsg(k)) }
+func (j *journey) key(k string) { j.tm.Send(commontest.Key(k)) }
 
 // quit ends the program and returns the final App.
 func (j *journey) quit() *App {
@@ -233,6 +234,7 @@ func TestJourneyExpiryPastLimit(t *testing.T) {
 	api := &countingAPI{}
 	j := startJourney(t, api, Options{User: "alice"})
 	j.waitText("8 keys")
+	j.key("j") // ci-pipeline: the first row, old-laptop, is deactivated and cannot change
 	j.key("enter")
 	j.waitText("Edit expiry")
 	j.key("enter")

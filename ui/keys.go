@@ -47,7 +47,8 @@ type keyState struct {
 	hasShown      bool // some key is shown
 	hasSelection  bool
 	filterApplied bool // a text or quick filter
-	loading       bool // a load in flight (not a refresh)
+	loading       bool // a load or refresh in flight
+	refreshing    bool // that load is a refresh
 }
 
 // update enables only the keys that do something now, so the help line
@@ -58,8 +59,19 @@ func (k *keyMap) update(s keyState) {
 	k.Refresh.SetEnabled(true)
 	k.Filter.SetEnabled(s.hasRows)
 	k.CancelLoad.SetEnabled(s.loading)
+	if s.refreshing {
+		k.CancelLoad.SetHelp("esc", "cancel refresh")
+	} else {
+		k.CancelLoad.SetHelp("esc", "stop loading")
+	}
 	k.ClearFilter.SetEnabled(s.filterApplied && !s.hasSelection && !s.loading)
-	k.Actions.SetEnabled(!s.readOnly && (s.hasRow || s.hasSelection))
+	// Read-only mode still shows a key's details; only they open.
+	k.Actions.SetEnabled(s.hasRow || (!s.readOnly && s.hasSelection))
+	if s.readOnly {
+		k.Actions.SetHelp("enter/a", "details")
+	} else {
+		k.Actions.SetHelp("enter/a", "actions")
+	}
 	k.New.SetEnabled(!s.readOnly && s.hasUser)
 	k.Delete.SetEnabled(!s.readOnly && (s.hasRow || s.hasSelection))
 	k.Export.SetEnabled(s.hasShown)
@@ -79,6 +91,10 @@ func (h mainHelp) ShortHelp() []key.Binding {
 		h.app.Refresh, h.app.Help, h.app.Quit,
 	}
 }
+
+// PinnedHelp keeps "? more keys" and "q quit", ShortHelp's last two, on
+// a narrow line: the entries before them give way instead.
+func (h mainHelp) PinnedHelp() int { return 2 }
 
 // FullHelp is every key, by group, in four columns of at most seven that
 // fit an 80-column terminal: moving, acting on keys, filtering, ordering

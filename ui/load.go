@@ -152,7 +152,8 @@ func (a *App) cancelLoad() {
 	a.load = nil
 }
 
-// stopLoad is esc while loading: the load ends, and what has arrived stays.
+// stopLoad is esc while loading: the load ends, and what has arrived
+// stays; a refresh's old rows stay as they were.
 func (a *App) stopLoad() {
 	l := a.load
 	if l == nil {
@@ -160,7 +161,7 @@ func (a *App) stopLoad() {
 	}
 	a.cancelLoad()
 	if l.refresh {
-		a.status.SetInfo("Refresh stopped: the keys shown are from before it (r refreshes).")
+		a.status.SetInfo("Refresh cancelled: the keys shown are from before it (r refreshes).")
 		return
 	}
 	a.partial = true

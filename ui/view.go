@@ -71,11 +71,14 @@ func (a *App) headerView() string {
 		name = model.CleanText(a.user.Username)
 	}
 	right := s.HeaderInfo.Render("User: ") + s.ToolbarKey.Render(name+" ▾")
+	// Two blank cells before each badge: its padding is coloured too, and
+	// fonts draw the ambiguous-width ▾ into the next cell, so with one the
+	// badge seemed to touch the ▾ (or the badge before it).
 	if a.opts.ReadOnly {
-		right += " " + s.BadgeWarn.Render("READ-ONLY")
+		right += "  " + s.BadgeWarn.Render("READ-ONLY")
 	}
 	if a.opts.Insecure {
-		right += " " + s.BadgeDanger.Render("INSECURE TLS")
+		right += "  " + s.BadgeDanger.Render("INSECURE TLS")
 	}
 	title := s.HeaderTitle.Render("h2ogpte-keys")
 	room := inner - lipgloss.Width(title) - lipgloss.Width(right) - 4

@@ -3,7 +3,10 @@ package common
 import "github.com/charmbracelet/lipgloss"
 
 // Theme is the palette by meaning, each colour adaptive to light and dark
-// terminals. Components never name a colour; they use Styles.
+// terminals. Components never name a colour; they use Styles. Selected is
+// a text colour and Cursor a background, so the row under the cursor never
+// looks like a selected one, and a selected row under the cursor shows
+// both.
 type Theme struct {
 	Primary, Muted, Subtle, Border, Selected, Cursor lipgloss.AdaptiveColor
 	Success, Warning, Danger, Info                   lipgloss.AdaptiveColor
@@ -17,8 +20,8 @@ func DefaultTheme() Theme {
 		Muted:    lipgloss.AdaptiveColor{Light: "#6B6B6B", Dark: "#9A9A9A"},
 		Subtle:   lipgloss.AdaptiveColor{Light: "#B0B0B0", Dark: "#5C5C5C"},
 		Border:   lipgloss.AdaptiveColor{Light: "#9E9E9E", Dark: "#626262"},
-		Selected: lipgloss.AdaptiveColor{Light: "#E8E2FF", Dark: "#3B2F6B"},
-		Cursor:   lipgloss.AdaptiveColor{Light: "#D7D0F5", Dark: "#2A2446"},
+		Selected: lipgloss.AdaptiveColor{Light: "#5A3FC0", Dark: "#B4A0FF"},
+		Cursor:   lipgloss.AdaptiveColor{Light: "#D7D0F5", Dark: "#3B2F6B"},
 		Success:  lipgloss.AdaptiveColor{Light: "#1E7F3C", Dark: "#5FD38A"},
 		Warning:  lipgloss.AdaptiveColor{Light: "#9A6700", Dark: "#F2C14E"},
 		Danger:   lipgloss.AdaptiveColor{Light: "#B3261E", Dark: "#FF6B6B"},
@@ -89,7 +92,7 @@ func NewStyles(t Theme) *Styles {
 	s.TableHeader = base.Bold(true).Foreground(t.Muted)
 	s.TableCell = base
 	s.TableCursor = base.Bold(true).Background(t.Cursor)
-	s.TableSelected = base.Background(t.Selected)
+	s.TableSelected = base.Foreground(t.Selected)
 	s.TableMuted = base.Foreground(t.Muted)
 
 	s.StatusActive = base.Foreground(t.Success)

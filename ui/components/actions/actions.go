@@ -1,7 +1,7 @@
-// Package actions is the menu of changes that can be made to one API key
-// (edit its expiry, edit its inactivity interval, deactivate it), or to the
-// selected keys together (NewBulk). It only chooses; the root opens the
-// dialog that does the work.
+// Package actions is one API key's details and the changes that can be
+// made to it (edit its expiry, edit its inactivity interval, deactivate
+// it), or the changes for the selected keys together (NewBulk). It only
+// shows and chooses; the root opens the dialog that does the work.
 package actions
 
 import (
@@ -110,11 +110,13 @@ type Model struct {
 
 var _ common.Dialog = (*Model)(nil)
 
-// New builds the menu for key. Deactivate is left out for a key that is
-// already inactive, and every item in read-only mode.
+// New builds the details and actions of key. A deactivated key can never
+// work again, so it is offered no change (only deletion, from the table),
+// and nothing is offered in read-only mode: then the dialog is the details
+// alone.
 func New(c common.Common, key model.APIKey) *Model {
 	m := &Model{c: c, key: key, keys: defaultKeyMap()}
-	m.setItems(key.IsActive)
+	m.setItems(key.IsActive, key.IsActive)
 	return m
 }
 
@@ -123,7 +125,7 @@ func New(c common.Common, key model.APIKey) *Model {
 // (the others are skipped); nothing is offered in read-only mode.
 func NewBulk(c common.Common, keys []model.APIKey, hidden int) *Model {
 	m := &Model{c: c, bulk: keys, hidden: hidden, keys: defaultKeyMap()}
-	m.setItems(activeCount(keys) > 0)
+	m.setItems(true, activeCount(keys) > 0)
 	return m
 }
 
@@ -137,8 +139,8 @@ func activeCount(keys []model.APIKey) int {
 	return n
 }
 
-func (m *Model) setItems(canDeactivate bool) {
-	if !m.c.ReadOnly {
+func (m *Model) setItems(canEdit, canDeactivate bool) {
+	if !m.c.ReadOnly && canEdit {
 		m.items = []item{
 			{action: EditExpiry, shortcut: "e"},
 			{action: EditInactivity, shortcut: "i"},
@@ -154,6 +156,11 @@ func (m *Model) setItems(canDeactivate bool) {
 	m.keys.Up.SetEnabled(some)
 	m.keys.Down.SetEnabled(some)
 	m.keys.Choose.SetEnabled(some)
+	if !some {
+		// Only details to read: enter, which opened them, closes them too.
+		m.keys.Cancel.SetKeys("esc", "enter")
+		m.keys.Cancel.SetHelp("enter/esc", "close")
+	}
 }
 
 // Bulk reports whether the menu acts on a selection.
@@ -217,7 +224,7 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 		if m.cursor < len(m.items)-1 {
 			m.cursor++
 		}
-	case key.Matches(km, m.keys.Choose):
+	case key.Matches(km, m.keys.Choose) && len(m.items) > 0:
 		return m, m.choose(m.items[m.cursor].action)
 	case key.Matches(km, m.keys.Expiry):
 		return m, m.choose(EditExpiry)
@@ -264,44 +271,61 @@ func countKeys(n int) string {
 	return strconv.Itoa(n) + " keys"
 }
 
-const preferredWidth = 52
+// detailsWidth leaves room for the details' longest values (a UUID, an
+// exact time with its relative one) beside their labels; a bulk menu,
+// without details, is narrower.
+const (
+	detailsWidth = 68
+	bulkWidth    = 52
+)
 
 // View implements common.Component.
 func (m *Model) View() string {
 	st := m.c.Styles
-	w := min(preferredWidth, m.c.Width)
-	inner := max(w-st.Dialog.GetHorizontalFrameSize(), 1)
-
-	var lines []string
+	w := min(detailsWidth, m.c.Width)
 	if m.bulk != nil {
-		lines = m.bulkHeader(inner)
-	} else {
-		name := model.CleanText(m.key.Name)
-		if strings.TrimSpace(name) == "" {
-			name = "(unnamed key)"
-		}
-		title := st.DialogTitle.UnsetMarginBottom().Render(ansi.Truncate(name, inner, "…"))
-		lines = []string{title}
-		sub := common.MaskedSecret(m.key.Hint) + " · " + m.key.StatusAt(m.now()).String()
-		if coll := model.CleanText(m.key.CollectionName); coll != "" {
-			sub += " · " + coll
-		}
-		lines = append(lines, st.Hint.Render(ansi.Truncate(sub, inner, "…")), "")
+		w = min(bulkWidth, m.c.Width)
 	}
+	inner := max(w-st.Dialog.GetHorizontalFrameSize(), 1)
+	maxLines := max(m.c.Height-st.Dialog.GetVerticalFrameSize(), 1)
 
+	var head, tail []string
+	if m.bulk != nil {
+		head = m.bulkHeader(inner)
+	} else {
+		head = m.detailsHeader(inner)
+	}
 	if len(m.items) == 0 {
-		lines = append(lines,
-			st.Hint.Render(ansi.Wordwrap("Read-only mode: nothing here can be changed.", inner, " ")),
-			"",
-			st.Hint.Render("esc close"))
+		// The help line below says how to close it.
+		tail = append(tail, st.Hint.Render(ansi.Wrap(m.nothingToChange(), inner, " ")))
 	}
 	for i, it := range m.items {
-		lines = append(lines, m.renderItem(it, i == m.cursor, inner))
+		tail = append(tail, m.renderItem(it, i == m.cursor, inner))
 	}
-
-	maxLines := m.c.Height - st.Dialog.GetVerticalFrameSize()
-	content := fitLines(strings.Join(lines, "\n"), maxLines)
+	content := strings.Join(fitHead(head, maxLines-lipgloss.Height(strings.Join(tail, "\n")), st), "\n")
+	content = fitLines(content+"\n"+strings.Join(tail, "\n"), maxLines)
 	return st.Dialog.Width(w - st.Dialog.GetHorizontalBorderSize()).Render(content)
+}
+
+// nothingToChange says why the dialog offers no change.
+func (m *Model) nothingToChange() string {
+	if m.c.ReadOnly {
+		return "Read-only mode: nothing here can be changed."
+	}
+	return "Deactivated keys cannot be changed or reactivated; delete it with D."
+}
+
+// fitHead keeps head within room lines, so the actions below it always
+// show: the details are cut from the end, with a line saying so.
+func fitHead(head []string, room int, st *common.Styles) []string {
+	head = strings.Split(strings.Join(head, "\n"), "\n")
+	if len(head) <= room {
+		return head
+	}
+	if room < 2 {
+		return head[:max(room, 1)]
+	}
+	return append(head[:room-2:room-2], st.Hint.Render("… (a taller terminal shows more)"), "")
 }
 
 // bulkHeader names the selection: how many keys, how many the filter

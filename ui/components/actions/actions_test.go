@@ -1,7 +1,6 @@
 package actions_test
 
 import (
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,63 +9,47 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/golden"
-	"github.com/muesli/termenv"
 
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/common/commontest"
 	"h2ogpte-keys/ui/components/actions"
 )
 
-func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { commontest.Main(m) }
 
-var now = time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)
+var now = commontest.Now
 
 func testCommon(readOnly bool) common.Common {
-	return common.Common{
-		Styles:   common.NewStyles(common.DefaultTheme()),
-		Now:      func() time.Time { return now },
-		Width:    80,
-		Height:   24,
-		ReadOnly: readOnly,
-	}
+	c := commontest.Common()
+	c.ReadOnly = readOnly
+	return c
 }
 
 func testKey(active bool) model.APIKey {
+	exp := now.AddDate(0, 2, 0)
 	return model.APIKey{
 		ID: "key-1", Username: "alice", Name: "ci-pipeline", Hint: "abcd",
-		Created: now.AddDate(0, -1, 0), IsActive: active, IsGlobal: true,
+		Created: now.AddDate(0, -1, 0), IsActive: active, IsGlobal: true, Expires: &exp,
+		LastUsed: model.Some(now.Add(-3 * time.Minute)), InactivityDays: model.Some(30), TotalCalls: model.Some[int64](482113),
 	}
 }
 
-func keyMsg(k string) tea.KeyMsg {
-	switch k {
-	case "enter":
-		return tea.KeyMsg{Type: tea.KeyEnter}
-	case "esc":
-		return tea.KeyMsg{Type: tea.KeyEsc}
-	case "up":
-		return tea.KeyMsg{Type: tea.KeyUp}
-	case "down":
-		return tea.KeyMsg{Type: tea.KeyDown}
-	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+// idleKey went unused for longer than its interval; expiredKey is past its
+// expiry. Both are still active (not deactivated).
+func idleKey() model.APIKey {
+	k := testKey(true)
+	k.ID, k.Name, k.Expires = "key-2", "jupyter", nil
+	k.LastUsed, k.InactivityDays = model.Some(time.Date(2026, 10, 27, 9, 30, 0, 0, time.UTC)), model.Some(14)
+	k.IsGlobal, k.CollectionID, k.CollectionName = false, "c-7", "Research papers"
+	return k
 }
 
-// press sends keys in order and returns the message of the last command
-// (nil when there was none).
-func press(m *actions.Model, keys ...string) tea.Msg {
-	var msg tea.Msg
-	for _, k := range keys {
-		_, cmd := m.Update(keyMsg(k))
-		msg = nil
-		if cmd != nil {
-			msg = cmd()
-		}
-	}
-	return msg
+func expiredKey() model.APIKey {
+	k := testKey(true)
+	exp := time.Date(2026, 11, 16, 12, 0, 0, 0, time.UTC)
+	k.ID, k.Name, k.Expires = "key-3", "trial", &exp
+	return k
 }
 
 func TestItems(t *testing.T) {
@@ -77,8 +60,9 @@ func TestItems(t *testing.T) {
 		want     []actions.Action
 	}{
 		{"active key", true, false, []actions.Action{actions.EditExpiry, actions.EditInactivity, actions.Deactivate}},
-		{"inactive key has no Deactivate", false, false, []actions.Action{actions.EditExpiry, actions.EditInactivity}},
+		{"deactivated key: nothing to change", false, false, []actions.Action{}},
 		{"read-only has nothing", true, true, []actions.Action{}},
+		{"read-only deactivated key has nothing", false, true, []actions.Action{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,13 +71,26 @@ func TestItems(t *testing.T) {
 				t.Errorf("Actions() = %v, want %v", got, tt.want)
 			}
 			view := m.View()
-			if hasDeactivate := strings.Contains(view, "Deactivate"); hasDeactivate != (tt.active && !tt.readOnly) {
-				t.Errorf("view shows Deactivate = %v:\n%s", hasDeactivate, view)
+			canChange := tt.active && !tt.readOnly
+			for _, item := range []string{"Edit expiry", "Edit inactivity", "Deactivate…"} {
+				if shown := strings.Contains(view, item); shown != canChange {
+					t.Errorf("view shows %q = %v:\n%s", item, shown, view)
+				}
 			}
 			for _, b := range m.ShortHelp() {
-				if tt.readOnly && b.Enabled() && b.Help().Key != "esc" {
-					t.Errorf("read-only help offers %q", b.Help().Key)
+				if !canChange && b.Enabled() && b.Help().Desc != "close" {
+					t.Errorf("help offers %q %q with nothing to change", b.Help().Key, b.Help().Desc)
 				}
+			}
+			notes := map[bool]string{true: "Read-only mode: nothing here can be changed.",
+				false: "Deactivated keys cannot be changed or reactivated; delete it with D."}
+			for ro, note := range notes {
+				if want := !canChange && ro == tt.readOnly; strings.Contains(commontest.Words(view), note) != want {
+					t.Errorf("view shows %q = %v, want %v:\n%s", note, !want, want, view)
+				}
+			}
+			if !strings.Contains(view, "Owner") {
+				t.Errorf("view lacks the details:\n%s", view)
 			}
 		})
 	}
@@ -111,7 +108,9 @@ func TestKeys(t *testing.T) {
 		{"arrows move", true, []string{"down", "down", "up", "enter"}, actions.Chosen{Action: actions.EditInactivity, Key: testKey(true)}},
 		{"cursor stops at the last item", true, []string{"j", "j", "j", "j", "enter"}, actions.Chosen{Action: actions.Deactivate, Key: testKey(true)}},
 		{"cursor stops at the first item", true, []string{"k", "up", "enter"}, actions.Chosen{Action: actions.EditExpiry, Key: testKey(true)}},
-		{"last item of an inactive key", false, []string{"j", "j", "j", "enter"}, actions.Chosen{Action: actions.EditInactivity, Key: testKey(false)}},
+		{"enter closes a deactivated key's details", false, []string{"j", "enter"}, common.Cancelled{}},
+		{"e does nothing on a deactivated key", false, []string{"e"}, nil},
+		{"i does nothing on a deactivated key", false, []string{"i"}, nil},
 		{"e shortcut", true, []string{"e"}, actions.Chosen{Action: actions.EditExpiry, Key: testKey(true)}},
 		{"i shortcut", true, []string{"i"}, actions.Chosen{Action: actions.EditInactivity, Key: testKey(true)}},
 		{"d shortcut", true, []string{"d"}, actions.Chosen{Action: actions.Deactivate, Key: testKey(true)}},
@@ -122,7 +121,7 @@ func TestKeys(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := actions.New(testCommon(false), testKey(tt.active))
-			got := press(m, tt.keys...)
+			got := commontest.Press(m, tt.keys...)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("after %v got %#v, want %#v", tt.keys, got, tt.want)
 			}
@@ -133,19 +132,18 @@ func TestKeys(t *testing.T) {
 	}
 }
 
-func TestReadOnlyOnlyEscWorks(t *testing.T) {
-	for _, k := range []string{"enter", "e", "i", "d", "j"} {
+func TestReadOnlyOnlyCloses(t *testing.T) {
+	for _, k := range []string{"e", "i", "d", "j", "k"} {
 		m := actions.New(testCommon(true), testKey(true))
-		if got := press(m, k); got != nil {
+		if got := commontest.Press(m, k); got != nil {
 			t.Errorf("read-only %q gave %#v", k, got)
 		}
 	}
-	m := actions.New(testCommon(true), testKey(true))
-	if got := press(m, "esc"); got != (common.Cancelled{}) {
-		t.Errorf("esc gave %#v", got)
-	}
-	if !strings.Contains(m.View(), "Read-only") {
-		t.Errorf("read-only view does not say so:\n%s", m.View())
+	for _, k := range []string{"esc", "enter"} {
+		m := actions.New(testCommon(true), testKey(true))
+		if got := commontest.Press(m, k); got != (common.Cancelled{}) {
+			t.Errorf("read-only %q gave %#v, want the dialog closed", k, got)
+		}
 	}
 }
 
@@ -171,19 +169,85 @@ func TestViewSanitisesAndFits(t *testing.T) {
 
 func TestView(t *testing.T) {
 	tests := []struct {
-		name   string
-		active bool
-		keys   []string
+		name     string
+		key      model.APIKey
+		readOnly bool
+		keys     []string
 	}{
-		{"active", true, nil},
-		{"active_cursor_on_deactivate", true, []string{"j", "j"}},
-		{"inactive", false, nil},
+		{"active", testKey(true), false, nil},
+		{"active_cursor_on_deactivate", testKey(true), false, []string{"j", "j"}},
+		{"inactive", testKey(false), false, nil},
+		{"idle", idleKey(), false, nil},
+		{"expired", expiredKey(), false, nil},
+		{"read_only", testKey(true), true, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := actions.New(testCommon(false), testKey(tt.active))
-			press(m, tt.keys...)
-			golden.RequireEqual(t, []byte(m.View()))
+			m := actions.New(testCommon(tt.readOnly), tt.key)
+			// The room the dashboard gives a dialog in an 80x24 terminal.
+			m.SetSize(76, 22)
+			commontest.Press(m, tt.keys...)
+			view := m.View()
+			if w, h := lipgloss.Width(view), lipgloss.Height(view); w > 76 || h > 22 {
+				t.Errorf("view is %dx%d, given 76x22", w, h)
+			}
+			golden.RequireEqual(t, []byte(view))
+		})
+	}
+}
+
+// TestDetails: the exact facts the table shows briefly, with the status's
+// reason, and "not reported" where an older server leaves a field out.
+func TestDetails(t *testing.T) {
+	old := model.APIKey{ID: "key-9", Username: "bob\x1b[31m", Name: "old", Hint: "zzzz", Created: now.AddDate(-1, 0, 0),
+		IsActive: true, IsGlobal: false, CollectionID: "c\x07-9"}
+	never := testKey(true)
+	never.LastUsed, never.InactivityDays, never.Expires = model.Null[time.Time](), model.Some(1), nil
+	never.Created = now.AddDate(0, 0, -3)
+	tests := []struct {
+		name string
+		key  model.APIKey
+		want map[string]string
+	}{
+		{"active", testKey(true), map[string]string{
+			"Status": "Active", "ID": "key-1", "Owner": "alice", "Collection": "global",
+			"Created": "2026-10-26 15:00:00 UTC", "Expires": "2027-01-26 15:00:00 UTC",
+			"Inactivity interval": "30 days", "Last used": "2026-11-26 14:57:00 UTC (3m ago)",
+			"Stops working": "2026-12-26 14:57:00 UTC (in 29d)", "Total calls": "482,113"}},
+		{"idle", idleKey(), map[string]string{
+			"Status": "Idle: unused since 2026-10-27 for more than 14 days", "Collection": "Research papers",
+			"Inactivity interval": "14 days", "Stops working": "already", "Expires": "never"}},
+		{"idle, never used", never, map[string]string{
+			"Status": "Idle: never used, and created more than 1 day ago", "Last used": "never", "Inactivity interval": "1 day"}},
+		{"expired", expiredKey(), map[string]string{
+			"Status": "Expired on 2026-11-16 12:00:00 UTC", "Stops working": "already"}},
+		{"deactivated", testKey(false), map[string]string{
+			"Status": "Inactive: deactivated", "Stops working": "already", "Expires": "2027-01-26 15:00:00 UTC"}},
+		{"older server, server text cleaned", old, map[string]string{
+			"Status": "Active", "Owner": "bob[31m", "Collection": "c-9", "Inactivity interval": "not reported",
+			"Last used": "not reported", "Stops working": "not reported", "Total calls": "not reported", "Expires": "never"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			facts := actions.Details(tt.key, now)
+			got := map[string]string{}
+			for _, f := range facts {
+				got[f.Label] = f.Value
+			}
+			if len(got) != 10 || facts[0].Label != "Status" {
+				t.Errorf("facts %v: want 10, Status first", facts)
+			}
+			for label, want := range tt.want {
+				if got[label] != want {
+					t.Errorf("%s = %q, want %q", label, got[label], want)
+				}
+			}
+			view := commontest.Words(actions.New(testCommon(false), tt.key).View())
+			for label, want := range tt.want {
+				if !strings.Contains(view, label+" "+commontest.Words(want)) {
+					t.Errorf("view lacks %q %q:\n%s", label, want, view)
+				}
+			}
 		})
 	}
 }
@@ -216,21 +280,21 @@ func TestBulk(t *testing.T) {
 			if got := m.Actions(); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("actions %v, want %v", got, tt.want)
 			}
-			v := flat(m.View())
+			v := commontest.Words(m.View())
 			for _, want := range append(tt.labels, tt.notes...) {
 				if !strings.Contains(v, want) {
 					t.Errorf("menu lacks %q:\n%s", want, m.View())
 				}
 			}
 			for _, a := range tt.want {
-				msg := press(m, map[actions.Action]string{actions.EditExpiry: "e", actions.EditInactivity: "i", actions.Deactivate: "d"}[a])
+				msg := commontest.Press(m, map[actions.Action]string{actions.EditExpiry: "e", actions.EditInactivity: "i", actions.Deactivate: "d"}[a])
 				got, ok := msg.(actions.BulkChosen)
 				if !ok || got.Action != a || !reflect.DeepEqual(got.Keys, tt.keys) {
 					t.Errorf("shortcut for %v gave %#v", a, msg)
 				}
 			}
 			if len(tt.want) < 3 {
-				if msg := press(m, "d"); msg != nil {
+				if msg := commontest.Press(m, "d"); msg != nil {
 					t.Errorf("d without Deactivate gave %#v", msg)
 				}
 			}
@@ -238,6 +302,28 @@ func TestBulk(t *testing.T) {
 	}
 }
 
-func flat(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "│", " ")), " ")
+// TestShortTerminalKeepsActions: when the details do not all fit (a 60x16
+// terminal gives a dialog 56x14), they are cut and say so; the actions stay.
+func TestShortTerminalKeepsActions(t *testing.T) {
+	for _, k := range []model.APIKey{idleKey(), testKey(false)} {
+		m := actions.New(testCommon(false), k)
+		m.SetSize(56, 14)
+		view := m.View()
+		if h := lipgloss.Height(view); h > 14 {
+			t.Errorf("%s: view is %d tall, given 14", k.Name, h)
+		}
+		v := commontest.Words(view)
+		for _, want := range []string{"Status", "a taller terminal shows more"} {
+			if !strings.Contains(v, want) {
+				t.Errorf("%s: view lacks %q:\n%s", k.Name, want, view)
+			}
+		}
+		last := "Deactivate…"
+		if !k.IsActive {
+			last = "delete it with D."
+		}
+		if !strings.Contains(v, last) {
+			t.Errorf("%s: view lacks %q:\n%s", k.Name, last, view)
+		}
+	}
 }

@@ -2,34 +2,20 @@ package confirm_test
 
 import (
 	"fmt"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/golden"
-	"github.com/muesli/termenv"
 
 	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/common/commontest"
 	"h2ogpte-keys/ui/components/confirm"
 )
 
-func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
-	os.Exit(m.Run())
-}
-
-func testCommon() common.Common {
-	return common.Common{
-		Styles: common.NewStyles(common.DefaultTheme()),
-		Now:    func() time.Time { return time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC) },
-		Width:  80,
-		Height: 24,
-	}
-}
+func TestMain(m *testing.M) { commontest.Main(m) }
 
 type tag struct{ ids []string }
 
@@ -44,36 +30,6 @@ func deactivateOptions() confirm.Options {
 		Danger:       true,
 		Tag:          tag{ids: []string{"key-1"}},
 	}
-}
-
-func keyMsg(k string) tea.KeyMsg {
-	switch k {
-	case "enter":
-		return tea.KeyMsg{Type: tea.KeyEnter}
-	case "esc":
-		return tea.KeyMsg{Type: tea.KeyEsc}
-	case "tab":
-		return tea.KeyMsg{Type: tea.KeyTab}
-	case "shift+tab":
-		return tea.KeyMsg{Type: tea.KeyShiftTab}
-	case "left":
-		return tea.KeyMsg{Type: tea.KeyLeft}
-	case "right":
-		return tea.KeyMsg{Type: tea.KeyRight}
-	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
-}
-
-func press(m *confirm.Model, keys ...string) tea.Msg {
-	var msg tea.Msg
-	for _, k := range keys {
-		_, cmd := m.Update(keyMsg(k))
-		msg = nil
-		if cmd != nil {
-			msg = cmd()
-		}
-	}
-	return msg
 }
 
 func TestKeys(t *testing.T) {
@@ -99,8 +55,8 @@ func TestKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := confirm.New(testCommon(), deactivateOptions())
-			if got := press(m, tt.keys...); !reflect.DeepEqual(got, tt.want) {
+			m := confirm.New(commontest.Common(), deactivateOptions())
+			if got := commontest.Press(m, tt.keys...); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("after %v got %#v, want %#v", tt.keys, got, tt.want)
 			}
 		})
@@ -125,7 +81,7 @@ func TestLongListIsCut(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := confirm.New(testCommon(), confirm.Options{Title: "Delete 50 API keys?", Lines: lines, ConfirmLabel: "Delete", Danger: true})
+			m := confirm.New(commontest.Common(), confirm.Options{Title: "Delete 50 API keys?", Lines: lines, ConfirmLabel: "Delete", Danger: true})
 			m.SetSize(tt.width, tt.height)
 			view := m.View()
 			if !strings.Contains(view, tt.want) {
@@ -142,7 +98,7 @@ func TestLongListIsCut(t *testing.T) {
 }
 
 func TestShortListIsWhole(t *testing.T) {
-	m := confirm.New(testCommon(), deactivateOptions())
+	m := confirm.New(commontest.Common(), deactivateOptions())
 	view := m.View()
 	if strings.Contains(view, "more") {
 		t.Errorf("two lines were cut:\n%s", view)
@@ -153,7 +109,7 @@ func TestShortListIsWhole(t *testing.T) {
 }
 
 func TestSanitises(t *testing.T) {
-	m := confirm.New(testCommon(), confirm.Options{
+	m := confirm.New(commontest.Common(), confirm.Options{
 		Title: "Delete \x1b[2Jkey?", Lines: []string{"name\x1b]0;owned\x07"}, ConfirmLabel: "Del\x1bete",
 	})
 	view := m.View()
@@ -174,8 +130,8 @@ func TestView(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := confirm.New(testCommon(), tt.o)
-			press(m, tt.keys...)
+			m := confirm.New(commontest.Common(), tt.o)
+			commontest.Press(m, tt.keys...)
 			golden.RequireEqual(t, []byte(m.View()))
 		})
 	}

@@ -1,7 +1,6 @@
 package editvalue_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -9,28 +8,16 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/golden"
-	"github.com/muesli/termenv"
 
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/common/commontest"
 	"h2ogpte-keys/ui/components/editvalue"
 )
 
-func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { commontest.Main(m) }
 
-var now = time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)
-
-func testCommon() common.Common {
-	return common.Common{
-		Styles: common.NewStyles(common.DefaultTheme()),
-		Now:    func() time.Time { return now },
-		Width:  80,
-		Height: 24,
-	}
-}
+var now = commontest.Now
 
 func testKey() model.APIKey {
 	exp := time.Date(2026, 12, 16, 15, 0, 0, 0, time.UTC)
@@ -41,16 +28,9 @@ func testKey() model.APIKey {
 	}
 }
 
-// typeText types s and then presses enter, returning the message of the
-// enter's command (nil when enter was refused).
-func typeAndEnter(m *editvalue.Model, s string) tea.Msg {
-	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)})
-	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyEnter})
-	if cmd == nil {
-		return nil
-	}
-	return cmd()
-}
+// endOfDay marks a date's expected expiry: what model.ParseExpiry makes
+// of it, within the last minute of that day.
+const endOfDay = "end of day"
 
 func TestExpiry(t *testing.T) {
 	k := testKey()
@@ -66,11 +46,11 @@ func TestExpiry(t *testing.T) {
 		{"duration", 90, "30d", "30 days", false, now.AddDate(0, 0, 30), ""},
 		{"never under a limit is refused: the key would outlive the cap", 90, "never", "", false, time.Time{}, "requires an expiry within 90 days"},
 		{"never without a limit", 0, "never", "", true, time.Time{}, ""},
-		{"date is the end of that day", 90, "2026-12-31", "50940 minutes", false, time.Date(2026, 12, 31, 23, 59, 59, 0, time.UTC), ""},
+		{"date is the end of that day", 90, "2026-12-31", endOfDay, false, time.Date(2026, 12, 31, 23, 59, 0, 0, time.UTC), ""},
 		{"exactly the limit", 90, "90d", "90 days", false, now.AddDate(0, 0, 90), ""},
 		{"past the limit", 90, "100d", "", false, time.Time{}, "latest allowed is 2027-02-24 15:00"},
 		{"date past the limit", 90, "2027-06-01", "", false, time.Time{}, "latest allowed is 2027-02-24 15:00"},
-		{"no limit allows far dates", 0, "2027-06-01", "269820 minutes", false, time.Date(2027, 6, 1, 23, 59, 59, 0, time.UTC), ""},
+		{"no limit allows far dates", 0, "2027-06-01", endOfDay, false, time.Date(2027, 6, 1, 23, 59, 0, 0, time.UTC), ""},
 		{"garbage", 90, "soon", "", false, time.Time{}, "want a whole number and a unit"},
 		{"negative", 90, "-3d", "", false, time.Time{}, "must not be negative"},
 		{"past date", 90, "2026-01-01", "", false, time.Time{}, "in the past"},
@@ -78,8 +58,8 @@ func TestExpiry(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := editvalue.NewExpiry(testCommon(), k, tt.limit)
-			got := typeAndEnter(m, tt.input)
+			m := editvalue.NewExpiry(commontest.Common(), k, tt.limit)
+			got := commontest.Press(m, tt.input, "enter")
 			if tt.wantErr != "" {
 				if got != nil {
 					t.Fatalf("refused value gave %#v", got)
@@ -90,7 +70,7 @@ func TestExpiry(t *testing.T) {
 				if err := m.Err(); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Errorf("Err() = %v, want it to contain %q", err, tt.wantErr)
 				}
-				if view := flat(m.View()); !strings.Contains(view, tt.wantErr) {
+				if view := commontest.Flat(m.View()); !strings.Contains(view, tt.wantErr) {
 					t.Errorf("view does not show %q:\n%s", tt.wantErr, m.View())
 				}
 				return
@@ -103,6 +83,15 @@ func TestExpiry(t *testing.T) {
 				t.Errorf("key %q, want %q", chosen.Key.ID, k.ID)
 			}
 			e := chosen.Expiry
+			if tt.wantIn == endOfDay {
+				// A date is model.ParseExpiry's: the dialog sends exactly
+				// that, which lands in the last minute of the day.
+				want, err := model.ParseExpiry(tt.input, now)
+				if err != nil || e != want || e.At.Before(tt.wantAt) || !e.At.Before(tt.wantAt.Add(time.Minute)) {
+					t.Errorf("expiry = %+v, want %+v (%v), in the minute from %v", e, want, err, tt.wantAt)
+				}
+				return
+			}
 			if e.Never != tt.wantNever || e.ExpiresIn() != tt.wantIn || !e.At.Equal(tt.wantAt) {
 				t.Errorf("expiry = {Never:%v In:%q At:%v}, want {Never:%v In:%q At:%v}",
 					e.Never, e.ExpiresIn(), e.At, tt.wantNever, tt.wantIn, tt.wantAt)
@@ -128,13 +117,13 @@ func TestInactivity(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.input, func(t *testing.T) {
-			m := editvalue.NewInactivity(testCommon(), testKey())
-			got := typeAndEnter(m, tt.input)
+			m := editvalue.NewInactivity(commontest.Common(), testKey())
+			got := commontest.Press(m, tt.input, "enter")
 			if tt.wantErr != "" {
 				if got != nil {
 					t.Fatalf("refused value gave %#v", got)
 				}
-				if view := flat(m.View()); !strings.Contains(view, tt.wantErr) {
+				if view := commontest.Flat(m.View()); !strings.Contains(view, tt.wantErr) {
 					t.Errorf("view does not show %q:\n%s", tt.wantErr, m.View())
 				}
 				return
@@ -169,14 +158,14 @@ func TestLiveValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := editvalue.NewExpiry(testCommon(), testKey(), tt.limit)
+			m := editvalue.NewExpiry(commontest.Common(), testKey(), tt.limit)
 			if tt.input != "" {
-				m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(tt.input)})
+				commontest.Send(m, tt.input)
 			}
 			if (m.Err() != nil) != tt.isErr {
 				t.Errorf("Err() = %v, want error %v", m.Err(), tt.isErr)
 			}
-			if view := flat(m.View()); tt.want != "" && !strings.Contains(view, tt.want) {
+			if view := commontest.Flat(m.View()); tt.want != "" && !strings.Contains(view, tt.want) {
 				t.Errorf("view lacks %q:\n%s", tt.want, m.View())
 			}
 		})
@@ -185,12 +174,10 @@ func TestLiveValidation(t *testing.T) {
 
 func TestEscCancels(t *testing.T) {
 	for _, m := range []*editvalue.Model{
-		editvalue.NewExpiry(testCommon(), testKey(), 90),
-		editvalue.NewInactivity(testCommon(), testKey()),
+		editvalue.NewExpiry(commontest.Common(), testKey(), 90),
+		editvalue.NewInactivity(commontest.Common(), testKey()),
 	} {
-		m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("30d")})
-		_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyEsc})
-		if cmd == nil || cmd() != (common.Cancelled{}) {
+		if got := commontest.Press(m, "30d", "esc"); got != (common.Cancelled{}) {
 			t.Errorf("esc did not cancel")
 		}
 	}
@@ -205,13 +192,13 @@ func TestCurrentValues(t *testing.T) {
 		m    *editvalue.Model
 		want []string
 	}{
-		{"expiry with limit", editvalue.NewExpiry(testCommon(), testKey(), 90),
+		{"expiry with limit", editvalue.NewExpiry(commontest.Common(), testKey(), 90),
 			[]string{"ci-pipeline", "sk-…abcd", "Current expiry: 2026-12-16 15:00 (in 20d)", "Server limit: 90 days (latest 2027-02-24 15:00)"}},
-		{"no expiry, no limit", editvalue.NewExpiry(testCommon(), noExpiry, 0),
+		{"no expiry, no limit", editvalue.NewExpiry(commontest.Common(), noExpiry, 0),
 			[]string{"Current expiry: never", "Server limit: none"}},
-		{"inactivity", editvalue.NewInactivity(testCommon(), testKey()),
+		{"inactivity", editvalue.NewInactivity(commontest.Common(), testKey()),
 			[]string{"Current interval: 60 days"}},
-		{"no inactivity", editvalue.NewInactivity(testCommon(), noExpiry),
+		{"no inactivity", editvalue.NewInactivity(commontest.Common(), noExpiry),
 			[]string{"Current interval: none"}},
 	}
 	for _, tt := range tests {
@@ -230,22 +217,9 @@ func TestCurrentValues(t *testing.T) {
 }
 
 func TestView(t *testing.T) {
-	m := editvalue.NewExpiry(testCommon(), testKey(), 90)
-	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("100d")})
+	m := editvalue.NewExpiry(commontest.Common(), testKey(), 90)
+	commontest.Send(m, "100d")
 	golden.RequireEqual(t, []byte(m.View()))
-}
-
-// flat joins the view's rows, without the border, so a wrapped message can
-// be searched for as one string.
-func flat(view string) string {
-	var parts []string
-	for _, l := range strings.Split(view, "\n") {
-		l = strings.Trim(l, "│ ")
-		if l != "" {
-			parts = append(parts, l)
-		}
-	}
-	return strings.Join(parts, " ")
 }
 
 func TestBulk(t *testing.T) {
@@ -258,23 +232,23 @@ func TestBulk(t *testing.T) {
 		input string
 		want  tea.Msg
 	}{
-		{"expiry", editvalue.NewBulkExpiry(testCommon(), keys, 90), "30d",
+		{"expiry", editvalue.NewBulkExpiry(commontest.Common(), keys, 90), "30d",
 			editvalue.BulkExpiryChosen{Keys: keys, Expiry: model.Expiry{At: now.AddDate(0, 0, 30)}}},
-		{"expiry past the limit refused", editvalue.NewBulkExpiry(testCommon(), keys, 90), "200d", nil},
-		{"never under a limit refused", editvalue.NewBulkExpiry(testCommon(), keys, 90), "never", nil},
-		{"never without a limit", editvalue.NewBulkExpiry(testCommon(), keys, 0), "never",
+		{"expiry past the limit refused", editvalue.NewBulkExpiry(commontest.Common(), keys, 90), "200d", nil},
+		{"never under a limit refused", editvalue.NewBulkExpiry(commontest.Common(), keys, 90), "never", nil},
+		{"never without a limit", editvalue.NewBulkExpiry(commontest.Common(), keys, 0), "never",
 			editvalue.BulkExpiryChosen{Keys: keys, Expiry: model.Expiry{Never: true}}},
-		{"inactivity", editvalue.NewBulkInactivity(testCommon(), keys), "45", editvalue.BulkInactivityChosen{Keys: keys, Days: 45}},
-		{"inactivity none", editvalue.NewBulkInactivity(testCommon(), keys), "none", editvalue.BulkInactivityChosen{Keys: keys, Days: 0}},
-		{"inactivity nonsense", editvalue.NewBulkInactivity(testCommon(), keys), "soon", nil},
+		{"inactivity", editvalue.NewBulkInactivity(commontest.Common(), keys), "45", editvalue.BulkInactivityChosen{Keys: keys, Days: 45}},
+		{"inactivity none", editvalue.NewBulkInactivity(commontest.Common(), keys), "none", editvalue.BulkInactivityChosen{Keys: keys, Days: 0}},
+		{"inactivity nonsense", editvalue.NewBulkInactivity(commontest.Common(), keys), "soon", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := strings.Join(strings.Fields(strings.ReplaceAll(tt.m.View(), "│", " ")), " ")
+			v := commontest.Words(tt.m.View())
 			if !strings.Contains(v, "of 2 keys") || strings.Contains(v, "ci-pipeline") {
 				t.Errorf("bulk dialog should name the count, not one key:\n%s", tt.m.View())
 			}
-			got := typeAndEnter(tt.m, tt.input)
+			got := commontest.Press(tt.m, tt.input, "enter")
 			if tt.want == nil {
 				if got != nil || tt.m.Err() == nil {
 					t.Errorf("accepted %q: %#v", tt.input, got)

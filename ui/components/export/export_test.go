@@ -9,19 +9,15 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/muesli/termenv"
 
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/common/commontest"
 )
 
-func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { commontest.Main(m) }
 
 var now = time.Date(2026, 11, 26, 15, 4, 5, 0, time.UTC)
 
@@ -124,57 +120,32 @@ func newDialog() *Model {
 	return New(c, Options{Path: DefaultPath("alice", now), Count: 1234, Notes: []string{"Keys are still loading."}})
 }
 
-func keyPress(s string) tea.KeyMsg {
-	switch s {
-	case "enter":
-		return tea.KeyMsg{Type: tea.KeyEnter}
-	case "esc":
-		return tea.KeyMsg{Type: tea.KeyEscape}
-	case "ctrl+u":
-		return tea.KeyMsg{Type: tea.KeyCtrlU}
-	case "backspace":
-		return tea.KeyMsg{Type: tea.KeyBackspace}
-	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
-}
-
-func run(m *Model, keys ...string) tea.Msg {
-	var cmd tea.Cmd
-	for _, k := range keys {
-		_, cmd = m.Update(keyPress(k))
-	}
-	if cmd == nil {
-		return nil
-	}
-	return cmd()
-}
-
 func TestDialog(t *testing.T) {
 	m := newDialog()
-	v := strings.Join(strings.Fields(strings.ReplaceAll(ansi.Strip(m.View()), "│", " ")), " ")
+	v := commontest.Words(ansi.Strip(m.View()))
 	for _, want := range []string{"Export 1,234 keys", "No secret is ever exported", "Keys are still loading.",
 		"File: ./h2ogpte-keys-alice-20261126-150405.csv", "CSV: a header row"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, m.View())
 		}
 	}
-	if got, ok := run(m, "enter").(Chosen); !ok || got.Path != "./h2ogpte-keys-alice-20261126-150405.csv" || got.Format != CSV {
+	if got, ok := commontest.Press(m, "enter").(Chosen); !ok || got.Path != "./h2ogpte-keys-alice-20261126-150405.csv" || got.Format != CSV {
 		t.Errorf("enter on the prefilled path gave %#v", got)
 	}
 	// The extension decides; editing keeps the rest.
 	m = newDialog()
-	if got, ok := run(m, "backspace", "backspace", "backspace", "json", "enter").(Chosen); !ok || got.Format != JSON ||
+	if got, ok := commontest.Press(m, "backspace", "backspace", "backspace", "json", "enter").(Chosen); !ok || got.Format != JSON ||
 		!strings.HasSuffix(got.Path, ".json") {
 		t.Errorf("json path gave %#v", got)
 	}
 	m = newDialog()
-	if msg := run(m, "ctrl+u", "keys.txt", "enter"); msg != nil {
+	if msg := commontest.Press(m, "ctrl+u", "keys.txt", "enter"); msg != nil {
 		t.Errorf("a .txt path was accepted: %#v", msg)
 	}
 	if m.Err() == nil || !strings.Contains(ansi.Strip(m.View()), ".csv or .json") {
 		t.Errorf("refusal not shown:\n%s", m.View())
 	}
-	if _, ok := run(m, "esc").(common.Cancelled); !ok {
+	if _, ok := commontest.Press(m, "esc").(common.Cancelled); !ok {
 		t.Error("esc did not cancel")
 	}
 	if h := lipgloss.Height(m.View()); h > 24 {

@@ -378,9 +378,18 @@ func (m *Model) Deselect(ids ...string) {
 // ClearSelection unselects everything.
 func (m *Model) ClearSelection() { clear(m.selected) }
 
-// SetSelectable turns selecting on or off (off in read-only mode, where no
-// action takes a selection).
-func (m *Model) SetSelectable(on bool) { m.selectable = on }
+// SetSelectable turns selecting, and the selection column, on or off (off
+// in read-only mode, where no action takes a selection).
+func (m *Model) SetSelectable(on bool) {
+	if m.selectable == on {
+		return
+	}
+	m.selectable = on
+	if !on {
+		m.ClearSelection()
+	}
+	m.relayout()
+}
 
 // GoTo moves the cursor to the key with this id if it is shown.
 func (m *Model) GoTo(id string) bool {

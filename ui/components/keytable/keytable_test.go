@@ -3,30 +3,25 @@ package keytable
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/muesli/termenv"
 
 	"h2ogpte-keys/model"
-	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/common/commontest"
 )
 
-var now = time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)
+var now = commontest.Now
 
-func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { commontest.Main(m) }
 
 func newTable(w, h int) *Model {
-	return New(common.Common{Styles: common.NewStyles(common.DefaultTheme()), Now: func() time.Time { return now }, Width: w, Height: h})
+	c := commontest.Common()
+	c.Width, c.Height = w, h
+	return New(c)
 }
 
 func ago(d time.Duration) time.Time { return now.Add(-d) }
@@ -230,22 +225,7 @@ func TestSortMissingLast(t *testing.T) {
 
 func press(m *Model, keys ...string) {
 	for _, k := range keys {
-		var msg tea.KeyMsg
-		switch k {
-		case "space":
-			msg = tea.KeyMsg{Type: tea.KeySpace}
-		case "esc":
-			msg = tea.KeyMsg{Type: tea.KeyEscape}
-		case "ctrl+a":
-			msg = tea.KeyMsg{Type: tea.KeyCtrlA}
-		case "pgdown":
-			msg = tea.KeyMsg{Type: tea.KeyPgDown}
-		case "pgup":
-			msg = tea.KeyMsg{Type: tea.KeyPgUp}
-		default:
-			msg = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
-		}
-		m.Update(msg)
+		m.Update(commontest.Key(k))
 	}
 }
 

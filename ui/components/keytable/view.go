@@ -95,7 +95,7 @@ func (m *Model) relayout() {
 	nameW := 0
 	for drop := 0; drop <= len(dropOrder); drop++ {
 		lay.cols = lay.cols[:0]
-		fixed := markWidth + gap + actionWidth
+		fixed := m.markCells() + actionWidth
 		for c := range numColumns {
 			if containsCol(dropOrder[:drop], c) || c == ColUser && !m.showUser {
 				continue
@@ -130,9 +130,11 @@ func (m *Model) relayout() {
 	m.lay.long = lay.long
 
 	var b strings.Builder
-	b.WriteString(spaces(markWidth))
-	for _, c := range lay.cols {
-		b.WriteString(spaces(gap))
+	b.WriteString(spaces(m.markCells()))
+	for i, c := range lay.cols {
+		if i > 0 {
+			b.WriteString(spaces(gap))
+		}
 		writeCell(&b, m.headerTitle(c), ansi.StringWidth(m.headerTitle(c)), lay.widths[c], c == ColCalls)
 	}
 	b.WriteString(spaces(gap + actionWidth))
@@ -144,6 +146,16 @@ func (m *Model) relayout() {
 	}
 	lay.header = m.c.Styles.TableHeader.Render(line)
 	m.lay = lay
+}
+
+// markCells is the width of the selection mark and the gap after it
+// ("[x]  "): none when keys cannot be selected (read-only mode), where a
+// column of empty boxes would only suggest they could.
+func (m *Model) markCells() int {
+	if m.selectable {
+		return markWidth + gap
+	}
+	return 0
 }
 
 func containsCol(cs []Column, c Column) bool {
@@ -176,6 +188,9 @@ const (
 	kindNormal rowKind = iota
 	kindSelected
 	kindCursor
+	// kindCursorSelected is the cursor on a selected row: the cursor's
+	// background and weight with the selection's colour, so both show.
+	kindCursorSelected
 	numKinds
 )
 
@@ -190,7 +205,7 @@ func newBrushes(s *common.Styles) brushes {
 		s = common.NewStyles(common.DefaultTheme())
 	}
 	var b brushes
-	rowStyles := [numKinds]lipgloss.Style{s.TableCell, s.TableSelected, s.TableCursor}
+	rowStyles := [numKinds]lipgloss.Style{s.TableCell, s.TableSelected, s.TableCursor, s.TableCursor.Inherit(s.TableSelected)}
 	for k, rs := range rowStyles {
 		b.row[k] = brushOf(rs)
 		for st := model.StatusActive; st <= model.StatusIdle; st++ {
@@ -268,6 +283,8 @@ func (m *Model) renderRow(b *strings.Builder, r *row, cursor bool) {
 	_, sel := m.selected[r.key.ID]
 	kind := kindNormal
 	switch {
+	case cursor && sel:
+		kind = kindCursorSelected
 	case cursor:
 		kind = kindCursor
 	case sel:
@@ -287,13 +304,17 @@ func (m *Model) renderRow(b *strings.Builder, r *row, cursor bool) {
 func (m *Model) writeRow(b *strings.Builder, r *row, kind rowKind, sel, cursor bool) {
 	rb := m.brushes.row[kind]
 	b.WriteString(rb.pre)
-	if sel {
-		b.WriteString("[x]")
-	} else {
-		b.WriteString("[ ]")
+	switch {
+	case !m.selectable:
+	case sel:
+		b.WriteString("[x]" + spaces(gap))
+	default:
+		b.WriteString("[ ]" + spaces(gap))
 	}
-	for _, c := range m.lay.cols {
-		b.WriteString(spaces(gap))
+	for i, c := range m.lay.cols {
+		if i > 0 {
+			b.WriteString(spaces(gap))
+		}
 		w := m.lay.widths[c]
 		if c == ColStatus {
 			sb := m.brushes.status[kind][r.status]

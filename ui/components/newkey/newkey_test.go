@@ -3,7 +3,6 @@ package newkey_test
 import (
 	"errors"
 	"fmt"
-	"os"
 	"reflect"
 	"runtime"
 	"strings"
@@ -13,28 +12,16 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/golden"
-	"github.com/muesli/termenv"
 
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/common/commontest"
 	"h2ogpte-keys/ui/components/newkey"
 )
 
-func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { commontest.Main(m) }
 
-var now = time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)
-
-func testCommon() common.Common {
-	return common.Common{
-		Styles: common.NewStyles(common.DefaultTheme()),
-		Now:    func() time.Time { return now },
-		Width:  80,
-		Height: 24,
-	}
-}
+var now = commontest.Now
 
 var (
 	alice = model.User{ID: "u-7f3a", Username: "alice", Email: "alice@example.com"}
@@ -73,7 +60,7 @@ func (d *driver) send(msgs ...tea.Msg) *driver {
 func (d *driver) keys(keys ...string) *driver {
 	d.t.Helper()
 	for _, k := range keys {
-		d.send(keyMsg(k))
+		d.send(commontest.Key(k))
 	}
 	return d
 }
@@ -147,20 +134,8 @@ func (d *driver) focused() string {
 	return d.m.Focused()
 }
 
-func keyMsg(k string) tea.KeyMsg {
-	types := map[string]tea.KeyType{
-		"enter": tea.KeyEnter, "esc": tea.KeyEsc, "tab": tea.KeyTab, "shift+tab": tea.KeyShiftTab,
-		"up": tea.KeyUp, "down": tea.KeyDown, "left": tea.KeyLeft, "right": tea.KeyRight,
-		"ctrl+c": tea.KeyCtrlC, "backspace": tea.KeyBackspace,
-	}
-	if t, ok := types[k]; ok {
-		return tea.KeyMsg{Type: t}
-	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
-}
-
 func TestFullWalk(t *testing.T) {
-	d := start(t, newkey.New(testCommon(), alice, colls, 0, newkey.Draft{}, nil))
+	d := start(t, newkey.New(commontest.Common(), alice, colls, 0, newkey.Draft{}, nil))
 	if got := d.focused(); got != "name" {
 		t.Fatalf("focus starts on %q", got)
 	}
@@ -213,7 +188,7 @@ func TestTogglesOffLeaveValuesOut(t *testing.T) {
 	// Whatever sits in the hidden fields, even invalid, neither blocks the
 	// form nor reaches the request.
 	draft := newkey.Draft{Name: "k", Expiry: "junk", Inactivity: "-3"}
-	d := start(t, newkey.New(testCommon(), alice, colls, 0, draft, nil))
+	d := start(t, newkey.New(commontest.Common(), alice, colls, 0, draft, nil))
 	d.keys("enter", "enter", "enter", "enter")
 	sub, ok := d.result().(newkey.Submitted)
 	if !ok {
@@ -234,7 +209,7 @@ func TestDraftRefillAfterError(t *testing.T) {
 		Expire: true, Expiry: "2026-12-31", SetInactivity: true, Inactivity: "45",
 	}
 	lastErr := errors.New("create key: conflict (409): a key named ci-bot exists")
-	d := start(t, newkey.New(testCommon(), alice, colls, 90, draft, lastErr))
+	d := start(t, newkey.New(commontest.Common(), alice, colls, 90, draft, lastErr))
 	view := d.m.View()
 	for _, want := range []string{
 		"Could not create the key: create key: conflict (409)", "exists",
@@ -253,9 +228,13 @@ func TestDraftRefillAfterError(t *testing.T) {
 	if !ok {
 		t.Fatalf("got %#v (focus on %q), want Submitted", d.result(), d.focused())
 	}
-	if sub.Key.CollectionID != "c-1111aaaa-2222" || sub.Key.InactivityDays != 45 || sub.Key.Expiry == nil ||
-		!sub.Key.Expiry.At.Equal(time.Date(2026, 12, 31, 23, 59, 59, 0, time.UTC)) || sub.Draft != draft {
-		t.Errorf("submitted %+v", sub)
+	// The date means what model.ParseExpiry says: the last minute of it.
+	want, err := model.ParseExpiry(draft.Expiry, now)
+	lastMinute := time.Date(2026, 12, 31, 23, 59, 0, 0, time.UTC)
+	if err != nil || sub.Key.CollectionID != "c-1111aaaa-2222" || sub.Key.InactivityDays != 45 || sub.Key.Expiry == nil ||
+		*sub.Key.Expiry != want || sub.Key.Expiry.At.Before(lastMinute) || !sub.Key.Expiry.At.Before(lastMinute.Add(time.Minute)) ||
+		sub.Draft != draft {
+		t.Errorf("submitted %+v (expiry %+v), want expiry %+v (%v)", sub, sub.Key.Expiry, want, err)
 	}
 }
 
@@ -279,7 +258,7 @@ func TestValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := start(t, newkey.New(testCommon(), alice, colls, 90, tt.draft, nil))
+			d := start(t, newkey.New(commontest.Common(), alice, colls, 90, tt.draft, nil))
 			for range tt.enters {
 				d.keys("enter")
 			}
@@ -288,7 +267,7 @@ func TestValidation(t *testing.T) {
 			}
 			d.typeText(tt.input)
 			// Checked as typed, before enter (an empty field only after).
-			if tt.input != "" && !strings.Contains(flat(d.m.View()), tt.wantErr) {
+			if tt.input != "" && !strings.Contains(commontest.Flat(d.m.View()), tt.wantErr) {
 				t.Errorf("live check does not show %q:\n%s", tt.wantErr, d.m.View())
 			}
 			d.keys("enter")
@@ -298,7 +277,7 @@ func TestValidation(t *testing.T) {
 			if got := d.focused(); got != tt.field {
 				t.Errorf("focus moved to %q", got)
 			}
-			if !strings.Contains(flat(d.m.View()), tt.wantErr) {
+			if !strings.Contains(commontest.Flat(d.m.View()), tt.wantErr) {
 				t.Errorf("view does not show %q:\n%s", tt.wantErr, d.m.View())
 			}
 		})
@@ -306,19 +285,19 @@ func TestValidation(t *testing.T) {
 }
 
 func TestLivePreview(t *testing.T) {
-	d := start(t, newkey.New(testCommon(), alice, colls, 90, newkey.Draft{Name: "k", Expire: true}, nil))
+	d := start(t, newkey.New(commontest.Common(), alice, colls, 90, newkey.Draft{Name: "k", Expire: true}, nil))
 	d.keys("enter", "enter", "enter")
-	if view := flat(d.m.View()); !strings.Contains(view, "Server limit: 90 days (latest 2027-02-24 15:00).") {
+	if view := commontest.Flat(d.m.View()); !strings.Contains(view, "Server limit: 90 days (latest 2027-02-24 15:00).") {
 		t.Errorf("empty expiry does not show the limit:\n%s", d.m.View())
 	}
 	d.typeText("30d")
-	if view := flat(d.m.View()); !strings.Contains(view, "expires 2026-12-26 15:00 (in 30d)") {
+	if view := commontest.Flat(d.m.View()); !strings.Contains(view, "expires 2026-12-26 15:00 (in 30d)") {
 		t.Errorf("no preview:\n%s", d.m.View())
 	}
 }
 
 func TestOnlyOwnCollections(t *testing.T) {
-	m := newkey.New(testCommon(), alice, colls, 0, newkey.Draft{}, nil)
+	m := newkey.New(commontest.Common(), alice, colls, 0, newkey.Draft{}, nil)
 	var ids []string
 	for _, c := range m.Collections() {
 		ids = append(ids, c.ID)
@@ -330,7 +309,7 @@ func TestOnlyOwnCollections(t *testing.T) {
 		t.Errorf("view offers malice's collection:\n%s", m.View())
 	}
 	// A draft naming someone else's collection falls back to global.
-	m = newkey.New(testCommon(), alice, colls, 0, newkey.Draft{Name: "k", CollectionID: "c-3333bbbb-4444"}, nil)
+	m = newkey.New(commontest.Common(), alice, colls, 0, newkey.Draft{Name: "k", CollectionID: "c-3333bbbb-4444"}, nil)
 	d := start(t, m)
 	d.keys("enter", "enter", "enter", "enter")
 	if sub, ok := d.result().(newkey.Submitted); !ok || sub.Key.CollectionID != "" {
@@ -352,7 +331,7 @@ func TestCancel(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := start(t, newkey.New(testCommon(), alice, colls, 90, newkey.Draft{}, nil))
+			d := start(t, newkey.New(commontest.Common(), alice, colls, 90, newkey.Draft{}, nil))
 			d.keys(tt.keys...)
 			if got := d.result(); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got %#v, want %#v", got, tt.want)
@@ -362,7 +341,7 @@ func TestCancel(t *testing.T) {
 }
 
 func TestHelpFollowsFocus(t *testing.T) {
-	d := start(t, newkey.New(testCommon(), alice, colls, 90, newkey.Draft{}, nil))
+	d := start(t, newkey.New(commontest.Common(), alice, colls, 90, newkey.Draft{}, nil))
 	has := func(k string) bool {
 		for _, b := range d.m.ShortHelp() {
 			if b.Enabled() && b.Help().Key == k {
@@ -387,7 +366,7 @@ func TestViewFits(t *testing.T) {
 	}
 	longErr := errors.New(strings.Repeat("the server said no ", 20))
 	for _, size := range [][2]int{{80, 24}, {140, 40}, {80, 16}} {
-		d := start(t, newkey.New(testCommon(), alice, many, 90, newkey.Draft{Expire: true, SetInactivity: true}, longErr))
+		d := start(t, newkey.New(commontest.Common(), alice, many, 90, newkey.Draft{Expire: true, SetInactivity: true}, longErr))
 		d.m.SetSize(size[0], size[1])
 		view := d.m.View()
 		if w := lipgloss.Width(view); w > size[0] {
@@ -406,7 +385,7 @@ func TestManyCollectionsUseAPicker(t *testing.T) {
 			ID: fmt.Sprintf("c-%02d-0000", i), Name: fmt.Sprintf("collection %02d %s", i, strings.Repeat("x", 60)), Username: "alice",
 		})
 	}
-	d := start(t, newkey.New(testCommon(), alice, many, 0, newkey.Draft{}, nil))
+	d := start(t, newkey.New(commontest.Common(), alice, many, 0, newkey.Draft{}, nil))
 	view := d.m.View()
 	for _, want := range []string{"Name", "Collection", "none — global key"} {
 		if !strings.Contains(view, want) {
@@ -434,7 +413,7 @@ func TestManyCollectionsUseAPicker(t *testing.T) {
 // expiry would outlive the cap, so the toggle starts on at the limit and
 // cannot be turned off.
 func TestLimitRequiresExpiry(t *testing.T) {
-	d := start(t, newkey.New(testCommon(), alice, colls, 90, newkey.Draft{}, nil))
+	d := start(t, newkey.New(commontest.Common(), alice, colls, 90, newkey.Draft{}, nil))
 	if got := d.m.Draft(); !got.Expire || got.Expiry != "90d" {
 		t.Fatalf("under a limit the form starts with %+v, want expiry on at 90d", got)
 	}
@@ -443,7 +422,7 @@ func TestLimitRequiresExpiry(t *testing.T) {
 		t.Fatalf("focus is on %q", got)
 	}
 	d.keys("n")
-	if !strings.Contains(flat(d.m.View()), "the server caps keys at 90 days") {
+	if !strings.Contains(commontest.Flat(d.m.View()), "the server caps keys at 90 days") {
 		t.Errorf("no reason shown:\n%s", d.m.View())
 	}
 	d.keys("enter", "enter", "enter", "enter")
@@ -453,20 +432,7 @@ func TestLimitRequiresExpiry(t *testing.T) {
 }
 
 func TestView(t *testing.T) {
-	d := start(t, newkey.New(testCommon(), alice, colls, 90, newkey.Draft{}, nil))
+	d := start(t, newkey.New(commontest.Common(), alice, colls, 90, newkey.Draft{}, nil))
 	d.typeText("ci-bot").keys("enter", "down", "enter", "enter").keys("ctrl+u").typeText("30d")
 	golden.RequireEqual(t, []byte(d.m.View()))
-}
-
-// flat joins the view's rows, without the border, so a wrapped message can
-// be searched for as one string.
-func flat(view string) string {
-	var parts []string
-	for _, l := range strings.Split(view, "\n") {
-		l = strings.Trim(l, "│ ")
-		if l != "" {
-			parts = append(parts, l)
-		}
-	}
-	return strings.Join(parts, " ")
 }

@@ -10,33 +10,20 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/common/commontest"
 	"h2ogpte-keys/ui/components/secret"
 )
 
-func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { commontest.Main(m) }
 
 // fakeSecret looks like a real one (sk- and 48 characters) and is not.
 var fakeSecret = "sk-test" + strings.Repeat("x", 44)
-
-func testCommon() common.Common {
-	return common.Common{
-		Styles: common.NewStyles(common.DefaultTheme()),
-		Now:    func() time.Time { return time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC) },
-		Width:  80,
-		Height: 24,
-	}
-}
 
 func created() model.CreatedKey {
 	return model.CreatedKey{
@@ -58,20 +45,10 @@ func (f *fakeCopier) Copy(text string) []string {
 	return f.dests
 }
 
-func key(k string) tea.KeyMsg {
-	switch k {
-	case "enter":
-		return tea.KeyMsg{Type: tea.KeyEnter}
-	case "esc":
-		return tea.KeyMsg{Type: tea.KeyEsc}
-	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
-}
-
 // start opens the dialog and delivers the first copy's reply.
 func start(t *testing.T, c model.CreatedKey, cp secret.Copier) *secret.Model {
 	t.Helper()
-	m := secret.New(testCommon(), c, cp)
+	m := secret.New(commontest.Common(), c, cp)
 	if cmd := m.Init(); cmd != nil {
 		m.Update(cmd())
 	}
@@ -80,7 +57,7 @@ func start(t *testing.T, c model.CreatedKey, cp secret.Copier) *secret.Model {
 
 func TestInitCopies(t *testing.T) {
 	cp := &fakeCopier{dests: []string{"system clipboard", "terminal clipboard (OSC 52, via tmux; unconfirmed)"}}
-	m := secret.New(testCommon(), created(), cp)
+	m := secret.New(commontest.Common(), created(), cp)
 	if !strings.Contains(m.View(), "Copying…") {
 		t.Errorf("before the reply the view should say it is copying:\n%s", m.View())
 	}
@@ -95,7 +72,7 @@ func TestInitCopies(t *testing.T) {
 	if !reflect.DeepEqual(cp.texts, []string{fakeSecret}) {
 		t.Errorf("copier got %q, want the secret once", cp.texts)
 	}
-	view := flat(m.View())
+	view := commontest.Flat(m.View())
 	for _, want := range []string{
 		"Copied to: system clipboard",
 		"Sent to: terminal clipboard (OSC 52, via tmux; unconfirmed)",
@@ -111,7 +88,7 @@ func TestInitCopies(t *testing.T) {
 
 func TestOnlyOSC52IsNotCalledCopied(t *testing.T) {
 	m := start(t, created(), &fakeCopier{dests: []string{"terminal clipboard (OSC 52; unconfirmed)"}})
-	view := flat(m.View())
+	view := commontest.Flat(m.View())
 	if strings.Contains(view, "Copied to") || !strings.Contains(view, "Sent to: terminal clipboard (OSC 52; unconfirmed)") {
 		t.Errorf("OSC 52 alone is reported as:\n%s", m.View())
 	}
@@ -170,7 +147,7 @@ func TestStyledViewHasNoSideBorder(t *testing.T) {
 func TestEnterWipesAndCloses(t *testing.T) {
 	c := created()
 	m := start(t, c, &fakeCopier{dests: []string{"system clipboard"}})
-	_, cmd := m.Update(key("enter"))
+	_, cmd := m.Update(commontest.Key("enter"))
 	if cmd == nil {
 		t.Fatal("enter returned no command")
 	}
@@ -189,7 +166,7 @@ func TestEnterWipesAndCloses(t *testing.T) {
 	if strings.Contains(m.View(), fakeSecret) {
 		t.Error("view still shows the secret after wiping")
 	}
-	if _, cmd := m.Update(key("enter")); cmd != nil {
+	if _, cmd := m.Update(commontest.Key("enter")); cmd != nil {
 		t.Error("a second enter sent another result")
 	}
 }
@@ -201,7 +178,7 @@ func TestWipeForQuit(t *testing.T) {
 	if !c.Secret.Empty() || strings.Contains(m.View(), fakeSecret) {
 		t.Error("Wipe left the secret")
 	}
-	if _, cmd := m.Update(key("c")); cmd != nil {
+	if _, cmd := m.Update(commontest.Key("c")); cmd != nil {
 		t.Error("c after Wipe copies again")
 	}
 }
@@ -210,7 +187,7 @@ func TestEscDoesNotClose(t *testing.T) {
 	c := created()
 	m := start(t, c, &fakeCopier{dests: []string{"system clipboard"}})
 	for _, k := range []string{"esc", "q", "n", " "} {
-		if _, cmd := m.Update(key(k)); cmd != nil {
+		if _, cmd := m.Update(commontest.Key(k)); cmd != nil {
 			t.Errorf("%q returned a command: %#v", k, cmd())
 		}
 	}
@@ -229,7 +206,7 @@ func TestEscDoesNotClose(t *testing.T) {
 func TestCopyAgain(t *testing.T) {
 	cp := &fakeCopier{dests: []string{"system clipboard"}}
 	m := start(t, created(), cp)
-	_, cmd := m.Update(key("c"))
+	_, cmd := m.Update(commontest.Key("c"))
 	if cmd == nil {
 		t.Fatal("c returned no command")
 	}
@@ -240,8 +217,8 @@ func TestCopyAgain(t *testing.T) {
 }
 
 func TestLateReplyForAnotherDialogIgnored(t *testing.T) {
-	first := secret.New(testCommon(), created(), &fakeCopier{dests: []string{"system clipboard"}})
-	second := secret.New(testCommon(), created(), &fakeCopier{dests: []string{"system clipboard"}})
+	first := secret.New(commontest.Common(), created(), &fakeCopier{dests: []string{"system clipboard"}})
+	second := secret.New(commontest.Common(), created(), &fakeCopier{dests: []string{"system clipboard"}})
 	second.Init()
 	second.Update(first.Init()())
 	if second.Destinations() != nil {
@@ -319,17 +296,6 @@ func TestNewCopierOSC52(t *testing.T) {
 			}
 		})
 	}
-}
-
-// flat joins the view's rows so wrapped text can be searched as one string.
-func flat(view string) string {
-	var parts []string
-	for _, l := range strings.Split(view, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			parts = append(parts, l)
-		}
-	}
-	return strings.Join(parts, " ")
 }
 
 type failingWriter struct{}

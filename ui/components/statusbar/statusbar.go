@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -16,6 +17,16 @@ import (
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common"
 )
+
+// PinnedKeyMap is a keymap whose one-line help ends with keys that must
+// always show (more keys, quit). When the line is too narrow, the entries
+// before them give way from the end, so the list is in order of use,
+// instead of the line being cut where the pinned keys would be.
+type PinnedKeyMap interface {
+	help.KeyMap
+	// PinnedHelp is how many of ShortHelp's last entries always show.
+	PinnedHelp() int
+}
 
 // Model is the status bar. Use New.
 type Model struct {
@@ -176,8 +187,41 @@ func (m *Model) View(keys help.KeyMap) string {
 	}
 	line := ansi.Truncate(strings.Join(parts, "  "), inner, "…")
 	helpView := ""
-	if keys != nil {
+	switch {
+	case keys == nil:
+	case m.help.ShowAll:
 		helpView = m.help.View(keys)
+	default:
+		helpView = m.shortHelp(keys)
 	}
 	return m.styles.StatusBar.Width(max(0, m.width)).Render(line + "\n" + helpView)
+}
+
+// shortHelp is the one-line help. For a PinnedKeyMap it drops entries
+// from before the pinned ones, last first, until the line fits.
+func (m *Model) shortHelp(keys help.KeyMap) string {
+	p, ok := keys.(PinnedKeyMap)
+	if !ok {
+		return m.help.ShortHelpView(keys.ShortHelp())
+	}
+	all := keys.ShortHelp()
+	pinned := max(0, min(p.PinnedHelp(), len(all)))
+	var rest []key.Binding
+	for _, b := range all[:len(all)-pinned] {
+		if b.Enabled() {
+			rest = append(rest, b)
+		}
+	}
+	tail := all[len(all)-pinned:]
+	// Measured without a width, so nothing is cut with "…" before the
+	// line is known to fit.
+	measure := m.help
+	measure.Width = 0
+	for n := len(rest); n > 0; n-- {
+		line := append(rest[:n:n], tail...)
+		if m.help.Width <= 0 || lipgloss.Width(measure.ShortHelpView(line)) <= m.help.Width {
+			return m.help.ShortHelpView(line)
+		}
+	}
+	return m.help.ShortHelpView(tail)
 }

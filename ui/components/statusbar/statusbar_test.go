@@ -2,23 +2,18 @@ package statusbar
 
 import (
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/muesli/termenv"
 
 	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/common/commontest"
 )
 
-func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { commontest.Main(m) }
 
 type keys struct{ a, b key.Binding }
 
@@ -93,5 +88,47 @@ func TestHelp(t *testing.T) {
 	k.b.SetEnabled(true)
 	if v := m.View(k); !strings.Contains(v, "beta") {
 		t.Errorf("full help: %q", v)
+	}
+}
+
+// pinned is a help whose last two entries must always show.
+type pinned []key.Binding
+
+func (p pinned) ShortHelp() []key.Binding  { return p }
+func (p pinned) FullHelp() [][]key.Binding { return [][]key.Binding{p} }
+func (p pinned) PinnedHelp() int           { return 2 }
+
+// unpinned is the same help without pinned keys.
+type unpinned struct{ p pinned }
+
+func (u unpinned) ShortHelp() []key.Binding  { return u.p }
+func (u unpinned) FullHelp() [][]key.Binding { return u.p.FullHelp() }
+
+func TestShortHelpKeepsPinnedKeys(t *testing.T) {
+	b := func(k, desc string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc)) }
+	off := b("x", "disabled")
+	off.SetEnabled(false)
+	keys := pinned{b("a", "actions"), off, b("n", "new key"), b("u", "user"), b("r", "refresh"), b("?", "more keys"), b("q", "quit")}
+	tests := []struct {
+		width int
+		want  string
+	}{
+		{80, "a actions • n new key • u user • r refresh • ? more keys • q quit"},
+		{60, "a actions • n new key • u user • ? more keys • q quit"},
+		{50, "a actions • n new key • ? more keys • q quit"},
+		{36, "a actions • ? more keys • q quit"},
+		{20, "? more keys • q quit"},
+	}
+	for _, tt := range tests {
+		m := New(common.Common{Styles: common.NewStyles(common.DefaultTheme()), Width: tt.width + 2})
+		lines := strings.Split(ansi.Strip(m.View(keys)), "\n")
+		if got := strings.TrimSpace(lines[len(lines)-1]); got != tt.want {
+			t.Errorf("width %d: help %q, want %q", tt.width, got, tt.want)
+		}
+	}
+	// A keymap without pinned keys is cut as before.
+	m := New(common.Common{Styles: common.NewStyles(common.DefaultTheme()), Width: 22})
+	if v := ansi.Strip(m.View(unpinned{keys})); !strings.Contains(v, "…") || strings.Contains(v, "quit") {
+		t.Errorf("a plain keymap should be cut with …: %q", v)
 	}
 }

@@ -279,11 +279,7 @@ func (m *Model) View() string {
 	b.WriteByte('\n')
 	b.WriteString(m.input.View())
 	b.WriteByte('\n')
-	count := strconv.Itoa(m.users) + " users"
-	if shown := m.Shown(); shown != m.users {
-		count = strconv.Itoa(shown) + " of " + count
-	}
-	b.WriteString(s.Hint.Render(count))
+	b.WriteString(s.Hint.Render(m.countText()))
 	rows := m.listRows()
 	if len(m.view) == 0 {
 		b.WriteByte('\n')
@@ -297,6 +293,23 @@ func (m *Model) View() string {
 		}
 	}
 	return s.Dialog.Width(m.width - s.Dialog.GetHorizontalBorderSize()).Render(b.String())
+}
+
+// countText counts the users listed: "10 users", "2 of 10 users"; when
+// "All users" is listed too it says so ("All users + 10 users"), so the
+// count never seems one short of the entries below it.
+func (m *Model) countText() string {
+	count := strconv.Itoa(m.users) + " users"
+	if m.users == 1 {
+		count = "1 user"
+	}
+	if shown := m.Shown(); shown != m.users {
+		count = strconv.Itoa(shown) + " of " + count
+	}
+	if len(m.view) > 0 && m.all[m.view[0]].all {
+		count = AllUsersLabel + " + " + count
+	}
+	return count
 }
 
 func (m *Model) renderRow(e *entry, cursor bool, inner int) string {

@@ -2,23 +2,18 @@ package userpicker
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/muesli/termenv"
 
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/common/commontest"
 )
 
-func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { commontest.Main(m) }
 
 func users(names ...string) []model.User {
 	var out []model.User
@@ -30,34 +25,6 @@ func users(names ...string) []model.User {
 
 func newPicker(us []model.User, current string) *Model {
 	return New(common.Common{Styles: common.NewStyles(common.DefaultTheme()), Width: 100, Height: 30}, us, current)
-}
-
-func keyMsg(k string) tea.KeyMsg {
-	switch k {
-	case "enter":
-		return tea.KeyMsg{Type: tea.KeyEnter}
-	case "esc":
-		return tea.KeyMsg{Type: tea.KeyEscape}
-	case "up":
-		return tea.KeyMsg{Type: tea.KeyUp}
-	case "down":
-		return tea.KeyMsg{Type: tea.KeyDown}
-	case "ctrl+j":
-		return tea.KeyMsg{Type: tea.KeyCtrlJ}
-	case "pgdown":
-		return tea.KeyMsg{Type: tea.KeyPgDown}
-	case "backspace":
-		return tea.KeyMsg{Type: tea.KeyBackspace}
-	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
-}
-
-func send(m *Model, keys ...string) tea.Cmd {
-	var cmd tea.Cmd
-	for _, k := range keys {
-		_, cmd = m.Update(keyMsg(k))
-	}
-	return cmd
 }
 
 func TestFilter(t *testing.T) {
@@ -77,7 +44,7 @@ func TestFilter(t *testing.T) {
 		t.Run(tt.typed, func(t *testing.T) {
 			m := newPicker(us, "")
 			for _, r := range tt.typed {
-				send(m, string(r))
+				commontest.Send(m, string(r))
 			}
 			var got []string
 			for _, i := range m.view {
@@ -98,23 +65,23 @@ func TestChoose(t *testing.T) {
 	if u, _ := m.Selected(); u.Username != "bob" {
 		t.Errorf("cursor starts on %s, want the current user", u.Username)
 	}
-	cmd := send(m, "down", "enter")
+	cmd := commontest.Send(m, "down", "enter")
 	if got, ok := cmd().(Chosen); !ok || got.User.Username != "carol" || got.User.ID != "id-carol" {
 		t.Errorf("enter gave %#v", cmd())
 	}
 	m = newPicker(users("bob", "alice"), "")
-	cmd = send(m, "ctrl+j", "up", "enter")
+	cmd = commontest.Send(m, "ctrl+j", "up", "enter")
 	if got, ok := cmd().(Chosen); !ok || got.User.Username != "alice" {
 		t.Errorf("enter gave %#v", cmd())
 	}
-	if _, ok := send(m, "esc")().(common.Cancelled); !ok {
+	if _, ok := commontest.Send(m, "esc")().(common.Cancelled); !ok {
 		t.Error("esc did not cancel")
 	}
 	m = newPicker(users("bob"), "")
-	if cmd := send(m, "z", "enter"); cmd != nil {
+	if cmd := commontest.Send(m, "z", "enter"); cmd != nil {
 		t.Errorf("enter with nothing shown gave %#v", cmd())
 	}
-	if cmd := send(m, "j", "k"); cmd != nil {
+	if cmd := commontest.Send(m, "j", "k"); cmd != nil {
 		t.Error("letters should only filter")
 	}
 	if m.input.Value() != "zjk" {
@@ -136,7 +103,7 @@ func TestThousands(t *testing.T) {
 	if !strings.Contains(v, "5000 users") || strings.Contains(v, "user0100") {
 		t.Errorf("view:\n%s", v)
 	}
-	send(m, "pgdown", "pgdown")
+	commontest.Send(m, "pgdown", "pgdown")
 	if u, _ := m.Selected(); !strings.Contains(m.View(), u.Username) {
 		t.Errorf("cursor row %s not on screen", u.Username)
 	}
@@ -166,18 +133,18 @@ func TestAllUsersEntry(t *testing.T) {
 		wantUser  string
 		wantCount string
 	}{
-		{name: "first, and under the cursor without a current user", wantAll: true, wantCount: "3 users"},
+		{name: "first, and under the cursor without a current user", wantAll: true, wantCount: "All users + 3 users"},
 		{name: "the current user keeps the cursor", o: Options{Current: "bob"}, wantUser: "bob"},
 		{name: "current All users", o: Options{Current: "bob", AllCurrent: true}, wantAll: true},
-		{name: "matches its own words", typed: []string{"a", "l", "l"}, wantAll: true, wantCount: "0 of 3 users"},
+		{name: "matches its own words", typed: []string{"a", "l", "l"}, wantAll: true, wantCount: "All users + 0 of 3 users"},
 		{name: "filtered out by a username", typed: []string{"b", "o"}, wantUser: "bob", wantCount: "1 of 3 users"},
-		{name: "al shows it and the users", typed: []string{"a", "l"}, wantAll: true, wantCount: "2 of 3 users"},
+		{name: "al shows it and the users", typed: []string{"a", "l"}, wantAll: true, wantCount: "All users + 2 of 3 users"},
 		{name: "down from it to the first user", typed: []string{"down"}, wantUser: "alice"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newAllPicker(us, tt.o)
-			send(m, tt.typed...)
+			commontest.Send(m, tt.typed...)
 			if m.SelectedAll() != tt.wantAll {
 				t.Errorf("All users under the cursor = %v, want %v", m.SelectedAll(), tt.wantAll)
 			}
@@ -185,8 +152,8 @@ func TestAllUsersEntry(t *testing.T) {
 				t.Errorf("selected %q, want %q", u.Username, tt.wantUser)
 			}
 			v := ansi.Strip(m.View())
-			if tt.wantCount != "" && !strings.Contains(v, tt.wantCount) {
-				t.Errorf("count %q missing:\n%s", tt.wantCount, v)
+			if got := countLine(v); tt.wantCount != "" && got != tt.wantCount {
+				t.Errorf("count line %q, want %q:\n%s", got, tt.wantCount, v)
 			}
 			if tt.o.AllCurrent && !strings.Contains(v, "All users  every key on the server (current)") {
 				t.Errorf("All users not marked current:\n%s", v)
@@ -198,15 +165,26 @@ func TestAllUsersEntry(t *testing.T) {
 	}
 }
 
+// countLine is the line under the filter, without the dialog's frame.
+func countLine(view string) string {
+	lines := strings.Split(view, "\n")
+	for i, l := range lines {
+		if strings.Contains(l, "Filter:") && i+1 < len(lines) {
+			return strings.Trim(lines[i+1], "│ ")
+		}
+	}
+	return ""
+}
+
 func TestChooseAllAndTag(t *testing.T) {
 	type purpose struct{}
 	m := newAllPicker(users("bob"), Options{Tag: purpose{}})
-	got, ok := send(m, "enter")().(Chosen)
+	got, ok := commontest.Send(m, "enter")().(Chosen)
 	if !ok || !got.All || got.User != (model.User{}) || got.Tag != (purpose{}) {
 		t.Errorf("enter on All users gave %#v", got)
 	}
 	m = newAllPicker(users("bob"), Options{Tag: purpose{}})
-	got, ok = send(m, "down", "enter")().(Chosen)
+	got, ok = commontest.Send(m, "down", "enter")().(Chosen)
 	if !ok || got.All || got.User.Username != "bob" || got.Tag != (purpose{}) {
 		t.Errorf("enter on bob gave %#v", got)
 	}
@@ -214,7 +192,7 @@ func TestChooseAllAndTag(t *testing.T) {
 	p := NewWithOptions(common.Common{Styles: common.NewStyles(common.DefaultTheme()), Width: 100, Height: 30}, users("bob"),
 		Options{Title: "New API key: choose its owner"})
 	v := ansi.Strip(p.View())
-	if strings.Contains(v, AllUsersLabel) || !strings.Contains(v, "New API key: choose its owner") || p.SelectedAll() {
+	if strings.Contains(v, AllUsersLabel) || !strings.Contains(v, "New API key: choose its owner") || p.SelectedAll() || countLine(v) != "1 user" {
 		t.Errorf("owner picker:\n%s", v)
 	}
 }
