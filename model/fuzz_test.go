@@ -49,6 +49,9 @@ func FuzzParseExpiry(f *testing.F) {
 		testNow.In(zoneX),
 		time.Date(2026, 11, 26, 23, 59, 59, 999_999_999, time.UTC),
 		time.Date(2026, 3, 29, 0, 30, 0, 0, time.FixedZone("Y", -9*3600-30*60)),
+		time.Date(2026, 11, 26, 9, 26, 53, 0, time.UTC),
+		time.Date(2026, 11, 26, 9, 26, 53, 123_456_789, zoneX),
+		time.Date(2026, 11, 26, 23, 59, 30, 0, time.UTC),
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, now := range nows {
@@ -69,11 +72,23 @@ func FuzzParseExpiry(f *testing.F) {
 			if err != nil || back != e.In {
 				t.Fatalf("ParseExpiry(%q).ExpiresIn() = %q parses to %v, %v; want %v", s, e.ExpiresIn(), back, err, e.In)
 			}
-			// What the server gets lasts at least until At, and less than a
-			// minute past it.
-			sent := e.In.AddTo(now)
-			if sent.Before(e.At) || sent.Sub(e.At) >= time.Minute {
+			// What the server sets (its now + expires_in) is At, the time
+			// that is shown and checked against the limit.
+			if sent := e.In.AddTo(now); !sent.Equal(e.At) {
 				t.Fatalf("ParseExpiry(%q, %v): now + %s = %v, At = %v", s, now, e.ExpiresIn(), sent, e.At)
+			}
+			// A date expires on that date in now's location, unless under a
+			// minute of it is left: one minute is the least that is sent.
+			if d, err := time.ParseInLocation(DateLayout, strings.TrimSpace(s), now.Location()); err == nil {
+				ay, am, ad := e.At.In(now.Location()).Date()
+				dy, dm, dd := d.Date()
+				lastMinute := d.AddDate(0, 0, 1).Add(-time.Second).Sub(now) < time.Minute
+				switch {
+				case lastMinute && e.In != (Interval{1, Minute}):
+					t.Fatalf("ParseExpiry(%q, %v) with under a minute left sends %s", s, now, e.ExpiresIn())
+				case !lastMinute && (ay != dy || am != dm || ad != dd):
+					t.Fatalf("ParseExpiry(%q, %v).At = %v, not on the asked date", s, now, e.At)
+				}
 			}
 		}
 	})

@@ -3,7 +3,6 @@ package model
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -155,9 +154,9 @@ func (e Expiry) ExpiresIn() string {
 const DateLayout = "2006-01-02"
 
 // ParseExpiry reads an expiry as a person types it: "never" (or "none"), a
-// date (2026-12-31, meaning the end of that day in now's location), or an
-// interval from now (30d, 12h, 2w, 90 days, 6 months). The result's At is
-// relative to now.
+// date (2026-12-31, meaning the end of that day in now's location, to the
+// whole minute from now), or an interval from now (30d, 12h, 2w, 90 days,
+// 6 months). The result's At is relative to now: In.AddTo(now) == At.
 func ParseExpiry(s string, now time.Time) (Expiry, error) {
 	in := strings.TrimSpace(s)
 	switch strings.ToLower(in) {
@@ -171,11 +170,17 @@ func ParseExpiry(s string, now time.Time) (Expiry, error) {
 		if !end.After(now) {
 			return Expiry{}, fmt.Errorf("expiry %s is in the past", in)
 		}
-		mins := int(math.Ceil(end.Sub(now).Minutes()))
+		// Whole minutes rounded down: the server adds them to its own now,
+		// so rounding up would carry a now with seconds past midnight into
+		// the next day. At is then exactly what the server will set, so what
+		// is shown, limit-checked and sent agree. With under a minute of the
+		// day left, one minute is the least the API can express.
+		mins := max(1, int(end.Sub(now)/time.Minute))
 		if mins > maxIntervalMinutes {
 			return Expiry{}, fmt.Errorf("expiry %s is too far ahead", in)
 		}
-		return Expiry{In: Interval{N: mins, Unit: Minute}, At: end}, nil
+		iv := Interval{N: mins, Unit: Minute}
+		return Expiry{In: iv, At: iv.AddTo(now)}, nil
 	} else if looksLikeDate(in) {
 		return Expiry{}, fmt.Errorf("expiry %q is not a valid date (want YYYY-MM-DD)", in)
 	}

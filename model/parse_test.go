@@ -134,6 +134,7 @@ func TestParseExpiry(t *testing.T) {
 	utc := testNow                            // 2026-11-26 15:00 UTC
 	inX := testNow.In(zoneX)                  // 2026-11-26 20:00 X
 	lateX := utc.Add(5 * time.Hour).In(zoneX) // 2026-11-27 01:00 X, still the 26th in UTC
+	withSecs := time.Date(2026, 11, 26, 9, 26, 53, 0, time.UTC)
 	tests := []struct {
 		name   string
 		in     string
@@ -141,22 +142,40 @@ func TestParseExpiry(t *testing.T) {
 		want   Expiry
 		errHas string
 	}{
+		// A date goes out as whole minutes rounded down, so At is exactly
+		// now + In and stays on the asked day.
 		{name: "date", in: "2026-12-31", now: utc,
-			want: Expiry{In: Interval{35*24*60 + 9*60, Minute}, At: time.Date(2026, 12, 31, 23, 59, 59, 0, time.UTC)}},
+			want: Expiry{In: Interval{35*24*60 + 9*60 - 1, Minute}, At: time.Date(2026, 12, 31, 23, 59, 0, 0, time.UTC)}},
 		{name: "today", in: "2026-11-26", now: utc,
-			want: Expiry{In: Interval{9 * 60, Minute}, At: time.Date(2026, 11, 26, 23, 59, 59, 0, time.UTC)}},
+			want: Expiry{In: Interval{9*60 - 1, Minute}, At: time.Date(2026, 11, 26, 23, 59, 0, 0, time.UTC)}},
 		{name: "date in now's location", in: "2026-11-26", now: inX,
-			want: Expiry{In: Interval{4 * 60, Minute}, At: time.Date(2026, 11, 26, 23, 59, 59, 0, zoneX)}},
+			want: Expiry{In: Interval{4*60 - 1, Minute}, At: time.Date(2026, 11, 26, 23, 59, 0, 0, zoneX)}},
 		{name: "tomorrow in now's location", in: "2026-11-27", now: inX,
-			want: Expiry{In: Interval{28 * 60, Minute}, At: time.Date(2026, 11, 27, 23, 59, 59, 0, zoneX)}},
+			want: Expiry{In: Interval{28*60 - 1, Minute}, At: time.Date(2026, 11, 27, 23, 59, 0, 0, zoneX)}},
 		{name: "date surrounded by spaces", in: "  2026-11-26 ", now: utc,
-			want: Expiry{In: Interval{9 * 60, Minute}, At: time.Date(2026, 11, 26, 23, 59, 59, 0, time.UTC)}},
-		{name: "last seconds of the day round up to a minute", in: "2026-11-26",
-			now:  time.Date(2026, 11, 26, 23, 59, 30, 0, time.UTC),
+			want: Expiry{In: Interval{9*60 - 1, Minute}, At: time.Date(2026, 11, 26, 23, 59, 0, 0, time.UTC)}},
+		// A now with seconds: rounding up would send 51274 minutes, and the
+		// server's now + that is 2027-01-01 00:00:53, the day after the one
+		// asked for.
+		{name: "now with seconds stays on the asked day", in: "2026-12-31", now: withSecs,
+			want: Expiry{In: Interval{35*24*60 + 14*60 + 33, Minute}, At: time.Date(2026, 12, 31, 23, 59, 53, 0, time.UTC)}},
+		{name: "now with seconds, today", in: "2026-11-26", now: withSecs,
+			want: Expiry{In: Interval{14*60 + 33, Minute}, At: time.Date(2026, 11, 26, 23, 59, 53, 0, time.UTC)}},
+		{name: "now with seconds and nanoseconds", in: "2027-01-01", now: withSecs.Add(500 * time.Millisecond),
+			want: Expiry{In: Interval{36*24*60 + 14*60 + 33, Minute}, At: time.Date(2027, 1, 1, 23, 59, 53, 500_000_000, time.UTC)}},
+		{name: "now with seconds in now's location", in: "2026-11-26", now: withSecs.In(zoneX), // 14:26:53 X
+			want: Expiry{In: Interval{9*60 + 33, Minute}, At: time.Date(2026, 11, 26, 23, 59, 53, 0, zoneX)}},
+		{name: "last whole minute of the day", in: "2026-11-26",
+			now:  time.Date(2026, 11, 26, 23, 58, 59, 0, time.UTC),
 			want: Expiry{In: Interval{1, Minute}, At: time.Date(2026, 11, 26, 23, 59, 59, 0, time.UTC)}},
+		// Under a minute left: one minute is the least expires_in can say,
+		// and At says honestly that it ends just past midnight.
+		{name: "under a minute left still gets one minute", in: "2026-11-26",
+			now:  time.Date(2026, 11, 26, 23, 59, 30, 0, time.UTC),
+			want: Expiry{In: Interval{1, Minute}, At: time.Date(2026, 11, 27, 0, 0, 30, 0, time.UTC)}},
 		{name: "far date goes out as minutes", in: "2100-01-01", now: utc,
-			want: Expiry{In: Interval{int(time.Date(2100, 1, 2, 0, 0, 0, 0, time.UTC).Sub(utc).Minutes()), Minute},
-				At: time.Date(2100, 1, 1, 23, 59, 59, 0, time.UTC)}},
+			want: Expiry{In: Interval{int(time.Date(2100, 1, 2, 0, 0, 0, 0, time.UTC).Sub(utc).Minutes()) - 1, Minute},
+				At: time.Date(2100, 1, 1, 23, 59, 0, 0, time.UTC)}},
 		{name: "yesterday", in: "2026-11-25", now: utc, errHas: "in the past"},
 		{name: "past in now's location though today in UTC", in: "2026-11-26", now: lateX, errHas: "in the past"},
 		{name: "invalid day", in: "2026-02-30", now: utc, errHas: "not a valid date"},
@@ -206,6 +225,11 @@ func TestParseExpiry(t *testing.T) {
 				t.Errorf("At location = %v, want %v", got.At.Location(), tt.now.Location())
 			}
 			if !got.Never {
+				// The server adds In to its now: that must be the At shown
+				// and limit-checked.
+				if sent := got.In.AddTo(tt.now); !sent.Equal(got.At) {
+					t.Errorf("now + %s = %v, At = %v", got.ExpiresIn(), sent, got.At)
+				}
 				// What is sent must be what a server (or the demo server) parses back.
 				if back, err := ParseInterval(got.ExpiresIn()); err != nil || back != got.In {
 					t.Errorf("ParseInterval(ExpiresIn() = %q) = %v, %v; want %v", got.ExpiresIn(), back, err, got.In)
@@ -229,10 +253,12 @@ func TestExpiresIn(t *testing.T) {
 		{"2w", testNow, "2 weeks"},
 		{"6mo", testNow, "6 months"},
 		{"1y", testNow, "1 year"},
-		{"2026-11-26", testNow, "540 minutes"},
-		{"2026-11-26", testNow.In(zoneX), "240 minutes"},
-		// Partial minutes round up, so the key lasts to the end of the day.
-		{"2026-11-26", testNow.Add(30 * time.Second), "540 minutes"},
+		{"2026-11-26", testNow, "539 minutes"},
+		{"2026-11-26", testNow.In(zoneX), "239 minutes"},
+		// Partial minutes round down, so now + the interval stays on the
+		// asked day; at least one minute is sent.
+		{"2026-11-26", testNow.Add(30 * time.Second), "539 minutes"},
+		{"2026-11-26", time.Date(2026, 11, 26, 23, 58, 0, 0, time.UTC), "1 minute"},
 		{"2026-11-26", time.Date(2026, 11, 26, 23, 59, 0, 0, time.UTC), "1 minute"},
 	}
 	for _, tt := range tests {
@@ -243,9 +269,9 @@ func TestExpiresIn(t *testing.T) {
 		if got := e.ExpiresIn(); got != tt.want {
 			t.Errorf("ParseExpiry(%q, %v).ExpiresIn() = %q, want %q", tt.in, tt.now, got, tt.want)
 		}
-		// The server counts from its own now; the key must last at least to At.
-		if !e.Never && e.In.AddTo(tt.now).Before(e.At) {
-			t.Errorf("%q: now + %s = %v is before At %v", tt.in, e.ExpiresIn(), e.In.AddTo(tt.now), e.At)
+		// The server counts from its own now: now + the interval is At.
+		if !e.Never && !e.In.AddTo(tt.now).Equal(e.At) {
+			t.Errorf("%q: now + %s = %v, At %v", tt.in, e.ExpiresIn(), e.In.AddTo(tt.now), e.At)
 		}
 	}
 }

@@ -150,13 +150,3 @@ func TestSecretWipe(t *testing.T) {
 		t.Error("zero Secret not Empty after Wipe")
 	}
 }
-
-// NewSecret copies its input: a caller's buffer reused later does not change it.
-func TestNewSecretCopies(t *testing.T) {
-	buf := []byte(plainSecret)
-	s := NewSecret(string(buf))
-	clear(buf)
-	if s.Reveal() != plainSecret {
-		t.Errorf("Reveal() = %q after caller cleared its buffer", s.Reveal())
-	}
-}
