@@ -84,6 +84,8 @@ type Client struct {
 	pageSize    int
 	concurrency int
 	maxRetries  int
+	// maxBody is the largest answer read, in bytes; tests shrink it.
+	maxBody int
 
 	// backoffBase is the first retry's wait before jitter; backoffMax caps
 	// later ones and maxRetryAfter caps a server's Retry-After. Tests
@@ -117,6 +119,7 @@ func New(cfg Config) (*Client, error) {
 		pageSize:      positive(cfg.PageSize, defaultPageSize),
 		concurrency:   min(positive(cfg.Concurrency, defaultConcurrency), maxConcurrency),
 		maxRetries:    cfg.MaxRetries,
+		maxBody:       maxResponseBytes,
 		backoffBase:   250 * time.Millisecond,
 		backoffMax:    4 * time.Second,
 		maxRetryAfter: 10 * time.Second,
@@ -133,12 +136,17 @@ func New(cfg Config) (*Client, error) {
 	tr.MaxIdleConnsPerHost = max(c.concurrency, 2)
 
 	// No http.Client timeout: each attempt gets its own context deadline, so
-	// a timeout can be told apart from the caller cancelling.
-	rc := resty.NewWithClient(&http.Client{Transport: tr})
+	// a timeout can be told apart from the caller cancelling. Redirects are
+	// not followed: Go turns a redirected POST into a GET (a create would
+	// then read a list) and would send the token on to wherever the server
+	// points; once returns the 3xx as an error naming the new place.
+	rc := resty.NewWithClient(&http.Client{
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	})
 	rc.SetAuthToken(cfg.Token.Reveal())
 	rc.SetHeader("User-Agent", orDefault(cfg.UserAgent, defaultUserAgent))
 	rc.SetHeader("Accept", "application/json")
-	rc.SetResponseBodyLimit(maxResponseBytes)
 	out := cfg.DebugOut
 	if out == nil {
 		out = os.Stderr
@@ -245,7 +253,7 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 func (c *Client) once(ctx context.Context, cl call) ([]byte, http.Header, error) {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	req := c.rc.R().SetContext(actx)
+	req := c.rc.R().SetContext(actx).SetResponseBodyLimit(c.maxBody)
 	if cl.query != nil {
 		req.SetQueryParamsFromValues(cl.query)
 	}
@@ -257,13 +265,40 @@ func (c *Client) once(ctx context.Context, cl call) ([]byte, http.Header, error)
 		if ctx.Err() != nil {
 			return nil, nil, fmt.Errorf("%s: %w", cl.op, ctx.Err())
 		}
+		if errors.Is(err, resty.ErrResponseBodyTooLarge) {
+			return nil, nil, fmt.Errorf("%s: %w", cl.op, tooLargeError{limitMB: c.maxBody >> 20})
+		}
 		timedOut := errors.Is(actx.Err(), context.DeadlineExceeded)
 		return nil, nil, fmt.Errorf("%s: %w", cl.op, classify(err, c.server, c.timeout, timedOut))
+	}
+	if res.StatusCode() >= 300 && res.StatusCode() < 400 {
+		return nil, nil, fmt.Errorf("%s: %s", cl.op, c.redirectMessage(cl.path, res.StatusCode(), res.Header().Get("Location")))
 	}
 	if !res.IsSuccess() {
 		return nil, res.Header(), newAPIError(cl.op, res.StatusCode(), res.Body())
 	}
 	return res.Body(), res.Header(), nil
+}
+
+// redirectMessage says where a 3xx answer points. When it points at the same
+// endpoint under another base (http to https, another host), it names the
+// address to use instead; the query and any credentials in the location are
+// left out.
+func (c *Client) redirectMessage(path string, status int, location string) string {
+	from, err := url.Parse(c.base + path)
+	if err != nil || strings.TrimSpace(location) == "" {
+		return fmt.Sprintf("the server answered with a redirect (%d) without saying where to: is %s the h2oGPTe API?", status, c.server)
+	}
+	to, err := from.Parse(strings.TrimSpace(location))
+	if err != nil || (to.Scheme != "http" && to.Scheme != "https") || to.Host == "" {
+		return fmt.Sprintf("the server redirects (%d) to %q: is %s the h2oGPTe API?", status, oneLine(location, 120), c.server)
+	}
+	to.User, to.RawQuery, to.Fragment, to.RawFragment = nil, "", "", ""
+	if base, ok := strings.CutSuffix(to.EscapedPath(), path); ok && strings.HasSuffix(base, apiPath) {
+		addr := (&url.URL{Scheme: to.Scheme, Host: to.Host}).String() + strings.TrimSuffix(base, apiPath)
+		return fmt.Sprintf("the server redirects to %s: use %s as the address", oneLine(to.String(), 200), oneLine(addr, 200))
+	}
+	return fmt.Sprintf("the server redirects to %s instead of answering: is %s the h2oGPTe API address?", oneLine(to.String(), 200), c.server)
 }
 
 func retryable(err error) bool {

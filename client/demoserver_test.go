@@ -215,12 +215,12 @@ func TestDemoCheckAdmin(t *testing.T) {
 	}{
 		{"admin token", func(*testing.T, *demo) string { return demoserver.DemoToken }, nil},
 		{"a user's key", func(t *testing.T, d *demo) string {
-			return d.create(t, "alice", "not admin", "", 0).Secret.Reveal()
+			return d.create(t, "alice", "not admin", "30d", 0).Secret.Reveal()
 		}, ErrForbidden},
 		{"bogus token", func(*testing.T, *demo) string { return "sk-" + strings.Repeat("x", 48) }, ErrUnauthorized},
 		{"the admin token with a typo", func(*testing.T, *demo) string { return demoserver.DemoToken + "1" }, ErrUnauthorized},
 		{"a deactivated admin key", func(t *testing.T, d *demo) string {
-			ck := d.create(t, "admin", "old admin key", "", 0)
+			ck := d.create(t, "admin", "old admin key", "30d", 0)
 			if err := d.admin.Deactivate(context.Background(), ck.Key.ID); err != nil {
 				t.Fatal(err)
 			}
@@ -232,7 +232,7 @@ func TestDemoCheckAdmin(t *testing.T) {
 			return ck.Secret.Reveal()
 		}, ErrUnauthorized},
 		{"a working admin key", func(t *testing.T, d *demo) string {
-			return d.create(t, "admin", "admin's second key", "", 0).Secret.Reveal()
+			return d.create(t, "admin", "admin's second key", "30d", 0).Secret.Reveal()
 		}, nil},
 	}
 	for _, tt := range tests {
@@ -480,19 +480,23 @@ func TestDemoCreateKey(t *testing.T) {
 		collection string // a collection of user, by name
 		expiry     string
 		inactivity int
+		noLimit    bool // no global expiry limit: only then may a key have no expiry
 	}{
-		{"global, no expiry", "alice", "laptop 2", "", "", 0},
-		{"global, expiry and inactivity", "alice", "ci", "", "30d", 14},
-		{"global, expiry by date", "bob", "until April", "", "2026-04-01", 0},
-		{"global, expiry never", "bob", "forever", "", "never", 0},
-		{"collection, expiry and inactivity", "alice", "support bot", "Customer support FAQ", "12 hours", 60},
-		{"collection, expiry at the limit", "malice", "red", "Red team notes", "90 days", 0},
-		{"the admin's own key", "admin", "second admin key", "Company wiki", "", 7},
+		{"global, no expiry, no limit", "alice", "laptop 2", "", "", 0, true},
+		{"global, expiry and inactivity", "alice", "ci", "", "30d", 14, false},
+		{"global, expiry by date", "bob", "until April", "", "2026-04-01", 0, false},
+		{"global, expiry never, no limit", "bob", "forever", "", "never", 0, true},
+		{"collection, expiry and inactivity", "alice", "support bot", "Customer support FAQ", "12 hours", 60, false},
+		{"collection, expiry at the limit", "malice", "red", "Red team notes", "90 days", 0, false},
+		{"the admin's own key", "admin", "second admin key", "Company wiki", "2w", 7, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			d := newDemo(t, demoserver.Options{})
+			if tt.noLimit {
+				d.srv.SetExpiryLimitDays(0)
+			}
 			before, err := d.admin.ListAllKeys(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -548,6 +552,7 @@ func TestDemoCreateKeyRefused(t *testing.T) {
 	d := newDemo(t, demoserver.Options{})
 	alice := d.user(t, "alice")
 	bobs := d.collection(t, "bob", "Engineering handbook")
+	month := new(mustExpiry(t, "30d"))
 	tests := []struct {
 		name       string
 		key        model.NewKey
@@ -555,14 +560,19 @@ func TestDemoCreateKeyRefused(t *testing.T) {
 		wantMsg    string
 		wantErr    error
 	}{
-		{"another user's collection", model.NewKey{UserID: alice.ID, Name: "k", CollectionID: bobs.ID},
+		{"another user's collection", model.NewKey{UserID: alice.ID, Name: "k", CollectionID: bobs.ID, Expiry: month},
 			400, "belongs to bob, not alice", nil},
-		{"unknown user id", model.NewKey{UserID: "00000000-0000-4000-8000-000000000000", Name: "k"},
+		{"unknown user id", model.NewKey{UserID: "00000000-0000-4000-8000-000000000000", Name: "k", Expiry: month},
 			404, "user not found", ErrNotFound},
-		{"a username instead of the id", model.NewKey{UserID: "alice", Name: "k"},
+		{"a username instead of the id", model.NewKey{UserID: "alice", Name: "k", Expiry: month},
 			404, "user not found", ErrNotFound},
-		{"unknown collection", model.NewKey{UserID: alice.ID, Name: "k", CollectionID: "no-such-collection"},
+		{"unknown collection", model.NewKey{UserID: alice.ID, Name: "k", CollectionID: "no-such-collection", Expiry: month},
 			404, "collection not found", ErrNotFound},
+		// Under the limit a key without expiry would outlive the cap.
+		{"no expiry under the limit", model.NewKey{UserID: alice.ID, Name: "k"},
+			400, "the server's API key expiry limit is 90 days: expires_in is required", nil},
+		{"expiry never under the limit", model.NewKey{UserID: alice.ID, Name: "k", Expiry: &model.Expiry{Never: true}},
+			400, "the server's API key expiry limit is 90 days: expires_in is required", nil},
 		{"expiry past the limit", model.NewKey{UserID: alice.ID, Name: "k", Expiry: new(mustExpiry(t, "91d"))},
 			400, "expiry limit of 90 days", nil},
 	}
@@ -591,7 +601,7 @@ func TestDemoCreateKeyRefused(t *testing.T) {
 // A key's own calls are counted and dated; the admin's listing calls are not.
 func TestDemoKeyUseIsCounted(t *testing.T) {
 	d := newDemo(t, demoserver.Options{})
-	ck := d.create(t, "alice", "script", "", 0)
+	ck := d.create(t, "alice", "script", "30d", 0)
 	steps := []struct {
 		name      string
 		advance   time.Duration
@@ -642,7 +652,8 @@ func TestDemoSetExpiry(t *testing.T) {
 		{"shorten", "60d", "12h", false, 0, "", "12h"},
 		{"by date", "", "2026-05-01", false, 0, "", "2026-05-01"},
 		{"at the limit", "", "90 days", false, 0, "", "90 days"},
-		{"never removes", "7d", "never", false, 0, "", ""},
+		{"never removes with no limit", "7d", "never", true, 0, "", ""},
+		{"never is refused under the limit", "7d", "never", false, 400, "the server's API key expiry limit is 90 days: expires_in is required", "7d"},
 		{"past the limit", "7d", "91 days", false, 400, "global API key expiry limit of 90 days", "7d"},
 		{"a year past the limit", "", "1y", false, 400, "the latest allowed expiry is 2026-06-12T09:26:53Z", ""},
 		{"a year with no limit", "", "1y", true, 0, "", "1y"},
@@ -650,10 +661,12 @@ func TestDemoSetExpiry(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := newDemo(t, demoserver.Options{})
-			if tt.noLimit {
-				d.srv.SetExpiryLimitDays(0)
-			}
+			// A key without expiry can only be made while there is no limit.
+			d.srv.SetExpiryLimitDays(0)
 			ck := d.create(t, "carol", "k", tt.start, 0)
+			if !tt.noLimit {
+				d.srv.SetExpiryLimitDays(90)
+			}
 			err := d.admin.SetExpiry(context.Background(), ck.Key.ID, mustExpiry(t, tt.set))
 			if tt.wantStatus == 0 && err != nil {
 				t.Fatalf("SetExpiry(%s): %v", tt.set, err)
@@ -697,7 +710,7 @@ func TestDemoSetInactivity(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := newDemo(t, demoserver.Options{})
-			ck := d.create(t, "dave", "k", "", tt.start)
+			ck := d.create(t, "dave", "k", "30d", tt.start)
 			err := d.admin.SetInactivity(context.Background(), ck.Key.ID, tt.set)
 			if tt.wantStatus == 0 && err != nil {
 				t.Fatalf("SetInactivity(%d): %v", tt.set, err)
@@ -724,7 +737,7 @@ func TestDemoSetInactivity(t *testing.T) {
 func TestDemoDeactivateAndDelete(t *testing.T) {
 	ctx := context.Background()
 	d := newDemo(t, demoserver.Options{})
-	ck := d.create(t, "erin", "k", "", 0)
+	ck := d.create(t, "erin", "k", "30d", 0)
 	id := ck.Key.ID
 	steps := []struct {
 		name       string
@@ -809,7 +822,7 @@ func TestDemoFaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := newDemo(t, demoserver.Options{}, func(c *Config) { c.MaxRetries = retries })
-			ck := d.create(t, "frank", "k", "", 0)
+			ck := d.create(t, "frank", "k", "30d", 0)
 			keysBefore, err := d.admin.ListAllKeys(ctx)
 			if err != nil {
 				t.Fatal(err)

@@ -38,6 +38,9 @@ var (
 	// handshake failed; a CA file (or, knowingly, skipping verification)
 	// may be the fix, so it is told apart from other network errors.
 	ErrTLS = errors.New("TLS error")
+	// ErrTooLarge: the server's answer was larger than the client reads
+	// (64 MB). Asking again would fetch it again, so it is not retried.
+	ErrTooLarge = errors.New("answer too large")
 )
 
 // APIError is an answer outside 2xx. Message is the server's own (cleaned of
@@ -215,6 +218,15 @@ func shorten(s string, max int) string {
 	r := []rune(s)
 	return strings.TrimSpace(string(r[:max-1])) + "…"
 }
+
+// tooLargeError is an answer cut off at the client's size limit.
+type tooLargeError struct{ limitMB int }
+
+func (e tooLargeError) Error() string {
+	return fmt.Sprintf("the server's answer is larger than %d MB", e.limitMB)
+}
+
+func (e tooLargeError) Is(target error) bool { return target == ErrTooLarge }
 
 type transportKind int
 

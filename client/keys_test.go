@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -235,6 +237,95 @@ func TestStreamKeysStops(t *testing.T) {
 	})
 }
 
+// countingTransport counts the requests a client has under way: from the
+// start of the round trip until its answer's body is closed (or the trip
+// fails).
+type countingTransport struct {
+	rt       http.RoundTripper
+	inFlight atomic.Int32
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.inFlight.Add(1)
+	res, err := c.rt.RoundTrip(r)
+	if err != nil {
+		c.inFlight.Add(-1)
+		return nil, err
+	}
+	res.Body = &countedBody{ReadCloser: res.Body, done: func() { c.inFlight.Add(-1) }}
+	return res, nil
+}
+
+type countedBody struct {
+	io.ReadCloser
+	once sync.Once
+	done func()
+}
+
+func (b *countedBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.done)
+	return err
+}
+
+// TestStreamKeysWaitsForRequestsInFlight: when onPage cancels or a page
+// fails, the page after it is still at the server (its handler blocks until
+// its request is abandoned). StreamKeys must not return before that request
+// has finished, so no read outlives the call that started it.
+func TestStreamKeysWaitsForRequestsInFlight(t *testing.T) {
+	rows := keyRows(100, "alice")
+	list := pagedList(t, rows, "username")
+	for _, tt := range []struct {
+		name    string
+		fail    bool // offset 5 answers 400; otherwise onPage cancels on it
+		wantErr func(error) bool
+	}{
+		{"onPage cancels", false, func(err error) bool { return errors.Is(err, context.Canceled) }},
+		{"a page fails", true, func(err error) bool { return errors.Is(err, ErrNotFound) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			blockedArrived := make(chan struct{})
+			srv := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+				switch r.URL.Query().Get("offset") {
+				case "5":
+					<-blockedArrived // answer only once the next page is under way
+					if tt.fail {
+						writeEndpointError(w, 404, "gone")
+						return
+					}
+					list(w, r)
+				case "10":
+					close(blockedArrived)
+					<-r.Context().Done() // held until the client gives up on it
+				default:
+					list(w, r)
+				}
+			})
+			c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = 5; cfg.Concurrency = 4 })
+			ct := &countingTransport{rt: c.rc.GetClient().Transport}
+			c.rc.GetClient().Transport = ct
+
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			pages := 0
+			err := c.StreamKeys(ctx, "", func([]model.APIKey) {
+				if pages++; pages == 2 {
+					cancel()
+				}
+			})
+			if n := ct.inFlight.Load(); n != 0 {
+				t.Errorf("StreamKeys returned with %d requests still in flight", n)
+			}
+			if !tt.wantErr(err) {
+				t.Errorf("err = %v", err)
+			}
+			if n := len(srv.requests()); n != 3 {
+				t.Errorf("%d requests, want 3 (offsets 0, 5 and 10)", n)
+			}
+		})
+	}
+}
+
 func TestCheckAdmin(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -366,6 +457,44 @@ func TestWriteRequests(t *testing.T) {
 				t.Errorf("sent %s %s %s\nwant %s %s %s", r.Method, r.RequestURI, r.Body, tt.method, tt.requestURI, tt.body)
 			}
 		})
+	}
+}
+
+// apiIntervalRE is the API's expires_in form: a whole number and a unit.
+var apiIntervalRE = regexp.MustCompile(`^\d+ (minute|hour|day|week|month|year)s?$`)
+
+// Whatever an admin types (the CLI's shorthand, a date), the client sends
+// expires_in in the API's form, on create and on PATCH alike.
+func TestExpiresInIsTheAPIForm(t *testing.T) {
+	now := time.Date(2026, 11, 26, 9, 26, 53, 0, time.UTC)
+	srv := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			writeJSON(w, 201, map[string]any{"secret_key": "sk-new", "api_key": keyJSON(1, "alice")})
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	c := newTestClient(t, srv.URL)
+	ctx := context.Background()
+	for _, in := range []string{"30d", "1d", "12h", "1h", "2w", "6mo", "1y", "90m", "1m", "90 days", "1 day", "2026-12-31", "2026-11-26"} {
+		e, err := model.ParseExpiry(in, now)
+		if err != nil {
+			t.Fatalf("ParseExpiry(%q): %v", in, err)
+		}
+		if _, err := c.CreateKey(ctx, model.NewKey{UserID: "u", Name: "n", Expiry: &e}); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.SetExpiry(ctx, "k", e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range srv.requests() {
+		var body struct {
+			ExpiresIn string `json:"expires_in"`
+		}
+		if err := json.Unmarshal([]byte(r.Body), &body); err != nil || !apiIntervalRE.MatchString(body.ExpiresIn) {
+			t.Errorf("%s %s sent expires_in %q, not the API's form", r.Method, r.Path, body.ExpiresIn)
+		}
 	}
 }
 

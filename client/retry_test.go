@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -192,4 +193,26 @@ func TestDroppedConnection(t *testing.T) {
 			t.Errorf("%d requests, want exactly 1", n)
 		}
 	})
+}
+
+// An answer past the size limit is said as such, once: reading it again
+// would only fetch it again, and it is no network failure.
+func TestAnswerTooLarge(t *testing.T) {
+	big := "[" + strings.Repeat(`{"id":"u","username":"x"},`, 50_000) + `{}]` // about 1.3 MB
+	srv := newFake(t, func(w http.ResponseWriter, r *http.Request) { writeRaw(w, 200, big) })
+	c := newTestClient(t, srv.URL)
+	if c.maxBody != 64<<20 {
+		t.Errorf("default limit %d bytes, want 64 MB", c.maxBody)
+	}
+	c.maxBody = 1 << 20
+	_, err := c.ListUsers(context.Background())
+	if !errors.Is(err, ErrTooLarge) || errors.Is(err, ErrNetwork) || errors.Is(err, ErrTimeout) {
+		t.Fatalf("err = %v, want ErrTooLarge only", err)
+	}
+	if want := "list users: the server's answer is larger than 1 MB"; err.Error() != want {
+		t.Errorf("err = %q, want %q", err, want)
+	}
+	if n := len(srv.requests()); n != 1 {
+		t.Errorf("%d requests, want 1: a too-large answer is not read again", n)
+	}
 }
