@@ -104,8 +104,8 @@ func (s *Server) listOwnCollections(w http.ResponseWriter, req *http.Request, c 
 	s.mu.RLock()
 	var mine []collection
 	for _, rec := range s.colls {
-		if rec.c.Username == c.user.user.Username {
-			mine = append(mine, rec.c)
+		if rec.Username == c.user.user.Username {
+			mine = append(mine, *rec)
 		}
 	}
 	s.mu.RUnlock()
@@ -162,7 +162,7 @@ func (s *Server) listAllCollections(w http.ResponseWriter, req *http.Request, _ 
 	s.mu.RLock()
 	all := make([]collection, 0, len(s.colls))
 	for _, rec := range s.colls {
-		c := rec.c
+		c := *rec
 		if filter == "" || strings.Contains(strings.ToLower(c.Name), filter) ||
 			strings.Contains(strings.ToLower(c.ID), filter) || strings.Contains(strings.ToLower(c.Username), filter) {
 			all = append(all, c)

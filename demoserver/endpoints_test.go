@@ -54,7 +54,7 @@ func TestUsers(t *testing.T) {
 
 func TestCurrentRolesAndPermissions(t *testing.T) {
 	s, _ := newTestServer(t, Options{Seed: 1})
-	bobKey := createKey(t, s, fmt.Sprintf(`{"user_id":%q}`, userByName(t, s, "bob").ID)).SecretKey
+	bobKey := createKey(t, s, fmt.Sprintf(`{"user_id":%q,"expires_in":"30 days"}`, userByName(t, s, "bob").ID)).SecretKey
 	tests := []struct {
 		token     string
 		wantAdmin bool
@@ -201,7 +201,7 @@ func TestConfigurations(t *testing.T) {
 
 	s, _ := newTestServer(t, Options{Seed: 1})
 	alice := userByName(t, s, "alice")
-	aliceKey := createKey(t, s, fmt.Sprintf(`{"user_id":%q}`, alice.ID)).SecretKey
+	aliceKey := createKey(t, s, fmt.Sprintf(`{"user_id":%q,"expires_in":"30 days"}`, alice.ID)).SecretKey
 
 	t.Run("public items only without as_admin", func(t *testing.T) {
 		for _, token := range []string{DemoToken, aliceKey} {

@@ -3,6 +3,7 @@ package demoserver
 import (
 	"crypto/sha256"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -80,9 +81,8 @@ func (s *Server) createKey(w http.ResponseWriter, req *http.Request, _ caller, _
 	}
 	var iv model.Interval
 	if hasExpiry {
-		var err error
-		if iv, err = model.ParseInterval(expiresIn); err != nil {
-			writeAPIError(w, errorf(http.StatusBadRequest, "invalid expires_in: %v", err))
+		if iv, e = parseExpiresIn(expiresIn); e != nil {
+			writeAPIError(w, e)
 			return
 		}
 	}
@@ -102,6 +102,11 @@ func (s *Server) createKey(w http.ResponseWriter, req *http.Request, _ caller, _
 	key, e := func() (model.APIKey, *apiError) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if !hasExpiry {
+			if e := s.requireExpiryLocked(""); e != nil {
+				return model.APIKey{}, e
+			}
+		}
 		u := s.usersByID[userID]
 		if u == nil {
 			return model.APIKey{}, errorf(http.StatusNotFound, "user not found: no user has id %q", userID)
@@ -122,12 +127,12 @@ func (s *Server) createKey(w http.ResponseWriter, req *http.Request, _ caller, _
 			if c == nil {
 				return model.APIKey{}, errorf(http.StatusNotFound, "collection not found: no collection has id %q", collID)
 			}
-			if c.c.Username != u.user.Username {
+			if c.Username != u.user.Username {
 				return model.APIKey{}, errorf(http.StatusBadRequest,
 					"collection %q belongs to %s, not %s: a collection key may only name a collection of its own user",
-					collID, c.c.Username, u.user.Username)
+					collID, c.Username, u.user.Username)
 			}
-			key.CollectionID, key.CollectionName, key.IsGlobal = c.c.ID, c.c.Name, false
+			key.CollectionID, key.CollectionName, key.IsGlobal = c.ID, c.Name, false
 		}
 		if hasExpiry {
 			at, e := s.expiryLocked(iv, expiresIn, now)
@@ -167,6 +172,34 @@ func checkInactivity(days int64) *apiError {
 		return errorf(http.StatusBadRequest, "inactivity_interval must be at most %d days", maxInactivityDays)
 	}
 	return nil
+}
+
+// expiresInRE is the API's expires_in: a whole number and a unit, such as
+// "30 days", "12 hours" or "1 month". The CLI's shorthand ("30d", "2w",
+// "90m") is not the API's, so the demo refuses it as a server would.
+var expiresInRE = regexp.MustCompile(`^\d+ (minute|hour|day|week|month|year)s?$`)
+
+func parseExpiresIn(s string) (model.Interval, *apiError) {
+	if !expiresInRE.MatchString(s) {
+		return model.Interval{}, errorf(http.StatusBadRequest,
+			"invalid expires_in %q: want a whole number and a unit (minute, hour, day, week, month or year), such as \"30 days\"", s)
+	}
+	iv, err := model.ParseInterval(s)
+	if err != nil {
+		return model.Interval{}, errorf(http.StatusBadRequest, "invalid expires_in: %v", err)
+	}
+	return iv, nil
+}
+
+// requireExpiryLocked refuses a key without expiry while
+// global_api_key_expiry_days is set: such a key would outlive the cap. The
+// API contract is silent here; the tool and the demo treat "no expiry" as
+// beyond any limit. Callers hold mu.
+func (s *Server) requireExpiryLocked(why string) *apiError {
+	if s.limitDays <= 0 {
+		return nil
+	}
+	return errorf(http.StatusBadRequest, "the server's API key expiry limit is %d days: expires_in is required%s", s.limitDays, why)
 }
 
 // expiryLocked turns expires_in into an expiry time, enforcing
@@ -232,15 +265,17 @@ func (s *Server) updateExpiry(w http.ResponseWriter, req *http.Request, _ caller
 	}
 	var iv model.Interval
 	if has {
-		var err error
-		if iv, err = model.ParseInterval(expiresIn); err != nil {
-			writeAPIError(w, errorf(http.StatusBadRequest, "invalid expires_in: %v", err))
+		if iv, e = parseExpiresIn(expiresIn); e != nil {
+			writeAPIError(w, e)
 			return
 		}
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	s.changeKey(w, params[0], func(k *keyRec) *apiError {
 		if !has {
+			if e := s.requireExpiryLocked(" (an expiry cannot be removed under the limit)"); e != nil {
+				return e
+			}
 			k.key.Expires = nil
 			return nil
 		}

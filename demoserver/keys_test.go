@@ -128,14 +128,14 @@ func TestCreateKey(t *testing.T) {
 	s, _ := newTestServer(t, Options{Seed: 1})
 	alice := userByName(t, s, "alice")
 
-	res := createKey(t, s, fmt.Sprintf(`{"user_id":%q,"name":"build server"}`, alice.ID))
+	res := createKey(t, s, fmt.Sprintf(`{"user_id":%q,"name":"build server","expires_in":"30 days"}`, alice.ID))
 	if !secretPattern.MatchString(res.SecretKey) {
 		t.Errorf("secret %q does not match %s", res.SecretKey, secretPattern)
 	}
 	k := res.APIKey
 	want := model.APIKey{
 		ID: k.ID, Username: "alice", Name: "build server", Hint: res.SecretKey[len(res.SecretKey)-4:],
-		Created: t0, LastUsed: model.Null[time.Time](), InactivityDays: model.Null[int](),
+		Created: t0, Expires: ptr(t0.AddDate(0, 0, 30)), LastUsed: model.Null[time.Time](), InactivityDays: model.Null[int](),
 		TotalCalls: model.Some[int64](0), IsActive: true, IsGlobal: true,
 	}
 	if fmt.Sprint(k) != fmt.Sprint(want) {
@@ -166,7 +166,7 @@ func TestCreateKey(t *testing.T) {
 	})
 
 	t.Run("secrets differ", func(t *testing.T) {
-		other := createKey(t, s, fmt.Sprintf(`{"user_id":%q}`, alice.ID))
+		other := createKey(t, s, fmt.Sprintf(`{"user_id":%q,"expires_in":"1 day"}`, alice.ID))
 		if other.SecretKey == res.SecretKey || other.APIKey.ID == k.ID {
 			t.Error("two creates gave the same secret or id")
 		}
@@ -212,9 +212,23 @@ func TestCreateKeyErrors(t *testing.T) {
 		{"not an object", `["x"]`, http.StatusBadRequest, "malformed"},
 		{"no user_id", `{"name":"x"}`, http.StatusBadRequest, "user_id"},
 		{"user_id not a string", `{"user_id":7}`, http.StatusBadRequest, "user_id"},
-		{"username is not an id", `{"user_id":"alice"}`, http.StatusNotFound, "user not found"},
-		{"unknown collection", fmt.Sprintf(`{"user_id":%q,"collection_id":"nope"}`, alice), http.StatusNotFound, "collection not found"},
-		{"someone else's collection", fmt.Sprintf(`{"user_id":%q,"collection_id":%q}`, alice, bobColl.ID), http.StatusBadRequest, "belongs to bob"},
+		{"username is not an id", `{"user_id":"alice","expires_in":"30 days"}`, http.StatusNotFound, "user not found"},
+		{"unknown collection", fmt.Sprintf(`{"user_id":%q,"collection_id":"nope","expires_in":"30 days"}`, alice), http.StatusNotFound, "collection not found"},
+		{"someone else's collection", fmt.Sprintf(`{"user_id":%q,"collection_id":%q,"expires_in":"30 days"}`, alice, bobColl.ID), http.StatusBadRequest, "belongs to bob"},
+		// Under the limit a key without expiry would outlive the cap.
+		{"no expires_in under the limit", fmt.Sprintf(`{"user_id":%q}`, alice), http.StatusBadRequest,
+			"the server's API key expiry limit is 90 days: expires_in is required"},
+		{"null expires_in under the limit", fmt.Sprintf(`{"user_id":%q,"expires_in":null}`, alice), http.StatusBadRequest,
+			"the server's API key expiry limit is 90 days: expires_in is required"},
+		// The API's form is "30 days"; the CLI's shorthand is not it.
+		{"CLI shorthand 30d", fmt.Sprintf(`{"user_id":%q,"expires_in":"30d"}`, alice), http.StatusBadRequest, "invalid expires_in"},
+		{"CLI shorthand 2w", fmt.Sprintf(`{"user_id":%q,"expires_in":"2w"}`, alice), http.StatusBadRequest, "invalid expires_in"},
+		{"CLI shorthand 90m", fmt.Sprintf(`{"user_id":%q,"expires_in":"90m"}`, alice), http.StatusBadRequest, "invalid expires_in"},
+		{"no space", fmt.Sprintf(`{"user_id":%q,"expires_in":"30days"}`, alice), http.StatusBadRequest, "invalid expires_in"},
+		{"abbreviated unit", fmt.Sprintf(`{"user_id":%q,"expires_in":"2 mo"}`, alice), http.StatusBadRequest, "invalid expires_in"},
+		{"padded", fmt.Sprintf(`{"user_id":%q,"expires_in":" 30 days"}`, alice), http.StatusBadRequest, "invalid expires_in"},
+		{"fraction", fmt.Sprintf(`{"user_id":%q,"expires_in":"1.5 days"}`, alice), http.StatusBadRequest, "invalid expires_in"},
+		{"zero", fmt.Sprintf(`{"user_id":%q,"expires_in":"0 days"}`, alice), http.StatusBadRequest, "expires_in"},
 		{"bad expires_in", fmt.Sprintf(`{"user_id":%q,"expires_in":"soon"}`, alice), http.StatusBadRequest, "expires_in"},
 		{"negative expires_in", fmt.Sprintf(`{"user_id":%q,"expires_in":"-3 days"}`, alice), http.StatusBadRequest, "expires_in"},
 		{"expires_in not a string", fmt.Sprintf(`{"user_id":%q,"expires_in":30}`, alice), http.StatusBadRequest, "expires_in"},
@@ -246,6 +260,12 @@ func TestCreateKeyErrors(t *testing.T) {
 		if k.Expires == nil || !k.Expires.Equal(t0.AddDate(5, 0, 0)) {
 			t.Errorf("expires_at = %v", k.Expires)
 		}
+		// Without a limit a key may have no expiry at all.
+		for _, body := range []string{`{"user_id":%q}`, `{"user_id":%q,"expires_in":null}`} {
+			if k := createKey(t, s, fmt.Sprintf(body, userByName(t, s, "alice").ID)).APIKey; k.Expires != nil {
+				t.Errorf("%s: expires_at = %v, want none", body, k.Expires)
+			}
+		}
 	})
 	t.Run("custom limit", func(t *testing.T) {
 		s, _ := newTestServer(t, Options{Seed: 1, ExpiryLimitDays: 7})
@@ -254,15 +274,48 @@ func TestCreateKeyErrors(t *testing.T) {
 		if !strings.Contains(msg, "7 days") {
 			t.Errorf("message %q does not name the limit", msg)
 		}
+		noExpiry := fmt.Sprintf(`{"user_id":%q}`, userByName(t, s, "alice").ID)
+		if msg := wantStatus(t, do(t, s, "POST", "/api/v1/admin/api_keys", DemoToken, noExpiry), http.StatusBadRequest); !strings.Contains(msg, "limit is 7 days: expires_in is required") {
+			t.Errorf("message %q does not name the limit", msg)
+		}
 		s.SetExpiryLimitDays(0)
 		wantStatus(t, do(t, s, "POST", "/api/v1/admin/api_keys", DemoToken, body), http.StatusCreated)
+		wantStatus(t, do(t, s, "POST", "/api/v1/admin/api_keys", DemoToken, noExpiry), http.StatusCreated)
 	})
+}
+
+// TestExpiresInGrammar: the demo takes expires_in in the API's form, a whole
+// number and a unit, and counts it from its own clock.
+func TestExpiresInGrammar(t *testing.T) {
+	s, _ := newTestServer(t, Options{Seed: 1})
+	alice := userByName(t, s, "alice").ID
+	for _, tt := range []struct {
+		in   string
+		want time.Time
+	}{
+		{"30 days", t0.AddDate(0, 0, 30)},
+		{"1 day", t0.AddDate(0, 0, 1)},
+		{"12 hours", t0.Add(12 * time.Hour)},
+		{"1 hour", t0.Add(time.Hour)},
+		{"90 minutes", t0.Add(90 * time.Minute)},
+		{"1 minute", t0.Add(time.Minute)},
+		{"2 weeks", t0.AddDate(0, 0, 14)},
+		{"1 month", t0.AddDate(0, 1, 0)},
+		{"2 months", t0.AddDate(0, 2, 0)},
+		{"7 day", t0.AddDate(0, 0, 7)},
+		{"129600 minutes", t0.AddDate(0, 0, 90)},
+	} {
+		k := createKey(t, s, fmt.Sprintf(`{"user_id":%q,"expires_in":%q}`, alice, tt.in)).APIKey
+		if k.Expires == nil || !k.Expires.Equal(tt.want) {
+			t.Errorf("expires_in %q: expires_at = %v, want %v", tt.in, k.Expires, tt.want)
+		}
+	}
 }
 
 func TestUsingAKeyCountsCalls(t *testing.T) {
 	s, clk := newTestServer(t, Options{Seed: 1})
 	alice := userByName(t, s, "alice")
-	res := createKey(t, s, fmt.Sprintf(`{"user_id":%q,"inactivity_interval":3}`, alice.ID))
+	res := createKey(t, s, fmt.Sprintf(`{"user_id":%q,"expires_in":"30 days","inactivity_interval":3}`, alice.ID))
 
 	clk.Advance(time.Hour)
 	rec := do(t, s, "GET", "/api/v1/collections", res.SecretKey, "")
@@ -307,7 +360,7 @@ func TestUsingAKeyCountsCalls(t *testing.T) {
 func TestKeysThatNoLongerWork(t *testing.T) {
 	tests := []struct {
 		name  string
-		body  string // extra create fields
+		body  string // extra create fields besides an expiry
 		setup func(t *testing.T, s *Server, clk *clock, id string)
 		msg   string
 	}{
@@ -327,7 +380,11 @@ func TestKeysThatNoLongerWork(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, clk := newTestServer(t, Options{Seed: 1})
-			res := createKey(t, s, fmt.Sprintf(`{"user_id":%q%s}`, userByName(t, s, "alice").ID, tt.body))
+			body := tt.body
+			if !strings.Contains(body, "expires_in") {
+				body += `,"expires_in":"30 days"`
+			}
+			res := createKey(t, s, fmt.Sprintf(`{"user_id":%q%s}`, userByName(t, s, "alice").ID, body))
 			tt.setup(t, s, clk, res.APIKey.ID)
 			for _, path := range []string{"/api/v1/collections", "/api/v1/users/current/roles"} {
 				msg := wantStatus(t, do(t, s, "GET", path, res.SecretKey, ""), http.StatusUnauthorized)
@@ -345,7 +402,7 @@ func TestKeysThatNoLongerWork(t *testing.T) {
 
 	t.Run("idle since last use", func(t *testing.T) {
 		s, clk := newTestServer(t, Options{Seed: 1})
-		res := createKey(t, s, fmt.Sprintf(`{"user_id":%q,"inactivity_interval":2}`, userByName(t, s, "bob").ID))
+		res := createKey(t, s, fmt.Sprintf(`{"user_id":%q,"expires_in":"30 days","inactivity_interval":2}`, userByName(t, s, "bob").ID))
 		clk.Advance(36 * time.Hour)
 		wantStatus(t, do(t, s, "GET", "/api/v1/collections", res.SecretKey, ""), http.StatusOK)
 		clk.Advance(36 * time.Hour) // 72h since creation, 36h since use
@@ -360,7 +417,7 @@ func TestKeysThatNoLongerWork(t *testing.T) {
 
 func TestDeactivate(t *testing.T) {
 	s, _ := newTestServer(t, Options{Seed: 1})
-	res := createKey(t, s, fmt.Sprintf(`{"user_id":%q}`, userByName(t, s, "carol").ID))
+	res := createKey(t, s, fmt.Sprintf(`{"user_id":%q,"expires_in":"30 days"}`, userByName(t, s, "carol").ID))
 	path := "/api/v1/admin/api_keys/deactivate/" + res.APIKey.ID
 
 	rec := do(t, s, "POST", path, DemoToken, "")
@@ -393,12 +450,14 @@ func TestUpdateExpiry(t *testing.T) {
 	}{
 		{"set", `{"expires_in":"30 days"}`, http.StatusNoContent, ptr(now.AddDate(0, 0, 30)), ""},
 		{"set in hours", `{"expires_in":"12 hours"}`, http.StatusNoContent, ptr(now.Add(12 * time.Hour)), ""},
-		{"remove with {}", `{}`, http.StatusNoContent, nil, ""},
 		{"set again", `{"expires_in":"2 weeks"}`, http.StatusNoContent, ptr(now.AddDate(0, 0, 14)), ""},
-		{"remove with null", `{"expires_in":null}`, http.StatusNoContent, nil, ""},
 		{"set at the limit", `{"expires_in":"90 days"}`, http.StatusNoContent, ptr(now.AddDate(0, 0, 90)), ""},
-		{"remove with no body", ``, http.StatusNoContent, nil, ""},
+		// Under the limit an expiry cannot be removed: no expiry is past any cap.
+		{"remove with {} under the limit", `{}`, http.StatusBadRequest, nil, "the server's API key expiry limit is 90 days: expires_in is required"},
+		{"remove with null under the limit", `{"expires_in":null}`, http.StatusBadRequest, nil, "the server's API key expiry limit is 90 days: expires_in is required"},
+		{"remove with no body under the limit", ``, http.StatusBadRequest, nil, "expires_in is required"},
 		{"past the limit", `{"expires_in":"4 months"}`, http.StatusBadRequest, nil, "90 days"},
+		{"CLI shorthand", `{"expires_in":"30d"}`, http.StatusBadRequest, nil, "invalid expires_in"},
 		{"bad interval", `{"expires_in":"tomorrow"}`, http.StatusBadRequest, nil, "expires_in"},
 		{"empty interval", `{"expires_in":""}`, http.StatusBadRequest, nil, "expires_in"},
 		{"not a string", `{"expires_in":30}`, http.StatusBadRequest, nil, "expires_in"},
@@ -424,16 +483,23 @@ func TestUpdateExpiry(t *testing.T) {
 
 	t.Run("no limit", func(t *testing.T) {
 		s.SetExpiryLimitDays(0)
-		wantStatus(t, do(t, s, "PATCH", path, DemoToken, `{"expires_in":"3 years"}`), http.StatusNoContent)
-		if got := expires(); got == nil || !got.Equal(now.AddDate(3, 0, 0)) {
-			t.Errorf("expires_at = %v", got)
+		defer s.SetExpiryLimitDays(90)
+		for _, remove := range []string{`{}`, `{"expires_in":null}`, ``} {
+			wantStatus(t, do(t, s, "PATCH", path, DemoToken, `{"expires_in":"3 years"}`), http.StatusNoContent)
+			if got := expires(); got == nil || !got.Equal(now.AddDate(3, 0, 0)) {
+				t.Errorf("expires_at = %v", got)
+			}
+			wantStatus(t, do(t, s, "PATCH", path, DemoToken, remove), http.StatusNoContent)
+			if got := expires(); got != nil {
+				t.Errorf("after %q: expires_at = %v, want none", remove, got)
+			}
 		}
 	})
 	t.Run("a new expiry revives an expired key", func(t *testing.T) {
 		res := createKey(t, s, fmt.Sprintf(`{"user_id":%q,"expires_in":"1 minute"}`, userByName(t, s, "dave").ID))
 		clk.Advance(time.Minute)
 		wantStatus(t, do(t, s, "GET", "/api/v1/collections", res.SecretKey, ""), http.StatusUnauthorized)
-		wantStatus(t, do(t, s, "PATCH", "/api/v1/admin/api_keys/expire/"+res.APIKey.ID, DemoToken, `{}`), http.StatusNoContent)
+		wantStatus(t, do(t, s, "PATCH", "/api/v1/admin/api_keys/expire/"+res.APIKey.ID, DemoToken, `{"expires_in":"1 day"}`), http.StatusNoContent)
 		wantStatus(t, do(t, s, "GET", "/api/v1/collections", res.SecretKey, ""), http.StatusOK)
 	})
 }
@@ -442,7 +508,7 @@ func ptr[T any](v T) *T { return &v }
 
 func TestUpdateInactivity(t *testing.T) {
 	s, _ := newTestServer(t, Options{Seed: 1})
-	id := createKey(t, s, fmt.Sprintf(`{"user_id":%q}`, userByName(t, s, "erin").ID)).APIKey.ID
+	id := createKey(t, s, fmt.Sprintf(`{"user_id":%q,"expires_in":"30 days"}`, userByName(t, s, "erin").ID)).APIKey.ID
 	path := "/api/v1/admin/api_keys/inactivity_interval/" + id
 	tests := []struct {
 		name, body string
@@ -480,7 +546,7 @@ func TestUpdateInactivity(t *testing.T) {
 
 func TestDelete(t *testing.T) {
 	s, _ := newTestServer(t, Options{Seed: 1})
-	res := createKey(t, s, fmt.Sprintf(`{"user_id":%q}`, userByName(t, s, "frank").ID))
+	res := createKey(t, s, fmt.Sprintf(`{"user_id":%q,"expires_in":"30 days"}`, userByName(t, s, "frank").ID))
 	path := "/api/v1/admin/api_keys/" + res.APIKey.ID
 	before := len(listKeys(t, s, "?limit=1000"))
 

@@ -106,7 +106,7 @@ func (s *Server) seedSample(t0 time.Time) {
 	for _, name := range sampleUsers {
 		s.addUserLocked(name, name+"@example.com", false)
 	}
-	collByName := map[string]*collRec{}
+	collByName := map[string]*collection{}
 	for _, c := range sampleColls {
 		jitter := time.Duration(r.IntN(3600)) * time.Second
 		rec := s.addCollLocked(collection{
@@ -145,7 +145,7 @@ func (s *Server) seedSample(t0 time.Time) {
 		}
 		if sk.coll != "" {
 			c := collByName[sk.owner+"/"+sk.coll]
-			k.key.CollectionID, k.key.CollectionName, k.key.IsGlobal = c.c.ID, c.c.Name, false
+			k.key.CollectionID, k.key.CollectionName, k.key.IsGlobal = c.ID, c.Name, false
 		}
 		s.keys = append(s.keys, k)
 		s.keysByID[k.key.ID] = k
@@ -166,7 +166,7 @@ func (s *Server) seedExtra(t0 time.Time, n int) {
 	}
 	nUsers := min(max((n+249)/250, 1), 400)
 	users := make([]*userRec, 0, nUsers)
-	colls := make([]*collRec, 0, nUsers)
+	colls := make([]*collection, 0, nUsers)
 	for i := 0; len(users) < nUsers; i++ {
 		name := fmt.Sprintf("user%04d", i+1)
 		if s.usersByName[name] != nil {
@@ -249,7 +249,7 @@ func (s *Server) seedExtra(t0 time.Time, n int) {
 		}
 		if r.IntN(5) == 0 {
 			c := colls[ui]
-			key.CollectionID, key.CollectionName, key.IsGlobal = c.c.ID, c.c.Name, false
+			key.CollectionID, key.CollectionName, key.IsGlobal = c.ID, c.Name, false
 		}
 		seededSecret(r, buf)
 		k.hash = sha256.Sum256(buf)

@@ -42,7 +42,7 @@ func TestDeterministic(t *testing.T) {
 			}
 		}
 		// Keys created later get the same ids too.
-		body := `{"user_id":"` + a.Users()[0].ID + `","name":"n"}`
+		body := `{"user_id":"` + a.Users()[0].ID + `","name":"n","expires_in":"30 days"}`
 		if ka, kb := createKey(t, a, body).APIKey.ID, createKey(t, b, body).APIKey.ID; ka != kb {
 			t.Errorf("%+v: created key ids %s and %s differ", opts, ka, kb)
 		}
@@ -169,7 +169,7 @@ func TestExtraKeys(t *testing.T) {
 		states[k.key.StatusAt(t0)]++
 		if !k.key.IsGlobal {
 			collKeys++
-			if c := s.collsByID[k.key.CollectionID]; c == nil || c.c.Username != k.key.Username {
+			if c := s.collsByID[k.key.CollectionID]; c == nil || c.Username != k.key.Username {
 				t.Fatalf("key %s names a collection its owner does not own", k.key.ID)
 			}
 		}

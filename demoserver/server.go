@@ -70,10 +70,6 @@ type keyRec struct {
 	hash [sha256.Size]byte
 }
 
-type collRec struct {
-	c collection
-}
-
 // collection is the API's Collection with every field the spec requires.
 type collection struct {
 	ID             string    `json:"id"`
@@ -111,8 +107,8 @@ type Server struct {
 	users       []*userRec
 	usersByID   map[string]*userRec
 	usersByName map[string]*userRec
-	colls       []*collRec
-	collsByID   map[string]*collRec
+	colls       []*collection
+	collsByID   map[string]*collection
 	// keys is kept sorted by (created_at, id): listing pages are slices of
 	// it, never a per-request sort.
 	keys       []*keyRec
@@ -142,7 +138,7 @@ func New(opts Options) *Server {
 		rng:         rand.New(rand.NewPCG(uint64(opts.Seed), 0x68326f677074)),
 		usersByID:   map[string]*userRec{},
 		usersByName: map[string]*userRec{},
-		collsByID:   map[string]*collRec{},
+		collsByID:   map[string]*collection{},
 		keysByID:    make(map[string]*keyRec, max(opts.ExtraKeys, 0)+len(sampleKeys)),
 		keysByHash:  make(map[[sha256.Size]byte]*keyRec, max(opts.ExtraKeys, 0)+len(sampleKeys)),
 		settings:    defaultSettings(),
@@ -373,10 +369,10 @@ func (s *Server) AddCollection(owner, name string) model.Collection {
 		Name: name, Username: owner, CreatedAt: now, UpdatedAt: now,
 		UserCount: 1,
 	})
-	return c.c.model()
+	return c.model()
 }
 
-func (s *Server) addCollLocked(c collection) *collRec {
+func (s *Server) addCollLocked(c collection) *collection {
 	c.ID = s.newID()
 	if c.EmbeddingModel == "" {
 		c.EmbeddingModel = embeddingModel
@@ -384,10 +380,9 @@ func (s *Server) addCollLocked(c collection) *collRec {
 	if c.Status == "" {
 		c.Status = "active"
 	}
-	rec := &collRec{c: c}
-	s.colls = append(s.colls, rec)
-	s.collsByID[c.ID] = rec
-	return rec
+	s.colls = append(s.colls, &c)
+	s.collsByID[c.ID] = &c
+	return &c
 }
 
 // SetExpiryLimitDays sets global_api_key_expiry_days; 0 (or less) means no

@@ -14,9 +14,9 @@ import (
 func TestAuthentication(t *testing.T) {
 	s, _ := newTestServer(t, Options{Seed: 1})
 	alice := userByName(t, s, "alice")
-	userKey := createKey(t, s, fmt.Sprintf(`{"user_id":%q,"name":"cli"}`, alice.ID)).SecretKey
+	userKey := createKey(t, s, fmt.Sprintf(`{"user_id":%q,"name":"cli","expires_in":"30 days"}`, alice.ID)).SecretKey
 	admin := s.AddUser("ops", "ops@example.com", true)
-	adminKey := createKey(t, s, fmt.Sprintf(`{"user_id":%q}`, admin.ID)).SecretKey
+	adminKey := createKey(t, s, fmt.Sprintf(`{"user_id":%q,"expires_in":"30 days"}`, admin.ID)).SecretKey
 
 	adminOnly := []struct{ method, path, body string }{
 		{"GET", "/api/v1/admin/api_keys", ""},
@@ -116,7 +116,7 @@ func TestRouting(t *testing.T) {
 func TestInjectFault(t *testing.T) {
 	s, _ := newTestServer(t, Options{Seed: 1})
 	alice := userByName(t, s, "alice")
-	key := createKey(t, s, fmt.Sprintf(`{"user_id":%q}`, alice.ID))
+	key := createKey(t, s, fmt.Sprintf(`{"user_id":%q,"expires_in":"30 days"}`, alice.ID))
 	path := "/api/v1/admin/api_keys/deactivate/" + key.APIKey.ID
 
 	s.InjectFault("POST", path, http.StatusServiceUnavailable, 2)
@@ -171,7 +171,7 @@ func TestConcurrentUse(t *testing.T) {
 			for i := range 20 {
 				// No t.Fatal off the test goroutine: report and stop.
 				rec := do(t, s, "POST", "/api/v1/admin/api_keys", DemoToken,
-					fmt.Sprintf(`{"user_id":%q,"name":"g%d-%d","inactivity_interval":5}`, alice.ID, g, i))
+					fmt.Sprintf(`{"user_id":%q,"name":"g%d-%d","expires_in":"30 days","inactivity_interval":5}`, alice.ID, g, i))
 				var k created
 				if err := json.Unmarshal(rec.Body.Bytes(), &k); rec.Code != http.StatusCreated || err != nil {
 					t.Errorf("create: %d %s", rec.Code, rec.Body.String())
