@@ -236,14 +236,14 @@ func TestStopsCell(t *testing.T) {
 			if got := p.stops(tt.key); got != tt.table {
 				t.Errorf("table cell = %q, want %q", got, tt.table)
 			}
-			row := keyCSVRow(tt.key, testNow)
+			row := model.KeyCSVRow(tt.key, testNow)
 			if got := row[len(row)-1]; got != tt.csv {
 				t.Errorf("csv stops_at = %q, want %q", got, tt.csv)
 			}
 			var rec struct {
 				StopsAt json.RawMessage `json:"stops_at"`
 			}
-			b, _ := json.Marshal(newKeyRecord(tt.key, testNow))
+			b, _ := json.Marshal(model.NewKeyRecord(tt.key, testNow))
 			if err := json.Unmarshal(b, &rec); err != nil {
 				t.Fatal(err)
 			}

@@ -59,7 +59,9 @@ func (a *app) newBulkCmd(op bulkOp, short, long string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			interactive := a.stdinTTY() && a.stdoutTTY()
+			// The question goes to stderr and the answer comes from stdin;
+			// stdout may well be a file (delete ID -o json > out.json).
+			interactive := a.stdinTTY() && a.stderrTTY()
 			if !yes && !interactive {
 				return usageErrorf("refusing to %s %s without confirmation: not on a terminal; add --yes", op.verb, countKeys(len(ids)))
 			}
@@ -67,18 +69,15 @@ func (a *app) newBulkCmd(op bulkOp, short, long string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			// The listing names the keys in the prompt and in each outcome
-			// line. Ids it lacks are still sent: the server's answer is
-			// what counts, and it reports them as not found.
-			all, err := c.ListAllKeys(ctx)
-			if err != nil {
-				return err
-			}
-			known := make(map[string]model.APIKey, len(all))
-			for _, k := range all {
-				known[k.ID] = k
-			}
+			// With --yes nothing is listed: the ids are sent as given and
+			// the server's answer for each is what counts (an unknown id
+			// comes back not found). Only a person being asked needs the
+			// keys named.
+			var known map[string]model.APIKey
 			if !yes {
+				if known, err = a.lookupKeys(ctx, c, ids); err != nil {
+					return err
+				}
 				ok, err := a.confirm(op, ids, known)
 				if err != nil {
 					return err
@@ -117,6 +116,38 @@ func countKeys(n int) string {
 	return fmt.Sprintf("%d keys", n)
 }
 
+// lookupKeys finds ids among the server's keys so that the prompt can name
+// them, reading pages only until every id is found. The names are a
+// courtesy: if the listing fails, a warning says so and the prompt names the
+// keys by id alone (nil map).
+func (a *app) lookupKeys(ctx context.Context, c *client.Client, ids []string) (map[string]model.APIKey, error) {
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	found := make(map[string]model.APIKey, len(ids))
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	err := c.StreamKeys(sctx, "", func(page []model.APIKey) {
+		for _, k := range page {
+			if want[k.ID] {
+				found[k.ID] = k
+			}
+		}
+		if len(found) == len(want) {
+			stop() // all named: the rest of the listing is not needed
+		}
+	})
+	switch {
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case err != nil && sctx.Err() == nil:
+		warnf(a.stderr, "cannot look the keys up to name them (%s); asking by id", oneLine(err.Error()))
+		return nil, nil
+	}
+	return found, nil
+}
+
 // confirm asks on the terminal, naming the keys, and defaults to no.
 func (a *app) confirm(op bulkOp, ids []string, known map[string]model.APIKey) (bool, error) {
 	const show = 5
@@ -143,10 +174,13 @@ func (a *app) confirm(op bulkOp, ids []string, known map[string]model.APIKey) (b
 }
 
 // describeKey names a key for the prompt: its name and owner, or its id
-// when the listing does not have it.
+// when the listing does not have it (or could not be read: known is nil).
 func describeKey(id string, known map[string]model.APIKey) string {
 	k, ok := known[id]
-	if !ok {
+	switch {
+	case known == nil:
+		return cell(id)
+	case !ok:
 		return cell(id) + ": not found"
 	}
 	return fmt.Sprintf("%s of %s", cell(k.Name), cell(k.Username))

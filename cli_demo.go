@@ -27,8 +27,8 @@ type dashboardDeps struct {
 	NoColor  bool
 }
 
-// runDashboard opens the terminal dashboard. It is set by dashboard.go; while
-// nil, the root command shows help and `demo` only serves.
+// runDashboard opens the terminal dashboard: dashboard.go's openDashboard.
+// It is a variable only so that tests can put a stub in its place.
 var runDashboard func(ctx context.Context, d dashboardDeps) error
 
 func (a *app) dashboardDeps(c *client.Client, address string) dashboardDeps {
@@ -71,12 +71,23 @@ commands can be pointed at it.`,
 				return fmt.Errorf("start demo server: %w", err)
 			}
 			defer srv.Close()
-			if !serveOnly && runDashboard != nil {
-				c, err := a.newClient(srv.URL, model.NewSecret(demoserver.DemoToken))
+			if !serveOnly {
+				// Only the demo's address and token: ca_cert, TLS and
+				// timeout settings are for the real server and would
+				// break (or slow) a loopback demo.
+				c, err := client.New(client.Config{
+					Address:   srv.URL,
+					Token:     model.NewSecret(demoserver.DemoToken),
+					UserAgent: "h2ogpte-keys/" + version,
+					Debug:     a.cfg.Debug,
+					DebugOut:  a.stderr,
+				})
 				if err != nil {
 					return err
 				}
-				return runDashboard(ctx, a.dashboardDeps(c, srv.URL))
+				deps := a.dashboardDeps(c, srv.URL)
+				deps.Insecure = false
+				return runDashboard(ctx, deps)
 			}
 			fmt.Fprintf(a.stdout, `h2ogpte-keys demo server on %[1]s
 Demo admin token (public; accepted only by this demo server): %[2]s

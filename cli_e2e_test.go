@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"h2ogpte-keys/demoserver"
+	"h2ogpte-keys/model"
 )
 
 // binPath is the h2ogpte-keys binary TestMain builds for the end-to-end
@@ -200,7 +201,8 @@ func TestE2EKeyLifecycle(t *testing.T) {
 	e.ok("expire", id, "--expires", "10d")
 	within(t, "expires_at after expire 10d", e.key("alice", id)["expires_at"], time.Now().AddDate(0, 0, 10), time.Minute)
 
-	// The server's 90-day limit refuses --never, before anything is sent.
+	// Under the server's 90-day limit --never is refused by the tool, before
+	// anything is sent (the server would refuse it too).
 	_, mutBefore := e.ts.log.counts()
 	r := e.run("expire", id, "--never")
 	assertOneLine(t, r, exitUsage, "requires an expiry within 90 days")
@@ -224,8 +226,9 @@ func TestE2EKeyLifecycle(t *testing.T) {
 		t.Errorf("after --none: inactivity_interval = %v, stops_at = %v", k["inactivity_interval"], k["stops_at"])
 	}
 
+	// --yes reports by id: nothing is listed first.
 	var out []bulkResult
-	if err := json.Unmarshal([]byte(e.ok("deactivate", id, "--yes")), &out); err != nil || len(out) != 1 || !out[0].OK || out[0].Name != "e2e-reports" {
+	if err := json.Unmarshal([]byte(e.ok("deactivate", id, "--yes")), &out); err != nil || len(out) != 1 || !out[0].OK || out[0].ID != id {
 		t.Errorf("deactivate output %v, %v", out, err)
 	}
 	if k = e.key("alice", id); k["status"] != "inactive" || k["is_active"] != false {
@@ -302,7 +305,9 @@ func TestE2EBulk(t *testing.T) {
 		t.Error("a refused bulk command changed keys")
 	}
 
-	// One good id and one unknown: both reported, exit 1.
+	// One good id and one unknown: both reported by id, exit 1. With --yes
+	// nothing but the deletes is sent.
+	total, muts := e.ts.log.counts()
 	r := e.run("delete", id, "no-such-key", "--yes")
 	if r.code != exitFail {
 		t.Fatalf("exit %d, want 1; stderr %q", r.code, r.stderr)
@@ -311,9 +316,12 @@ func TestE2EBulk(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatalf("%v in %q", err, r.stdout)
 	}
-	want := []bulkResult{{ID: id, Name: "bulk-1", Username: "bob", OK: true}, {ID: "no-such-key", OK: false, Error: "not found"}}
+	want := []bulkResult{{ID: id, OK: true}, {ID: "no-such-key", OK: false, Error: "not found"}}
 	if fmt.Sprint(out) != fmt.Sprint(want) {
 		t.Errorf("results = %+v, want %+v", out, want)
+	}
+	if total2, muts2 := e.ts.log.counts(); total2-total != 2 || muts2-muts != 2 {
+		t.Errorf("delete --yes sent %d requests (%d changing), want just the 2 deletes", total2-total, muts2-muts)
 	}
 	assertOneLine(t, r, exitFail, "deleted 1 of 2 keys; 1 failed")
 	if e.key("bob", id) != nil {
@@ -342,7 +350,7 @@ func TestE2EUsersAndCSV(t *testing.T) {
 		t.Errorf("users = %v", users)
 	}
 	r := e.run("list", "--user", "malice", "--output", "csv")
-	if r.code != 0 || !strings.HasPrefix(r.stdout, strings.Join(keyColumns, ",")+"\n") {
+	if r.code != 0 || !strings.HasPrefix(r.stdout, strings.Join(model.KeyColumns(), ",")+"\n") {
 		t.Fatalf("csv: exit %d, stdout %q", r.code, r.stdout)
 	}
 	if strings.ContainsAny(r.stdout, "\x1b\u202e") {

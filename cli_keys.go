@@ -265,7 +265,7 @@ func allStatuses() []model.Status {
 func statusWords() []string {
 	var out []string
 	for _, st := range allStatuses() {
-		out = append(out, statusName(st))
+		out = append(out, model.StatusName(st))
 	}
 	return append(out, notWorking)
 }
@@ -478,8 +478,8 @@ func checkLimit(ctx context.Context, c *client.Client, e model.Expiry, now time.
 // createdJSON is create's JSON answer. The secret is the only place the
 // plain value is ever written.
 type createdJSON struct {
-	SecretKey string    `json:"secret_key"`
-	APIKey    keyRecord `json:"api_key"`
+	SecretKey string          `json:"secret_key"`
+	APIKey    model.KeyRecord `json:"api_key"`
 }
 
 func (a *app) printCreated(ck model.CreatedKey) error {
@@ -490,10 +490,10 @@ func (a *app) printCreated(ck model.CreatedKey) error {
 	defer warnf(a.stderr, "the secret key is shown only once and will not be shown again: store it now")
 	switch p.format {
 	case formatJSON:
-		return writeJSON(p.w, createdJSON{SecretKey: ck.Secret.Reveal(), APIKey: newKeyRecord(k, p.now)})
+		return writeJSON(p.w, createdJSON{SecretKey: ck.Secret.Reveal(), APIKey: model.NewKeyRecord(k, p.now)})
 	case formatCSV:
-		return writeCSV(p.w, append([]string{"secret_key"}, keyColumns...),
-			[][]string{append([]string{ck.Secret.Reveal()}, keyCSVRow(k, p.now)...)})
+		return writeCSV(p.w, append([]string{"secret_key"}, model.KeyColumns()...),
+			[][]string{append([]string{ck.Secret.Reveal()}, model.KeyCSVRow(k, p.now)...)})
 	}
 	scope := "global"
 	if k.CollectionName != "" || k.CollectionID != "" {

@@ -56,10 +56,12 @@ type env struct {
 	stderr io.Writer
 	getenv func(string) string
 	now    func() time.Time
-	// stdinTTY and stdoutTTY report whether a person is at a terminal:
-	// they pick the default output format and allow confirmation prompts.
+	// stdinTTY, stdoutTTY and stderrTTY report which streams are a
+	// terminal: stdout picks the default output format; stdin and stderr
+	// (where the question is written) allow confirmation prompts.
 	stdinTTY  func() bool
 	stdoutTTY func() bool
+	stderrTTY func() bool
 }
 
 // osEnv is the real process environment.
@@ -72,6 +74,7 @@ func osEnv() env {
 		now:       time.Now,
 		stdinTTY:  func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
 		stdoutTTY: func() bool { return term.IsTerminal(int(os.Stdout.Fd())) },
+		stderrTTY: func() bool { return term.IsTerminal(int(os.Stderr.Fd())) },
 	}
 }
 
@@ -171,14 +174,11 @@ Try it without a server: h2ogpte-keys demo`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
-		// The dashboard will live here; until then the root shows help.
-		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
+		// Without a subcommand the root opens the dashboard.
+		RunE: a.action(func(ctx context.Context, _ *cobra.Command, _ []string) error {
 			c, err := a.connect()
 			if err != nil {
 				return err
-			}
-			if runDashboard == nil {
-				return cmd.Help()
 			}
 			return runDashboard(ctx, a.dashboardDeps(c, a.cfg.Address))
 		}),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -25,8 +26,10 @@ var testNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 type harness struct {
 	env   map[string]string
 	stdin string
-	// tty makes both stdin and stdout look like a terminal.
-	tty bool
+	// tty makes stdin, stdout and stderr look like a terminal;
+	// pipedStdout then takes stdout back out (delete ... > out.json).
+	tty         bool
+	pipedStdout bool
 }
 
 type result struct {
@@ -41,7 +44,19 @@ func runCLI(t *testing.T, h harness, args ...string) result {
 	return runCLIContext(t, context.Background(), h, nil, args...)
 }
 
+// runCLIWith runs the command line like runCLI after mod has adjusted its
+// environment.
+func runCLIWith(t *testing.T, h harness, mod func(*env), args ...string) result {
+	t.Helper()
+	return runCLIEnv(t, context.Background(), h, nil, mod, args...)
+}
+
 func runCLIContext(t *testing.T, ctx context.Context, h harness, stdout *syncBuffer, args ...string) result {
+	t.Helper()
+	return runCLIEnv(t, ctx, h, stdout, nil, args...)
+}
+
+func runCLIEnv(t *testing.T, ctx context.Context, h harness, stdout *syncBuffer, mod func(*env), args ...string) result {
 	t.Helper()
 	if stdout == nil {
 		stdout = &syncBuffer{}
@@ -58,7 +73,11 @@ func runCLIContext(t *testing.T, ctx context.Context, h harness, stdout *syncBuf
 		getenv:    func(k string) string { return environ[k] },
 		now:       func() time.Time { return testNow },
 		stdinTTY:  func() bool { return h.tty },
-		stdoutTTY: func() bool { return h.tty },
+		stdoutTTY: func() bool { return h.tty && !h.pipedStdout },
+		stderrTTY: func() bool { return h.tty },
+	}
+	if mod != nil {
+		mod(&e)
 	}
 	code := run(ctx, args, e)
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
@@ -400,6 +419,131 @@ func TestBulkWithoutTerminalNeedsYes(t *testing.T) {
 	}
 }
 
+// firstKeyIDs returns the ids of the first n keys in the server's own
+// listing order, read straight from the API (not through the CLI).
+func firstKeyIDs(t *testing.T, ts *testServer, n int) []string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/api/v1/admin/api_keys?limit=%d", ts.URL, n), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+demoserver.DemoToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var keys []struct {
+		ID string `json:"id"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&keys); err != nil || len(keys) != n {
+		t.Fatalf("first %d keys: %d, %v", n, len(keys), err)
+	}
+	ids := make([]string, n)
+	for i, k := range keys {
+		ids[i] = k.ID
+	}
+	return ids
+}
+
+// With --yes, delete and deactivate list nothing: on a big server that
+// would be a request per hundred keys, and a failed page would stop the
+// change. Each id is sent as given and reported by id.
+func TestBulkWithYesListsNothing(t *testing.T) {
+	for _, cmd := range []string{"delete", "deactivate"} {
+		t.Run(cmd, func(t *testing.T) {
+			ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1, ExtraKeys: 1000})
+			ids := firstKeyIDs(t, ts, 2)
+			// The listing would fail: it must not be needed.
+			ts.srv.InjectFault(http.MethodGet, "/api/v1/admin/api_keys", http.StatusInternalServerError, 100)
+			total, _ := ts.log.counts()
+			r := runCLI(t, harness{env: ts.adminEnv()}, cmd, ids[0], ids[1], "--yes", "--output", "json")
+			if r.code != 0 {
+				t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+			}
+			var out []bulkResult
+			if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+				t.Fatalf("%v in %q", err, r.stdout)
+			}
+			want := []bulkResult{{ID: ids[0], OK: true}, {ID: ids[1], OK: true}}
+			if fmt.Sprint(out) != fmt.Sprint(want) {
+				t.Errorf("results = %+v, want %+v", out, want)
+			}
+			if total2, _ := ts.log.counts(); total2-total != 2 {
+				t.Errorf("%d requests, want only the 2 changes", total2-total)
+			}
+		})
+	}
+}
+
+// The prompt is written to stderr and read from stdin, so those two decide
+// whether a person can be asked; stdout may be a file.
+func TestConfirmationNeedsStdinAndStderr(t *testing.T) {
+	t.Run("stdout redirected still asks", func(t *testing.T) {
+		ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+		k := findKey(listKeys(t, ts), "name", "laptop")
+		id := k["id"].(string)
+		r := runCLI(t, harness{env: ts.adminEnv(), tty: true, pipedStdout: true, stdin: "y\n"}, "delete", id)
+		if r.code != 0 {
+			t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+		}
+		if !strings.Contains(r.stderr, "Delete 1 key (laptop of alice)? This cannot be undone [y/N]") {
+			t.Errorf("no prompt on stderr: %q", r.stderr)
+		}
+		var out []bulkResult // stdout is not a terminal: JSON, with the names looked up for the prompt
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out) != 1 || !out[0].OK || out[0].Name != "laptop" || out[0].Username != "alice" {
+			t.Errorf("stdout = %q (%v)", r.stdout, err)
+		}
+		if findKey(listKeys(t, ts), "id", id) != nil {
+			t.Error("the key was not deleted")
+		}
+	})
+	t.Run("stderr redirected cannot ask", func(t *testing.T) {
+		ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+		r := runCLIWith(t, harness{env: ts.adminEnv(), stdin: "y\n"}, func(e *env) {
+			e.stdinTTY = func() bool { return true }
+			e.stdoutTTY = func() bool { return true }
+		}, "delete", "k1")
+		assertOneLine(t, r, exitUsage, "--yes", "not on a terminal")
+		if total, _ := ts.log.counts(); total != 0 {
+			t.Errorf("a refusal sent %d requests", total)
+		}
+	})
+}
+
+// When asking, the keys are looked up only until every id is named; if the
+// listing fails, the prompt names them by id and the change still goes on.
+func TestConfirmationLookup(t *testing.T) {
+	t.Run("stops once every id is found", func(t *testing.T) {
+		ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1, ExtraKeys: 1000})
+		ids := firstKeyIDs(t, ts, 2)
+		total, _ := ts.log.counts()
+		r := runCLI(t, harness{env: ts.adminEnv(), tty: true, stdin: "n\n"}, "deactivate", ids[0], ids[1])
+		if r.code != exitFail || !strings.Contains(r.stderr, "Deactivate 2 keys (") || strings.Contains(r.stderr, "not found") {
+			t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+		}
+		if total2, muts := ts.log.counts(); total2-total != 1 || muts != 0 {
+			t.Errorf("%d requests (%d changing), want one page read for the names", total2-total, muts)
+		}
+	})
+	t.Run("a failed listing names the keys by id", func(t *testing.T) {
+		ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+		id := findKey(listKeys(t, ts), "name", "laptop")["id"].(string)
+		ts.srv.InjectFault(http.MethodGet, "/api/v1/admin/api_keys", http.StatusBadRequest, 1)
+		r := runCLI(t, harness{env: ts.adminEnv(), tty: true, stdin: "y\n"}, "delete", id, "--output", "table")
+		if r.code != 0 {
+			t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+		}
+		if !strings.Contains(r.stderr, "warning: cannot look the keys up to name them") ||
+			!strings.Contains(r.stderr, "Delete 1 key ("+id+")? ") {
+			t.Errorf("stderr = %q", r.stderr)
+		}
+		if !strings.Contains(r.stdout, "deleted "+id+"\n") {
+			t.Errorf("stdout = %q", r.stdout)
+		}
+	})
+}
+
 func TestCreateResolvesCollections(t *testing.T) {
 	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
 	dup1 := ts.srv.AddCollection("alice", "Twin")
@@ -561,16 +705,27 @@ func TestDemoOpensDashboardOnDemoServer(t *testing.T) {
 	}
 }
 
-// TestDemoServeOnly runs `demo --serve-only`, uses the printed address and
-// token, then interrupts it.
-func TestDemoServeOnly(t *testing.T) {
+// serveDemo runs `demo --serve-only` with h in the background until it prints
+// the address to use, and returns that address and a function that
+// interrupts the demo and returns how it ended.
+func serveDemo(t *testing.T, h harness) (url string, stop func() result) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	out := &syncBuffer{}
 	done := make(chan result, 1)
-	go func() { done <- runCLIContext(t, ctx, harness{}, out, "demo", "--serve-only") }()
+	go func() { done <- runCLIContext(t, ctx, h, out, "demo", "--serve-only") }()
+	stop = func() result {
+		t.Helper()
+		cancel()
+		select {
+		case res := <-done:
+			return res
+		case <-time.After(10 * time.Second):
+			t.Fatal("demo did not stop when interrupted")
+			return result{}
+		}
+	}
 
-	var url string
 	deadline := time.Now().Add(10 * time.Second)
 	for url == "" && time.Now().Before(deadline) {
 		for _, line := range strings.Split(out.String(), "\n") {
@@ -578,28 +733,79 @@ func TestDemoServeOnly(t *testing.T) {
 				url = v
 			}
 		}
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case res := <-done:
+			t.Fatalf("demo ended before serving: exit %d, stdout %q, stderr %q", res.code, res.stdout, res.stderr)
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 	if url == "" {
-		cancel()
+		stop()
 		t.Fatalf("demo printed no address: %q", out.String())
 	}
 	if !strings.Contains(out.String(), "export "+envToken+"="+demoserver.DemoToken) {
 		t.Errorf("demo output lacks the token line: %q", out.String())
 	}
+	return url, stop
+}
+
+// TestDemoServeOnly runs `demo --serve-only`, uses the printed address and
+// token, then interrupts it.
+func TestDemoServeOnly(t *testing.T) {
+	url, stop := serveDemo(t, harness{})
 	r := runCLI(t, harness{env: map[string]string{envAddress: url, envToken: demoserver.DemoToken}}, "users", "--output", "json")
 	if r.code != 0 || !strings.Contains(r.stdout, `"username": "alice"`) {
 		t.Errorf("users against the demo: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
-	cancel()
-	select {
-	case res := <-done:
-		if res.code != 0 {
+	if res := stop(); res.code != 0 {
+		t.Errorf("demo after interrupt: exit %d, stderr %q", res.code, res.stderr)
+	}
+}
+
+// TestDemoIgnoresRealServerSettings: a config (and flags) written for the
+// real server - a CA file that is not here, a timeout no loopback answer
+// meets, TLS verification off - must not reach the demo's own client.
+func TestDemoIgnoresRealServerSettings(t *testing.T) {
+	cfgHome := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(cfgHome, "h2ogpte-keys"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg := "address: https://h2ogpte.example.com\nca_cert: /nonexistent/ca.pem\ntimeout: 1ns\n"
+	if err := os.WriteFile(filepath.Join(cfgHome, "h2ogpte-keys", "config.yaml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := harness{env: map[string]string{"XDG_CONFIG_HOME": cfgHome}}
+
+	t.Run("dashboard", func(t *testing.T) {
+		var got dashboardDeps
+		called := false
+		withDashboard(t, func(ctx context.Context, d dashboardDeps) error {
+			called, got = true, d
+			_, err := d.Client.ListUsers(ctx) // fails with the config's CA file or 1ns timeout
+			return err
+		})
+		r := runCLI(t, h, "--insecure-skip-tls-verify", "demo")
+		if r.code != 0 || !called {
+			t.Fatalf("demo with a real server's config: exit %d, dashboard opened %v, stderr %q", r.code, called, r.stderr)
+		}
+		if got.Insecure || strings.Contains(r.stderr, "warning") {
+			t.Errorf("the demo's loopback client reads as insecure: deps %+v, stderr %q", got, r.stderr)
+		}
+		if !strings.HasPrefix(got.Address, "http://127.0.0.1:") {
+			t.Errorf("dashboard address = %q, want the demo's", got.Address)
+		}
+	})
+
+	t.Run("serve-only", func(t *testing.T) {
+		url, stop := serveDemo(t, h)
+		r := runCLI(t, harness{env: map[string]string{envAddress: url, envToken: demoserver.DemoToken}}, "users", "--output", "json")
+		if r.code != 0 {
+			t.Errorf("users against the demo: exit %d, stderr %q", r.code, r.stderr)
+		}
+		if res := stop(); res.code != 0 {
 			t.Errorf("demo after interrupt: exit %d, stderr %q", res.code, res.stderr)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("demo did not stop when interrupted")
-	}
+	})
 }
 
 func TestInsecureWarns(t *testing.T) {

@@ -20,6 +20,7 @@ func settingsFor(t *testing.T, environ map[string]string, args ...string) (setti
 		now:       func() time.Time { return testNow },
 		stdinTTY:  func() bool { return false },
 		stdoutTTY: func() bool { return false },
+		stderrTTY: func() bool { return false },
 	}}
 	root := a.newRootCmd()
 	cmd, rest, err := root.Find(append([]string{"users"}, args...))

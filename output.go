@@ -60,15 +60,6 @@ const timeLayout = "2006-01-02 15:04"
 // every other column off the screen; JSON and CSV carry the full text.
 const maxCell = 40
 
-// keyRecord is one key as JSON and CSV carry it; model.KeyRecord is the one
-// definition, shared with the dashboard's export.
-type keyRecord = model.KeyRecord
-
-func newKeyRecord(k model.APIKey, now time.Time) keyRecord { return model.NewKeyRecord(k, now) }
-
-// statusName is the status as JSON and CSV spell it.
-func statusName(s model.Status) string { return model.StatusName(s) }
-
 // sortKeys orders keys by owner, then age, so output is stable whatever
 // order the server's pages came in.
 func sortKeys(keys []model.APIKey) {
@@ -84,9 +75,6 @@ func sortKeys(keys []model.APIKey) {
 	})
 }
 
-// keyColumns are the CSV header: the JSON field names, in the same order.
-var keyColumns = model.KeyColumns()
-
 func (p printer) keys(keys []model.APIKey) error {
 	switch p.format {
 	case formatJSON:
@@ -96,9 +84,6 @@ func (p printer) keys(keys []model.APIKey) error {
 	}
 	return p.keysTable(keys)
 }
-
-// keyCSVRow flattens a key as CSV carries it (model.KeyCSVRow).
-func keyCSVRow(k model.APIKey, now time.Time) []string { return model.KeyCSVRow(k, now) }
 
 // statusColor gives each status's SGR colour. Every code has the same length,
 // so tabwriter, which counts the escape bytes as text, still aligns the
@@ -178,13 +163,7 @@ func (p printer) lastUsed(o model.Opt[time.Time]) string {
 // "already" for one that has stopped, "never" when nothing will stop it,
 // and "-" when an older server leaves that unknown.
 func (p printer) stops(k model.APIKey) string {
-	return stopsCell(k, p.now, p.time, "never", "-")
-}
-
-// stopsCell is the stops-working cell of tables and CSV (model.StopsCell),
-// which follow the dashboard's column.
-func stopsCell(k model.APIKey, now time.Time, format func(time.Time) string, never, unknown string) string {
-	return model.StopsCell(k, now, format, never, unknown)
+	return model.StopsCell(k, p.now, p.time, "never", "-")
 }
 
 func inactivity(o model.Opt[int]) string {
