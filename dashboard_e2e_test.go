@@ -44,9 +44,11 @@ var (
 	tuiSecretLine = regexp.MustCompile(`(?m)^sk-[A-Za-z0-9]{48}$`)
 	// tuiAnySecret finds a secret anywhere, to redact screens before they
 	// reach test output.
-	tuiAnySecret  = regexp.MustCompile(`sk-[A-Za-z0-9]{48}`)
-	tuiColumnGap  = regexp.MustCompile(`\s{2,}`)
-	tuiTableRow   = regexp.MustCompile(`(?m)^\[.\]\s+\S`)
+	tuiAnySecret = regexp.MustCompile(`sk-[A-Za-z0-9]{48}`)
+	tuiColumnGap = regexp.MustCompile(`\s{2,}`)
+	// tuiTableRow is a key's row: the cursor marker (or a space), the
+	// selection mark, then cells.
+	tuiTableRow   = regexp.MustCompile(`(?m)^[ ›]\[.\]\s+\S`)
 	tuiPlainName  = regexp.MustCompile(`^[a-z0-9-]{1,20}$`)
 	tuiDeactivate = regexp.MustCompile(`›\s*Deactivate`)
 	tuiSessionSeq atomic.Int32
@@ -293,10 +295,11 @@ func cellOf(screen, name, column string) string {
 	return ""
 }
 
-// currentRow is the line with the ⋯ actions cell, which marks the cursor.
+// currentRow is the line the cursor marker starts ("›[ ]"), which also
+// ends with the ⋯ actions cell; without colour these are what mark it.
 func currentRow(screen string) string {
 	for _, line := range strings.Split(screen, "\n") {
-		if strings.HasSuffix(strings.TrimSpace(line), "⋯") {
+		if strings.HasPrefix(line, "›[") && strings.HasSuffix(strings.TrimSpace(line), "⋯") {
 			return line
 		}
 	}
@@ -576,10 +579,13 @@ func TestTmuxHelpersRedactAndReadCells(t *testing.T) {
 	}
 
 	screen := strings.Join([]string{
-		"     Name        Secret key  Last Used  Total Calls",
-		"[ ]  laptop      sk-…e2nv    2h ago           1,432",
-		"[ ]  old-laptop  sk-…qzOJ    just now             3  ⋯",
+		"      Name        Secret key  Last Used  Total Calls",
+		" [ ]  laptop      sk-…e2nv    2h ago           1,432",
+		"›[x]  old-laptop  sk-…qzOJ    just now             3  ⋯",
 	}, "\n")
+	if got := len(tuiTableRow.FindAllString(screen, -1)); got != 2 {
+		t.Errorf("tuiTableRow found %d rows, want 2", got)
+	}
 	tests := []struct{ name, column, want string }{
 		{"laptop", "Total Calls", "1,432"},
 		{"laptop", "Last Used", "2h ago"},

@@ -91,6 +91,10 @@ type App struct {
 	// pendingOwner is the id of the user whose New API key form is
 	// being prepared; a reply for anyone else is stale.
 	pendingOwner string
+	// bulkSkipped holds the deactivated keys of the selection while the
+	// value of a bulk expiry or interval change is typed: skipped, and
+	// named in its confirmation and report.
+	bulkSkipped []model.APIKey
 }
 
 // New builds the dashboard. Nothing is loaded until the program runs Init.
@@ -393,9 +397,9 @@ func (a *App) handleResult(msg common.Result) tea.Cmd {
 	case actions.BulkChosen:
 		return a.onBulkAction(r)
 	case editvalue.BulkExpiryChosen:
-		return a.confirmBulk(bulkTag{op: bulkExpiry, keys: r.Keys, expiry: r.Expiry})
+		return a.confirmBulk(bulkTag{op: bulkExpiry, keys: r.Keys, expiry: r.Expiry, skipped: a.takeBulkSkipped()})
 	case editvalue.BulkInactivityChosen:
-		return a.confirmBulk(bulkTag{op: bulkInactivity, keys: r.Keys, days: r.Days})
+		return a.confirmBulk(bulkTag{op: bulkInactivity, keys: r.Keys, days: r.Days, skipped: a.takeBulkSkipped()})
 	case export.Chosen:
 		return a.startExport(r)
 	case editvalue.ExpiryChosen:
@@ -408,7 +412,7 @@ func (a *App) handleResult(msg common.Result) tea.Cmd {
 		return a.mutate("Creating key "+model.CleanText(r.Key.Name)+"…", createKey(a.ctx, a.api, r, a.newCols, a.limitDays))
 	case secret.Closed:
 		a.focusID = r.Key.ID
-		return a.refresh()
+		return a.refreshAfterChange()
 	}
 	return nil
 }
@@ -439,7 +443,7 @@ func (a *App) updateKeys() {
 		hasShown:      a.table.Shown() > 0,
 		hasSelection:  a.table.SelectedCount() > 0,
 		filterApplied: a.table.Filtered(),
-		loading:       a.load != nil,
+		stoppable:     a.load != nil && !a.load.auto,
 		refreshing:    a.load != nil && a.load.refresh,
 	})
 }

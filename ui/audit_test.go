@@ -299,6 +299,95 @@ func TestEscCancelsRefresh(t *testing.T) {
 	wantSelected(t, a)
 }
 
+// changeStep is a key, then what it leads to (nil: nothing to wait for).
+type changeStep struct {
+	key  string
+	then func(a *App) bool
+}
+
+func topIs[T common.Dialog](a *App) bool { _, ok := topDialog(a).(T); return ok }
+
+func noDialog(a *App) bool { return topDialog(a) == nil }
+
+// TestEscAfterChange: a change is followed by a refresh the admin did not
+// ask for, and esc pressed then keeps its usual meaning (clear the
+// selection, or else the filters) instead of cancelling that refresh,
+// which goes on to replace the rows. A refresh asked for with r during it
+// is esc's to cancel again.
+func TestEscAfterChange(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup []string // keys before the change
+		// the change itself: each key, then what it leads to
+		change []changeStep
+		after  func(t *testing.T, a *App)
+	}{
+		{name: "bulk change, esc clears the selection", setup: []string{"space", "j", "space"},
+			change: []changeStep{{"a", topIs[*actions.Model]}, {"i", topIs[*editvalue.Model]}, {"5", nil},
+				{"enter", topIs[*confirm.Model]}, {"right", nil}, {"enter", noDialog}},
+			after: func(t *testing.T, a *App) { wantSelected(t, a) }},
+		{name: "one key's change, esc clears the filter", setup: []string{"/", "l", "a", "p", "enter"},
+			change: []changeStep{{"a", topIs[*actions.Model]}, {"i", topIs[*editvalue.Model]}, {"5", nil}, {"enter", noDialog}},
+			after: func(t *testing.T, a *App) {
+				if a.table.Filtered() || a.table.Shown() != 4 {
+					t.Errorf("esc left the filter %q: %d shown", a.table.Filter(), a.table.Shown())
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeAPI()
+			a := startApp(t, f, Options{User: "alice"}, 140, 30)
+			press(t, a, tt.setup...)
+			f.mu.Lock()
+			f.block["alice"] = make(chan struct{})
+			f.mu.Unlock()
+			d := newDriver(t, a)
+			for _, st := range tt.change {
+				d.press(st.key)
+				if st.then != nil {
+					d.until("what "+st.key+" leads to", func() bool { return st.then(a) })
+				}
+			}
+			d.until("the refresh after the change alone", func() bool {
+				return a.load != nil && f.called("StreamKeys:alice") == 2 && f.called("GlobalExpiryLimit") == 2 && a.status.Label() == "refreshing…"
+			})
+			if h := plainView(a); strings.Contains(h, "esc cancel refresh") || strings.Contains(h, "esc stop loading") {
+				t.Errorf("help offers esc to stop the refresh after a change:\n%s", h)
+			}
+			d.press("esc")
+			tt.after(t, a)
+			if a.load == nil || f.ctxs["alice"][1].Err() != nil {
+				t.Fatalf("esc cancelled the refresh after the change: load %v, ctx %v", a.load, f.ctxs["alice"][1].Err())
+			}
+			if text, _ := a.status.Notice(); strings.Contains(text, "cancelled") {
+				t.Errorf("notice %q", text)
+			}
+
+			// r now: a refresh asked for, which esc stops.
+			d.press("r")
+			d.until("the refresh asked for", func() bool { return f.called("StreamKeys:alice") == 3 && a.status.Label() == "refreshing…" })
+			if h := plainView(a); !strings.Contains(h, "esc cancel refresh") {
+				t.Errorf("help does not offer esc to cancel the refresh asked for:\n%s", h)
+			}
+			d.press("esc")
+			if a.load != nil || !errors.Is(f.ctxs["alice"][2].Err(), context.Canceled) {
+				t.Errorf("esc did not cancel the refresh asked for: load %v", a.load)
+			}
+			wantNotice(t, a, false, "Refresh cancelled")
+
+			// The refresh after the change, left alone, would have shown
+			// the change: another one does now.
+			close(f.block["alice"])
+			d.press("r")
+			d.settle()
+			if got := a.table.ShownCell(0, keytable.ColInactivity); got != "5 days" {
+				t.Errorf("k1's interval after the refresh: %q", got)
+			}
+		})
+	}
+}
+
 func TestLoadProgressGrouped(t *testing.T) {
 	f := newFakeAPI()
 	a := startApp(t, f, Options{User: "alice"}, 120, 30)
@@ -439,47 +528,57 @@ func selectKeys(t *testing.T, a *App, ids ...string) {
 	}
 }
 
+// TestBulkSetExpiry: one expiry for the selection, named in one
+// confirmation; the deactivated key (k3) is skipped, not sent and not
+// counted as a failure; the key the server fails is reported.
 func TestBulkSetExpiry(t *testing.T) {
 	f := newFakeAPI()
 	f.fail["SetExpiry:k2"] = errors.New("server error (500): boom")
 	a := startApp(t, f, Options{User: "alice"}, 140, 40)
-	selectKeys(t, a, "k1", "k2", "k3")
+	selectKeys(t, a, "k1", "k2", "k3", "k4")
 	press(t, a, "/")
-	typeText(t, a, "-") // hides laptop (k1)
+	typeText(t, a, "-") // hides laptop (k1) and k4
 	press(t, a, "enter", "enter")
 	menu := wantDialog[*actions.Model](t, a)
 	if !menu.Bulk() {
 		t.Fatal("enter with a selection opened the one-key menu")
 	}
-	if v := flat(plainView(a)); !strings.Contains(v, "3 keys selected") || !strings.Contains(v, "1 hidden by the filter") ||
-		!strings.Contains(v, "Set expiry of 3 keys") {
+	if v := flat(plainView(a)); !strings.Contains(v, "4 keys selected") || !strings.Contains(v, "2 hidden by the filter") ||
+		!strings.Contains(v, "1 deactivated, skipped") || !strings.Contains(v, "Set expiry of 3 keys") {
 		t.Errorf("bulk menu does not name the selection:\n%s", v)
 	}
 	press(t, a, "e")
-	wantDialog[*editvalue.Model](t, a)
+	if v := flat(plainView(a)); !strings.Contains(v, "Set expiry of 3 keys") {
+		t.Errorf("the value dialog counts the deactivated key:\n%s", v)
+	}
 	typeText(t, a, "30d")
 	press(t, a, "enter")
 	wantDialog[*confirm.Model](t, a)
 	v := flat(plainView(a))
-	for _, want := range []string{"Set the expiry of 3 keys?", "New expiry: 2026-12-26 15:00", "laptop", "ci-pipeline", "research-bot",
-		"1 selected key is hidden by the current filter."} {
+	for _, want := range []string{"Set the expiry of 3 keys?", "New expiry: 2026-12-26 15:00", "• laptop", "• ci-pipeline", "• evil",
+		"2 selected keys are hidden by the current filter.",
+		"1 selected key is deactivated and will be skipped: a deactivated key can never work again."} {
 		if !strings.Contains(v, want) {
 			t.Errorf("confirmation lacks %q:\n%s", want, v)
 		}
+	}
+	if strings.Contains(v, "• research-bot") {
+		t.Errorf("the deactivated key is listed as to be changed:\n%s", v)
 	}
 	if f.called("SetExpiry") != 0 {
 		t.Fatal("sent before the confirmation")
 	}
 	press(t, a, "right", "enter")
-	for _, id := range []string{"k1", "k2", "k3"} {
-		if f.called("SetExpiry:"+id) != 1 {
-			t.Errorf("SetExpiry:%s not sent once: %v", id, f.Calls())
+	for id, want := range map[string]int{"k1": 1, "k2": 1, "k3": 0, "k4": 1} {
+		if f.called("SetExpiry:"+id) != want {
+			t.Errorf("SetExpiry:%s sent %d times, want %d: %v", id, f.called("SetExpiry:"+id), want, f.Calls())
 		}
 	}
-	wantNotice(t, a, true, "Set the expiry of 2 of 3 keys to 2026-12-26 15:00. Failed: ci-pipeline (server error (500): boom)")
+	wantNotice(t, a, true, "Set the expiry of 2 of 3 keys to 2026-12-26 15:00. (1 deactivated, skipped) Failed: ci-pipeline (server error (500): boom)")
 	wantDialog[*confirm.Model](t, a)
-	if v := flat(plainView(a)); !strings.Contains(v, "Set expiry finished with errors") || !strings.Contains(v, "✗ ci-pipeline: server error (500): boom") {
-		t.Errorf("no report:\n%s", v)
+	if v := flat(plainView(a)); !strings.Contains(v, "Set expiry finished with errors") || !strings.Contains(v, "✗ ci-pipeline: server error (500): boom") ||
+		!strings.Contains(v, "(1 deactivated, skipped)") || strings.Contains(v, "✗ research-bot") {
+		t.Errorf("report:\n%s", v)
 	}
 	wantSelected(t, a, "k2") // the failure stays selected for another try
 	press(t, a, "enter")
@@ -522,11 +621,95 @@ func TestBulkInactivityAndDeactivate(t *testing.T) {
 	}
 	wantNotice(t, a, false, "Deactivated 1 key (1 already inactive, skipped)")
 
-	// Only inactive keys selected: nothing to deactivate, no Deactivate.
+	// Only deactivated keys selected: no change is offered, and the menu
+	// says why.
 	selectKeys(t, a, "k3")
 	press(t, a, "enter")
-	if got := wantDialog[*actions.Model](t, a).Actions(); slices.Contains(got, actions.Deactivate) {
-		t.Errorf("bulk menu offers Deactivate for inactive keys only: %v", got)
+	if got := wantDialog[*actions.Model](t, a).Actions(); len(got) != 0 {
+		t.Errorf("bulk menu offers %v for deactivated keys only", got)
+	}
+	if v := flat(plainView(a)); !strings.Contains(v, "Every selected key is deactivated") {
+		t.Errorf("the menu does not say why it offers nothing:\n%s", v)
+	}
+}
+
+// TestBulkSkipsDeactivated: every bulk change skips the deactivated keys
+// of the selection (they can never work again): the value dialog and the
+// confirmation count only the others, the confirmation says how many are
+// skipped and why, nothing is sent for them, and the report counts them as
+// skipped, not failed. A selection of deactivated keys alone changes
+// nothing, even if a menu result for it arrives.
+func TestBulkSkipsDeactivated(t *testing.T) {
+	tests := []struct {
+		name    string
+		action  actions.Action
+		ids     []string
+		value   string // typed into the value dialog
+		call    string
+		confirm []string
+		notice  string
+	}{
+		{name: "expiry", action: actions.EditExpiry, ids: []string{"k2", "k3"}, value: "30d", call: "SetExpiry",
+			confirm: []string{"Set the expiry of 1 key?", "• ci-pipeline", "1 selected key is deactivated and will be skipped: a deactivated key can never work again."},
+			notice:  "Set the expiry of 1 key to 2026-12-26 15:00 (1 deactivated, skipped)"},
+		{name: "inactivity", action: actions.EditInactivity, ids: []string{"k1", "k2", "k3"}, value: "10", call: "SetInactivity",
+			confirm: []string{"Set the inactivity interval of 2 keys?", "• laptop", "• ci-pipeline", "1 selected key is deactivated and will be skipped"},
+			notice:  "Set the inactivity interval of 2 keys to 10 days (1 deactivated, skipped)"},
+		{name: "deactivate", action: actions.Deactivate, ids: []string{"k2", "k3"}, call: "Deactivate",
+			confirm: []string{"Deactivate 1 key?", "• ci-pipeline", "1 selected key is already inactive and will be skipped."},
+			notice:  "Deactivated 1 key (1 already inactive, skipped)"},
+		{name: "expiry, deactivated only", action: actions.EditExpiry, ids: []string{"k3"}, call: "SetExpiry",
+			notice: "Nothing to change: the 1 key selected is deactivated, and a deactivated key can never work again."},
+		{name: "inactivity, deactivated only", action: actions.EditInactivity, ids: []string{"k3"}, call: "SetInactivity",
+			notice: "Nothing to change: the 1 key selected is deactivated"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeAPI()
+			a := startApp(t, f, Options{User: "alice"}, 140, 40)
+			selectKeys(t, a, tt.ids...)
+			// The menu's result, as the menu sends it: the whole selection.
+			a.dialogs = append(a.dialogs, nil)
+			_, cmd := a.Update(actions.BulkChosen{Action: tt.action, Keys: a.table.Selected()})
+			drive(t, a, cmd)
+			if tt.confirm == nil {
+				if d := topDialog(a); d != nil {
+					t.Fatalf("opened %T for deactivated keys only", d)
+				}
+				wantNotice(t, a, false, tt.notice)
+				if n := f.called(tt.call); n != 0 {
+					t.Errorf("%s sent %d times", tt.call, n)
+				}
+				return
+			}
+			if tt.value != "" {
+				wantDialog[*editvalue.Model](t, a)
+				typeText(t, a, tt.value)
+				press(t, a, "enter")
+			}
+			wantDialog[*confirm.Model](t, a)
+			v := flat(plainView(a))
+			for _, want := range tt.confirm {
+				if !strings.Contains(v, want) {
+					t.Errorf("confirmation lacks %q:\n%s", want, v)
+				}
+			}
+			if strings.Contains(v, "• research-bot") {
+				t.Errorf("the deactivated key is listed as to be changed:\n%s", v)
+			}
+			press(t, a, "right", "enter")
+			if n := f.called(tt.call + ":k3"); n != 0 {
+				t.Errorf("%s sent for the deactivated key: %v", tt.call, f.Calls())
+			}
+			if n := f.called(tt.call); n != len(tt.ids)-1 {
+				t.Errorf("%s sent %d times, want %d: %v", tt.call, n, len(tt.ids)-1, f.Calls())
+			}
+			wantNotice(t, a, false, tt.notice)
+			if d := topDialog(a); d != nil {
+				t.Errorf("a report (%T) for a change without failures:\n%s", d, plainView(a))
+			}
+			wantSelected(t, a) // the changed and the skipped leave the selection
+		})
 	}
 }
 

@@ -15,29 +15,57 @@ import (
 )
 
 // onBulkAction opens the step after the bulk menu: the value to set, or
-// (for deactivation) the confirmation.
+// (for deactivation) the confirmation. Deactivated keys are skipped by
+// every bulk change: a deactivated key can never work again, so a new
+// expiry or interval would change nothing, and it is already inactive.
+// The value dialog gets the keys that change; the skipped ones wait in
+// bulkSkipped for its confirmation and report.
 func (a *App) onBulkAction(r actions.BulkChosen) tea.Cmd {
 	if cmd := a.refuseChanges(); cmd != nil {
 		return cmd
 	}
-	c := a.dialogCommon()
+	active, deactivated := splitDeactivated(r.Keys)
+	a.bulkSkipped = nil
+	op := bulkDeactivate
 	switch r.Action {
 	case actions.EditExpiry:
-		return a.push(editvalue.NewBulkExpiry(c, r.Keys, a.limitDays))
+		op = bulkExpiry
 	case actions.EditInactivity:
-		return a.push(editvalue.NewBulkInactivity(c, r.Keys))
+		op = bulkInactivity
 	case actions.Deactivate:
-		var active, inactive []model.APIKey
-		for _, k := range r.Keys {
-			if k.IsActive {
-				active = append(active, k)
-			} else {
-				inactive = append(inactive, k)
-			}
-		}
-		return a.confirmBulk(bulkTag{op: bulkDeactivate, keys: active, skipped: inactive})
+	default:
+		return nil
 	}
-	return nil
+	if op == bulkDeactivate || len(active) == 0 {
+		return a.confirmBulk(bulkTag{op: op, keys: active, skipped: deactivated})
+	}
+	a.bulkSkipped = deactivated
+	c := a.dialogCommon()
+	if op == bulkExpiry {
+		return a.push(editvalue.NewBulkExpiry(c, active, a.limitDays))
+	}
+	return a.push(editvalue.NewBulkInactivity(c, active))
+}
+
+// takeBulkSkipped hands the keys skipped by the bulk change whose value
+// was just chosen to its confirmation, once.
+func (a *App) takeBulkSkipped() []model.APIKey {
+	s := a.bulkSkipped
+	a.bulkSkipped = nil
+	return s
+}
+
+// splitDeactivated parts keys into those still active and those
+// deactivated, each in the order given.
+func splitDeactivated(keys []model.APIKey) (active, deactivated []model.APIKey) {
+	for _, k := range keys {
+		if k.IsActive {
+			active = append(active, k)
+		} else {
+			deactivated = append(deactivated, k)
+		}
+	}
+	return active, deactivated
 }
 
 // confirmBulk asks once before a bulk change, naming the count, the keys,
@@ -47,7 +75,12 @@ func (a *App) confirmBulk(t bulkTag) tea.Cmd {
 		return cmd
 	}
 	if len(t.keys) == 0 {
-		a.status.SetInfo(fmt.Sprintf("Nothing to deactivate: the %s selected %s already inactive.", countKeys(len(t.skipped)), isAre(len(t.skipped))))
+		n := len(t.skipped)
+		if t.op == bulkDeactivate {
+			a.status.SetInfo(fmt.Sprintf("Nothing to deactivate: the %s selected %s already inactive.", countKeys(n), isAre(n)))
+		} else {
+			a.status.SetInfo(fmt.Sprintf("Nothing to change: the %s selected %s deactivated, and a deactivated key can never work again.", countKeys(n), isAre(n)))
+		}
 		return nil
 	}
 	n := countKeys(len(t.keys))
@@ -84,7 +117,11 @@ func (a *App) confirmBulk(t bulkTag) tea.Cmd {
 		notes = append(notes, fmt.Sprintf("%d selected %s hidden by the current filter.", hidden, keyIsAre(hidden)))
 	}
 	if n := len(t.skipped); n > 0 {
-		notes = append(notes, fmt.Sprintf("%d selected %s already inactive and will be skipped.", n, keyIsAre(n)))
+		if t.op == bulkDeactivate {
+			notes = append(notes, fmt.Sprintf("%d selected %s already inactive and will be skipped.", n, keyIsAre(n)))
+		} else {
+			notes = append(notes, fmt.Sprintf("%d selected %s deactivated and will be skipped: a deactivated key can never work again.", n, keyIsAre(n)))
+		}
 	}
 	if t.op == bulkDeactivate {
 		notes = append(notes, "Deactivated keys stop working at once. This cannot be undone.")
@@ -139,11 +176,15 @@ func (a *App) onBulkDone(msg bulkDoneMsg) tea.Cmd {
 	total := len(msg.done) + len(msg.failed)
 	skipped := ""
 	if n := len(t.skipped); n > 0 {
-		skipped = fmt.Sprintf(" (%d already inactive, skipped)", n)
+		why := "deactivated"
+		if t.op == bulkDeactivate {
+			why = "already inactive"
+		}
+		skipped = fmt.Sprintf(" (%d %s, skipped)", n, why)
 	}
 	if len(msg.failed) == 0 {
 		a.status.SetInfo(bulkSummary(t, countKeys(total)) + skipped)
-		return a.refresh()
+		return a.refreshAfterChange()
 	}
 	var fails, lines []string
 	for _, f := range msg.failed {
@@ -158,7 +199,7 @@ func (a *App) onBulkDone(msg bulkDoneMsg) tea.Cmd {
 		ConfirmLabel: "OK",
 		Tag:          reportTag{},
 	}))
-	return tea.Batch(report, a.refresh())
+	return tea.Batch(report, a.refreshAfterChange())
 }
 
 // bulkSummary says what was done to what ("3 keys", "2 of 3 keys").

@@ -88,7 +88,7 @@ func (a *App) onChanged(msg changedMsg) tea.Cmd {
 	} else {
 		a.status.SetInfo(msg.info)
 	}
-	return a.refresh()
+	return a.refreshAfterChange()
 }
 
 // startNewKey opens the New API key form for the user on screen; in the
@@ -212,7 +212,7 @@ func (a *App) onDeleted(msg deleteDoneMsg) tea.Cmd {
 		} else {
 			a.status.SetInfo(fmt.Sprintf("Deleted %s", countKeys(total)))
 		}
-		return a.refresh()
+		return a.refreshAfterChange()
 	}
 	var fails, lines []string
 	for _, f := range msg.failed {
@@ -227,7 +227,7 @@ func (a *App) onDeleted(msg deleteDoneMsg) tea.Cmd {
 		ConfirmLabel: "OK",
 		Tag:          reportTag{},
 	}))
-	return tea.Batch(report, a.refresh())
+	return tea.Batch(report, a.refreshAfterChange())
 }
 
 // keyLine names a key in a confirmation: name, masked secret, collection.

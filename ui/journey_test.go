@@ -287,11 +287,16 @@ func TestJourneyExportNeverUsed(t *testing.T) {
 	for i, name := range rows[0] {
 		col[name] = i
 	}
-	// The table's rows, as drawn: "[ ]  name  user  …".
+	// The table's rows, as drawn: " [ ]  name  user  …", the cursor's
+	// row with "›" first.
 	var drawn []string
 	for _, line := range strings.Split(plainView(a), "\n")[3:] {
-		if strings.HasPrefix(line, "[") {
-			drawn = append(drawn, strings.Fields(line[4:])[0]+" "+strings.Fields(line[4:])[1])
+		rest, cur := strings.CutPrefix(line, "›")
+		if !cur {
+			rest = strings.TrimPrefix(line, " ")
+		}
+		if f := strings.Fields(rest[min(3, len(rest)):]); strings.HasPrefix(rest, "[") && len(f) > 1 {
+			drawn = append(drawn, f[0]+" "+f[1])
 		}
 	}
 	for i, rec := range rows[1:] {
@@ -320,8 +325,9 @@ func TestJourneyExportNeverUsed(t *testing.T) {
 	}
 }
 
-// Select three keys, set their expiry in one go; the server fails one:
-// one report names it, the other two changed.
+// Select three keys, set their expiry in one go: the deactivated one is
+// skipped, the server fails one: one report names it and counts the
+// skipped one apart; the last one changed.
 func TestJourneyBulkExpiryWithFailure(t *testing.T) {
 	j := startJourney(t, nil, Options{User: "alice"})
 	j.waitText("8 keys")
@@ -329,39 +335,41 @@ func TestJourneyBulkExpiryWithFailure(t *testing.T) {
 	failing := before["ci-pipeline"]
 	j.srv.InjectFault("PATCH", "/api/v1/admin/api_keys/expire/"+failing.ID, 500, 1)
 
-	// The first three rows in server order: old-laptop, ci-pipeline, laptop.
+	// The first three rows in server order: old-laptop (deactivated),
+	// ci-pipeline, laptop.
 	for _, k := range []string{"space", "j", "space", "j", "space"} {
 		j.key(k)
 	}
 	j.waitText("D Delete (3 selected)")
 	j.key("enter")
-	j.waitText("Set expiry of 3 keys")
+	j.waitAll("1 deactivated, skipped", "Set expiry of 2 keys")
 	j.key("e")
 	j.waitText("One value for every selected key")
 	j.tm.Type("30d")
 	j.waitText("expires 2026-12-26 15:00")
 	j.key("enter")
-	j.waitText("Set the expiry of 3 keys?")
+	j.waitText("Set the expiry of 2 keys?")
 	j.key("right")
 	j.key("enter")
 	j.waitText("Set expiry finished with errors")
 
 	a := j.quit()
-	if text, isErr := a.status.Notice(); !isErr || !strings.Contains(text, "Set the expiry of 2 of 3 keys to 2026-12-26 15:00. Failed: ci-pipeline (server error (500)") {
+	if text, isErr := a.status.Notice(); !isErr ||
+		!strings.Contains(text, "Set the expiry of 1 of 2 keys to 2026-12-26 15:00. (1 deactivated, skipped) Failed: ci-pipeline (server error (500)") {
 		t.Errorf("notice %q", text)
 	}
-	if v := flat(plainView(a)); !strings.Contains(v, "✗ ci-pipeline: server error (500)") {
-		t.Errorf("report does not name the failure:\n%s", plainView(a))
+	if v := flat(plainView(a)); !strings.Contains(v, "✗ ci-pipeline: server error (500)") || strings.Contains(v, "✗ old-laptop") {
+		t.Errorf("report does not name the failure alone:\n%s", plainView(a))
 	}
 	after := j.keysOf("alice")
 	want := testNow.Add(30 * 24 * time.Hour)
-	for _, name := range []string{"old-laptop", "laptop"} {
-		if e := after[name].Expires; e == nil || e.Sub(want).Abs() > time.Minute {
-			t.Errorf("%s expires %v, want %v", name, e, want)
-		}
+	if e := after["laptop"].Expires; e == nil || e.Sub(want).Abs() > time.Minute {
+		t.Errorf("laptop expires %v, want %v", e, want)
 	}
-	if e, was := after["ci-pipeline"].Expires, before["ci-pipeline"].Expires; (e == nil) != (was == nil) || e != nil && !e.Equal(*was) {
-		t.Errorf("the failed key's expiry changed: %v -> %v", was, e)
+	for _, name := range []string{"ci-pipeline", "old-laptop"} {
+		if e, was := after[name].Expires, before[name].Expires; (e == nil) != (was == nil) || e != nil && !e.Equal(*was) {
+			t.Errorf("%s: expiry changed: %v -> %v", name, was, e)
+		}
 	}
 	if sel := a.table.Selected(); len(sel) != 1 || sel[0].Name != "ci-pipeline" {
 		t.Errorf("selection after the change: %v", sel)

@@ -13,7 +13,8 @@ type keyMap struct {
 	Quit, ForceQuit, Help              key.Binding
 	User, Refresh, Filter, ClearFilter key.Binding
 	Actions, New, Delete, Export       key.Binding
-	// CancelLoad stops a load in flight (esc, before anything else esc does).
+	// CancelLoad stops a load in flight (esc, before anything else esc
+	// does), except the refresh that follows a change.
 	CancelLoad key.Binding
 	// While typing a filter.
 	FilterDone, FilterCancel key.Binding
@@ -47,8 +48,10 @@ type keyState struct {
 	hasShown      bool // some key is shown
 	hasSelection  bool
 	filterApplied bool // a text or quick filter
-	loading       bool // a load or refresh in flight
-	refreshing    bool // that load is a refresh
+	// stoppable: a load or refresh esc may stop is in flight (a first
+	// load, or r), not the refresh that follows a change.
+	stoppable  bool
+	refreshing bool // that load is a refresh
 }
 
 // update enables only the keys that do something now, so the help line
@@ -58,13 +61,13 @@ func (k *keyMap) update(s keyState) {
 	k.User.SetEnabled(true)
 	k.Refresh.SetEnabled(true)
 	k.Filter.SetEnabled(s.hasRows)
-	k.CancelLoad.SetEnabled(s.loading)
+	k.CancelLoad.SetEnabled(s.stoppable)
 	if s.refreshing {
 		k.CancelLoad.SetHelp("esc", "cancel refresh")
 	} else {
 		k.CancelLoad.SetHelp("esc", "stop loading")
 	}
-	k.ClearFilter.SetEnabled(s.filterApplied && !s.hasSelection && !s.loading)
+	k.ClearFilter.SetEnabled(s.filterApplied && !s.hasSelection && !s.stoppable)
 	// Read-only mode still shows a key's details; only they open.
 	k.Actions.SetEnabled(s.hasRow || (!s.readOnly && s.hasSelection))
 	if s.readOnly {

@@ -111,12 +111,22 @@ func (a *App) scopeName() string {
 }
 
 // refresh reloads the current keys (and the expiry limit) while the old
-// rows stay on screen.
-func (a *App) refresh() tea.Cmd {
+// rows stay on screen: r, which esc may cancel.
+func (a *App) refresh() tea.Cmd { return a.reload(false) }
+
+// refreshAfterChange is the reload that follows every change (and the
+// secret's closing). The admin did not ask for it, so esc does not cancel
+// it: esc pressed right after a change keeps its usual meaning (clear the
+// selection, then the filters) instead of silently stopping the reload.
+func (a *App) refreshAfterChange() tea.Cmd { return a.reload(true) }
+
+func (a *App) reload(auto bool) tea.Cmd {
 	if !a.hasUser {
 		return a.openPicker()
 	}
-	return tea.Batch(a.startLoad(true), a.loadLimitCmd())
+	cmd := a.startLoad(true)
+	a.load.auto = auto
+	return tea.Batch(cmd, a.loadLimitCmd())
 }
 
 // startLoad starts streaming the current scope's keys under a new tag. Any
@@ -235,6 +245,8 @@ type keyLoad struct {
 	// refresh keeps the rows on screen until the new list is complete;
 	// a first load shows pages as they arrive instead.
 	refresh bool
-	rows    keytable.Rows
-	count   int
+	// auto marks the refresh that follows a change: esc leaves it be.
+	auto  bool
+	rows  keytable.Rows
+	count int
 }

@@ -102,8 +102,8 @@ const (
 )
 
 // bulkTag is a confirmed bulk change: what, to which keys, with which
-// value; skipped keys (already inactive, for a deactivation) are named for
-// the report.
+// value; skipped keys (deactivated ones: already inactive for a
+// deactivation, past changing for the rest) are named for the report.
 type bulkTag struct {
 	op      bulkOp
 	keys    []model.APIKey

@@ -121,11 +121,15 @@ func New(c common.Common, key model.APIKey) *Model {
 }
 
 // NewBulk builds the menu for the selected keys, hidden of which the
-// current filter hides. Deactivate is offered while any of them is active
-// (the others are skipped); nothing is offered in read-only mode.
+// current filter hides. Every change skips the deactivated keys (they can
+// never work again), so the items count the active ones, and a selection of
+// deactivated keys alone is offered nothing, as a single deactivated key
+// is; nothing is offered in read-only mode either. The result carries the
+// whole selection: the root does the skipping.
 func NewBulk(c common.Common, keys []model.APIKey, hidden int) *Model {
 	m := &Model{c: c, bulk: keys, hidden: hidden, keys: defaultKeyMap()}
-	m.setItems(true, activeCount(keys) > 0)
+	some := activeCount(keys) > 0
+	m.setItems(some, some)
 	return m
 }
 
@@ -252,14 +256,14 @@ func (m *Model) label(a Action) string {
 	if m.bulk == nil {
 		return a.String()
 	}
-	n := len(m.bulk)
+	n := activeCount(m.bulk) // the deactivated ones are skipped
 	switch a {
 	case EditExpiry:
 		return "Set expiry of " + countKeys(n)
 	case EditInactivity:
 		return "Set inactivity interval of " + countKeys(n)
 	case Deactivate:
-		return "Deactivate " + countKeys(activeCount(m.bulk)) + "…"
+		return "Deactivate " + countKeys(n) + "…"
 	}
 	return a.String()
 }
@@ -309,8 +313,11 @@ func (m *Model) View() string {
 
 // nothingToChange says why the dialog offers no change.
 func (m *Model) nothingToChange() string {
-	if m.c.ReadOnly {
+	switch {
+	case m.c.ReadOnly:
 		return "Read-only mode: nothing here can be changed."
+	case m.bulk != nil:
+		return "Every selected key is deactivated: deactivated keys cannot be changed or reactivated; delete them with D."
 	}
 	return "Deactivated keys cannot be changed or reactivated; delete it with D."
 }
@@ -329,7 +336,7 @@ func fitHead(head []string, room int, st *common.Styles) []string {
 }
 
 // bulkHeader names the selection: how many keys, how many the filter
-// hides, how many a deactivation would skip.
+// hides, how many are deactivated (and so skipped by every change).
 func (m *Model) bulkHeader(inner int) []string {
 	st := m.c.Styles
 	title := st.DialogTitle.UnsetMarginBottom().Render(ansi.Truncate(countKeys(len(m.bulk))+" selected", inner, "…"))
@@ -337,8 +344,8 @@ func (m *Model) bulkHeader(inner int) []string {
 	if m.hidden > 0 {
 		notes = append(notes, strconv.Itoa(m.hidden)+" hidden by the filter")
 	}
-	if inactive := len(m.bulk) - activeCount(m.bulk); inactive > 0 {
-		notes = append(notes, strconv.Itoa(inactive)+" already inactive")
+	if n := len(m.bulk) - activeCount(m.bulk); n > 0 && n < len(m.bulk) {
+		notes = append(notes, strconv.Itoa(n)+" deactivated, skipped")
 	}
 	if len(notes) == 0 {
 		notes = append(notes, "the change applies to each of them")

@@ -255,6 +255,8 @@ func TestDetails(t *testing.T) {
 func TestBulk(t *testing.T) {
 	active, inactive := testKey(true), testKey(false)
 	inactive.ID, inactive.Name = "key-2", "old-laptop"
+	inactive2 := inactive
+	inactive2.ID = "key-4"
 	tests := []struct {
 		name     string
 		keys     []model.APIKey
@@ -262,14 +264,24 @@ func TestBulk(t *testing.T) {
 		want     []actions.Action
 		labels   []string
 		notes    []string
+		absent   []string
 	}{
-		{name: "active and inactive", keys: []model.APIKey{active, inactive},
+		// The deactivated key is skipped by every change, so no item
+		// counts it.
+		{name: "active and deactivated", keys: []model.APIKey{active, expiredKey(), inactive},
 			want:   []actions.Action{actions.EditExpiry, actions.EditInactivity, actions.Deactivate},
-			labels: []string{"Set expiry of 2 keys", "Set inactivity interval of 2 keys", "Deactivate 1 key…"},
-			notes:  []string{"2 keys selected", "3 hidden by the filter", "1 already inactive"}},
-		{name: "all inactive: no deactivate", keys: []model.APIKey{inactive},
-			want: []actions.Action{actions.EditExpiry, actions.EditInactivity}, labels: []string{"Set expiry of 1 key"}},
-		{name: "read-only: nothing", keys: []model.APIKey{active}, readOnly: true, want: []actions.Action{}},
+			labels: []string{"Set expiry of 2 keys", "Set inactivity interval of 2 keys", "Deactivate 2 keys…"},
+			notes:  []string{"3 keys selected", "3 hidden by the filter", "1 deactivated, skipped"}},
+		{name: "all active", keys: []model.APIKey{active, idleKey()},
+			want:   []actions.Action{actions.EditExpiry, actions.EditInactivity, actions.Deactivate},
+			labels: []string{"Set expiry of 2 keys", "Deactivate 2 keys…"},
+			absent: []string{"deactivated", "skipped"}},
+		{name: "all deactivated: nothing, and why", keys: []model.APIKey{inactive, inactive2},
+			want:   []actions.Action{},
+			notes:  []string{"2 keys selected", "Every selected key is deactivated", "cannot be changed or reactivated", "delete them with D"},
+			absent: []string{"Set expiry", "Set inactivity", "Deactivate 0"}},
+		{name: "read-only: nothing", keys: []model.APIKey{active}, readOnly: true, want: []actions.Action{},
+			notes: []string{"Read-only mode"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -286,6 +298,11 @@ func TestBulk(t *testing.T) {
 					t.Errorf("menu lacks %q:\n%s", want, m.View())
 				}
 			}
+			for _, not := range tt.absent {
+				if strings.Contains(v, not) {
+					t.Errorf("menu shows %q:\n%s", not, m.View())
+				}
+			}
 			for _, a := range tt.want {
 				msg := commontest.Press(m, map[actions.Action]string{actions.EditExpiry: "e", actions.EditInactivity: "i", actions.Deactivate: "d"}[a])
 				got, ok := msg.(actions.BulkChosen)
@@ -293,9 +310,14 @@ func TestBulk(t *testing.T) {
 					t.Errorf("shortcut for %v gave %#v", a, msg)
 				}
 			}
-			if len(tt.want) < 3 {
-				if msg := commontest.Press(m, "d"); msg != nil {
-					t.Errorf("d without Deactivate gave %#v", msg)
+			if len(tt.want) == 0 {
+				for _, k := range []string{"e", "i", "d", "down"} {
+					if msg := commontest.Press(m, k); msg != nil {
+						t.Errorf("%s with nothing offered gave %#v", k, msg)
+					}
+				}
+				if msg := commontest.Press(m, "enter"); msg != (common.Cancelled{}) {
+					t.Errorf("enter with nothing offered gave %#v, want it to close the menu", msg)
 				}
 			}
 		})

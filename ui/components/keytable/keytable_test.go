@@ -161,7 +161,7 @@ func TestLongNamesTruncated(t *testing.T) {
 	long := strings.Repeat("very long name ", 10)
 	m.SetKeys([]model.APIKey{{ID: "1", Name: long, Created: now, IsActive: true}})
 	v := m.View()
-	if !strings.Contains(v, "very long name very…  Active") {
+	if !strings.Contains(v, "very long name ver…  Active") {
 		t.Errorf("name not cut with …:\n%s", v)
 	}
 }
@@ -296,7 +296,7 @@ func TestWindow(t *testing.T) {
 	if m.Cursor() != 10 {
 		t.Errorf("pgdown: cursor %d", m.Cursor())
 	}
-	if lines := strings.Split(m.View(), "\n"); len(lines) != 11 || !strings.HasPrefix(ansi.Strip(lines[10]), "[ ]") {
+	if lines := strings.Split(m.View(), "\n"); len(lines) != 11 || !strings.HasPrefix(ansi.Strip(lines[10]), "›[ ]") {
 		t.Errorf("cursor row not at the bottom of the window:\n%s", m.View())
 	}
 }

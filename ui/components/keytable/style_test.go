@@ -60,10 +60,10 @@ func TestRowStylesDistinct(t *testing.T) {
 		want, not   []string
 		mark        string
 	}{
-		{name: "plain row", row: 4, cursor: 3, not: []string{"bold", selFg, curBg}, mark: "[ ]"},
-		{name: "selected row", row: 1, cursor: 3, want: []string{selFg}, not: []string{"bold", curBg}, mark: "[x]"},
-		{name: "cursor row", row: 3, cursor: 3, want: []string{"bold", curBg}, not: []string{selFg}, mark: "[ ]"},
-		{name: "cursor on a selected row", row: 2, cursor: 2, want: []string{"bold", curBg, selFg}, mark: "[x]"},
+		{name: "plain row", row: 4, cursor: 3, not: []string{"bold", selFg, curBg}, mark: " [ ]"},
+		{name: "selected row", row: 1, cursor: 3, want: []string{selFg}, not: []string{"bold", curBg}, mark: " [x]"},
+		{name: "cursor row", row: 3, cursor: 3, want: []string{"bold", curBg}, not: []string{selFg}, mark: "›[ ]"},
+		{name: "cursor on a selected row", row: 2, cursor: 2, want: []string{"bold", curBg, selFg}, mark: "›[x]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,8 +85,8 @@ func TestRowStylesDistinct(t *testing.T) {
 					t.Errorf("row style %v has a background other than the cursor's", attrs)
 				}
 			}
-			if !strings.Contains(line, tt.mark) {
-				t.Errorf("row %q lacks %s", line, tt.mark)
+			if plain := ansi.Strip(line); !strings.HasPrefix(plain, tt.mark) {
+				t.Errorf("row %q does not start with %q", plain, tt.mark)
 			}
 		})
 	}
@@ -94,36 +94,76 @@ func TestRowStylesDistinct(t *testing.T) {
 
 // TestSelectionColumnOnlyWhenSelectable: read-only mode (not selectable)
 // has no column of boxes that could never be ticked; the rest of the row
-// keeps its layout.
+// keeps its layout, the cursor marker included.
 func TestSelectionColumnOnlyWhenSelectable(t *testing.T) {
-	for _, selectable := range []bool{true, false} {
+	tests := []struct {
+		selectable         bool
+		header, cur, other string // what the header and rows start with
+	}{
+		{selectable: true, header: "      Name", cur: "›[ ]  ", other: " [ ]  "},
+		{selectable: false, header: "  Name", cur: "› ", other: "  "},
+	}
+	for _, tt := range tests {
 		c := commontest.Common()
-		c.Width, c.Height, c.ReadOnly = 100, 6, !selectable
+		c.Width, c.Height, c.ReadOnly = 100, 6, !tt.selectable
 		m := New(c)
 		m.SetKeys(genKeys(4, 2))
 		lines := strings.Split(m.View(), "\n")
-		header := "Name"
-		if selectable {
-			header = "     Name"
-		}
-		if !strings.HasPrefix(lines[0], header) {
-			t.Errorf("selectable %v: header %q, want it to start with %q", selectable, lines[0], header)
+		if !strings.HasPrefix(lines[0], tt.header) {
+			t.Errorf("selectable %v: header %q, want it to start with %q", tt.selectable, lines[0], tt.header)
 		}
 		for i, l := range lines[1:5] {
-			name := m.ShownCell(i, ColName)
-			if got := strings.HasPrefix(l, "[ ]  "+name); got != selectable {
-				t.Errorf("selectable %v: row %q starts with a mark = %v", selectable, l, got)
+			want := tt.other + m.ShownCell(i, ColName)
+			if i == m.Cursor() {
+				want = tt.cur + m.ShownCell(i, ColName)
 			}
-			if !selectable && !strings.HasPrefix(l, name) {
-				t.Errorf("row %q does not start with its name %q", l, name)
+			if !strings.HasPrefix(l, want) {
+				t.Errorf("selectable %v: row %q, want it to start with %q", tt.selectable, l, want)
 			}
 			if w := ansi.StringWidth(l); w != 100 {
-				t.Errorf("selectable %v: row is %d wide, want 100", selectable, w)
+				t.Errorf("selectable %v: row is %d wide, want 100", tt.selectable, w)
 			}
 		}
 		at := len([]rune(lines[0][:max(0, strings.Index(lines[0], "Status"))]))
 		if row := []rune(lines[1]); at == 0 || m.ShownCell(0, ColStatus) != strings.Fields(string(row[at:]))[0] {
-			t.Errorf("selectable %v: the Status column is not under its title:\n%s", selectable, strings.Join(lines, "\n"))
+			t.Errorf("selectable %v: the Status column is not under its title:\n%s", tt.selectable, strings.Join(lines, "\n"))
+		}
+	}
+}
+
+// TestCursorMarker: the cursor row, and only it, starts with "›", with
+// colour and without (where its style is nothing), on a plain row and on a
+// selected one; every row keeps its width and its columns under the titles.
+func TestCursorMarker(t *testing.T) {
+	t.Cleanup(func() { lipgloss.SetColorProfile(termenv.Ascii) })
+	for _, profile := range []termenv.Profile{termenv.Ascii, termenv.TrueColor} {
+		lipgloss.SetColorProfile(profile)
+		m := newTable(120, 8) // styles are taken apart in New, under the profile
+		m.SetKeys(genKeys(6, 1))
+		press(m, "j", "space", "j", "j", "space") // rows 1 and 3 selected
+		for _, cursor := range []int{0, 1, 3, 5} {
+			m.moveTo(cursor)
+			lines := strings.Split(ansi.Strip(m.View()), "\n")
+			nameAt := strings.Index(lines[0], "Name")
+			for i, l := range lines[1:7] {
+				mark := "[ ]"
+				if i == 1 || i == 3 {
+					mark = "[x]"
+				}
+				lead := " "
+				if i == cursor {
+					lead = "›"
+				}
+				if want := lead + mark + "  " + m.ShownCell(i, ColName); !strings.HasPrefix(l, want) {
+					t.Errorf("profile %v, cursor %d: row %d is %q, want it to start with %q", profile, cursor, i, l, want)
+				}
+				if r := []rune(l); len(r) < nameAt || !strings.HasPrefix(string(r[nameAt:]), m.ShownCell(i, ColName)) {
+					t.Errorf("profile %v, cursor %d: row %d's name is not under its title:\n%s", profile, cursor, i, strings.Join(lines, "\n"))
+				}
+				if w := ansi.StringWidth(l); w != 120 {
+					t.Errorf("profile %v, cursor %d: row %d is %d wide, want 120", profile, cursor, i, w)
+				}
+			}
 		}
 	}
 }

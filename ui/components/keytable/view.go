@@ -12,6 +12,10 @@ import (
 
 // Layout constants, in cells.
 const (
+	// cursorWidth is the cursor marker's cell ("›" on the cursor row),
+	// first on every row: without colour it is what tells the cursor row
+	// apart from the rest at a glance.
+	cursorWidth = 1
 	markWidth   = 3 // "[x]"
 	gap         = 2 // between columns
 	actionWidth = 1 // "⋯"
@@ -148,14 +152,16 @@ func (m *Model) relayout() {
 	m.lay = lay
 }
 
-// markCells is the width of the selection mark and the gap after it
-// ("[x]  "): none when keys cannot be selected (read-only mode), where a
-// column of empty boxes would only suggest they could.
+// markCells is the width of what comes before the first column: the
+// cursor marker, the selection mark and the gap after them ("›[x]  "). The
+// selection mark is left out when keys cannot be selected (read-only mode),
+// where a column of empty boxes would only suggest they could; the marker
+// then stands one space from the name ("› name"), as in the menus.
 func (m *Model) markCells() int {
 	if m.selectable {
-		return markWidth + gap
+		return cursorWidth + markWidth + gap
 	}
-	return 0
+	return cursorWidth + 1
 }
 
 func containsCol(cs []Column, c Column) bool {
@@ -304,8 +310,14 @@ func (m *Model) renderRow(b *strings.Builder, r *row, cursor bool) {
 func (m *Model) writeRow(b *strings.Builder, r *row, kind rowKind, sel, cursor bool) {
 	rb := m.brushes.row[kind]
 	b.WriteString(rb.pre)
+	if cursor {
+		b.WriteString("›")
+	} else {
+		b.WriteString(spaces(cursorWidth))
+	}
 	switch {
 	case !m.selectable:
+		b.WriteString(" ")
 	case sel:
 		b.WriteString("[x]" + spaces(gap))
 	default:
