@@ -326,7 +326,7 @@ goto() {
 	for ((i = 0; i < rows; i++)); do
 		s=$(screen)
 		cur=$(grep -n '⋯$' <<<"$s" | head -n1 | cut -d: -f1 || true)
-		want=$(grep -n -E "^\[.\] +$1( |$)" <<<"$s" | head -n1 | cut -d: -f1 || true)
+		want=$(grep -n -E "^[ ›]\[.\] +$1( |$)" <<<"$s" | head -n1 | cut -d: -f1 || true)
 		[ -n "$want" ] || { printf '%s\n' "$s" | redact >&2; die "no row named $1 on the screen"; }
 		[ -n "$cur" ] || die "no cursor row (⋯) on the screen"
 		[ "$cur" = "$want" ] && return 0
