@@ -77,13 +77,13 @@ func (a *App) confirmBulk(t bulkTag) tea.Cmd {
 	if len(t.keys) == 0 {
 		n := len(t.skipped)
 		if t.op == bulkDeactivate {
-			a.status.SetInfo(fmt.Sprintf("Nothing to deactivate: the %s selected %s already inactive.", countKeys(n), isAre(n)))
+			a.status.SetInfo(fmt.Sprintf("Nothing to deactivate: the %s selected %s already inactive.", common.Count(n, "key"), isAre(n)))
 		} else {
-			a.status.SetInfo(fmt.Sprintf("Nothing to change: the %s selected %s deactivated, and a deactivated key can never work again.", countKeys(n), isAre(n)))
+			a.status.SetInfo(fmt.Sprintf("Nothing to change: the %s selected %s deactivated, and a deactivated key can never work again.", common.Count(n, "key"), isAre(n)))
 		}
 		return nil
 	}
-	n := countKeys(len(t.keys))
+	n := common.Count(len(t.keys), "key")
 	var title, label string
 	var lines []string
 	now := a.c.Now()
@@ -102,7 +102,7 @@ func (a *App) confirmBulk(t bulkTag) tea.Cmd {
 		if t.days == 0 {
 			lines = append(lines, "New inactivity interval: none (unused keys keep working)")
 		} else {
-			lines = append(lines, "New inactivity interval: "+plural(t.days, "day"))
+			lines = append(lines, "New inactivity interval: "+common.Count(t.days, "day"))
 		}
 	}
 	for i, k := range t.keys {
@@ -159,7 +159,7 @@ func (a *App) startBulk(t bulkTag) tea.Cmd {
 	case bulkInactivity:
 		verb = "Setting the inactivity interval of"
 	}
-	return a.mutate(verb+" "+countKeys(len(t.keys))+"…", runBulk(a.ctx, a.api, t))
+	return a.mutate(verb+" "+common.Count(len(t.keys), "key")+"…", runBulk(a.ctx, a.api, t))
 }
 
 // onBulkDone reports what changed and what failed (with a dialog when
@@ -183,7 +183,7 @@ func (a *App) onBulkDone(msg bulkDoneMsg) tea.Cmd {
 		skipped = fmt.Sprintf(" (%d %s, skipped)", n, why)
 	}
 	if len(msg.failed) == 0 {
-		a.status.SetInfo(bulkSummary(t, countKeys(total)) + skipped)
+		a.status.SetInfo(bulkSummary(t, common.Count(total, "key")) + skipped)
 		return a.refreshAfterChange()
 	}
 	var fails, lines []string
@@ -191,7 +191,7 @@ func (a *App) onBulkDone(msg bulkDoneMsg) tea.Cmd {
 		fails = append(fails, fmt.Sprintf("%s (%s)", displayName(f.key), describe(f.err)))
 		lines = append(lines, fmt.Sprintf("✗ %s: %s", displayName(f.key), describe(f.err)))
 	}
-	summary := bulkSummary(t, fmt.Sprintf("%d of %s", len(msg.done), countKeys(total))) + "." + skipped
+	summary := bulkSummary(t, fmt.Sprintf("%d of %s", len(msg.done), common.Count(total, "key"))) + "." + skipped
 	a.status.SetError(fmt.Errorf("%s Failed: %s", summary, strings.Join(fails, "; ")))
 	report := a.push(confirm.New(a.dialogCommon(), confirm.Options{
 		Title:        bulkTitle(t.op) + " finished with errors",
@@ -216,7 +216,7 @@ func bulkSummary(t bulkTag, what string) string {
 		if t.days == 0 {
 			return "Removed the inactivity interval of " + what
 		}
-		return "Set the inactivity interval of " + what + " to " + plural(t.days, "day")
+		return "Set the inactivity interval of " + what + " to " + common.Count(t.days, "day")
 	}
 	return ""
 }

@@ -72,7 +72,7 @@ func (a *App) onConfirmed(tag any) tea.Cmd {
 	case deactivateTag:
 		return a.mutate("Deactivating "+displayName(t.key)+"…", deactivate(a.ctx, a.api, t.key))
 	case deleteTag:
-		return a.mutate(fmt.Sprintf("Deleting %s…", countKeys(len(t.keys))), deleteKeys(a.ctx, a.api, t.keys))
+		return a.mutate(fmt.Sprintf("Deleting %s…", common.Count(len(t.keys), "key")), deleteKeys(a.ctx, a.api, t.keys))
 	case bulkTag:
 		return a.startBulk(t)
 	case overwriteTag:
@@ -184,14 +184,14 @@ func (a *App) confirmDelete() tea.Cmd {
 		lines = append(lines, fmt.Sprintf("%d selected %s hidden by the current filter.", hidden, verb))
 	}
 	lines = append(lines, "Deleted keys stop working at once. This cannot be undone.")
-	title := fmt.Sprintf("Delete %s?", countKeys(len(keys)))
+	title := fmt.Sprintf("Delete %s?", common.Count(len(keys), "key"))
 	if len(keys) == 1 {
 		title = "Delete key " + displayName(keys[0]) + "?"
 	}
 	return a.push(confirm.New(a.dialogCommon(), confirm.Options{
 		Title:        title,
 		Lines:        lines,
-		ConfirmLabel: "Delete " + countKeys(len(keys)),
+		ConfirmLabel: "Delete " + common.Count(len(keys), "key"),
 		Danger:       true,
 		Tag:          deleteTag{keys: keys},
 	}))
@@ -210,7 +210,7 @@ func (a *App) onDeleted(msg deleteDoneMsg) tea.Cmd {
 		if total == 1 {
 			a.status.SetInfo("Deleted key " + displayName(msg.deleted[0]))
 		} else {
-			a.status.SetInfo(fmt.Sprintf("Deleted %s", countKeys(total)))
+			a.status.SetInfo(fmt.Sprintf("Deleted %s", common.Count(total, "key")))
 		}
 		return a.refreshAfterChange()
 	}
@@ -219,7 +219,7 @@ func (a *App) onDeleted(msg deleteDoneMsg) tea.Cmd {
 		fails = append(fails, fmt.Sprintf("%s (%s)", displayName(f.key), describe(f.err)))
 		lines = append(lines, fmt.Sprintf("✗ %s: %s", displayName(f.key), describe(f.err)))
 	}
-	summary := fmt.Sprintf("Deleted %d of %s.", len(msg.deleted), countKeys(total))
+	summary := fmt.Sprintf("Deleted %d of %s.", len(msg.deleted), common.Count(total, "key"))
 	a.status.SetError(fmt.Errorf("%s Failed: %s", summary, strings.Join(fails, "; ")))
 	report := a.push(confirm.New(a.dialogCommon(), confirm.Options{
 		Title:        "Delete finished with errors",
@@ -237,11 +237,4 @@ func keyLine(k model.APIKey) string {
 		s += "  (collection " + model.CleanText(k.CollectionName) + ")"
 	}
 	return s
-}
-
-func countKeys(n int) string {
-	if n == 1 {
-		return "1 key"
-	}
-	return common.Grouped(int64(n)) + " keys"
 }

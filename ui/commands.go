@@ -156,7 +156,7 @@ func setInactivity(ctx context.Context, api API, k model.APIKey, days int) func(
 		if days == 0 {
 			return changedMsg{info: "Inactivity interval of " + name + " removed"}
 		}
-		return changedMsg{info: fmt.Sprintf("Inactivity interval of %s set to %s", name, plural(days, "day"))}
+		return changedMsg{info: fmt.Sprintf("Inactivity interval of %s set to %s", name, common.Count(days, "day"))}
 	}
 }
 
@@ -249,11 +249,4 @@ func displayName(k model.APIKey) string {
 		return name
 	}
 	return "(unnamed key " + model.CleanText(k.ID) + ")"
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return fmt.Sprintf("1 %s", unit)
-	}
-	return fmt.Sprintf("%s %ss", common.Grouped(int64(n)), unit)
 }

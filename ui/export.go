@@ -5,6 +5,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"h2ogpte-keys/ui/common"
 	"h2ogpte-keys/ui/components/confirm"
 	"h2ogpte-keys/ui/components/export"
 )
@@ -38,7 +39,7 @@ func (a *App) openExport() tea.Cmd {
 // statuses shown (the table's as-of time), in a command.
 func (a *App) startExport(r export.Chosen) tea.Cmd {
 	keys := a.table.ShownKeys()
-	return a.request("exporting "+countKeys(len(keys))+"…", writeExport(r.Path, r.Format, keys, a.table.AsOf(), false))
+	return a.request("exporting "+common.Count(len(keys), "key")+"…", writeExport(r.Path, r.Format, keys, a.table.AsOf(), false))
 }
 
 // onExported names the file, asks before replacing one, or reports why
@@ -50,7 +51,7 @@ func (a *App) onExported(msg exportDoneMsg) tea.Cmd {
 			Title: "Replace " + msg.path + "?",
 			Lines: []string{
 				"A file with this name exists.",
-				fmt.Sprintf("Replacing it writes the %s shown (%s) in its place; what it holds now is lost.", countKeys(len(msg.keys)), msg.format),
+				fmt.Sprintf("Replacing it writes the %s shown (%s) in its place; what it holds now is lost.", common.Count(len(msg.keys), "key"), msg.format),
 			},
 			ConfirmLabel: "Replace",
 			Danger:       true,
@@ -60,11 +61,11 @@ func (a *App) onExported(msg exportDoneMsg) tea.Cmd {
 		a.status.SetError(fmt.Errorf("could not export: %s", describe(msg.err)))
 		return nil
 	}
-	a.status.SetInfo(fmt.Sprintf("Exported %s to %s", countKeys(len(msg.keys)), msg.path))
+	a.status.SetInfo(fmt.Sprintf("Exported %s to %s", common.Count(len(msg.keys), "key"), msg.path))
 	return nil
 }
 
 // overwrite writes the export over the existing file, as confirmed.
 func (a *App) overwrite(t overwriteTag) tea.Cmd {
-	return a.request("exporting "+countKeys(len(t.keys))+"…", writeExport(t.path, t.format, t.keys, t.now, true))
+	return a.request("exporting "+common.Count(len(t.keys), "key")+"…", writeExport(t.path, t.format, t.keys, t.now, true))
 }

@@ -176,7 +176,7 @@ func (a *App) stopLoad() {
 	}
 	a.partial = true
 	a.table.SetEmptyText("Loading stopped before any key arrived. Press r to load the keys.")
-	a.status.SetInfo(fmt.Sprintf("Loading stopped: %s loaded, there may be more (r loads them all).", countKeys(l.count)))
+	a.status.SetInfo(fmt.Sprintf("Loading stopped: %s loaded, there may be more (r loads them all).", common.Count(l.count, "key")))
 }
 
 // onKeysPage takes pages of the current load and drops any other load's.

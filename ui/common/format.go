@@ -3,7 +3,10 @@ package common
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"h2ogpte-keys/model"
 )
@@ -67,3 +70,26 @@ func Date(t time.Time) string { return t.Format(model.DateLayout) }
 
 // DateTime formats a time for details and dialogs: 2026-11-26 15:04.
 func DateTime(t time.Time) string { return t.Format("2006-01-02 15:04") }
+
+// Count writes a count with its unit, singular or plural, digits grouped:
+// "1 key", "1,234 keys", "60 days".
+func Count(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return Grouped(int64(n)) + " " + unit + "s"
+}
+
+// Wrap wraps text at width, breaking at spaces, ANSI-aware.
+func Wrap(s string, width int) string { return ansi.Wrap(s, width, " ") }
+
+// FitLines keeps the first maxLines lines of s (at least one), so a dialog
+// never grows past the height it was given.
+func FitLines(s string, maxLines int) string {
+	maxLines = max(maxLines, 1)
+	lines := strings.Split(s, "\n")
+	if len(lines) <= maxLines {
+		return s
+	}
+	return strings.Join(lines[:maxLines], "\n")
+}

@@ -259,20 +259,13 @@ func (m *Model) label(a Action) string {
 	n := activeCount(m.bulk) // the deactivated ones are skipped
 	switch a {
 	case EditExpiry:
-		return "Set expiry of " + countKeys(n)
+		return "Set expiry of " + common.Count(n, "key")
 	case EditInactivity:
-		return "Set inactivity interval of " + countKeys(n)
+		return "Set inactivity interval of " + common.Count(n, "key")
 	case Deactivate:
-		return "Deactivate " + countKeys(n) + "…"
+		return "Deactivate " + common.Count(n, "key") + "…"
 	}
 	return a.String()
-}
-
-func countKeys(n int) string {
-	if n == 1 {
-		return "1 key"
-	}
-	return strconv.Itoa(n) + " keys"
 }
 
 // detailsWidth leaves room for the details' longest values (a UUID, an
@@ -307,7 +300,7 @@ func (m *Model) View() string {
 		tail = append(tail, m.renderItem(it, i == m.cursor, inner))
 	}
 	content := strings.Join(fitHead(head, maxLines-lipgloss.Height(strings.Join(tail, "\n")), st), "\n")
-	content = fitLines(content+"\n"+strings.Join(tail, "\n"), maxLines)
+	content = common.FitLines(content+"\n"+strings.Join(tail, "\n"), maxLines)
 	return st.Dialog.Width(w - st.Dialog.GetHorizontalBorderSize()).Render(content)
 }
 
@@ -339,7 +332,7 @@ func fitHead(head []string, room int, st *common.Styles) []string {
 // hides, how many are deactivated (and so skipped by every change).
 func (m *Model) bulkHeader(inner int) []string {
 	st := m.c.Styles
-	title := st.DialogTitle.UnsetMarginBottom().Render(ansi.Truncate(countKeys(len(m.bulk))+" selected", inner, "…"))
+	title := st.DialogTitle.UnsetMarginBottom().Render(ansi.Truncate(common.Count(len(m.bulk), "key")+" selected", inner, "…"))
 	var notes []string
 	if m.hidden > 0 {
 		notes = append(notes, strconv.Itoa(m.hidden)+" hidden by the filter")
@@ -372,17 +365,6 @@ func (m *Model) renderItem(it item, current bool, width int) string {
 		text = st.DialogDanger.UnsetBold().Render(label)
 	}
 	return st.MenuItem.Render(text) + shortcut
-}
-
-// fitLines keeps the first max lines of s (at least one), so the dialog
-// never grows past the height it was given.
-func fitLines(s string, maxLines int) string {
-	maxLines = max(maxLines, 1)
-	lines := strings.Split(s, "\n")
-	if len(lines) <= maxLines {
-		return s
-	}
-	return strings.Join(lines[:maxLines], "\n")
 }
 
 // now reads the injected clock; a Common without one falls back to the

@@ -10,7 +10,6 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/ansi"
 
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common"
@@ -132,7 +131,7 @@ func (m *Model) View() string {
 	if m.o.Danger {
 		titleStyle = st.DialogDanger.MarginBottom(1)
 	}
-	title := titleStyle.Render(wrap(model.CleanText(m.o.Title), inner))
+	title := titleStyle.Render(common.Wrap(model.CleanText(m.o.Title), inner))
 	buttons := m.buttons()
 
 	// Rows left for the lines once the frame, title, the gap and the
@@ -183,7 +182,7 @@ func fitBody(lines []string, width, budget int) string {
 	budget = max(budget, 1)
 	var rows []string
 	for i, l := range lines {
-		wrapped := strings.Split(wrap(model.CleanText(l), width), "\n")
+		wrapped := strings.Split(common.Wrap(model.CleanText(l), width), "\n")
 		room := budget - len(rows)
 		if i < len(lines)-1 {
 			room-- // keep a row for "…and N more"
@@ -196,8 +195,4 @@ func fitBody(lines []string, width, budget int) string {
 		rows = append(rows, wrapped...)
 	}
 	return strings.Join(rows, "\n")
-}
-
-func wrap(s string, width int) string {
-	return ansi.Wrap(s, width, " ")
 }

@@ -242,16 +242,16 @@ func (m *Model) View() string {
 
 	var lines []string
 	if m.bulk != nil {
-		title := "Set expiry of " + countKeys(len(m.bulk))
+		title := "Set expiry of " + common.Count(len(m.bulk), "key")
 		if m.kind == inactivity {
-			title = "Set inactivity interval of " + countKeys(len(m.bulk))
+			title = "Set inactivity interval of " + common.Count(len(m.bulk), "key")
 		}
 		lines = []string{
 			st.DialogTitle.Render(ansi.Truncate(title, inner, "…")),
-			wrap("One value for every selected key; you confirm before anything is sent.", inner),
+			common.Wrap("One value for every selected key; you confirm before anything is sent.", inner),
 		}
 		if m.kind == expiry {
-			lines = append(lines, st.Hint.Render(wrap(limitLine(m.limitDays, now), inner)))
+			lines = append(lines, st.Hint.Render(common.Wrap(limitLine(m.limitDays, now), inner)))
 		}
 	} else {
 		title := "Edit expiry"
@@ -264,16 +264,16 @@ func (m *Model) View() string {
 			ansi.Truncate("Key: "+name+"  "+st.Hint.Render(common.MaskedSecret(m.key.Hint)), inner, "…"),
 		}
 		if m.kind == expiry {
-			lines = append(lines, wrap("Current expiry: "+currentExpiry(m.key, now), inner))
-			lines = append(lines, st.Hint.Render(wrap(limitLine(m.limitDays, now), inner)))
+			lines = append(lines, common.Wrap("Current expiry: "+currentExpiry(m.key, now), inner))
+			lines = append(lines, st.Hint.Render(common.Wrap(limitLine(m.limitDays, now), inner)))
 		} else {
-			lines = append(lines, wrap("Current interval: "+currentInactivity(m.key), inner))
+			lines = append(lines, common.Wrap("Current interval: "+currentInactivity(m.key), inner))
 		}
 	}
 	lines = append(lines, "", m.input.View(), m.feedback(inner))
 
 	maxLines := m.c.Height - st.Dialog.GetVerticalFrameSize()
-	content := fitLines(strings.Join(lines, "\n"), maxLines)
+	content := common.FitLines(strings.Join(lines, "\n"), maxLines)
 	return st.Dialog.Width(w - st.Dialog.GetHorizontalBorderSize()).Render(content)
 }
 
@@ -282,7 +282,7 @@ func (m *Model) View() string {
 func (m *Model) feedback(width int) string {
 	st := m.c.Styles
 	if err := m.Err(); err != nil {
-		return st.InputError.Render(wrap(model.CleanText(err.Error()), width))
+		return st.InputError.Render(common.Wrap(model.CleanText(err.Error()), width))
 	}
 	if strings.TrimSpace(m.input.Value()) == "" {
 		return " "
@@ -299,7 +299,7 @@ func (m *Model) feedback(width int) string {
 	case BulkInactivityChosen:
 		text = inactivityEffect(r.Days)
 	}
-	return st.Hint.Render(wrap(text, width))
+	return st.Hint.Render(common.Wrap(text, width))
 }
 
 func expiryEffect(e model.Expiry, now time.Time) string {
@@ -313,14 +313,7 @@ func inactivityEffect(d int) string {
 	if d == 0 {
 		return "removes the interval: unused keys keep working"
 	}
-	return fmt.Sprintf("stops working after %s without use", days(d))
-}
-
-func countKeys(n int) string {
-	if n == 1 {
-		return "1 key"
-	}
-	return fmt.Sprintf("%d keys", n)
+	return fmt.Sprintf("stops working after %s without use", common.Count(d, "day"))
 }
 
 func currentExpiry(k model.APIKey, now time.Time) string {
@@ -339,7 +332,7 @@ func currentInactivity(k model.APIKey) string {
 	case !ok || d <= 0:
 		return "none"
 	}
-	return days(d)
+	return common.Count(d, "day")
 }
 
 func limitLine(limitDays int, now time.Time) string {
@@ -347,24 +340,5 @@ func limitLine(limitDays int, now time.Time) string {
 	if !ok {
 		return "Server limit: none"
 	}
-	return fmt.Sprintf("Server limit: %s (latest %s)", days(limitDays), common.DateTime(latest))
-}
-
-func days(n int) string {
-	if n == 1 {
-		return "1 day"
-	}
-	return fmt.Sprintf("%d days", n)
-}
-
-func wrap(s string, width int) string { return ansi.Wrap(s, width, " ") }
-
-// fitLines keeps the first maxLines lines of s (at least one).
-func fitLines(s string, maxLines int) string {
-	maxLines = max(maxLines, 1)
-	lines := strings.Split(s, "\n")
-	if len(lines) <= maxLines {
-		return s
-	}
-	return strings.Join(lines[:maxLines], "\n")
+	return fmt.Sprintf("Server limit: %s (latest %s)", common.Count(limitDays, "day"), common.DateTime(latest))
 }

@@ -6,7 +6,6 @@ package export
 
 import (
 	"errors"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
@@ -202,14 +201,14 @@ func (m *Model) View() string {
 	w := min(preferredWidth, m.c.Width)
 	inner := m.innerWidth()
 	lines := []string{
-		st.DialogTitle.Render(ansi.Truncate("Export "+countKeys(m.o.Count), inner, "…")),
-		wrap("The rows shown now, after filters and sort, with every column and status. No secret is ever exported.", inner),
+		st.DialogTitle.Render(ansi.Truncate("Export "+common.Count(m.o.Count, "key"), inner, "…")),
+		common.Wrap("The rows shown now, after filters and sort, with every column and status. No secret is ever exported.", inner),
 	}
 	for _, n := range m.o.Notes {
-		lines = append(lines, st.InputError.Render(wrap(model.CleanText(n), inner)))
+		lines = append(lines, st.InputError.Render(common.Wrap(model.CleanText(n), inner)))
 	}
 	lines = append(lines, "", m.input.View(), m.feedback(inner))
-	content := fitLines(strings.Join(lines, "\n"), m.c.Height-st.Dialog.GetVerticalFrameSize())
+	content := common.FitLines(strings.Join(lines, "\n"), m.c.Height-st.Dialog.GetVerticalFrameSize())
 	return st.Dialog.Width(w - st.Dialog.GetHorizontalBorderSize()).Render(content)
 }
 
@@ -221,30 +220,11 @@ func (m *Model) feedback(width int) string {
 		if !m.tried && strings.TrimSpace(m.input.Value()) == "" {
 			return st.Hint.Render("Ends in .csv or .json: that decides the format.")
 		}
-		return st.InputError.Render(wrap(err.Error(), width))
+		return st.InputError.Render(common.Wrap(err.Error(), width))
 	}
 	text := "CSV: a header row, then one row per key (the CLI's list --output csv)."
 	if f == JSON {
 		text = "JSON: an array of key records (the CLI's list --output json)."
 	}
-	return st.Hint.Render(wrap(text, width))
-}
-
-func countKeys(n int) string {
-	if n == 1 {
-		return "1 key"
-	}
-	return fmt.Sprintf("%s keys", common.Grouped(int64(n)))
-}
-
-func wrap(s string, width int) string { return ansi.Wrap(s, width, " ") }
-
-// fitLines keeps the first maxLines lines of s (at least one).
-func fitLines(s string, maxLines int) string {
-	maxLines = max(maxLines, 1)
-	lines := strings.Split(s, "\n")
-	if len(lines) <= maxLines {
-		return s
-	}
-	return strings.Join(lines[:maxLines], "\n")
+	return st.Hint.Render(common.Wrap(text, width))
 }

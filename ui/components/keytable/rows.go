@@ -2,7 +2,6 @@ package keytable
 
 import (
 	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -194,7 +193,7 @@ func newRow(k model.APIKey, now time.Time, b *strings.Builder) row {
 		cells[ColExpiry] = common.Date(k.Expires.In(loc))
 	}
 	if days, ok := k.InactivityDays.Get(); ok && days > 0 {
-		cells[ColInactivity] = plural(days, "day")
+		cells[ColInactivity] = common.Count(days, "day")
 	}
 	cells[ColStops] = model.StopsCell(k, now, func(t time.Time) string { return common.Date(t.In(loc)) }, "never", "-")
 	switch lu, ok := k.LastUsed.Get(); {
@@ -331,11 +330,3 @@ func timeKey(t time.Time) (key uint64, exact bool) {
 
 // intKey maps a signed integer to an unsigned one in the same order.
 func intKey(v int64) uint64 { return uint64(v) ^ 1<<63 }
-
-func plural(n int, unit string) string {
-	s := strconv.Itoa(n) + " " + unit
-	if n != 1 {
-		s += "s"
-	}
-	return s
-}

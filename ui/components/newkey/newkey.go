@@ -182,7 +182,7 @@ func checkName(s string) error {
 // checkExpire refuses a key without expiry under the server's limit.
 func (m *Model) checkExpire(on bool) error {
 	if !on && m.limitDays > 0 {
-		return fmt.Errorf("the server caps keys at %d day%s: a key must expire", m.limitDays, plural(m.limitDays))
+		return fmt.Errorf("the server caps keys at %s: a key must expire", common.Count(m.limitDays, "day"))
 	}
 	return nil
 }
@@ -344,7 +344,7 @@ func (m *Model) header(width int) string {
 	if m.lastErr == nil {
 		return title
 	}
-	msg := wrap("Could not create the key: "+model.CleanText(m.lastErr.Error()), width)
+	msg := common.Wrap("Could not create the key: "+model.CleanText(m.lastErr.Error()), width)
 	return title + "\n" + st.InputError.Render(msg) + "\n"
 }
 
@@ -373,7 +373,7 @@ func (m *Model) feedback(width int) string {
 	if bad {
 		style = st.InputError
 	}
-	rows := strings.Split(wrap(model.CleanText(text), width), "\n")
+	rows := strings.Split(common.Wrap(model.CleanText(text), width), "\n")
 	if len(rows) > feedbackRows {
 		rows = rows[:feedbackRows]
 		rows[feedbackRows-1] = ansi.Truncate(rows[feedbackRows-1]+" …", width, "…")
@@ -431,7 +431,7 @@ func (m *Model) feedbackText() (text string, bad bool) {
 		if err != nil {
 			return err.Error(), true
 		}
-		text = fmt.Sprintf("stops working after %d day%s without use", d, plural(d))
+		text = "stops working after " + common.Count(d, "day") + " without use"
 	}
 	// An error huh found on enter (an empty field), or one left on a field
 	// that shift+tab skipped, blocks the submit; say which.
@@ -446,14 +446,5 @@ func (m *Model) limitText() string {
 	if !ok {
 		return "Server limit: none."
 	}
-	return fmt.Sprintf("Server limit: %d day%s (latest %s).", m.limitDays, plural(m.limitDays), common.DateTime(latest))
+	return fmt.Sprintf("Server limit: %s (latest %s).", common.Count(m.limitDays, "day"), common.DateTime(latest))
 }
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
-func wrap(s string, width int) string { return ansi.Wrap(s, width, " ") }

@@ -152,7 +152,7 @@ func (m *Model) View() string {
 	add(st.DialogTitle.UnsetMarginBottom().Render(ansi.Truncate("Secret key for "+name+" — shown once", w, "…")))
 	add("")
 	warn := lipgloss.NewStyle().Bold(true).Foreground(st.Theme.Warning)
-	add(warn.Render(wrap("Store it now: it cannot be shown again.", w)))
+	add(warn.Render(common.Wrap("Store it now: it cannot be shown again.", w)))
 	add("")
 	secretLine := len(lines)
 	if m.created.Secret.Empty() {
@@ -167,7 +167,7 @@ func (m *Model) View() string {
 	case m.copying && !m.copied:
 		add(st.Hint.Render("Copying…"))
 	case len(m.dests) == 0:
-		add(st.InputError.Render(wrap("Could not copy automatically: select the line above.", w)))
+		add(st.InputError.Render(common.Wrap("Could not copy automatically: select the line above.", w)))
 	default:
 		// A clipboard tool reports success; an OSC 52 sequence is only
 		// sent, and the terminal may ignore it. Say which is which.
@@ -180,20 +180,20 @@ func (m *Model) View() string {
 			}
 		}
 		if len(copied) > 0 {
-			add(wrap("Copied to: "+strings.Join(copied, ", "), w))
+			add(common.Wrap("Copied to: "+strings.Join(copied, ", "), w))
 		}
 		if len(sent) > 0 {
-			add(wrap("Sent to: "+strings.Join(sent, ", "), w))
+			add(common.Wrap("Sent to: "+strings.Join(sent, ", "), w))
 			hint := "Terminals may ignore OSC 52; if pasting fails, select the line above."
 			if strings.Contains(strings.Join(sent, ""), "tmux") {
 				hint = "tmux passes OSC 52 on with set-clipboard on or allow-passthrough on; if pasting fails, select the line above."
 			}
-			add(st.Hint.Render(wrap(hint, w)))
+			add(st.Hint.Render(common.Wrap(hint, w)))
 		}
 	}
 	add("")
 	if m.escHint {
-		add(st.StatusInfo.Render(wrap("press enter to close; the secret will not be shown again", w)))
+		add(st.StatusInfo.Render(common.Wrap("press enter to close; the secret will not be shown again", w)))
 	}
 	add(st.ToolbarKey.Render("c") + " " + st.ToolbarLabel.Render("copy again") + "   " +
 		st.ToolbarKey.Render("enter") + " " + st.ToolbarLabel.Render("close (the secret is then wiped)"))
@@ -239,5 +239,3 @@ func fit(lines []string, keep, height int) []string {
 // plain is the secret as shown and copied: stripped of anything a hostile
 // server could use to drive the terminal.
 func plain(s model.Secret) string { return model.CleanText(s.Reveal()) }
-
-func wrap(s string, width int) string { return ansi.Wrap(s, width, " ") }
