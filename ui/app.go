@@ -2,7 +2,10 @@ package ui
 
 import (
 	"context"
+	"io"
 	"os"
+	"reflect"
+	"slices"
 	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -11,6 +14,7 @@ import (
 	"github.com/charmbracelet/bubbles/spinner"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"golang.org/x/term"
 
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common"
@@ -107,7 +111,7 @@ func New(api API, opts Options) *App {
 	}
 	copier := opts.Copier
 	if copier == nil {
-		copier = secret.NewCopier(os.Stderr)
+		copier = stderrCopier(os.Stderr, term.IsTerminal)
 	}
 	c := common.Common{Styles: opts.Styles, Now: opts.Now, ReadOnly: opts.ReadOnly}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -135,6 +139,19 @@ func New(api API, opts Options) *App {
 	a.table.SetEmptyText("No user chosen: press u to choose one.")
 	a.updateKeys()
 	return a
+}
+
+// stderrCopier is the default copier. OSC 52 goes to stderr only when
+// stderr is a terminal: redirected (`2>debug.log`), the sequence would put
+// the secret, base64-encoded, into the file, and the dialog would claim a
+// terminal clipboard that never saw it. isTerminal is term.IsTerminal,
+// injected for tests.
+func stderrCopier(stderr *os.File, isTerminal func(fd int) bool) secret.Copier {
+	var w io.Writer // a nil interface, not a nil *os.File: the copier skips OSC 52
+	if stderr != nil && isTerminal(int(stderr.Fd())) {
+		w = stderr
+	}
+	return secret.NewCopier(w)
 }
 
 // withContext makes ctx the parent of every request (Run passes its own).
@@ -194,8 +211,12 @@ func (a *App) route(msg tea.Msg) tea.Cmd {
 		return nil
 	case tea.KeyMsg:
 		return a.handleKey(msg)
-	case common.Result:
+	case dialogResult:
 		return a.handleResult(msg)
+	case common.Result:
+		// Every dialog's commands are wrapped by fromDialog, so a result
+		// that names no dialog cannot say which one ended: drop it.
+		return nil
 	case common.ErrMsg:
 		a.status.SetError(msg.Err)
 		return nil
@@ -342,6 +363,7 @@ func (a *App) endFilter() {
 }
 
 func (a *App) quit() tea.Cmd {
+	a.wipeSecrets()
 	a.cancelLoad()
 	a.cancel()
 	return tea.Quit
@@ -351,21 +373,19 @@ func (a *App) quit() tea.Cmd {
 func (a *App) push(d common.Dialog) tea.Cmd {
 	d.SetSize(a.lay.dialogW, a.lay.dialogH)
 	a.dialogs = append(a.dialogs, d)
-	return d.Init()
+	return fromDialog(d, d.Init())
 }
 
-func (a *App) pop() {
-	if n := len(a.dialogs); n > 0 {
-		a.dialogs[n-1] = nil
-		a.dialogs = a.dialogs[:n-1]
-	}
+// remove takes the dialog at index i off the stack.
+func (a *App) remove(i int) {
+	a.dialogs = slices.Delete(a.dialogs, i, i+1)
 }
 
 func (a *App) updateDialog(msg tea.Msg) tea.Cmd {
 	top := len(a.dialogs) - 1
 	d, cmd := a.dialogs[top].Update(msg)
 	a.dialogs[top] = d
-	return cmd
+	return fromDialog(d, cmd)
 }
 
 // dialogCommon is the Common a new dialog gets: the dialog area's size.
@@ -375,10 +395,17 @@ func (a *App) dialogCommon() common.Common {
 	return c
 }
 
-// handleResult pops the dialog that ended and acts on its outcome.
-func (a *App) handleResult(msg common.Result) tea.Cmd {
-	a.pop()
-	switch r := msg.(type) {
+// handleResult closes the dialog that ended and acts on its outcome. A
+// dialog that is no longer open has already ended: a second result from it
+// (two enters in one read, a form that completes again on a later
+// message) is dropped, so it neither acts twice nor closes another dialog.
+func (a *App) handleResult(msg dialogResult) tea.Cmd {
+	i := slices.Index(a.dialogs, msg.from)
+	if i < 0 {
+		return nil
+	}
+	a.remove(i)
+	switch r := msg.result.(type) {
 	case common.Cancelled:
 		if !a.hasUser && len(a.dialogs) == 0 {
 			a.status.SetInfo("No user chosen: press u to choose one.")
@@ -446,4 +473,51 @@ func (a *App) updateKeys() {
 		stoppable:     a.load != nil && !a.load.auto,
 		refreshing:    a.load != nil && a.load.refresh,
 	})
+}
+
+// wipeSecrets destroys every secret still on the dialog stack. Quitting
+// (ctrl+c, or Run's context ending) closes no dialog, so without this the
+// secret would outlive the screen that showed it.
+func (a *App) wipeSecrets() {
+	for _, d := range a.dialogs {
+		if s, ok := d.(*secret.Model); ok {
+			s.Wipe()
+		}
+	}
+}
+
+// dialogResult is a dialog's Result tagged with the dialog that sent it,
+// so that the root closes exactly that dialog, and only once.
+type dialogResult struct {
+	from   common.Dialog
+	result common.Result
+}
+
+// fromDialog wraps cmd, which d returned, so that any Result it produces,
+// directly or inside a batch or sequence, arrives tagged with d.
+func fromDialog(d common.Dialog, cmd tea.Cmd) tea.Cmd {
+	if cmd == nil {
+		return nil
+	}
+	return func() tea.Msg { return tagResult(d, cmd()) }
+}
+
+var cmdType = reflect.TypeFor[tea.Cmd]()
+
+func tagResult(d common.Dialog, msg tea.Msg) tea.Msg {
+	if r, ok := msg.(common.Result); ok {
+		return dialogResult{from: d, result: r}
+	}
+	// tea.BatchMsg and tea.Sequence's unexported message are both slices
+	// of commands; rebuild the same type with every command wrapped.
+	v := reflect.ValueOf(msg)
+	if !v.IsValid() || v.Kind() != reflect.Slice || v.Type().Elem() != cmdType {
+		return msg
+	}
+	out := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+	for i := range v.Len() {
+		c, _ := v.Index(i).Interface().(tea.Cmd)
+		out.Index(i).Set(reflect.ValueOf(fromDialog(d, c)))
+	}
+	return out.Interface()
 }

@@ -302,9 +302,7 @@ func TestReadOnly(t *testing.T) {
 		confirm.Confirmed{Tag: deactivateTag{key: k}},
 		newkey.Submitted{User: f.users[0], Key: model.NewKey{UserID: "id-alice", Name: "x"}},
 	} {
-		a.dialogs = append(a.dialogs, nil) // the dialog the result pops
-		_, cmd := a.Update(r)
-		drive(t, a, cmd)
+		drive(t, a, sendResult(a, r))
 		if text, isErr := a.status.Notice(); !isErr || !strings.Contains(text, "read-only") {
 			t.Errorf("%T: notice %q, want the read-only refusal", r, text)
 		}

@@ -194,10 +194,10 @@ func (a *App) onBulkDone(msg bulkDoneMsg) tea.Cmd {
 	summary := bulkSummary(t, fmt.Sprintf("%d of %s", len(msg.done), common.Count(total, "key"))) + "." + skipped
 	a.status.SetError(fmt.Errorf("%s Failed: %s", summary, strings.Join(fails, "; ")))
 	report := a.push(confirm.New(a.dialogCommon(), confirm.Options{
-		Title:        bulkTitle(t.op) + " finished with errors",
-		Lines:        append([]string{summary}, lines...),
-		ConfirmLabel: "OK",
-		Tag:          reportTag{},
+		Title:       bulkTitle(t.op) + " finished with errors",
+		Lines:       append([]string{summary}, lines...),
+		Acknowledge: true,
+		Tag:         reportTag{},
 	}))
 	return tea.Batch(report, a.refreshAfterChange())
 }

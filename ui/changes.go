@@ -222,10 +222,10 @@ func (a *App) onDeleted(msg deleteDoneMsg) tea.Cmd {
 	summary := fmt.Sprintf("Deleted %d of %s.", len(msg.deleted), common.Count(total, "key"))
 	a.status.SetError(fmt.Errorf("%s Failed: %s", summary, strings.Join(fails, "; ")))
 	report := a.push(confirm.New(a.dialogCommon(), confirm.Options{
-		Title:        "Delete finished with errors",
-		Lines:        append([]string{summary}, lines...),
-		ConfirmLabel: "OK",
-		Tag:          reportTag{},
+		Title:       "Delete finished with errors",
+		Lines:       append([]string{summary}, lines...),
+		Acknowledge: true,
+		Tag:         reportTag{},
 	}))
 	return tea.Batch(report, a.refreshAfterChange())
 }

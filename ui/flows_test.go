@@ -252,6 +252,9 @@ func TestDelete(t *testing.T) {
 						t.Errorf("report lacks %q:\n%s", want, v)
 					}
 				}
+				if strings.Contains(v, "Cancel") || !strings.Contains(v, "[OK]") {
+					t.Errorf("a report has one button, [OK], and no Cancel:\n%s", v)
+				}
 			} else if topDialog(a) != nil {
 				t.Errorf("dialog %T open after a clean delete", topDialog(a))
 			}

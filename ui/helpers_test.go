@@ -14,7 +14,9 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/common"
 	"h2ogpte-keys/ui/common/commontest"
+	"h2ogpte-keys/ui/components/confirm"
 )
 
 // testNow is the fixed clock of every test and golden file.
@@ -276,6 +278,10 @@ type driver struct {
 	msgs    chan tea.Msg
 	done    chan struct{}
 	pending int
+	// hold, when set, keeps the messages it matches from a.Update; they
+	// collect in held.
+	hold func(tea.Msg) bool
+	held []tea.Msg
 }
 
 func newDriver(t *testing.T, a *App) *driver {
@@ -303,6 +309,10 @@ func (d *driver) step(quiet time.Duration) bool {
 	select {
 	case msg := <-d.msgs:
 		d.pending--
+		if d.hold != nil && d.hold(msg) {
+			d.held = append(d.held, msg)
+			return true
+		}
 		for _, c := range deliver(d.a, msg) {
 			d.run(c)
 		}
@@ -408,3 +418,12 @@ func typeText(t *testing.T, a *App, s string) {
 // plainView is the view without escape sequences and with any secret
 // redacted: tests print it when they fail, and test logs are logs.
 func plainView(a *App) string { return secretRE.ReplaceAllString(ansi.Strip(a.View()), "[SECRET]") }
+
+// sendResult delivers r as a dialog on top of the stack (a stand-in
+// confirm) sends it, and returns the command that follows.
+func sendResult(a *App, r common.Result) tea.Cmd {
+	d := confirm.New(a.dialogCommon(), confirm.Options{Title: "stand-in"})
+	a.dialogs = append(a.dialogs, d)
+	_, cmd := a.Update(dialogResult{from: d, result: r})
+	return cmd
+}

@@ -134,6 +134,11 @@ func (a *App) reload(auto bool) tea.Cmd {
 // formatted as they arrive, in the streaming command, as of one clock
 // reading for the whole load.
 func (a *App) startLoad(refresh bool) tea.Cmd {
+	if a.load != nil && !a.load.refresh {
+		// A first load cut short (by r): its rows stay on screen, and
+		// are all there is should the refresh be stopped too.
+		a.partial = true
+	}
 	a.cancelLoad()
 	a.seq++
 	ctx, cancel := context.WithCancel(a.ctx)

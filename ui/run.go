@@ -14,6 +14,7 @@ func Run(ctx context.Context, api API, opts Options) error {
 	app := New(api, opts)
 	app.withContext(ctx)
 	defer app.cancel()
+	defer app.wipeSecrets() // the context may end the program with the secret shown
 	p := tea.NewProgram(app, tea.WithAltScreen(), tea.WithContext(ctx))
 	if _, err := p.Run(); err != nil {
 		if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {

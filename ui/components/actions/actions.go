@@ -103,6 +103,7 @@ type Model struct {
 	key    model.APIKey
 	bulk   []model.APIKey // set for a bulk menu
 	hidden int            // selected keys the filter hides (bulk)
+	active int            // active keys of bulk, counted once: View names it on every frame
 	items  []item
 	cursor int
 	keys   KeyMap
@@ -127,8 +128,8 @@ func New(c common.Common, key model.APIKey) *Model {
 // is; nothing is offered in read-only mode either. The result carries the
 // whole selection: the root does the skipping.
 func NewBulk(c common.Common, keys []model.APIKey, hidden int) *Model {
-	m := &Model{c: c, bulk: keys, hidden: hidden, keys: defaultKeyMap()}
-	some := activeCount(keys) > 0
+	m := &Model{c: c, bulk: keys, hidden: hidden, active: activeCount(keys), keys: defaultKeyMap()}
+	some := m.active > 0
 	m.setItems(some, some)
 	return m
 }
@@ -256,7 +257,7 @@ func (m *Model) label(a Action) string {
 	if m.bulk == nil {
 		return a.String()
 	}
-	n := activeCount(m.bulk) // the deactivated ones are skipped
+	n := m.active // the deactivated ones are skipped
 	switch a {
 	case EditExpiry:
 		return "Set expiry of " + common.Count(n, "key")
@@ -337,7 +338,7 @@ func (m *Model) bulkHeader(inner int) []string {
 	if m.hidden > 0 {
 		notes = append(notes, strconv.Itoa(m.hidden)+" hidden by the filter")
 	}
-	if n := len(m.bulk) - activeCount(m.bulk); n > 0 && n < len(m.bulk) {
+	if n := len(m.bulk) - m.active; n > 0 && n < len(m.bulk) {
 		notes = append(notes, strconv.Itoa(n)+" deactivated, skipped")
 	}
 	if len(notes) == 0 {

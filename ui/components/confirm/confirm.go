@@ -28,6 +28,10 @@ type Options struct {
 	Danger bool
 	// Tag comes back in Confirmed, so the root knows what was confirmed.
 	Tag any
+	// Acknowledge makes the dialog a report with one button, ConfirmLabel
+	// (default "OK"), focused: there is nothing to decide, so there is no
+	// Cancel to choose. Enter sends Confirmed; esc cancels.
+	Acknowledge bool
 }
 
 // Confirmed ends the dialog when the confirm button was activated.
@@ -72,12 +76,26 @@ type Model struct {
 
 var _ common.Dialog = (*Model)(nil)
 
-// New builds a confirmation with the focus on Cancel.
+// New builds a confirmation with the focus on Cancel, or a report with
+// its one button (Options.Acknowledge).
 func New(c common.Common, o Options) *Model {
-	if strings.TrimSpace(o.ConfirmLabel) == "" {
-		o.ConfirmLabel = "Confirm"
+	m := &Model{c: c, o: o, keys: defaultKeyMap()}
+	if o.Acknowledge {
+		m.onConfirm = true
+		m.keys.Left.SetEnabled(false)
+		m.keys.Right.SetEnabled(false)
+		m.keys.Switch.SetEnabled(false)
+		m.keys.Activate.SetHelp("enter", "close")
+		m.keys.Cancel.SetKeys("esc")
+		m.keys.Cancel.SetHelp("esc", "close")
 	}
-	return &Model{c: c, o: o, keys: defaultKeyMap()}
+	if strings.TrimSpace(m.o.ConfirmLabel) == "" {
+		m.o.ConfirmLabel = "Confirm"
+		if o.Acknowledge {
+			m.o.ConfirmLabel = "OK"
+		}
+	}
+	return m
 }
 
 // OnConfirm reports whether the focus is on the confirm button.
@@ -148,8 +166,9 @@ func (m *Model) View() string {
 	return st.Dialog.Width(w - st.Dialog.GetHorizontalBorderSize()).Render(strings.Join(parts, "\n"))
 }
 
-// buttons draws [Cancel] [Label]. The focused one is bracketed as well as
-// coloured, so the focus shows without colour (NO_COLOR).
+// buttons draws [Cancel] [Label], or the one [Label] of a report. The
+// focused one is bracketed as well as coloured, so the focus shows without
+// colour (NO_COLOR).
 func (m *Model) buttons() string {
 	st := m.c.Styles
 	label := func(s string, focused bool) string {
@@ -169,6 +188,9 @@ func (m *Model) buttons() string {
 		if m.o.Danger {
 			ok = st.ButtonDanger.Render(label(text, true))
 		}
+	}
+	if m.o.Acknowledge {
+		return ok
 	}
 	return lipgloss.JoinHorizontal(lipgloss.Top, cancel, "  ", ok)
 }

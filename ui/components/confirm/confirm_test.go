@@ -63,6 +63,39 @@ func TestKeys(t *testing.T) {
 	}
 }
 
+// TestAcknowledge: a report has one button, focused; enter closes it
+// with Confirmed and nothing moves the focus to a Cancel that is not there.
+func TestAcknowledge(t *testing.T) {
+	acked := confirm.Confirmed{Tag: tag{ids: []string{"r"}}}
+	tests := []struct {
+		name string
+		keys []string
+		want tea.Msg
+	}{
+		{"enter closes", []string{"enter"}, acked},
+		{"esc closes", []string{"esc"}, common.Cancelled{}},
+		{"left, tab and h change nothing", []string{"left", "tab", "h", "enter"}, acked},
+		{"n is not a no", []string{"n"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := confirm.New(commontest.Common(), confirm.Options{Title: "Delete finished with errors", Tag: tag{ids: []string{"r"}}, Acknowledge: true})
+			if got := commontest.Press(m, tt.keys...); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("after %v got %#v, want %#v", tt.keys, got, tt.want)
+			}
+			v := m.View()
+			if !strings.Contains(v, "[OK]") || strings.Contains(v, "Cancel") {
+				t.Errorf("a report should show its one button, [OK], and no Cancel:\n%s", v)
+			}
+			for _, k := range m.ShortHelp() {
+				if k.Enabled() && (k.Help().Desc == "switch button" || k.Help().Desc == "cancel") {
+					t.Errorf("help offers %q", k.Help().Desc)
+				}
+			}
+		})
+	}
+}
+
 func TestLongListIsCut(t *testing.T) {
 	var lines []string
 	for i := range 50 {
@@ -127,6 +160,7 @@ func TestView(t *testing.T) {
 		{"danger_default", nil, deactivateOptions()},
 		{"danger_on_confirm", []string{"right"}, deactivateOptions()},
 		{"plain", nil, confirm.Options{Title: "Refresh?", ConfirmLabel: "OK"}},
+		{"report", nil, confirm.Options{Title: "Delete finished with errors", Lines: []string{"Deleted 1 of 2 keys.", "✗ laptop: not found"}, Acknowledge: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -167,6 +167,10 @@ func (m *Model) AppendRows(rows Rows) {
 	if len(m.all) == 0 {
 		m.asOf = rows.now
 	}
+	cur := int32(-1) // the row under the cursor, which must stay under it
+	if m.cursor < len(m.view) {
+		cur = m.view[m.cursor]
+	}
 	added := make([]int32, 0, len(rows.rows))
 	for i := range rows.rows {
 		if at, isNew := m.add(&rows.rows[i]); isNew {
@@ -188,12 +192,20 @@ func (m *Model) AppendRows(rows Rows) {
 			shown = append(shown, i)
 		}
 	}
+	// Under a sort, new rows can land above the cursor (an all-users load
+	// merges pages of every user); move the cursor, and the page with it,
+	// past them so the highlighted key stays the one the admin chose.
+	before := 0
 	if sorted {
+		if col, ok := m.sortCol.SortColumn(); ok && cur >= 0 {
+			before, _ = slices.BinarySearchFunc(shown, cur, func(s, c int32) int { return m.compareRows(s, c, col, m.desc) })
+		}
 		m.view = m.merge(m.view, shown)
 	} else {
 		m.view = append(m.view, shown...)
 	}
-	m.moveTo(m.cursor)
+	m.offset += before
+	m.moveTo(m.cursor + before)
 	m.relayout()
 }
 

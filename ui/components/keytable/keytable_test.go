@@ -203,6 +203,49 @@ func TestAppendMatchesSetKeys(t *testing.T) {
 	}
 }
 
+// TestAppendKeepsCursorKey: pages merged under a sort can land above the
+// cursor (an all-users load); the highlighted key must not change under
+// the admin, and stays on screen.
+func TestAppendKeepsCursorKey(t *testing.T) {
+	keys := genKeys(500, 2)
+	for _, col := range append([]Column{-1}, sortCycle...) {
+		for _, desc := range []bool{false, true} {
+			for _, filter := range []string{"", "laptop"} {
+				m := newTable(200, 20)
+				m.SortBy(col, desc)
+				m.SetFilter(filter)
+				m.AppendKeys(keys[:37])
+				m.moveTo(m.Shown() / 2)
+				want, ok := m.Current()
+				if !ok {
+					t.Fatalf("sort %s filter %q: no row under the cursor", col.Title(), filter)
+				}
+				for i := 37; i < len(keys); i += 37 {
+					m.AppendKeys(keys[i:min(i+37, len(keys))])
+					got, _ := m.Current()
+					if got.ID != want.ID {
+						t.Fatalf("sort %s desc %v filter %q: cursor moved from %s to %s after the page at %d",
+							col.Title(), desc, filter, want.ID, got.ID, i)
+					}
+					if m.cursor < m.offset || m.cursor >= m.offset+m.pageRows() {
+						t.Fatalf("sort %s desc %v filter %q: cursor %d off the page at %d+%d",
+							col.Title(), desc, filter, m.cursor, m.offset, m.pageRows())
+					}
+				}
+			}
+		}
+	}
+	// The reviewer's case: rows sorting before the cursor's.
+	m := New(commontest.Common())
+	m.SortBy(ColName, false)
+	m.AppendKeys([]model.APIKey{{ID: "1", Name: "m"}, {ID: "2", Name: "n"}, {ID: "3", Name: "o"}})
+	m.GoTo("2")
+	m.AppendKeys([]model.APIKey{{ID: "4", Name: "a"}, {ID: "5", Name: "b"}})
+	if got, _ := m.Current(); got.ID != "2" {
+		t.Errorf("cursor was on n, now on %s after a page sorting before it arrived", got.Name)
+	}
+}
+
 func TestSortMissingLast(t *testing.T) {
 	used := model.Some(ago(time.Hour))
 	keys := []model.APIKey{

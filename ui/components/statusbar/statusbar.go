@@ -5,6 +5,7 @@ package statusbar
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -39,6 +40,15 @@ type Model struct {
 	tasks     []task // running requests, oldest first
 	nextID    int
 	width     int
+
+	// The full help's height, measured by rendering it, for the width
+	// and the enabled keys (fullKey) it was measured with.
+	fullKey    string
+	fullHeight int
+	// The one-line help as last drawn, for the width and keys (shortKey)
+	// it was drawn with: fitting it takes several renders, and the keys
+	// rarely change between frames.
+	shortKey, shortView string
 }
 
 type task struct {
@@ -166,9 +176,44 @@ func (m *Model) SetFullHelp(on bool) { m.help.ShowAll = on }
 // FullHelp reports whether the full help shows.
 func (m *Model) FullHelp() bool { return m.help.ShowAll }
 
-// Height is the number of lines View will take with these keys.
+// Height is the number of lines View will take with these keys. The
+// root asks after every Update, so it must not render: the message line
+// and the one-line help are both cut to the width, one line each; the
+// full help is measured once per width and set of keys.
 func (m *Model) Height(keys help.KeyMap) int {
-	return lipgloss.Height(m.View(keys))
+	if !m.help.ShowAll || keys == nil {
+		return 2 + m.styles.StatusBar.GetVerticalFrameSize()
+	}
+	if k := helpKey(m.width, 0, keys.FullHelp()); k != m.fullKey || m.fullHeight == 0 {
+		m.fullKey, m.fullHeight = k, lipgloss.Height(m.View(keys))
+	}
+	return m.fullHeight
+}
+
+// helpKey identifies what a help view depends on: the width, the number
+// of pinned keys, and each group's keys, enabled or not (a disabled key
+// still decides which keys are pinned), with their help.
+func helpKey(width, pinned int, groups [][]key.Binding) string {
+	var b strings.Builder
+	b.WriteString(strconv.Itoa(width))
+	b.WriteByte(' ')
+	b.WriteString(strconv.Itoa(pinned))
+	for _, col := range groups {
+		b.WriteByte('\x1f')
+		for _, k := range col {
+			if k.Enabled() {
+				b.WriteByte('+')
+			} else {
+				b.WriteByte('-')
+			}
+			h := k.Help()
+			b.WriteString(h.Key)
+			b.WriteByte('\x1e')
+			b.WriteString(h.Desc)
+			b.WriteByte('\x1e')
+		}
+	}
+	return b.String()
 }
 
 // View renders the message line and the help for keys, the focused thing's
@@ -192,14 +237,33 @@ func (m *Model) View(keys help.KeyMap) string {
 	case m.help.ShowAll:
 		helpView = m.help.View(keys)
 	default:
+		// Cut to the width, as the message line is: a help line that
+		// wrapped would take more lines than Height promised.
 		helpView = m.shortHelp(keys)
+		if m.width > 0 {
+			helpView = ansi.Truncate(helpView, inner, "…")
+		}
 	}
 	return m.styles.StatusBar.Width(max(0, m.width)).Render(line + "\n" + helpView)
 }
 
-// shortHelp is the one-line help. For a PinnedKeyMap it drops entries
-// from before the pinned ones, last first, until the line fits.
+// shortHelp is the one-line help, drawn again only when the width or the
+// keys changed.
 func (m *Model) shortHelp(keys help.KeyMap) string {
+	pinned := -1
+	if p, ok := keys.(PinnedKeyMap); ok {
+		pinned = p.PinnedHelp()
+	}
+	k := helpKey(m.help.Width, pinned, [][]key.Binding{keys.ShortHelp()})
+	if k != m.shortKey {
+		m.shortKey, m.shortView = k, m.fitShortHelp(keys)
+	}
+	return m.shortView
+}
+
+// fitShortHelp draws the one-line help. For a PinnedKeyMap it drops
+// entries from before the pinned ones, last first, until the line fits.
+func (m *Model) fitShortHelp(keys help.KeyMap) string {
 	p, ok := keys.(PinnedKeyMap)
 	if !ok {
 		return m.help.ShortHelpView(keys.ShortHelp())

@@ -5,8 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
 	"h2ogpte-keys/ui/common"
@@ -130,5 +132,90 @@ func TestShortHelpKeepsPinnedKeys(t *testing.T) {
 	m := New(common.Common{Styles: common.NewStyles(common.DefaultTheme()), Width: 22})
 	if v := ansi.Strip(m.View(unpinned{keys})); !strings.Contains(v, "…") || strings.Contains(v, "quit") {
 		t.Errorf("a plain keymap should be cut with …: %q", v)
+	}
+}
+
+// columns is a full help of several columns of different lengths.
+type columns [][]key.Binding
+
+func (c columns) ShortHelp() []key.Binding  { return c[0] }
+func (c columns) FullHelp() [][]key.Binding { return c }
+
+// TestHeightMatchesView: Height answers without rendering (or from its
+// cache), and must still be exactly the height View draws, in every mode,
+// at every width, and after the keys change.
+func TestHeightMatchesView(t *testing.T) {
+	b := func(k, desc string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc)) }
+	late := b("z", "appears later")
+	late.SetEnabled(false)
+	many := pinned{b("a", "actions"), b("n", "new key"), b("u", "user 界界界"), b("r", "refresh"), b("?", "more keys"), b("q", "quit")}
+	cols := columns{
+		{b("up", "move up"), b("down", "move down"), b("space", "select"), b("a", "all")},
+		{b("s", "sort"), b("/", "filter"), late},
+		{b("e", "export"), b("D", "delete"), b("n", "new"), b("u", "user"), b("r", "refresh"), b("x", "more")},
+	}
+	states := []struct {
+		name string
+		set  func(*Model)
+	}{
+		{"idle", func(*Model) {}},
+		{"error", func(m *Model) { m.SetError(errors.New(strings.Repeat("a long error 界 ", 20))) }},
+		{"busy with a notice", func(m *Model) { m.Start("loading keys…"); m.SetInfo("saved") }},
+	}
+	for _, km := range []help.KeyMap{nil, many, unpinned{many}, cols} {
+		for _, st := range states {
+			for _, full := range []bool{false, true} {
+				for _, w := range []int{0, 1, 2, 3, 10, 25, 40, 60, 80, 120, 200} {
+					m := newBar()
+					st.set(m)
+					m.SetFullHelp(full)
+					m.SetSize(w, 0)
+					if got, want := m.Height(km), lipgloss.Height(m.View(km)); got != want {
+						t.Errorf("%T %s full=%v width %d: Height %d, View is %d lines", km, st.name, full, w, got, want)
+					}
+				}
+			}
+		}
+	}
+	// The full help's cached height follows a key that becomes enabled.
+	m := newBar()
+	m.SetFullHelp(true)
+	before := m.Height(cols)
+	cols[1][2].SetEnabled(true)
+	cols[1] = append(cols[1], b("y", "one more"), b("w", "and more"), b("v", "and more"), b("t", "taller"))
+	if got, want := m.Height(cols), lipgloss.Height(m.View(cols)); got != want || got == before {
+		t.Errorf("after keys were added: Height %d (was %d), View is %d lines", got, before, want)
+	}
+}
+
+// TestShortHelpFollowsKeys: the one-line help is kept between frames, and
+// must be drawn again when a key is enabled or disabled, its help changes,
+// or the width changes.
+func TestShortHelpFollowsKeys(t *testing.T) {
+	b := func(k, desc string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc)) }
+	del := b("D", "delete")
+	del.SetEnabled(false)
+	km := pinned{b("a", "actions"), del, b("n", "new key"), b("?", "more keys"), b("q", "quit")}
+	m := newBar()
+	help := func() string {
+		lines := strings.Split(ansi.Strip(m.View(km)), "\n")
+		return strings.TrimSpace(lines[len(lines)-1])
+	}
+	steps := []struct {
+		name   string
+		change func()
+		want   string
+	}{
+		{"start", func() {}, "a actions • n new key • ? more keys • q quit"},
+		{"a key enabled", func() { km[1].SetEnabled(true) }, "a actions • D delete • n new key • ? more keys • q quit"},
+		{"its help changed", func() { km[1].SetHelp("D", "delete keys") }, "a actions • D delete keys • n new key • ? more keys • q quit"},
+		{"narrower", func() { m.SetSize(40, 0) }, "a actions • ? more keys • q quit"},
+		{"a key disabled", func() { km[0].SetEnabled(false) }, "D delete keys • ? more keys • q quit"},
+	}
+	for _, s := range steps {
+		s.change()
+		if got := help(); got != s.want {
+			t.Errorf("%s: help %q, want %q", s.name, got, s.want)
+		}
 	}
 }
