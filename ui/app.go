@@ -84,6 +84,9 @@ type App struct {
 	allUsers  bool
 	hasUser   bool
 	limitDays int
+	// limitKnown: the server's expiry limit was read. Until then no expiry
+	// is offered, since "no limit" and "not known" must not look alike.
+	limitKnown bool
 
 	load *keyLoad
 	seq  int

@@ -39,6 +39,11 @@ func (a *App) onBulkAction(r actions.BulkChosen) tea.Cmd {
 	if op == bulkDeactivate || len(active) == 0 {
 		return a.confirmBulk(bulkTag{op: op, keys: active, skipped: deactivated})
 	}
+	if op == bulkExpiry {
+		if cmd := a.needLimit(); cmd != nil {
+			return cmd
+		}
+	}
 	a.bulkSkipped = deactivated
 	c := a.dialogCommon()
 	if op == bulkExpiry {

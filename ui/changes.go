@@ -45,6 +45,9 @@ func (a *App) onAction(r actions.Chosen) tea.Cmd {
 	c := a.dialogCommon()
 	switch r.Action {
 	case actions.EditExpiry:
+		if cmd := a.needLimit(); cmd != nil {
+			return cmd
+		}
 		return a.push(editvalue.NewExpiry(c, r.Key, a.limitDays))
 	case actions.EditInactivity:
 		return a.push(editvalue.NewInactivity(c, r.Key))
@@ -138,7 +141,10 @@ func (a *App) onNewKeyReady(msg newKeyReadyMsg) tea.Cmd {
 		return nil
 	}
 	if msg.limitKnown {
-		a.limitDays = msg.limit
+		a.limitDays, a.limitKnown = msg.limit, true
+	}
+	if cmd := a.needLimit(); cmd != nil {
+		return cmd
 	}
 	a.newCols = msg.cols
 	return a.push(newkey.New(a.dialogCommon(), msg.user, msg.cols, a.limitDays, newkey.Draft{}, nil))

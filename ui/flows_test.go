@@ -371,3 +371,30 @@ func TestPagesShowWhileLoading(t *testing.T) {
 	}
 	wantNotice(t, a, true, "could not load the keys of alice", "network error")
 }
+
+// TestEditExpiryNeedsTheLimit: when the server's expiry limit could not be
+// read, "no limit" and "not known" must not look alike, so no expiry is
+// offered until it is read again.
+func TestEditExpiryNeedsTheLimit(t *testing.T) {
+	f := newFakeAPI()
+	f.fail["GlobalExpiryLimit"] = errors.New("server error (500): boom")
+	a := startApp(t, f, Options{User: "alice"}, 100, 30)
+	press(t, a, "enter")
+	wantDialog[*actions.Model](t, a)
+	before := f.called("GlobalExpiryLimit")
+	press(t, a, "enter")
+	if !noDialog(a) {
+		t.Fatalf("an expiry dialog opened without a known limit: %T", topDialog(a))
+	}
+	// The refusal, then the failed re-read, explain themselves.
+	if text, isErr := a.status.Notice(); !isErr || !strings.Contains(text, "expiry limit") {
+		t.Errorf("notice %q (error %v)", text, isErr)
+	}
+	if f.called("GlobalExpiryLimit") <= before {
+		t.Errorf("the limit was not read again; calls %v", f.Calls())
+	}
+	delete(f.fail, "GlobalExpiryLimit")
+	press(t, a, "r")
+	press(t, a, "enter", "enter")
+	wantDialog[*editvalue.Model](t, a)
+}

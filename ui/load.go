@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -58,8 +59,18 @@ func (a *App) onLimit(msg limitLoadedMsg) tea.Cmd {
 		a.status.SetError(msg.err)
 		return nil
 	}
-	a.limitDays = msg.days
+	a.limitDays, a.limitKnown = msg.days, true
 	return nil
+}
+
+// needLimit refuses an expiry edit while the server's expiry limit is not
+// known (it failed to load, or has not arrived), and asks for it again.
+func (a *App) needLimit() tea.Cmd {
+	if a.limitKnown {
+		return nil
+	}
+	a.status.SetError(errors.New("the server's expiry limit is not known yet (it could not be read): reading it again, try once more"))
+	return a.loadLimitCmd()
 }
 
 // openPicker opens the user picker ("All users" first), loading users
