@@ -98,10 +98,6 @@ type App struct {
 	// pendingOwner is the id of the user whose New API key form is
 	// being prepared; a reply for anyone else is stale.
 	pendingOwner string
-	// bulkSkipped holds the deactivated keys of the selection while the
-	// value of a bulk expiry or interval change is typed: skipped, and
-	// named in its confirmation and report.
-	bulkSkipped []model.APIKey
 }
 
 // New builds the dashboard. Nothing is loaded until the program runs Init.
@@ -255,8 +251,6 @@ func (a *App) handleReply(msg tea.Msg) (tea.Cmd, bool) {
 		return a.onCreated(msg), true
 	case changedMsg:
 		return a.onChanged(msg), true
-	case deleteDoneMsg:
-		return a.onDeleted(msg), true
 	case bulkDoneMsg:
 		return a.onBulkDone(msg), true
 	case exportDoneMsg:
@@ -328,7 +322,7 @@ func (a *App) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.New):
 		return a.startNewKey(), true
 	case key.Matches(msg, k.Delete):
-		return a.confirmDelete(), true
+		return a.confirmBulk(bulkTag{op: bulkDelete, keys: a.table.SelectedOrCurrent()}), true
 	case key.Matches(msg, k.Export):
 		return a.openExport(), true
 	}
@@ -427,9 +421,9 @@ func (a *App) handleResult(msg dialogResult) tea.Cmd {
 	case actions.BulkChosen:
 		return a.onBulkAction(r)
 	case editvalue.BulkExpiryChosen:
-		return a.confirmBulk(bulkTag{op: bulkExpiry, keys: r.Keys, expiry: r.Expiry, skipped: a.takeBulkSkipped()})
+		return a.confirmBulk(bulkTag{op: bulkExpiry, keys: r.Keys, expiry: r.Expiry, skipped: a.skippedBeside(r.Keys)})
 	case editvalue.BulkInactivityChosen:
-		return a.confirmBulk(bulkTag{op: bulkInactivity, keys: r.Keys, days: r.Days, skipped: a.takeBulkSkipped()})
+		return a.confirmBulk(bulkTag{op: bulkInactivity, keys: r.Keys, days: r.Days, skipped: a.skippedBeside(r.Keys)})
 	case export.Chosen:
 		return a.startExport(r)
 	case editvalue.ExpiryChosen:

@@ -298,7 +298,7 @@ func TestReadOnly(t *testing.T) {
 	for _, r := range []common.Result{
 		editvalue.ExpiryChosen{Key: k, Expiry: model.Expiry{Never: true}},
 		editvalue.InactivityChosen{Key: k, Days: 3},
-		confirm.Confirmed{Tag: deleteTag{keys: []model.APIKey{k}}},
+		confirm.Confirmed{Tag: bulkTag{op: bulkDelete, keys: []model.APIKey{k}}},
 		confirm.Confirmed{Tag: deactivateTag{key: k}},
 		newkey.Submitted{User: f.users[0], Key: model.NewKey{UserID: "id-alice", Name: "x"}},
 	} {

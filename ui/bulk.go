@@ -18,14 +18,13 @@ import (
 // (for deactivation) the confirmation. Deactivated keys are skipped by
 // every bulk change: a deactivated key can never work again, so a new
 // expiry or interval would change nothing, and it is already inactive.
-// The value dialog gets the keys that change; the skipped ones wait in
-// bulkSkipped for its confirmation and report.
+// The value dialog gets the keys that change; its result finds the
+// skipped ones again beside them in the selection (skippedBeside).
 func (a *App) onBulkAction(r actions.BulkChosen) tea.Cmd {
 	if cmd := a.refuseChanges(); cmd != nil {
 		return cmd
 	}
 	active, deactivated := splitDeactivated(r.Keys)
-	a.bulkSkipped = nil
 	op := bulkDeactivate
 	switch r.Action {
 	case actions.EditExpiry:
@@ -44,7 +43,6 @@ func (a *App) onBulkAction(r actions.BulkChosen) tea.Cmd {
 			return cmd
 		}
 	}
-	a.bulkSkipped = deactivated
 	c := a.dialogCommon()
 	if op == bulkExpiry {
 		return a.push(editvalue.NewBulkExpiry(c, active, a.limitDays))
@@ -52,12 +50,15 @@ func (a *App) onBulkAction(r actions.BulkChosen) tea.Cmd {
 	return a.push(editvalue.NewBulkInactivity(c, active))
 }
 
-// takeBulkSkipped hands the keys skipped by the bulk change whose value
-// was just chosen to its confirmation, once.
-func (a *App) takeBulkSkipped() []model.APIKey {
-	s := a.bulkSkipped
-	a.bulkSkipped = nil
-	return s
+// skippedBeside is what a bulk value dialog for keys left out: the
+// deactivated keys of the selection, read when its value comes back, so
+// no state waits in the root across the dialog (the selection cannot
+// change while a dialog is open).
+func (a *App) skippedBeside(keys []model.APIKey) []model.APIKey {
+	_, deactivated := splitDeactivated(a.table.Selected())
+	return slices.DeleteFunc(deactivated, func(d model.APIKey) bool {
+		return slices.ContainsFunc(keys, func(k model.APIKey) bool { return k.ID == d.ID })
+	})
 }
 
 // splitDeactivated parts keys into those still active and those
@@ -73,13 +74,17 @@ func splitDeactivated(keys []model.APIKey) (active, deactivated []model.APIKey) 
 	return active, deactivated
 }
 
-// confirmBulk asks once before a bulk change, naming the count, the keys,
-// how many of them the filter hides and how many are skipped.
+// confirmBulk asks once before a bulk change (or a delete of the selection
+// or the current key), naming the count, the keys, how many of them the
+// filter hides and how many are skipped.
 func (a *App) confirmBulk(t bulkTag) tea.Cmd {
 	if cmd := a.refuseChanges(); cmd != nil {
 		return cmd
 	}
 	if len(t.keys) == 0 {
+		if t.op == bulkDelete {
+			return nil // no key to delete: nothing to say
+		}
 		n := len(t.skipped)
 		if t.op == bulkDeactivate {
 			a.status.SetInfo(fmt.Sprintf("Nothing to deactivate: the %s selected %s already inactive.", common.Count(n, "key"), isAre(n)))
@@ -95,6 +100,11 @@ func (a *App) confirmBulk(t bulkTag) tea.Cmd {
 	switch t.op {
 	case bulkDeactivate:
 		title, label = "Deactivate "+n+"?", "Deactivate "+n
+	case bulkDelete:
+		title, label = "Delete "+n+"?", "Delete "+n
+		if len(t.keys) == 1 {
+			title = "Delete key " + displayName(t.keys[0]) + "?"
+		}
 	case bulkExpiry:
 		title, label = "Set the expiry of "+n+"?", "Set expiry"
 		if t.expiry.Never {
@@ -128,8 +138,11 @@ func (a *App) confirmBulk(t bulkTag) tea.Cmd {
 			notes = append(notes, fmt.Sprintf("%d selected %s deactivated and will be skipped: a deactivated key can never work again.", n, keyIsAre(n)))
 		}
 	}
-	if t.op == bulkDeactivate {
+	switch t.op {
+	case bulkDeactivate:
 		notes = append(notes, "Deactivated keys stop working at once. This cannot be undone.")
+	case bulkDelete:
+		notes = append(notes, "Deleted keys stop working at once. This cannot be undone.")
 	}
 	if len(notes) > 0 {
 		lines = append(append(lines, ""), notes...) // the list apart from the notes
@@ -138,7 +151,7 @@ func (a *App) confirmBulk(t bulkTag) tea.Cmd {
 		Title:        title,
 		Lines:        lines,
 		ConfirmLabel: label,
-		Danger:       t.op == bulkDeactivate,
+		Danger:       t.op == bulkDeactivate || t.op == bulkDelete,
 		Tag:          t,
 	}))
 }
@@ -159,6 +172,8 @@ func (a *App) startBulk(t bulkTag) tea.Cmd {
 	switch t.op {
 	case bulkDeactivate:
 		verb = "Deactivating"
+	case bulkDelete:
+		verb = "Deleting"
 	case bulkExpiry:
 		verb = "Setting the expiry of"
 	case bulkInactivity:
@@ -188,7 +203,11 @@ func (a *App) onBulkDone(msg bulkDoneMsg) tea.Cmd {
 		skipped = fmt.Sprintf(" (%d %s, skipped)", n, why)
 	}
 	if len(msg.failed) == 0 {
-		a.status.SetInfo(bulkSummary(t, common.Count(total, "key")) + skipped)
+		what := common.Count(total, "key")
+		if t.op == bulkDelete && total == 1 {
+			what = "key " + displayName(msg.done[0])
+		}
+		a.status.SetInfo(bulkSummary(t, what) + skipped)
 		return a.refreshAfterChange()
 	}
 	var fails, lines []string
@@ -212,6 +231,8 @@ func bulkSummary(t bulkTag, what string) string {
 	switch t.op {
 	case bulkDeactivate:
 		return "Deactivated " + what
+	case bulkDelete:
+		return "Deleted " + what
 	case bulkExpiry:
 		if t.expiry.Never {
 			return "Removed the expiry of " + what
@@ -230,6 +251,8 @@ func bulkTitle(op bulkOp) string {
 	switch op {
 	case bulkDeactivate:
 		return "Deactivate"
+	case bulkDelete:
+		return "Delete"
 	case bulkExpiry:
 		return "Set expiry"
 	}

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -74,8 +73,6 @@ func (a *App) onConfirmed(tag any) tea.Cmd {
 	switch t := tag.(type) {
 	case deactivateTag:
 		return a.mutate("Deactivating "+displayName(t.key)+"…", deactivate(a.ctx, a.api, t.key))
-	case deleteTag:
-		return a.mutate(fmt.Sprintf("Deleting %s…", common.Count(len(t.keys), "key")), deleteKeys(a.ctx, a.api, t.keys))
 	case bulkTag:
 		return a.startBulk(t)
 	case overwriteTag:
@@ -161,79 +158,6 @@ func (a *App) onCreated(msg createdMsg) tea.Cmd {
 	a.status.SetInfo(fmt.Sprintf("Created key %s for %s", displayName(msg.created.Key), model.CleanText(msg.user.Username)))
 	a.focusID = msg.created.Key.ID
 	return a.push(secret.New(a.dialogCommon(), msg.created, a.copier))
-}
-
-// confirmDelete asks before deleting the selection (or the current key),
-// naming the keys and how many of them the filter hides.
-func (a *App) confirmDelete() tea.Cmd {
-	if cmd := a.refuseChanges(); cmd != nil {
-		return cmd
-	}
-	keys := a.table.SelectedOrCurrent()
-	if len(keys) == 0 {
-		return nil
-	}
-	var lines []string
-	for i, k := range keys {
-		if i == maxListed {
-			lines = append(lines, fmt.Sprintf("…and %d more", len(keys)-maxListed))
-			break
-		}
-		lines = append(lines, "• "+a.ownedKeyLine(k))
-	}
-	lines = append(lines, "") // the list apart from what it means
-	if hidden := a.table.HiddenSelectedCount(); hidden > 0 {
-		verb := "keys are"
-		if hidden == 1 {
-			verb = "key is"
-		}
-		lines = append(lines, fmt.Sprintf("%d selected %s hidden by the current filter.", hidden, verb))
-	}
-	lines = append(lines, "Deleted keys stop working at once. This cannot be undone.")
-	title := fmt.Sprintf("Delete %s?", common.Count(len(keys), "key"))
-	if len(keys) == 1 {
-		title = "Delete key " + displayName(keys[0]) + "?"
-	}
-	return a.push(confirm.New(a.dialogCommon(), confirm.Options{
-		Title:        title,
-		Lines:        lines,
-		ConfirmLabel: "Delete " + common.Count(len(keys), "key"),
-		Danger:       true,
-		Tag:          deleteTag{keys: keys},
-	}))
-}
-
-// onDeleted reports what was deleted and what failed (with a dialog when
-// anything did, so it is not missed), then reloads.
-func (a *App) onDeleted(msg deleteDoneMsg) tea.Cmd {
-	ids := make([]string, len(msg.deleted))
-	for i, k := range msg.deleted {
-		ids[i] = k.ID
-	}
-	a.table.Deselect(ids...)
-	total := len(msg.deleted) + len(msg.failed)
-	if len(msg.failed) == 0 {
-		if total == 1 {
-			a.status.SetInfo("Deleted key " + displayName(msg.deleted[0]))
-		} else {
-			a.status.SetInfo(fmt.Sprintf("Deleted %s", common.Count(total, "key")))
-		}
-		return a.refreshAfterChange()
-	}
-	var fails, lines []string
-	for _, f := range msg.failed {
-		fails = append(fails, fmt.Sprintf("%s (%s)", displayName(f.key), describe(f.err)))
-		lines = append(lines, fmt.Sprintf("✗ %s: %s", displayName(f.key), describe(f.err)))
-	}
-	summary := fmt.Sprintf("Deleted %d of %s.", len(msg.deleted), common.Count(total, "key"))
-	a.status.SetError(fmt.Errorf("%s Failed: %s", summary, strings.Join(fails, "; ")))
-	report := a.push(confirm.New(a.dialogCommon(), confirm.Options{
-		Title:       "Delete finished with errors",
-		Lines:       append([]string{summary}, lines...),
-		Acknowledge: true,
-		Tag:         reportTag{},
-	}))
-	return tea.Batch(report, a.refreshAfterChange())
 }
 
 // keyLine names a key in a confirmation: name, masked secret, collection.

@@ -170,26 +170,6 @@ func deactivate(ctx context.Context, api API, k model.APIKey) func() tea.Msg {
 	}
 }
 
-// deleteKeys deletes keys one after another (the API deletes one per call)
-// and reports each outcome; one failure does not stop the rest.
-func deleteKeys(ctx context.Context, api API, keys []model.APIKey) func() tea.Msg {
-	return func() tea.Msg {
-		var done deleteDoneMsg
-		for _, k := range keys {
-			err := ctx.Err()
-			if err == nil {
-				err = api.Delete(ctx, k.ID)
-			}
-			if err != nil {
-				done.failed = append(done.failed, deleteFailure{key: k, err: err})
-				continue
-			}
-			done.deleted = append(done.deleted, k)
-		}
-		return done
-	}
-}
-
 // runBulk applies one change to each key of t, one request after another
 // in this one command, and reports each outcome; one failure does not stop
 // the rest.
@@ -206,10 +186,12 @@ func runBulk(ctx context.Context, api API, t bulkTag) func() tea.Msg {
 					err = api.SetExpiry(ctx, k.ID, t.expiry)
 				case bulkInactivity:
 					err = api.SetInactivity(ctx, k.ID, t.days)
+				case bulkDelete:
+					err = api.Delete(ctx, k.ID)
 				}
 			}
 			if err != nil {
-				done.failed = append(done.failed, deleteFailure{key: k, err: err})
+				done.failed = append(done.failed, bulkFailure{key: k, err: err})
 				continue
 			}
 			done.done = append(done.done, k)

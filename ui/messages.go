@@ -81,29 +81,27 @@ type changedMsg struct {
 	err  error
 }
 
-// deleteDoneMsg reports a delete of several keys, key by key.
-type deleteDoneMsg struct {
-	deleted []model.APIKey
-	failed  []deleteFailure
-}
-
-type deleteFailure struct {
+// bulkFailure is one key a bulk change could not change, and why.
+type bulkFailure struct {
 	key model.APIKey
 	err error
 }
 
-// bulkOp is a change applied to each selected key.
+// bulkOp is a change applied to each selected key; a delete is one too,
+// of the selection or the key under the cursor.
 type bulkOp int
 
 const (
 	bulkDeactivate bulkOp = iota
 	bulkExpiry
 	bulkInactivity
+	bulkDelete
 )
 
 // bulkTag is a confirmed bulk change: what, to which keys, with which
 // value; skipped keys (deactivated ones: already inactive for a
-// deactivation, past changing for the rest) are named for the report.
+// deactivation, past changing for an expiry or interval; a delete skips
+// none) are named for the report.
 type bulkTag struct {
 	op      bulkOp
 	keys    []model.APIKey
@@ -116,7 +114,7 @@ type bulkTag struct {
 type bulkDoneMsg struct {
 	tag    bulkTag
 	done   []model.APIKey
-	failed []deleteFailure
+	failed []bulkFailure
 }
 
 // exportDoneMsg answers an export: written (n keys), or refused because
@@ -133,7 +131,6 @@ type exportDoneMsg struct {
 // Tags that tell the root which confirmation (or picker) came back.
 type (
 	deactivateTag struct{ key model.APIKey }
-	deleteTag     struct{ keys []model.APIKey }
 	reportTag     struct{}
 	// overwriteTag: replace an existing file with the export.
 	overwriteTag struct {
