@@ -226,8 +226,8 @@ func compareBy(a, b *APIKey, col SortColumn, now time.Time) (c int, aok, bok boo
 		c = cmp.Compare(an, bn)
 	case SortStopsAt:
 		var at, bt time.Time
-		at, aok = a.StopsAt()
-		bt, bok = b.StopsAt()
+		at, aok = a.StopsAtForSort()
+		bt, bok = b.StopsAtForSort()
 		c = at.Compare(bt)
 	}
 	return c, aok, bok

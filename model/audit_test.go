@@ -78,7 +78,8 @@ func TestCompare(t *testing.T) {
 		{SortLastUsed, false, []string{"d", "e", "a", "c", "b", "f"}},
 		{SortLastUsed, true, []string{"c", "a", "e", "d", "b", "f"}},
 		{SortTotalCalls, true, []string{"c", "a", "d", "e", "b", "f"}},
-		{SortStopsAt, false, []string{"c", "e", "a", "b", "d", "f"}},
+		// d is deactivated: it has stopped already, so it comes first.
+		{SortStopsAt, false, []string{"d", "c", "e", "a", "b", "f"}},
 		{SortStatus, false, []string{"a", "b", "c", "e", "f", "d"}},
 		{SortUser, false, []string{"a", "b", "c", "d", "e", "f"}},
 	}
@@ -105,5 +106,24 @@ func TestParseSortColumn(t *testing.T) {
 	}
 	if _, err := ParseSortColumn("colour"); err == nil {
 		t.Error("want error for unknown column")
+	}
+}
+
+// TestStopsAtForSortDeactivated: a deactivated key whose expiry is still in
+// the future has stopped already; it must not sort among working keys.
+func TestStopsAtForSortDeactivated(t *testing.T) {
+	now := time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)
+	later := now.Add(3 * day)
+	soon := now.Add(1 * day)
+	off := APIKey{ID: "off", Name: "off", Created: now.Add(-day), Expires: &later, IsActive: false}
+	on := APIKey{ID: "on", Name: "on", Created: now.Add(-day), Expires: &soon, IsActive: true}
+	if c := Compare(&off, &on, SortStopsAt, false, now); c >= 0 {
+		t.Errorf("ascending: deactivated key sorts after a working one (Compare = %d)", c)
+	}
+	if st, _ := off.StopsAtForSort(); !st.Before(now) {
+		t.Errorf("StopsAtForSort of a deactivated key = %v, want a time in the past", st)
+	}
+	if st, ok := on.StopsAtForSort(); !ok || !st.Equal(soon) {
+		t.Errorf("StopsAtForSort of a working key = %v, %v, want its expiry", st, ok)
 	}
 }

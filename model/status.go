@@ -84,6 +84,20 @@ func (k APIKey) StopsAt() (t time.Time, ok bool) {
 	return t, ok
 }
 
+// stoppedLongAgo orders deactivated keys, which stopped at a time the API
+// does not report, before every real stop time.
+var stoppedLongAgo = time.Unix(0, 0).UTC()
+
+// StopsAtForSort is StopsAt as a sort key: a deactivated key has already
+// stopped, so it sorts before every key that stops (or stopped) at a known
+// time, matching the "already" its Stops working cell shows.
+func (k APIKey) StopsAtForSort() (time.Time, bool) {
+	if !k.IsActive {
+		return stoppedLongAgo, true
+	}
+	return k.StopsAt()
+}
+
 // StatusAt returns the key's status at now. Deactivation wins over expiry,
 // and expiry over idleness, when several apply.
 func (k APIKey) StatusAt(now time.Time) Status {

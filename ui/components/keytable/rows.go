@@ -294,7 +294,7 @@ func (r *row) setSortKeys() {
 	setTime(model.SortLastUsed, lu, ok)
 	calls, ok := k.TotalCalls.Get()
 	setInt(model.SortTotalCalls, calls, ok)
-	stop, ok := k.StopsAt()
+	stop, ok := k.StopsAtForSort()
 	setTime(model.SortStopsAt, stop, ok)
 }
 

@@ -142,8 +142,8 @@ func (m *Model) compareValues(i, j int32, col model.SortColumn) int {
 	case model.SortLastUsed:
 		return a.LastUsed.V.Compare(b.LastUsed.V)
 	case model.SortStopsAt:
-		at, _ := a.StopsAt()
-		bt, _ := b.StopsAt()
+		at, _ := a.StopsAtForSort()
+		bt, _ := b.StopsAtForSort()
 		return at.Compare(bt)
 	}
 	return 0 // integer columns: their keys are exact
