@@ -1,6 +1,7 @@
 // Command h2ogpte-keys lets administrators of an h2oGPTe server manage every
-// user's API keys: a command line for scripts and audits, and (soon) a
-// keyboard-driven terminal dashboard.
+// user's API keys: a keyboard-driven terminal dashboard, a command line for
+// scripts and audits, and an SSH service. The work is done in package cli;
+// this file only wires the process to it.
 package main
 
 import (
@@ -8,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"h2ogpte-keys/cli"
 )
 
 // version is set at build time: -ldflags "-X main.version=v1.2.3".
@@ -17,7 +20,7 @@ func main() {
 	// Ctrl+C cancels the request in flight (and stops `demo`) instead of
 	// killing the process mid-write.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], osEnv())
+	code := cli.Run(ctx, os.Args[1:], cli.OSEnv(version))
 	stop()
 	os.Exit(code)
 }

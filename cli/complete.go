@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -24,14 +24,14 @@ func (a *app) completionClient(cmd *cobra.Command) (*client.Client, context.Cont
 		return nil, nil, nil, false
 	}
 	a.cfg.Debug = false // debug output would end up among the completions
-	tok, err := loadToken(a.cfg, a.getenv, a.stdin, discard{})
+	tok, err := loadToken(a.cfg, a.Getenv, a.Stdin, discard{})
 	if err != nil || missingMessage(a.cfg.Address, tok) != "" {
 		return nil, nil, nil, false
 	}
-	stderr := a.stderr
-	a.stderr = discard{} // no TLS warning in the middle of a completion
+	stderr := a.Stderr
+	a.Stderr = discard{} // no TLS warning in the middle of a completion
 	c, err := a.newClient(a.cfg.Address, tok)
-	a.stderr = stderr
+	a.Stderr = stderr
 	if err != nil {
 		return nil, nil, nil, false
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -48,39 +48,45 @@ type exitError struct {
 
 func (e exitError) Error() string { return e.msg }
 
-// env is everything the tool takes from the process, injected so tests run
+// Env is everything the tool takes from the process, injected so tests run
 // the whole command line in-process.
-type env struct {
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
-	getenv func(string) string
-	now    func() time.Time
-	// stdinTTY, stdoutTTY and stderrTTY report which streams are a
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	Now    func() time.Time
+	// StdinTTY, StdoutTTY and StderrTTY report which streams are a
 	// terminal: stdout picks the default output format; stdin and stderr
 	// (where the question is written) allow confirmation prompts.
-	stdinTTY  func() bool
-	stdoutTTY func() bool
-	stderrTTY func() bool
+	StdinTTY  func() bool
+	StdoutTTY func() bool
+	StderrTTY func() bool
+	// Version is what --version prints and the User-Agent carries.
+	Version string
+	// Dashboard opens the terminal dashboard; nil means the real one
+	// (OpenDashboard). Tests put a recorder in its place.
+	Dashboard func(ctx context.Context, d DashboardDeps) error
 }
 
-// osEnv is the real process environment.
-func osEnv() env {
-	return env{
-		stdin:     os.Stdin,
-		stdout:    os.Stdout,
-		stderr:    os.Stderr,
-		getenv:    os.Getenv,
-		now:       time.Now,
-		stdinTTY:  func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
-		stdoutTTY: func() bool { return term.IsTerminal(int(os.Stdout.Fd())) },
-		stderrTTY: func() bool { return term.IsTerminal(int(os.Stderr.Fd())) },
+// OSEnv is the real process environment.
+func OSEnv(version string) Env {
+	return Env{
+		Stdin:     os.Stdin,
+		Stdout:    os.Stdout,
+		Stderr:    os.Stderr,
+		Getenv:    os.Getenv,
+		Now:       time.Now,
+		StdinTTY:  func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
+		StdoutTTY: func() bool { return term.IsTerminal(int(os.Stdout.Fd())) },
+		StderrTTY: func() bool { return term.IsTerminal(int(os.Stderr.Fd())) },
+		Version:   version,
 	}
 }
 
 // app is one run of the command line.
 type app struct {
-	env
+	Env
 	flags globalFlags
 	// user is the root's and demo's --user: the user the dashboard opens on.
 	user string
@@ -95,24 +101,30 @@ type app struct {
 	inRun bool
 }
 
-// run executes the command line args and returns the exit code.
-func run(ctx context.Context, args []string, e env) int {
-	a := &app{env: e}
+// Run executes the command line args and returns the exit code.
+func Run(ctx context.Context, args []string, e Env) int {
+	if e.Dashboard == nil {
+		e.Dashboard = OpenDashboard
+	}
+	if e.Version == "" {
+		e.Version = "dev"
+	}
+	a := &app{Env: e}
 	root := a.newRootCmd()
 	if args == nil {
 		args = []string{} // nil would make cobra read os.Args
 	}
 	root.SetArgs(args)
-	root.SetIn(e.stdin)
-	root.SetOut(e.stdout)
-	root.SetErr(e.stderr)
+	root.SetIn(e.Stdin)
+	root.SetOut(e.Stdout)
+	root.SetErr(e.Stderr)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
 	}
 	code, msg := a.classify(cmd, err)
 	if msg != "" {
-		fmt.Fprintln(e.stderr, "h2ogpte-keys: "+msg)
+		fmt.Fprintln(e.Stderr, "h2ogpte-keys: "+msg)
 	}
 	return code
 }
@@ -167,7 +179,7 @@ values, missing settings, an unknown user or collection, an expiry past the
 server's limit, or a change refused in read-only mode) - nothing was changed.
 
 Try it without a server: h2ogpte-keys demo`,
-		Version: version,
+		Version: a.Version,
 		// Outcomes are printed by the commands and errors by run, as one
 		// line; cobra's "Error:" lines and usage dumps would add a noisier
 		// second copy.
@@ -180,7 +192,7 @@ Try it without a server: h2ogpte-keys demo`,
 			if err != nil {
 				return err
 			}
-			return runDashboard(ctx, a.dashboardDeps(c, a.cfg.Address))
+			return a.Dashboard(ctx, a.dashboardDeps(c, a.cfg.Address))
 		}),
 		PersistentPreRunE: a.preRun,
 	}
@@ -255,7 +267,7 @@ func (a *app) preRun(cmd *cobra.Command, _ []string) error {
 
 // loadSettings reads the config file and applies flags and environment.
 func (a *app) loadSettings(cmd *cobra.Command) error {
-	path := configPath(a.getenv)
+	path := configPath(a.Getenv)
 	fc, err := loadConfigFile(path)
 	if err != nil {
 		return usageError{err}
@@ -264,22 +276,22 @@ func (a *app) loadSettings(cmd *cobra.Command) error {
 		f := cmd.Flags().Lookup(name)
 		return f != nil && f.Changed
 	}
-	s, err := resolveSettings(a.flags, changed, a.getenv, fc, path)
+	s, err := resolveSettings(a.flags, changed, a.Getenv, fc, path)
 	if err != nil {
 		return err
 	}
 	a.cfg = s
-	stdoutTTY := a.stdoutTTY()
+	stdoutTTY := a.StdoutTTY()
 	if a.format, err = chooseFormat(a.flags.output, changed("output"), stdoutTTY); err != nil {
 		return err
 	}
-	a.color = stdoutTTY && !s.NoColor && a.getenv("TERM") != "dumb"
+	a.color = stdoutTTY && !s.NoColor && a.Getenv("TERM") != "dumb"
 	return nil
 }
 
 // connect builds the API client, or says in one line what is missing.
 func (a *app) connect() (*client.Client, error) {
-	tok, err := loadToken(a.cfg, a.getenv, a.stdin, a.stderr)
+	tok, err := loadToken(a.cfg, a.Getenv, a.Stdin, a.Stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +303,7 @@ func (a *app) connect() (*client.Client, error) {
 
 func (a *app) newClient(address string, tok model.Secret) (*client.Client, error) {
 	if a.cfg.Insecure {
-		warnf(a.stderr, "TLS certificate verification is off (--insecure-skip-tls-verify): anyone on the network path can read the admin key")
+		warnf(a.Stderr, "TLS certificate verification is off (--insecure-skip-tls-verify): anyone on the network path can read the admin key")
 	}
 	c, err := client.New(client.Config{
 		Address:               address,
@@ -299,9 +311,9 @@ func (a *app) newClient(address string, tok model.Secret) (*client.Client, error
 		CACertFile:            a.cfg.CACert,
 		InsecureSkipTLSVerify: a.cfg.Insecure,
 		Timeout:               a.cfg.Timeout,
-		UserAgent:             "h2ogpte-keys/" + version,
+		UserAgent:             "h2ogpte-keys/" + a.Version,
 		Debug:                 a.cfg.Debug,
-		DebugOut:              a.stderr,
+		DebugOut:              a.Stderr,
 	})
 	if err != nil {
 		return nil, usageError{err}
@@ -312,5 +324,5 @@ func (a *app) newClient(address string, tok model.Secret) (*client.Client, error
 // printer renders output for this run; its clock reading is taken once so
 // that every row of a listing is judged at the same instant.
 func (a *app) printer() printer {
-	return printer{w: a.stdout, format: a.format, now: a.now(), color: a.color}
+	return printer{w: a.Stdout, format: a.format, now: a.Now(), color: a.color}
 }

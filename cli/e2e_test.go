@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binPath = filepath.Join(dir, "h2ogpte-keys")
-	build := exec.Command("go", "build", "-o", binPath, ".")
+	build := exec.Command("go", "build", "-o", binPath, "..")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build h2ogpte-keys:", err)
@@ -87,7 +87,7 @@ func (e *e2e) run(args ...string) result {
 			e.t.Fatalf("a token was put on argv: %v", args)
 		}
 	}
-	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	return result{code: code, Stdout: stdout.String(), Stderr: stderr.String()}
 }
 
 // ok runs the binary and fails the test unless it exits 0.
@@ -95,9 +95,9 @@ func (e *e2e) ok(args ...string) string {
 	e.t.Helper()
 	r := e.run(args...)
 	if r.code != 0 {
-		e.t.Fatalf("%v: exit %d, stderr %q", args, r.code, r.stderr)
+		e.t.Fatalf("%v: exit %d, stderr %q", args, r.code, r.Stderr)
 	}
-	return r.stdout
+	return r.Stdout
 }
 
 // listing is `list --all` as raw JSON, for before/after comparisons.
@@ -120,20 +120,20 @@ func (e *e2e) create(args ...string) (id, secret string) {
 	e.t.Helper()
 	r := e.run(append([]string{"create"}, args...)...)
 	if r.code != 0 {
-		e.t.Fatalf("create %v: exit %d, stderr %q", args, r.code, r.stderr)
+		e.t.Fatalf("create %v: exit %d, stderr %q", args, r.code, r.Stderr)
 	}
 	var got struct {
 		SecretKey string         `json:"secret_key"`
 		APIKey    map[string]any `json:"api_key"`
 	}
-	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
-		e.t.Fatalf("create output %q: %v", redactSecrets(r.stdout), err)
+	if err := json.Unmarshal([]byte(r.Stdout), &got); err != nil {
+		e.t.Fatalf("create output %q: %v", redactSecrets(r.Stdout), err)
 	}
 	if !regexp.MustCompile(`^sk-[A-Za-z0-9]{48}$`).MatchString(got.SecretKey) {
 		e.t.Fatalf("secret of %d characters does not look like sk- and 48 characters", len(got.SecretKey))
 	}
-	if !strings.Contains(r.stderr, "will not be shown again") || strings.Contains(r.stderr, got.SecretKey) {
-		e.t.Fatalf("create stderr %q: want the warning and not the secret", redactSecrets(r.stderr))
+	if !strings.Contains(r.Stderr, "will not be shown again") || strings.Contains(r.Stderr, got.SecretKey) {
+		e.t.Fatalf("create stderr %q: want the warning and not the secret", redactSecrets(r.Stderr))
 	}
 	return got.APIKey["id"].(string), got.SecretKey
 }
@@ -274,8 +274,8 @@ func TestE2ERefusedBeforeSending(t *testing.T) {
 			total, muts := e.ts.log.counts()
 			r := e.run(tt.args...)
 			assertOneLine(t, r, exitUsage, tt.want...)
-			if r.stdout != "" {
-				t.Errorf("stdout = %q", r.stdout)
+			if r.Stdout != "" {
+				t.Errorf("stdout = %q", r.Stdout)
 			}
 			total2, muts2 := e.ts.log.counts()
 			if muts2 != muts {
@@ -310,11 +310,11 @@ func TestE2EBulk(t *testing.T) {
 	total, muts := e.ts.log.counts()
 	r := e.run("delete", id, "no-such-key", "--yes")
 	if r.code != exitFail {
-		t.Fatalf("exit %d, want 1; stderr %q", r.code, r.stderr)
+		t.Fatalf("exit %d, want 1; stderr %q", r.code, r.Stderr)
 	}
 	var out []bulkResult
-	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
-		t.Fatalf("%v in %q", err, r.stdout)
+	if err := json.Unmarshal([]byte(r.Stdout), &out); err != nil {
+		t.Fatalf("%v in %q", err, r.Stdout)
 	}
 	want := []bulkResult{{ID: id, OK: true}, {ID: "no-such-key", OK: false, Error: "not found"}}
 	if fmt.Sprint(out) != fmt.Sprint(want) {
@@ -335,7 +335,7 @@ func TestE2ENonAdminToken(t *testing.T) {
 	e.token = secret
 	r := e.run("list", "--all")
 	assertOneLine(t, r, exitFail, "403", "not an administrator")
-	if strings.Contains(r.stderr, secret) {
+	if strings.Contains(r.Stderr, secret) {
 		t.Error("the token is in the error")
 	}
 }
@@ -350,10 +350,10 @@ func TestE2EUsersAndCSV(t *testing.T) {
 		t.Errorf("users = %v", users)
 	}
 	r := e.run("list", "--user", "malice", "--output", "csv")
-	if r.code != 0 || !strings.HasPrefix(r.stdout, strings.Join(model.KeyColumns(), ",")+"\n") {
-		t.Fatalf("csv: exit %d, stdout %q", r.code, r.stdout)
+	if r.code != 0 || !strings.HasPrefix(r.Stdout, strings.Join(model.KeyColumns(), ",")+"\n") {
+		t.Fatalf("csv: exit %d, stdout %q", r.code, r.Stdout)
 	}
-	if strings.ContainsAny(r.stdout, "\x1b\u202e") {
-		t.Errorf("control characters reached CSV: %q", r.stdout)
+	if strings.ContainsAny(r.Stdout, "\x1b\u202e") {
+		t.Errorf("control characters reached CSV: %q", r.Stdout)
 	}
 }

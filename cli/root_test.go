@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -25,7 +25,9 @@ var testNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 // harness describes one in-process run of the command line.
 type harness struct {
 	env   map[string]string
-	stdin string
+	Stdin string
+	// dashboard stands in for the real dashboard (nil: the real one).
+	dashboard func(ctx context.Context, d DashboardDeps) error
 	// tty makes stdin, stdout and stderr look like a terminal;
 	// pipedStdout then takes stdout back out (delete ... > out.json).
 	tty         bool
@@ -34,7 +36,7 @@ type harness struct {
 
 type result struct {
 	code           int
-	stdout, stderr string
+	Stdout, Stderr string
 }
 
 // runCLI runs the command line in-process with a fixed clock and only the
@@ -46,7 +48,7 @@ func runCLI(t *testing.T, h harness, args ...string) result {
 
 // runCLIWith runs the command line like runCLI after mod has adjusted its
 // environment.
-func runCLIWith(t *testing.T, h harness, mod func(*env), args ...string) result {
+func runCLIWith(t *testing.T, h harness, mod func(*Env), args ...string) result {
 	t.Helper()
 	return runCLIEnv(t, context.Background(), h, nil, mod, args...)
 }
@@ -56,7 +58,7 @@ func runCLIContext(t *testing.T, ctx context.Context, h harness, stdout *syncBuf
 	return runCLIEnv(t, ctx, h, stdout, nil, args...)
 }
 
-func runCLIEnv(t *testing.T, ctx context.Context, h harness, stdout *syncBuffer, mod func(*env), args ...string) result {
+func runCLIEnv(t *testing.T, ctx context.Context, h harness, stdout *syncBuffer, mod func(*Env), args ...string) result {
 	t.Helper()
 	if stdout == nil {
 		stdout = &syncBuffer{}
@@ -66,21 +68,22 @@ func runCLIEnv(t *testing.T, ctx context.Context, h harness, stdout *syncBuffer,
 	for k, v := range h.env {
 		environ[k] = v
 	}
-	e := env{
-		stdin:     strings.NewReader(h.stdin),
-		stdout:    stdout,
-		stderr:    &stderr,
-		getenv:    func(k string) string { return environ[k] },
-		now:       func() time.Time { return testNow },
-		stdinTTY:  func() bool { return h.tty },
-		stdoutTTY: func() bool { return h.tty && !h.pipedStdout },
-		stderrTTY: func() bool { return h.tty },
+	e := Env{
+		Dashboard: h.dashboard,
+		Stdin:     strings.NewReader(h.Stdin),
+		Stdout:    stdout,
+		Stderr:    &stderr,
+		Getenv:    func(k string) string { return environ[k] },
+		Now:       func() time.Time { return testNow },
+		StdinTTY:  func() bool { return h.tty },
+		StdoutTTY: func() bool { return h.tty && !h.pipedStdout },
+		StderrTTY: func() bool { return h.tty },
 	}
 	if mod != nil {
 		mod(&e)
 	}
-	code := run(ctx, args, e)
-	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	code := Run(ctx, args, e)
+	return result{code: code, Stdout: stdout.String(), Stderr: stderr.String()}
 }
 
 // syncBuffer is a bytes.Buffer safe to read while the command writes.
@@ -153,11 +156,11 @@ func listKeys(t *testing.T, ts *testServer) []map[string]any {
 	t.Helper()
 	r := runCLI(t, harness{env: ts.adminEnv()}, "list", "--all", "--output", "json")
 	if r.code != 0 {
-		t.Fatalf("list --all: exit %d, stderr %q", r.code, r.stderr)
+		t.Fatalf("list --all: exit %d, stderr %q", r.code, r.Stderr)
 	}
 	var keys []map[string]any
-	if err := json.Unmarshal([]byte(r.stdout), &keys); err != nil {
-		t.Fatalf("list --all: %v in %q", err, r.stdout)
+	if err := json.Unmarshal([]byte(r.Stdout), &keys); err != nil {
+		t.Fatalf("list --all: %v in %q", err, r.Stdout)
 	}
 	return keys
 }
@@ -176,14 +179,14 @@ func findKey(keys []map[string]any, field, value string) map[string]any {
 func assertOneLine(t *testing.T, r result, code int, fragments ...string) {
 	t.Helper()
 	if r.code != code {
-		t.Errorf("exit %d, want %d (stderr %q)", r.code, code, r.stderr)
+		t.Errorf("exit %d, want %d (stderr %q)", r.code, code, r.Stderr)
 	}
-	if n := strings.Count(r.stderr, "\n"); n != 1 || !strings.HasPrefix(r.stderr, "h2ogpte-keys: ") {
-		t.Errorf("stderr should be one line starting h2ogpte-keys:, got %q", r.stderr)
+	if n := strings.Count(r.Stderr, "\n"); n != 1 || !strings.HasPrefix(r.Stderr, "h2ogpte-keys: ") {
+		t.Errorf("stderr should be one line starting h2ogpte-keys:, got %q", r.Stderr)
 	}
 	for _, f := range fragments {
-		if !strings.Contains(r.stderr, f) {
-			t.Errorf("stderr %q lacks %q", r.stderr, f)
+		if !strings.Contains(r.Stderr, f) {
+			t.Errorf("stderr %q lacks %q", r.Stderr, f)
 		}
 	}
 }
@@ -218,12 +221,12 @@ func TestMissingAddressOrTokenIsOneLineExit2(t *testing.T) {
 			r := runCLI(t, harness{env: tt.env}, tt.args...)
 			assertOneLine(t, r, exitUsage, tt.want...)
 			for _, nw := range tt.notWant {
-				if strings.Contains(r.stderr, nw) {
-					t.Errorf("stderr %q names %q, which is set", r.stderr, nw)
+				if strings.Contains(r.Stderr, nw) {
+					t.Errorf("stderr %q names %q, which is set", r.Stderr, nw)
 				}
 			}
-			if r.stdout != "" {
-				t.Errorf("stdout = %q, want nothing", r.stdout)
+			if r.Stdout != "" {
+				t.Errorf("stdout = %q, want nothing", r.Stdout)
 			}
 		})
 	}
@@ -334,8 +337,8 @@ func TestReadOnlyRefusesEveryChangingCommand(t *testing.T) {
 	// reaches the server, which refuses it).
 	r := runCLI(t, harness{env: map[string]string{envAddress: hs.URL, envToken: "sk-admin", "XDG_CONFIG_HOME": cfgHome}},
 		"--read-only=false", "expire", "k1", "--never")
-	if r.code != exitFail || strings.Contains(r.stderr, "read-only") {
-		t.Errorf("--read-only=false over read_only: true: exit %d, stderr %q; want the request to be sent", r.code, r.stderr)
+	if r.code != exitFail || strings.Contains(r.Stderr, "read-only") {
+		t.Errorf("--read-only=false over read_only: true: exit %d, stderr %q; want the request to be sent", r.code, r.Stderr)
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -349,7 +352,7 @@ func TestReadOnlyAllowsReading(t *testing.T) {
 	for _, args := range [][]string{{"list", "--all"}, {"list", "--user", "alice"}, {"users"}} {
 		r := runCLI(t, harness{env: ts.adminEnv()}, append([]string{"--read-only"}, args...)...)
 		if r.code != 0 {
-			t.Errorf("%v under --read-only: exit %d, stderr %q", args, r.code, r.stderr)
+			t.Errorf("%v under --read-only: exit %d, stderr %q", args, r.code, r.Stderr)
 		}
 	}
 }
@@ -382,13 +385,13 @@ func TestConfirmationOnTerminal(t *testing.T) {
 				}
 				ids = append(ids, k["id"].(string))
 			}
-			r := runCLI(t, harness{env: ts.adminEnv(), tty: true, stdin: tt.answer},
+			r := runCLI(t, harness{env: ts.adminEnv(), tty: true, Stdin: tt.answer},
 				append([]string{tt.cmd, "--output", "table"}, ids...)...)
 			if r.code != tt.wantCode {
-				t.Fatalf("exit %d, want %d; stdout %q stderr %q", r.code, tt.wantCode, r.stdout, r.stderr)
+				t.Fatalf("exit %d, want %d; stdout %q stderr %q", r.code, tt.wantCode, r.Stdout, r.Stderr)
 			}
-			if !strings.Contains(r.stderr, tt.wantPrompt) {
-				t.Errorf("prompt %q lacks %q", r.stderr, tt.wantPrompt)
+			if !strings.Contains(r.Stderr, tt.wantPrompt) {
+				t.Errorf("prompt %q lacks %q", r.Stderr, tt.wantPrompt)
 			}
 			after := listKeys(t, ts)
 			for _, id := range ids {
@@ -401,8 +404,8 @@ func TestConfirmationOnTerminal(t *testing.T) {
 					t.Errorf("key %s changed = %v, want %v", id, gone, tt.wantGone)
 				}
 			}
-			if !tt.wantGone && !strings.Contains(r.stderr, "nothing was changed") {
-				t.Errorf("declined run should say nothing changed: %q", r.stderr)
+			if !tt.wantGone && !strings.Contains(r.Stderr, "nothing was changed") {
+				t.Errorf("declined run should say nothing changed: %q", r.Stderr)
 			}
 		})
 	}
@@ -411,7 +414,7 @@ func TestConfirmationOnTerminal(t *testing.T) {
 func TestBulkWithoutTerminalNeedsYes(t *testing.T) {
 	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
 	for _, cmd := range []string{"delete", "deactivate"} {
-		r := runCLI(t, harness{env: ts.adminEnv(), stdin: "y\n"}, cmd, "k1")
+		r := runCLI(t, harness{env: ts.adminEnv(), Stdin: "y\n"}, cmd, "k1")
 		assertOneLine(t, r, exitUsage, "--yes", "not on a terminal")
 	}
 	if total, _ := ts.log.counts(); total != 0 {
@@ -459,11 +462,11 @@ func TestBulkWithYesListsNothing(t *testing.T) {
 			total, _ := ts.log.counts()
 			r := runCLI(t, harness{env: ts.adminEnv()}, cmd, ids[0], ids[1], "--yes", "--output", "json")
 			if r.code != 0 {
-				t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+				t.Fatalf("exit %d, stderr %q", r.code, r.Stderr)
 			}
 			var out []bulkResult
-			if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
-				t.Fatalf("%v in %q", err, r.stdout)
+			if err := json.Unmarshal([]byte(r.Stdout), &out); err != nil {
+				t.Fatalf("%v in %q", err, r.Stdout)
 			}
 			want := []bulkResult{{ID: ids[0], OK: true}, {ID: ids[1], OK: true}}
 			if fmt.Sprint(out) != fmt.Sprint(want) {
@@ -483,16 +486,16 @@ func TestConfirmationNeedsStdinAndStderr(t *testing.T) {
 		ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
 		k := findKey(listKeys(t, ts), "name", "laptop")
 		id := k["id"].(string)
-		r := runCLI(t, harness{env: ts.adminEnv(), tty: true, pipedStdout: true, stdin: "y\n"}, "delete", id)
+		r := runCLI(t, harness{env: ts.adminEnv(), tty: true, pipedStdout: true, Stdin: "y\n"}, "delete", id)
 		if r.code != 0 {
-			t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+			t.Fatalf("exit %d, stderr %q", r.code, r.Stderr)
 		}
-		if !strings.Contains(r.stderr, "Delete 1 key (laptop of alice)? This cannot be undone [y/N]") {
-			t.Errorf("no prompt on stderr: %q", r.stderr)
+		if !strings.Contains(r.Stderr, "Delete 1 key (laptop of alice)? This cannot be undone [y/N]") {
+			t.Errorf("no prompt on stderr: %q", r.Stderr)
 		}
 		var out []bulkResult // stdout is not a terminal: JSON, with the names looked up for the prompt
-		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out) != 1 || !out[0].OK || out[0].Name != "laptop" || out[0].Username != "alice" {
-			t.Errorf("stdout = %q (%v)", r.stdout, err)
+		if err := json.Unmarshal([]byte(r.Stdout), &out); err != nil || len(out) != 1 || !out[0].OK || out[0].Name != "laptop" || out[0].Username != "alice" {
+			t.Errorf("stdout = %q (%v)", r.Stdout, err)
 		}
 		if findKey(listKeys(t, ts), "id", id) != nil {
 			t.Error("the key was not deleted")
@@ -500,9 +503,9 @@ func TestConfirmationNeedsStdinAndStderr(t *testing.T) {
 	})
 	t.Run("stderr redirected cannot ask", func(t *testing.T) {
 		ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
-		r := runCLIWith(t, harness{env: ts.adminEnv(), stdin: "y\n"}, func(e *env) {
-			e.stdinTTY = func() bool { return true }
-			e.stdoutTTY = func() bool { return true }
+		r := runCLIWith(t, harness{env: ts.adminEnv(), Stdin: "y\n"}, func(e *Env) {
+			e.StdinTTY = func() bool { return true }
+			e.StdoutTTY = func() bool { return true }
 		}, "delete", "k1")
 		assertOneLine(t, r, exitUsage, "--yes", "not on a terminal")
 		if total, _ := ts.log.counts(); total != 0 {
@@ -518,9 +521,9 @@ func TestConfirmationLookup(t *testing.T) {
 		ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1, ExtraKeys: 1000})
 		ids := firstKeyIDs(t, ts, 2)
 		total, _ := ts.log.counts()
-		r := runCLI(t, harness{env: ts.adminEnv(), tty: true, stdin: "n\n"}, "deactivate", ids[0], ids[1])
-		if r.code != exitFail || !strings.Contains(r.stderr, "Deactivate 2 keys (") || strings.Contains(r.stderr, "not found") {
-			t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+		r := runCLI(t, harness{env: ts.adminEnv(), tty: true, Stdin: "n\n"}, "deactivate", ids[0], ids[1])
+		if r.code != exitFail || !strings.Contains(r.Stderr, "Deactivate 2 keys (") || strings.Contains(r.Stderr, "not found") {
+			t.Fatalf("exit %d, stderr %q", r.code, r.Stderr)
 		}
 		if total2, muts := ts.log.counts(); total2-total != 1 || muts != 0 {
 			t.Errorf("%d requests (%d changing), want one page read for the names", total2-total, muts)
@@ -530,16 +533,16 @@ func TestConfirmationLookup(t *testing.T) {
 		ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
 		id := findKey(listKeys(t, ts), "name", "laptop")["id"].(string)
 		ts.srv.InjectFault(http.MethodGet, "/api/v1/admin/api_keys", http.StatusBadRequest, 1)
-		r := runCLI(t, harness{env: ts.adminEnv(), tty: true, stdin: "y\n"}, "delete", id, "--output", "table")
+		r := runCLI(t, harness{env: ts.adminEnv(), tty: true, Stdin: "y\n"}, "delete", id, "--output", "table")
 		if r.code != 0 {
-			t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+			t.Fatalf("exit %d, stderr %q", r.code, r.Stderr)
 		}
-		if !strings.Contains(r.stderr, "warning: cannot look the keys up to name them") ||
-			!strings.Contains(r.stderr, "Delete 1 key ("+id+")? ") {
-			t.Errorf("stderr = %q", r.stderr)
+		if !strings.Contains(r.Stderr, "warning: cannot look the keys up to name them") ||
+			!strings.Contains(r.Stderr, "Delete 1 key ("+id+")? ") {
+			t.Errorf("stderr = %q", r.Stderr)
 		}
-		if !strings.Contains(r.stdout, "deleted "+id+"\n") {
-			t.Errorf("stdout = %q", r.stdout)
+		if !strings.Contains(r.Stdout, "deleted "+id+"\n") {
+			t.Errorf("stdout = %q", r.Stdout)
 		}
 	})
 }
@@ -559,10 +562,10 @@ func TestCreateResolvesCollections(t *testing.T) {
 
 	r = runCLI(t, harness{env: env}, "create", "--user", "alice", "--name", "by-id", "--collection", dup1.ID, "--expires", "30d", "--output", "json")
 	if r.code != 0 {
-		t.Fatalf("create by id: exit %d, stderr %q", r.code, r.stderr)
+		t.Fatalf("create by id: exit %d, stderr %q", r.code, r.Stderr)
 	}
 	var got createdJSON
-	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+	if err := json.Unmarshal([]byte(r.Stdout), &got); err != nil {
 		t.Fatal(err)
 	}
 	if got.APIKey.CollectionID != dup1.ID {
@@ -578,23 +581,23 @@ func TestCreatePrintsSecretOnce(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			r := runCLI(t, harness{env: ts.adminEnv()}, "--debug", "create", "--user", "bob", "--name", "ci-"+format, "--expires", "30d", "--output", format)
 			if r.code != 0 {
-				t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+				t.Fatalf("exit %d, stderr %q", r.code, r.Stderr)
 			}
-			secret := secretRE.FindString(r.stdout)
+			secret := secretRE.FindString(r.Stdout)
 			if secret == "" {
-				t.Fatalf("no secret in stdout %q", r.stdout)
+				t.Fatalf("no secret in stdout %q", r.Stdout)
 			}
-			if n := strings.Count(r.stdout, secret); n != 1 {
+			if n := strings.Count(r.Stdout, secret); n != 1 {
 				t.Errorf("secret appears %d times on stdout", n)
 			}
-			if strings.Contains(r.stderr, secret) || strings.Contains(r.stderr, secret[len(secret)-12:]) {
+			if strings.Contains(r.Stderr, secret) || strings.Contains(r.Stderr, secret[len(secret)-12:]) {
 				t.Errorf("secret leaked to stderr")
 			}
-			if !strings.Contains(r.stderr, "will not be shown again") {
-				t.Errorf("stderr lacks the shown-once warning: %q", r.stderr)
+			if !strings.Contains(r.Stderr, "will not be shown again") {
+				t.Errorf("stderr lacks the shown-once warning: %q", r.Stderr)
 			}
-			if format == "table" && !strings.Contains(r.stdout, "Secret key (shown once, store it now): "+secret+"\n") {
-				t.Errorf("table output lacks the secret line: %q", r.stdout)
+			if format == "table" && !strings.Contains(r.Stdout, "Secret key (shown once, store it now): "+secret+"\n") {
+				t.Errorf("table output lacks the secret line: %q", r.Stdout)
 			}
 		})
 	}
@@ -606,25 +609,25 @@ func TestCreateUnderLimitNeedsExpiry(t *testing.T) {
 	// no expiry is fine.
 	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
 	r := runCLI(t, harness{env: ts.adminEnv()}, "create", "--user", "carol", "--name", "plain")
-	if r.code != 2 || !strings.Contains(r.stderr, "requires an expiry within 90 days") || !strings.Contains(r.stderr, "--expires") {
-		t.Fatalf("want exit 2 naming the limit and --expires; got exit %d, stderr %q", r.code, r.stderr)
+	if r.code != 2 || !strings.Contains(r.Stderr, "requires an expiry within 90 days") || !strings.Contains(r.Stderr, "--expires") {
+		t.Fatalf("want exit 2 naming the limit and --expires; got exit %d, stderr %q", r.code, r.Stderr)
 	}
 	ts.srv.SetExpiryLimitDays(0)
 	r = runCLI(t, harness{env: ts.adminEnv()}, "create", "--user", "carol", "--name", "plain")
 	if r.code != 0 {
-		t.Fatalf("no limit: exit %d, stderr %q", r.code, r.stderr)
+		t.Fatalf("no limit: exit %d, stderr %q", r.code, r.Stderr)
 	}
 }
 
 func TestTokenFromStdinEndToEnd(t *testing.T) {
 	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
-	r := runCLI(t, harness{env: map[string]string{envAddress: ts.URL}, stdin: demoserver.DemoToken + "\n"},
+	r := runCLI(t, harness{env: map[string]string{envAddress: ts.URL}, Stdin: demoserver.DemoToken + "\n"},
 		"--api-key-file", "-", "users", "--output", "csv")
 	if r.code != 0 {
-		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+		t.Fatalf("exit %d, stderr %q", r.code, r.Stderr)
 	}
-	if !strings.HasPrefix(r.stdout, "id,username,email\n") || !strings.Contains(r.stdout, ",alice,alice@example.com\n") {
-		t.Errorf("users csv = %q", r.stdout)
+	if !strings.HasPrefix(r.Stdout, "id,username,email\n") || !strings.Contains(r.Stdout, ",alice,alice@example.com\n") {
+		t.Errorf("users csv = %q", r.Stdout)
 	}
 }
 
@@ -635,8 +638,8 @@ func TestListUnknownUser(t *testing.T) {
 	// A real user without keys is an empty list, not an error.
 	ts.srv.AddUser("newbie", "newbie@example.com", false)
 	r = runCLI(t, harness{env: ts.adminEnv()}, "list", "--user", "newbie", "--output", "json")
-	if r.code != 0 || strings.TrimSpace(r.stdout) != "[]" {
-		t.Errorf("list for a user with no keys: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	if r.code != 0 || strings.TrimSpace(r.Stdout) != "[]" {
+		t.Errorf("list for a user with no keys: exit %d, stdout %q, stderr %q", r.code, r.Stdout, r.Stderr)
 	}
 }
 
@@ -644,8 +647,8 @@ func TestListExactOwner(t *testing.T) {
 	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
 	r := runCLI(t, harness{env: ts.adminEnv()}, "list", "--user", "alice", "--output", "json")
 	var keys []map[string]any
-	if err := json.Unmarshal([]byte(r.stdout), &keys); err != nil || len(keys) == 0 {
-		t.Fatalf("list: %v, %d keys, stderr %q", err, len(keys), r.stderr)
+	if err := json.Unmarshal([]byte(r.Stdout), &keys); err != nil || len(keys) == 0 {
+		t.Fatalf("list: %v, %d keys, stderr %q", err, len(keys), r.Stderr)
 	}
 	for _, k := range keys {
 		if k["username"] != "alice" {
@@ -656,30 +659,23 @@ func TestListExactOwner(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	r := runCLI(t, harness{}, "--version")
-	if r.code != 0 || r.stdout != "h2ogpte-keys dev\n" {
-		t.Errorf("--version: exit %d, stdout %q", r.code, r.stdout)
+	if r.code != 0 || r.Stdout != "h2ogpte-keys dev\n" {
+		t.Errorf("--version: exit %d, stdout %q", r.code, r.Stdout)
 	}
-}
-
-func withDashboard(t *testing.T, fn func(ctx context.Context, d dashboardDeps) error) {
-	t.Helper()
-	saved := runDashboard
-	runDashboard = fn
-	t.Cleanup(func() { runDashboard = saved })
 }
 
 func TestRootOpensDashboard(t *testing.T) {
 	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
-	var got dashboardDeps
-	withDashboard(t, func(ctx context.Context, d dashboardDeps) error {
+	var got DashboardDeps
+	dash := (func(ctx context.Context, d DashboardDeps) error {
 		got = d
 		// The client it gets is ready to use.
 		_, err := d.Client.ListKeys(ctx, d.User)
 		return err
 	})
-	r := runCLI(t, harness{env: ts.adminEnv()}, "--user", "alice", "--read-only", "--no-color")
+	r := runCLI(t, harness{env: ts.adminEnv(), dashboard: dash}, "--user", "alice", "--read-only", "--no-color")
 	if r.code != 0 {
-		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+		t.Fatalf("exit %d, stderr %q", r.code, r.Stderr)
 	}
 	if got.User != "alice" || !got.ReadOnly || !got.NoColor || got.Address != ts.URL || got.Client == nil || got.Now == nil || !got.Now().Equal(testNow) {
 		t.Errorf("dashboard deps = %+v", got)
@@ -687,8 +683,8 @@ func TestRootOpensDashboard(t *testing.T) {
 }
 
 func TestDemoOpensDashboardOnDemoServer(t *testing.T) {
-	var got dashboardDeps
-	withDashboard(t, func(ctx context.Context, d dashboardDeps) error {
+	var got DashboardDeps
+	dash := (func(ctx context.Context, d DashboardDeps) error {
 		got = d
 		users, err := d.Client.ListUsers(ctx)
 		if err == nil && len(users) < 2 {
@@ -696,9 +692,9 @@ func TestDemoOpensDashboardOnDemoServer(t *testing.T) {
 		}
 		return err
 	})
-	r := runCLI(t, harness{}, "demo", "--user", "bob")
+	r := runCLI(t, harness{dashboard: dash}, "demo", "--user", "bob")
 	if r.code != 0 {
-		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+		t.Fatalf("exit %d, stderr %q", r.code, r.Stderr)
 	}
 	if got.User != "bob" || !strings.HasPrefix(got.Address, "http://127.0.0.1:") {
 		t.Errorf("dashboard deps = %+v", got)
@@ -735,7 +731,7 @@ func serveDemo(t *testing.T, h harness) (url string, stop func() result) {
 		}
 		select {
 		case res := <-done:
-			t.Fatalf("demo ended before serving: exit %d, stdout %q, stderr %q", res.code, res.stdout, res.stderr)
+			t.Fatalf("demo ended before serving: exit %d, stdout %q, stderr %q", res.code, res.Stdout, res.Stderr)
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
@@ -754,11 +750,11 @@ func serveDemo(t *testing.T, h harness) (url string, stop func() result) {
 func TestDemoServeOnly(t *testing.T) {
 	url, stop := serveDemo(t, harness{})
 	r := runCLI(t, harness{env: map[string]string{envAddress: url, envToken: demoserver.DemoToken}}, "users", "--output", "json")
-	if r.code != 0 || !strings.Contains(r.stdout, `"username": "alice"`) {
-		t.Errorf("users against the demo: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	if r.code != 0 || !strings.Contains(r.Stdout, `"username": "alice"`) {
+		t.Errorf("users against the demo: exit %d, stdout %q, stderr %q", r.code, r.Stdout, r.Stderr)
 	}
 	if res := stop(); res.code != 0 {
-		t.Errorf("demo after interrupt: exit %d, stderr %q", res.code, res.stderr)
+		t.Errorf("demo after interrupt: exit %d, stderr %q", res.code, res.Stderr)
 	}
 }
 
@@ -777,19 +773,20 @@ func TestDemoIgnoresRealServerSettings(t *testing.T) {
 	h := harness{env: map[string]string{"XDG_CONFIG_HOME": cfgHome}}
 
 	t.Run("dashboard", func(t *testing.T) {
-		var got dashboardDeps
+		var got DashboardDeps
 		called := false
-		withDashboard(t, func(ctx context.Context, d dashboardDeps) error {
+		dash := (func(ctx context.Context, d DashboardDeps) error {
 			called, got = true, d
 			_, err := d.Client.ListUsers(ctx) // fails with the config's CA file or 1ns timeout
 			return err
 		})
+		h.dashboard = dash
 		r := runCLI(t, h, "--insecure-skip-tls-verify", "demo")
 		if r.code != 0 || !called {
-			t.Fatalf("demo with a real server's config: exit %d, dashboard opened %v, stderr %q", r.code, called, r.stderr)
+			t.Fatalf("demo with a real server's config: exit %d, dashboard opened %v, stderr %q", r.code, called, r.Stderr)
 		}
-		if got.Insecure || strings.Contains(r.stderr, "warning") {
-			t.Errorf("the demo's loopback client reads as insecure: deps %+v, stderr %q", got, r.stderr)
+		if got.Insecure || strings.Contains(r.Stderr, "warning") {
+			t.Errorf("the demo's loopback client reads as insecure: deps %+v, stderr %q", got, r.Stderr)
 		}
 		if !strings.HasPrefix(got.Address, "http://127.0.0.1:") {
 			t.Errorf("dashboard address = %q, want the demo's", got.Address)
@@ -800,10 +797,10 @@ func TestDemoIgnoresRealServerSettings(t *testing.T) {
 		url, stop := serveDemo(t, h)
 		r := runCLI(t, harness{env: map[string]string{envAddress: url, envToken: demoserver.DemoToken}}, "users", "--output", "json")
 		if r.code != 0 {
-			t.Errorf("users against the demo: exit %d, stderr %q", r.code, r.stderr)
+			t.Errorf("users against the demo: exit %d, stderr %q", r.code, r.Stderr)
 		}
 		if res := stop(); res.code != 0 {
-			t.Errorf("demo after interrupt: exit %d, stderr %q", res.code, res.stderr)
+			t.Errorf("demo after interrupt: exit %d, stderr %q", res.code, res.Stderr)
 		}
 	})
 }
@@ -811,12 +808,12 @@ func TestDemoIgnoresRealServerSettings(t *testing.T) {
 func TestInsecureWarns(t *testing.T) {
 	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
 	r := runCLI(t, harness{env: ts.adminEnv()}, "--insecure-skip-tls-verify", "users")
-	if r.code != 0 || !strings.Contains(r.stderr, "warning: TLS certificate verification is off") {
-		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	if r.code != 0 || !strings.Contains(r.Stderr, "warning: TLS certificate verification is off") {
+		t.Errorf("exit %d, stderr %q", r.code, r.Stderr)
 	}
 	r = runCLI(t, harness{env: ts.adminEnv()}, "users")
-	if strings.Contains(r.stderr, "warning") {
-		t.Errorf("warning without the flag: %q", r.stderr)
+	if strings.Contains(r.Stderr, "warning") {
+		t.Errorf("warning without the flag: %q", r.Stderr)
 	}
 }
 

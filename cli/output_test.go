@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -83,8 +83,8 @@ func TestFormatSelectionThroughRun(t *testing.T) {
 		{false, []string{"-o", "table"}, "ID "}, // likewise
 	} {
 		r := runCLI(t, harness{env: ts.adminEnv(), tty: tt.tty}, append([]string{"users"}, tt.args...)...)
-		if r.code != 0 || !strings.HasPrefix(r.stdout, tt.want) {
-			t.Errorf("tty=%v %v: exit %d, stdout starts %q, want %q", tt.tty, tt.args, r.code, firstLine(r.stdout), tt.want)
+		if r.code != 0 || !strings.HasPrefix(r.Stdout, tt.want) {
+			t.Errorf("tty=%v %v: exit %d, stdout starts %q, want %q", tt.tty, tt.args, r.code, firstLine(r.Stdout), tt.want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"errors"
@@ -15,12 +15,12 @@ import (
 // command) and returns the resolved settings.
 func settingsFor(t *testing.T, environ map[string]string, args ...string) (settings, error) {
 	t.Helper()
-	a := &app{env: env{
-		getenv:    func(k string) string { return environ[k] },
-		now:       func() time.Time { return testNow },
-		stdinTTY:  func() bool { return false },
-		stdoutTTY: func() bool { return false },
-		stderrTTY: func() bool { return false },
+	a := &app{Env: Env{
+		Getenv:    func(k string) string { return environ[k] },
+		Now:       func() time.Time { return testNow },
+		StdinTTY:  func() bool { return false },
+		StdoutTTY: func() bool { return false },
+		StderrTTY: func() bool { return false },
 	}}
 	root := a.newRootCmd()
 	cmd, rest, err := root.Find(append([]string{"users"}, args...))

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -349,7 +349,7 @@ The secret is printed once, on stdout, and cannot be shown again.`,
 			}
 			// Every value is checked before the first request, so a typo
 			// never leaves half a change behind.
-			now := a.now()
+			now := a.Now()
 			var exp *model.Expiry
 			if expires != "" {
 				e, err := model.ParseExpiry(expires, now)
@@ -487,7 +487,7 @@ func (a *app) printCreated(ck model.CreatedKey) error {
 	k := ck.Key
 	// Stderr, so the warning reaches the admin even when stdout goes to a
 	// file or a pipe.
-	defer warnf(a.stderr, "the secret key is shown only once and will not be shown again: store it now")
+	defer warnf(a.Stderr, "the secret key is shown only once and will not be shown again: store it now")
 	switch p.format {
 	case formatJSON:
 		return writeJSON(p.w, createdJSON{SecretKey: ck.Secret.Reveal(), APIKey: model.NewKeyRecord(k, p.now)})

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"strings"
@@ -22,7 +22,7 @@ func TestDashboardRefusesTokensThatCannotManageKeys(t *testing.T) {
 			e.token = tc.token
 			r := e.run("--user", "alice")
 			assertOneLine(t, r, exitFail, "cannot open the dashboard", tc.want)
-			if strings.Contains(r.stderr, tc.token) {
+			if strings.Contains(r.Stderr, tc.token) {
 				t.Error("the token is in the error")
 			}
 		})

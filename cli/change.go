@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -61,7 +61,7 @@ func (a *app) newBulkCmd(op bulkOp, short, long string) *cobra.Command {
 			}
 			// The question goes to stderr and the answer comes from stdin;
 			// stdout may well be a file (delete ID -o json > out.json).
-			interactive := a.stdinTTY() && a.stderrTTY()
+			interactive := a.StdinTTY() && a.StderrTTY()
 			if !yes && !interactive {
 				return usageErrorf("refusing to %s %s without confirmation: not on a terminal; add --yes", op.verb, countKeys(len(ids)))
 			}
@@ -142,7 +142,7 @@ func (a *app) lookupKeys(ctx context.Context, c *client.Client, ids []string) (m
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
 	case err != nil && sctx.Err() == nil:
-		warnf(a.stderr, "cannot look the keys up to name them (%s); asking by id", oneLine(err.Error()))
+		warnf(a.Stderr, "cannot look the keys up to name them (%s); asking by id", oneLine(err.Error()))
 		return nil, nil
 	}
 	return found, nil
@@ -160,10 +160,10 @@ func (a *app) confirm(op bulkOp, ids []string, known map[string]model.APIKey) (b
 		names = append(names, describeKey(id, known))
 	}
 	verb := strings.ToUpper(op.verb[:1]) + op.verb[1:]
-	fmt.Fprintf(a.stderr, "%s %s (%s)? %s [y/N] ", verb, countKeys(len(ids)), strings.Join(names, ", "), op.warning)
-	line, err := bufio.NewReader(a.stdin).ReadString('\n')
+	fmt.Fprintf(a.Stderr, "%s %s (%s)? %s [y/N] ", verb, countKeys(len(ids)), strings.Join(names, ", "), op.warning)
+	line, err := bufio.NewReader(a.Stdin).ReadString('\n')
 	if err != nil && line == "" {
-		fmt.Fprintln(a.stderr)
+		fmt.Fprintln(a.Stderr)
 		return false, nil
 	}
 	switch strings.ToLower(strings.TrimSpace(line)) {
@@ -279,7 +279,7 @@ or a duration from now (30d, 12h, 2w, 90 days, 6 months), or remove it with
 		ValidArgsFunction: a.completeKeyIDs,
 		RunE: a.action(func(ctx context.Context, _ *cobra.Command, args []string) error {
 			id := strings.TrimSpace(args[0])
-			now := a.now()
+			now := a.Now()
 			e := model.Expiry{Never: true}
 			if !never {
 				var err error

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -13,8 +13,8 @@ import (
 	"h2ogpte-keys/model"
 )
 
-// dashboardDeps is what the dashboard needs from the command line.
-type dashboardDeps struct {
+// DashboardDeps is what the dashboard needs from the command line.
+type DashboardDeps struct {
 	Client *client.Client
 	// Address is the server as the admin knows it, for the title bar.
 	Address string
@@ -27,18 +27,14 @@ type dashboardDeps struct {
 	NoColor  bool
 }
 
-// runDashboard opens the terminal dashboard: dashboard.go's openDashboard.
-// It is a variable only so that tests can put a stub in its place.
-var runDashboard func(ctx context.Context, d dashboardDeps) error
-
-func (a *app) dashboardDeps(c *client.Client, address string) dashboardDeps {
-	return dashboardDeps{
+func (a *app) dashboardDeps(c *client.Client, address string) DashboardDeps {
+	return DashboardDeps{
 		Client:   c,
 		Address:  address,
 		User:     strings.TrimSpace(a.user),
 		ReadOnly: a.cfg.ReadOnly,
 		Insecure: a.cfg.Insecure,
-		Now:      a.now,
+		Now:      a.Now,
 		NoColor:  a.cfg.NoColor,
 	}
 }
@@ -66,7 +62,7 @@ commands can be pointed at it.`,
 			if keys < 0 {
 				return usageErrorf("--keys must not be negative")
 			}
-			srv, err := demoserver.Start(listen, demoserver.Options{Now: a.now, Seed: 1, ExtraKeys: keys})
+			srv, err := demoserver.Start(listen, demoserver.Options{Now: a.Now, Seed: 1, ExtraKeys: keys})
 			if err != nil {
 				return fmt.Errorf("start demo server: %w", err)
 			}
@@ -78,18 +74,18 @@ commands can be pointed at it.`,
 				c, err := client.New(client.Config{
 					Address:   srv.URL,
 					Token:     model.NewSecret(demoserver.DemoToken),
-					UserAgent: "h2ogpte-keys/" + version,
+					UserAgent: "h2ogpte-keys/" + a.Version,
 					Debug:     a.cfg.Debug,
-					DebugOut:  a.stderr,
+					DebugOut:  a.Stderr,
 				})
 				if err != nil {
 					return err
 				}
 				deps := a.dashboardDeps(c, srv.URL)
 				deps.Insecure = false
-				return runDashboard(ctx, deps)
+				return a.Dashboard(ctx, deps)
 			}
-			fmt.Fprintf(a.stdout, `h2ogpte-keys demo server on %[1]s
+			fmt.Fprintf(a.Stdout, `h2ogpte-keys demo server on %[1]s
 Demo admin token (public; accepted only by this demo server): %[2]s
 
 In another shell:

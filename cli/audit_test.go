@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -141,8 +141,8 @@ func TestAuditBadValuesExit2BeforeAnyRequest(t *testing.T) {
 			t.Run(strings.Join(args, " "), func(t *testing.T) {
 				r := runCLI(t, harness{env: ts.adminEnv()}, args...)
 				assertOneLine(t, r, exitUsage, tt.want...)
-				if r.stdout != "" {
-					t.Errorf("stdout = %q", r.stdout)
+				if r.Stdout != "" {
+					t.Errorf("stdout = %q", r.Stdout)
 				}
 			})
 		}
@@ -157,14 +157,14 @@ func listJSON(t *testing.T, ts *testServer, args ...string) ([]model.APIKey, []m
 	t.Helper()
 	r := runCLI(t, harness{env: ts.adminEnv()}, append(append([]string{"list"}, args...), "--output", "json")...)
 	if r.code != 0 {
-		t.Fatalf("list %v: exit %d, stderr %q", args, r.code, r.stderr)
+		t.Fatalf("list %v: exit %d, stderr %q", args, r.code, r.Stderr)
 	}
 	var keys []model.APIKey
 	var raw []map[string]any
-	if err := json.Unmarshal([]byte(r.stdout), &keys); err != nil {
+	if err := json.Unmarshal([]byte(r.Stdout), &keys); err != nil {
 		t.Fatalf("list %v: %v", args, err)
 	}
-	if err := json.Unmarshal([]byte(r.stdout), &raw); err != nil {
+	if err := json.Unmarshal([]byte(r.Stdout), &raw); err != nil {
 		t.Fatalf("list %v: %v", args, err)
 	}
 	return keys, raw
@@ -259,11 +259,11 @@ func complete(t *testing.T, args ...string) []string {
 	t.Helper()
 	r := runCLI(t, harness{}, append([]string{cobra.ShellCompNoDescRequestCmd}, args...)...)
 	if r.code != 0 {
-		t.Fatalf("complete %v: exit %d, stderr %q", args, r.code, r.stderr)
+		t.Fatalf("complete %v: exit %d, stderr %q", args, r.code, r.Stderr)
 	}
-	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
 	if len(lines) == 0 || !strings.HasPrefix(lines[len(lines)-1], ":") {
-		t.Fatalf("complete %v: no directive in %q", args, r.stdout)
+		t.Fatalf("complete %v: no directive in %q", args, r.Stdout)
 	}
 	if lines[len(lines)-1] != ":4" { // ShellCompDirectiveNoFileComp
 		t.Errorf("complete %v: directive %s, want :4 (no files)", args, lines[len(lines)-1])

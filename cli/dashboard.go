@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -10,12 +10,10 @@ import (
 	"h2ogpte-keys/ui"
 )
 
-func init() { runDashboard = openDashboard }
-
-// openDashboard checks that the token may manage keys, then runs the
+// OpenDashboard checks that the token may manage keys, then runs the
 // dashboard until the admin quits. A rejected token or a non-admin's key is
 // one clear line and exit 1, never an empty table.
-func openDashboard(ctx context.Context, d dashboardDeps) error {
+func OpenDashboard(ctx context.Context, d DashboardDeps) error {
 	if err := d.Client.CheckAdmin(ctx); err != nil {
 		return fmt.Errorf("cannot open the dashboard: %w", err)
 	}
