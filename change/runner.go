@@ -1,0 +1,208 @@
+package change
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"h2ogpte-keys/model"
+)
+
+// ErrReadOnly is the answer to every change a read-only Runner is asked for.
+var ErrReadOnly = errors.New("read-only mode: changes are disabled")
+
+// Recorder is told of every report before the Runner returns it: the audit
+// log plugs in here. A Report carries no secret.
+type Recorder interface {
+	Record(ctx context.Context, r Report) error
+}
+
+// Result is what happened to one key.
+type Result struct {
+	// Key is the key as the caller named it (id, and name and owner when
+	// known).
+	Key     model.APIKey
+	Outcome model.Outcome
+	// Err is why the key is not done, or why its outcome is unknown; for a
+	// key read back as done it is the error whose answer was lost.
+	Err error
+	// ReadBack: the outcome was learnt by reading the key back after the
+	// request's answer was lost.
+	ReadBack bool
+}
+
+// Report is one change applied to some keys, key by key, in the order the
+// keys were given.
+type Report struct {
+	// Action is the change's verb ("deactivate", "create").
+	Action string
+	// Value is the change's new value, when it sets one.
+	Value    string
+	Started  time.Time
+	Finished time.Time
+	Results  []Result
+}
+
+// Count is how many keys ended with outcome o.
+func (r Report) Count(o model.Outcome) int {
+	n := 0
+	for _, res := range r.Results {
+		if res.Outcome == o {
+			n++
+		}
+	}
+	return n
+}
+
+// AllDone reports whether every key is done (true for no keys).
+func (r Report) AllDone() bool { return r.Count(model.Done) == len(r.Results) }
+
+// Keys are the keys that ended with outcome o, in order.
+func (r Report) Keys(o model.Outcome) []model.APIKey {
+	var keys []model.APIKey
+	for _, res := range r.Results {
+		if res.Outcome == o {
+			keys = append(keys, res.Key)
+		}
+	}
+	return keys
+}
+
+// Options configure a Runner.
+type Options struct {
+	// ReadOnly refuses every change before anything is sent.
+	ReadOnly bool
+	// Recorder, when set, is given every report.
+	Recorder Recorder
+	// Concurrency is how many keys are changed at once; 0 means 4.
+	Concurrency int
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Skew is how far the server's clock may be from this one, for reading
+	// back times the server computed; 0 means 2 minutes.
+	Skew time.Duration
+}
+
+// Runner applies changes. It is safe for concurrent use.
+type Runner struct {
+	api  API
+	opts Options
+}
+
+// NewRunner returns a Runner that sends changes through api.
+func NewRunner(api API, opts Options) *Runner {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 4
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Skew <= 0 {
+		opts.Skew = 2 * time.Minute
+	}
+	return &Runner{api: api, opts: opts}
+}
+
+// ReadOnly reports whether the Runner refuses every change.
+func (r *Runner) ReadOnly() bool { return r.opts.ReadOnly }
+
+// Run applies c to each key, a few at a time, and reports each outcome;
+// one key's failure does not stop the others. Keys not yet started when
+// ctx ends are not done. The error is ErrReadOnly (nothing was sent; every
+// key is reported not done) or the Recorder's; the Report is complete
+// either way.
+func (r *Runner) Run(ctx context.Context, c Change, keys []model.APIKey) (Report, error) {
+	rep := Report{Action: c.Verb, Value: c.Value, Started: r.opts.Now(), Results: make([]Result, len(keys))}
+	if r.opts.ReadOnly {
+		for i, k := range keys {
+			rep.Results[i] = Result{Key: k, Outcome: model.NotDone, Err: ErrReadOnly}
+		}
+		rep.Finished = rep.Started
+		return r.finish(ctx, rep, ErrReadOnly)
+	}
+	sem := make(chan struct{}, r.opts.Concurrency)
+	var wg sync.WaitGroup
+	for i, k := range keys {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			rep.Results[i] = Result{Key: k, Outcome: model.NotDone, Err: fmt.Errorf("not sent: %w", ctx.Err())}
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			rep.Results[i] = r.one(ctx, c, k)
+		}()
+	}
+	wg.Wait()
+	rep.Finished = r.opts.Now()
+	return r.finish(ctx, rep, nil)
+}
+
+// one applies c to k and, when the answer was lost, reads k back.
+func (r *Runner) one(ctx context.Context, c Change, k model.APIKey) Result {
+	from := r.opts.Now()
+	err := c.Apply(ctx, r.api, k)
+	switch {
+	case err == nil:
+		return Result{Key: k, Outcome: model.Done}
+	case !errors.Is(err, model.ErrOutcomeUnknown):
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			// Ended while in flight: the request may have arrived.
+			return Result{Key: k, Outcome: model.Unknown, Err: err}
+		}
+		return Result{Key: k, Outcome: model.NotDone, Err: err}
+	}
+	sent := Window{From: from.Add(-r.opts.Skew), To: r.opts.Now().Add(r.opts.Skew)}
+	read, rerr := findKey(ctx, r.api, k.Username, k.ID)
+	if rerr != nil {
+		return Result{Key: k, Outcome: model.Unknown, Err: fmt.Errorf("%w; reading the key back failed too: %w", err, rerr)}
+	}
+	if c.Applied(read, sent) {
+		return Result{Key: k, Outcome: model.Done, Err: err, ReadBack: true}
+	}
+	return Result{Key: k, Outcome: model.NotDone, Err: err, ReadBack: true}
+}
+
+// finish hands rep to the Recorder and returns it with err, or with the
+// Recorder's error when err is nil.
+func (r *Runner) finish(ctx context.Context, rep Report, err error) (Report, error) {
+	if r.opts.Recorder != nil {
+		if rerr := r.opts.Recorder.Record(ctx, rep); rerr != nil && err == nil {
+			err = fmt.Errorf("record the %s report: %w", rep.Action, rerr)
+		}
+	}
+	return rep, err
+}
+
+// findKey reads the keys of owner ("" = every user's) until it finds id;
+// nil when the listing ends without it.
+func findKey(ctx context.Context, api API, owner, id string) (*model.APIKey, error) {
+	var found *model.APIKey
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	err := api.StreamKeys(sctx, owner, func(page []model.APIKey) {
+		for _, k := range page {
+			if k.ID == id && found == nil {
+				k := k
+				found = &k
+				stop() // found: the rest of the listing is not needed
+			}
+		}
+	})
+	switch {
+	case found != nil:
+		return found, nil
+	case err != nil:
+		return nil, fmt.Errorf("read back key %s: %w", model.CleanText(id), err)
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("read back key %s: %w", model.CleanText(id), ctx.Err())
+	}
+	return nil, nil
+}
