@@ -20,6 +20,14 @@
 //	defer ts.Close()
 //	// talk to ts.URL+"/api/v1" with "Authorization: Bearer "+demoserver.DemoToken
 //
+// Switches make it behave like the servers a client meets in the field:
+// Options.OmitEmpty and Options.OldServer change how optional key fields
+// are spelled, Options.RequireExpiry and Options.InactivityStatus model
+// stricter and older servers, Inject adds faults (an error before acting;
+// acting and then losing the answer as a 504, a dropped connection or a slow
+// write; endless or offset-blind paging), Block holds a user's key listing
+// and Calls logs what was asked.
+//
 // and for the demo command, Start listens on loopback and serves in the
 // background until Running.Close.
 //

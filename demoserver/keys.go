@@ -12,8 +12,8 @@ import (
 
 // apiKeyResult is the spec's APIKeyResult: the only place a secret appears.
 type apiKeyResult struct {
-	SecretKey string       `json:"secret_key"`
-	APIKey    model.APIKey `json:"api_key"`
+	SecretKey string  `json:"secret_key"`
+	APIKey    wireKey `json:"api_key"`
 }
 
 // listKeys serves GET /admin/api_keys. filter matches usernames loosely
@@ -25,6 +25,9 @@ func (s *Server) listKeys(w http.ResponseWriter, req *http.Request, _ caller, _ 
 	if e != nil {
 		writeAPIError(w, e)
 		return
+	}
+	if !s.waitBlock(req, q.Get("filter")) {
+		return // the client is gone
 	}
 	filter := strings.ToLower(q.Get("filter"))
 
@@ -54,7 +57,7 @@ func (s *Server) listKeys(w http.ResponseWriter, req *http.Request, _ caller, _ 
 		}
 	}
 	s.mu.RUnlock()
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, s.spelling.wireAll(out))
 }
 
 // createKey serves POST /admin/api_keys (APIKeyCreateRequest).
@@ -152,7 +155,7 @@ func (s *Server) createKey(w http.ResponseWriter, req *http.Request, _ caller, _
 		writeAPIError(w, e)
 		return
 	}
-	writeJSON(w, http.StatusCreated, apiKeyResult{SecretKey: secret, APIKey: key})
+	writeJSON(w, http.StatusCreated, apiKeyResult{SecretKey: secret, APIKey: s.spelling.wire(&key)})
 }
 
 func firstErr(errs ...*apiError) *apiError {
@@ -192,11 +195,11 @@ func parseExpiresIn(s string) (model.Interval, *apiError) {
 }
 
 // requireExpiryLocked refuses a key without expiry while
-// global_api_key_expiry_days is set: such a key would outlive the cap. The
-// API contract is silent here; the tool and the demo treat "no expiry" as
-// beyond any limit. Callers hold mu.
+// global_api_key_expiry_days is set, only when Options.RequireExpiry asks
+// for it: the API contract leaves the expiry optional under the limit.
+// Callers hold mu.
 func (s *Server) requireExpiryLocked(why string) *apiError {
-	if s.limitDays <= 0 {
+	if !s.requireExpiry || s.limitDays <= 0 {
 		return nil
 	}
 	return errorf(http.StatusBadRequest, "the server's API key expiry limit is %d days: expires_in is required%s", s.limitDays, why)
@@ -291,6 +294,20 @@ func (s *Server) updateExpiry(w http.ResponseWriter, req *http.Request, _ caller
 // updateInactivity serves PATCH /admin/api_keys/inactivity_interval/{key_id}:
 // a positive whole number of days sets the interval, leaving it out removes it.
 func (s *Server) updateInactivity(w http.ResponseWriter, req *http.Request, _ caller, params []string) {
+	switch s.inactivityStatus {
+	case http.StatusNotFound:
+		// What a web framework answers for a route it does not have.
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"detail":"Not Found"}`))
+		return
+	case http.StatusMethodNotAllowed:
+		w.Header().Set("Allow", "GET")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		_, _ = w.Write([]byte(`{"detail":"Method Not Allowed"}`))
+		return
+	}
 	m, e := readObject(w, req, true)
 	if e != nil {
 		writeAPIError(w, e)

@@ -199,7 +199,7 @@ func TestCreateKey(t *testing.T) {
 }
 
 func TestCreateKeyErrors(t *testing.T) {
-	s, _ := newTestServer(t, Options{Seed: 1})
+	s, _ := newTestServer(t, Options{Seed: 1, RequireExpiry: true})
 	alice := userByName(t, s, "alice").ID
 	bobColl := s.AddCollection("bob", "Bob's")
 	tests := []struct {
@@ -215,7 +215,7 @@ func TestCreateKeyErrors(t *testing.T) {
 		{"username is not an id", `{"user_id":"alice","expires_in":"30 days"}`, http.StatusNotFound, "user not found"},
 		{"unknown collection", fmt.Sprintf(`{"user_id":%q,"collection_id":"nope","expires_in":"30 days"}`, alice), http.StatusNotFound, "collection not found"},
 		{"someone else's collection", fmt.Sprintf(`{"user_id":%q,"collection_id":%q,"expires_in":"30 days"}`, alice, bobColl.ID), http.StatusBadRequest, "belongs to bob"},
-		// Under the limit a key without expiry would outlive the cap.
+		// With RequireExpiry, under the limit a key without expiry is refused.
 		{"no expires_in under the limit", fmt.Sprintf(`{"user_id":%q}`, alice), http.StatusBadRequest,
 			"the server's API key expiry limit is 90 days: expires_in is required"},
 		{"null expires_in under the limit", fmt.Sprintf(`{"user_id":%q,"expires_in":null}`, alice), http.StatusBadRequest,
@@ -268,7 +268,7 @@ func TestCreateKeyErrors(t *testing.T) {
 		}
 	})
 	t.Run("custom limit", func(t *testing.T) {
-		s, _ := newTestServer(t, Options{Seed: 1, ExpiryLimitDays: 7})
+		s, _ := newTestServer(t, Options{Seed: 1, ExpiryLimitDays: 7, RequireExpiry: true})
 		body := fmt.Sprintf(`{"user_id":%q,"expires_in":"8 days"}`, userByName(t, s, "alice").ID)
 		msg := wantStatus(t, do(t, s, "POST", "/api/v1/admin/api_keys", DemoToken, body), http.StatusBadRequest)
 		if !strings.Contains(msg, "7 days") {
@@ -435,7 +435,7 @@ func TestDeactivate(t *testing.T) {
 }
 
 func TestUpdateExpiry(t *testing.T) {
-	s, clk := newTestServer(t, Options{Seed: 1})
+	s, clk := newTestServer(t, Options{Seed: 1, RequireExpiry: true})
 	id := createKey(t, s, fmt.Sprintf(`{"user_id":%q,"expires_in":"10 days"}`, userByName(t, s, "dave").ID)).APIKey.ID
 	path := "/api/v1/admin/api_keys/expire/" + id
 	clk.Advance(time.Hour) // the new expiry counts from the PATCH, not from creation
@@ -452,7 +452,7 @@ func TestUpdateExpiry(t *testing.T) {
 		{"set in hours", `{"expires_in":"12 hours"}`, http.StatusNoContent, ptr(now.Add(12 * time.Hour)), ""},
 		{"set again", `{"expires_in":"2 weeks"}`, http.StatusNoContent, ptr(now.AddDate(0, 0, 14)), ""},
 		{"set at the limit", `{"expires_in":"90 days"}`, http.StatusNoContent, ptr(now.AddDate(0, 0, 90)), ""},
-		// Under the limit an expiry cannot be removed: no expiry is past any cap.
+		// With RequireExpiry an expiry cannot be removed under the limit.
 		{"remove with {} under the limit", `{}`, http.StatusBadRequest, nil, "the server's API key expiry limit is 90 days: expires_in is required"},
 		{"remove with null under the limit", `{"expires_in":null}`, http.StatusBadRequest, nil, "the server's API key expiry limit is 90 days: expires_in is required"},
 		{"remove with no body under the limit", ``, http.StatusBadRequest, nil, "expires_in is required"},

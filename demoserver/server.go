@@ -54,6 +54,40 @@ type Options struct {
 	Latency time.Duration
 	// Empty leaves out the sample data: only the admin user exists.
 	Empty bool
+	// OmitEmpty leaves optional key fields that hold no value (expires_at,
+	// last_used_at, inactivity_interval, collection_id, collection_name)
+	// out of answers instead of sending null. The spec allows both.
+	OmitEmpty bool
+	// OldServer answers like a server from before usage tracking: keys
+	// carry no last_used_at, inactivity_interval or total_calls at all.
+	OldServer bool
+	// RequireExpiry refuses (400) a key without expiry, and the removal of
+	// an expiry, while global_api_key_expiry_days is set. Nothing published
+	// says h2oGPTe does this, so it is off by default; it keeps that answer
+	// testable.
+	RequireExpiry bool
+	// InactivityStatus, when 404 or 405, makes the inactivity interval
+	// endpoint answer that status, as servers from before it existed do
+	// (404 with a framework's bare "Not Found", 405 with Allow). 0 serves it.
+	InactivityStatus int
+}
+
+// MaxExtraKeys is the most Options.ExtraKeys a server seeds: about 1.5 GB
+// of sample data, far past any demo or benchmark.
+const MaxExtraKeys = 2_000_000
+
+// Validate reports options that New would have to clamp: an ExtraKeys below
+// 0 or above MaxExtraKeys, or an InactivityStatus other than 0, 404 or 405.
+func (o Options) Validate() error {
+	if o.ExtraKeys < 0 || o.ExtraKeys > MaxExtraKeys {
+		return fmt.Errorf("demo server: %d extra keys is out of range: want 0 to %d", o.ExtraKeys, MaxExtraKeys)
+	}
+	switch o.InactivityStatus {
+	case 0, http.StatusNotFound, http.StatusMethodNotAllowed:
+	default:
+		return fmt.Errorf("demo server: inactivity endpoint status %d: want 0, 404 or 405", o.InactivityStatus)
+	}
+	return nil
 }
 
 type userRec struct {
@@ -117,17 +151,26 @@ type Server struct {
 	limitDays  int // 0 = no limit
 	settings   []configItem
 
+	spelling         spelling
+	requireExpiry    bool
+	inactivityStatus int
+
+	// faultMu guards the fault list, the call log and the blocks.
 	faultMu sync.Mutex
 	faults  []fault
-}
-
-type fault struct {
-	method, path string
-	status, left int
+	calls   []Call
+	blocks  map[string]chan struct{}
 }
 
 // New builds a server with sample data laid out from opts.Seed and the clock.
+// Options that Validate refuses are clamped (ExtraKeys into 0 to
+// MaxExtraKeys, an unknown InactivityStatus to 0); Start reports them
+// instead.
 func New(opts Options) *Server {
+	opts.ExtraKeys = min(max(opts.ExtraKeys, 0), MaxExtraKeys)
+	if opts.InactivityStatus != http.StatusNotFound && opts.InactivityStatus != http.StatusMethodNotAllowed {
+		opts.InactivityStatus = 0
+	}
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -142,6 +185,10 @@ func New(opts Options) *Server {
 		keysByID:    make(map[string]*keyRec, max(opts.ExtraKeys, 0)+len(sampleKeys)),
 		keysByHash:  make(map[[sha256.Size]byte]*keyRec, max(opts.ExtraKeys, 0)+len(sampleKeys)),
 		settings:    defaultSettings(),
+
+		spelling:         spelling{OmitEmpty: opts.OmitEmpty, OldServer: opts.OldServer},
+		requireExpiry:    opts.RequireExpiry,
+		inactivityStatus: opts.InactivityStatus,
 	}
 	switch {
 	case opts.ExpiryLimitDays == 0:
@@ -258,13 +305,19 @@ func (rt *route) match(segs []string) ([]string, bool) {
 // ServeHTTP answers /api/v1/... as h2oGPTe does: route, then authenticate,
 // then check admin rights, then run the endpoint.
 func (s *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	s.recordCall(req)
 	if s.latency > 0 && !sleepCtx(req.Context(), s.latency) {
 		return // the client is gone; nobody reads an answer
 	}
-	if status, ok := s.takeFault(req.Method, req.URL.Path); ok {
-		writeError(w, status, fmt.Sprintf("%s (injected fault)", http.StatusText(status)))
+	if f, ok := s.takeFault(req.Method, req.URL.Path); ok {
+		s.applyFault(w, req, f)
 		return
 	}
+	s.serve(w, req)
+}
+
+// serve routes, authenticates, checks admin rights and runs the endpoint.
+func (s *Server) serve(w http.ResponseWriter, req *http.Request) {
 	rt, params, allow := match(req.Method, req.URL.EscapedPath())
 	if rt == nil {
 		if len(allow) > 0 {
@@ -300,39 +353,6 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// InjectFault makes the next `times` requests whose method matches (""
-// matches any) and whose path, without query, equals path (for example
-// "/api/v1/admin/api_keys/<id>") answer status with an EndpointError body,
-// before authentication and without side effects. times <= 0 clears the
-// fault for that method and path. A later call for the same method and path
-// replaces the earlier one.
-func (s *Server) InjectFault(method, path string, status int, times int) {
-	method = strings.ToUpper(method)
-	s.faultMu.Lock()
-	defer s.faultMu.Unlock()
-	s.faults = slices.DeleteFunc(s.faults, func(f fault) bool { return f.method == method && f.path == path })
-	if times > 0 {
-		s.faults = append(s.faults, fault{method: method, path: path, status: status, left: times})
-	}
-}
-
-func (s *Server) takeFault(method, path string) (int, bool) {
-	s.faultMu.Lock()
-	defer s.faultMu.Unlock()
-	for i := range s.faults {
-		f := &s.faults[i]
-		if f.path != path || (f.method != "" && f.method != "*" && f.method != method) {
-			continue
-		}
-		status := f.status
-		if f.left--; f.left <= 0 {
-			s.faults = slices.Delete(s.faults, i, i+1)
-		}
-		return status, true
-	}
-	return 0, false
 }
 
 // AddUser adds a user (for tests) and returns it. A username that exists

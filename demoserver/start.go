@@ -27,6 +27,9 @@ type Running struct {
 // Start listens on addr ("" means 127.0.0.1:0, a free loopback port) and
 // serves a new demo server in the background until Close.
 func Start(addr string, opts Options) (*Running, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
