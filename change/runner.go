@@ -80,6 +80,10 @@ type Options struct {
 	Concurrency int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Progress, when set, is called with each key's result as soon as it
+	// is known (in the order keys finish), never concurrently: a command
+	// line prints progress with it.
+	Progress func(Result)
 	// Skew is how far the server's clock may be from this one, for reading
 	// back times the server computed; 0 means 2 minutes.
 	Skew time.Duration
@@ -124,6 +128,14 @@ func (r *Runner) Run(ctx context.Context, c Change, keys []model.APIKey) (Report
 	}
 	sem := make(chan struct{}, r.opts.Concurrency)
 	var wg sync.WaitGroup
+	var mu sync.Mutex // serialises Progress
+	progress := func(res Result) {
+		if r.opts.Progress != nil {
+			mu.Lock()
+			defer mu.Unlock()
+			r.opts.Progress(res)
+		}
+	}
 	for i, k := range keys {
 		select {
 		case sem <- struct{}{}:
@@ -131,6 +143,7 @@ func (r *Runner) Run(ctx context.Context, c Change, keys []model.APIKey) (Report
 		}
 		if ctx.Err() != nil {
 			rep.Results[i] = Result{Key: k, Outcome: model.NotDone, Err: fmt.Errorf("not sent: %w", ctx.Err())}
+			progress(rep.Results[i])
 			continue
 		}
 		wg.Add(1)
@@ -138,6 +151,7 @@ func (r *Runner) Run(ctx context.Context, c Change, keys []model.APIKey) (Report
 			defer wg.Done()
 			defer func() { <-sem }()
 			rep.Results[i] = r.one(ctx, c, k)
+			progress(rep.Results[i])
 		}()
 	}
 	wg.Wait()

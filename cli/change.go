@@ -10,29 +10,29 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"h2ogpte-keys/change"
 	"h2ogpte-keys/client"
 	"h2ogpte-keys/model"
 )
 
 // bulkOp is deactivate or delete: several ids, one confirmation, one
-// outcome line per id.
+// outcome line per id. The change itself is the shared descriptor.
 type bulkOp struct {
-	verb    string // "delete"
-	done    string // "deleted"
+	change  change.Change
 	warning string // the prompt's second sentence
-	do      func(ctx context.Context, c *client.Client, id string) error
 }
 
 var (
-	opDelete = bulkOp{
-		verb: "delete", done: "deleted", warning: "This cannot be undone",
-		do: func(ctx context.Context, c *client.Client, id string) error { return c.Delete(ctx, id) },
-	}
-	opDeactivate = bulkOp{
-		verb: "deactivate", done: "deactivated", warning: "Deactivation cannot be undone: there is no way to reactivate a key",
-		do: func(ctx context.Context, c *client.Client, id string) error { return c.Deactivate(ctx, id) },
-	}
+	opDelete     = bulkOp{change: change.Delete(), warning: "This cannot be undone"}
+	opDeactivate = bulkOp{change: change.Deactivate(), warning: "Deactivation cannot be undone: there is no way to reactivate a key"}
 )
+
+// runner is the shared change pipeline over c; progress, when set, sees
+// each key's outcome as it is known. One key at a time, so the lines come
+// out in the order the ids were given.
+func (a *app) runner(c *client.Client, progress func(change.Result)) *change.Runner {
+	return change.NewRunner(c, change.Options{ReadOnly: a.cfg.ReadOnly, Concurrency: 1, Now: a.Now, Progress: progress})
+}
 
 func (a *app) newDeleteCmd() *cobra.Command {
 	return a.newBulkCmd(opDelete, "Delete keys (cannot be undone)",
@@ -48,7 +48,7 @@ There is no reactivation. Asks first on a terminal; elsewhere --yes is required.
 func (a *app) newBulkCmd(op bulkOp, short, long string) *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
-		Use:               op.verb + " ID... [--yes]",
+		Use:               op.change.Verb + " ID... [--yes]",
 		Short:             short,
 		Long:              long,
 		Annotations:       map[string]string{annChanges: "true"},
@@ -63,7 +63,7 @@ func (a *app) newBulkCmd(op bulkOp, short, long string) *cobra.Command {
 			// stdout may well be a file (delete ID -o json > out.json).
 			interactive := a.StdinTTY() && a.StderrTTY()
 			if !yes && !interactive {
-				return usageErrorf("refusing to %s %s without confirmation: not on a terminal; add --yes", op.verb, countKeys(len(ids)))
+				return usageErrorf("refusing to %s %s without confirmation: not on a terminal; add --yes", op.change.Verb, countKeys(len(ids)))
 			}
 			c, err := a.connect()
 			if err != nil {
@@ -159,7 +159,7 @@ func (a *app) confirm(op bulkOp, ids []string, known map[string]model.APIKey) (b
 		}
 		names = append(names, describeKey(id, known))
 	}
-	verb := strings.ToUpper(op.verb[:1]) + op.verb[1:]
+	verb := strings.ToUpper(op.change.Verb[:1]) + op.change.Verb[1:]
 	fmt.Fprintf(a.Stderr, "%s %s (%s)? %s [y/N] ", verb, countKeys(len(ids)), strings.Join(names, ", "), op.warning)
 	line, err := bufio.NewReader(a.Stdin).ReadString('\n')
 	if err != nil && line == "" {
@@ -186,44 +186,48 @@ func describeKey(id string, known map[string]model.APIKey) string {
 	return fmt.Sprintf("%s of %s", cell(k.Name), cell(k.Username))
 }
 
-// bulkResult is one id's outcome, as JSON and CSV report it.
+// bulkResult is one id's outcome, as JSON and CSV report it. OK is true
+// only when the change is done; Outcome says done, not done or unknown.
 type bulkResult struct {
 	ID       string `json:"id"`
 	Name     string `json:"name,omitempty"`
 	Username string `json:"username,omitempty"`
 	OK       bool   `json:"ok"`
+	Outcome  string `json:"outcome"`
 	Error    string `json:"error,omitempty"`
 }
 
 func (a *app) runBulk(ctx context.Context, c *client.Client, op bulkOp, ids []string, known map[string]model.APIKey) error {
 	p := a.printer()
-	results := make([]bulkResult, 0, len(ids))
-	failed := 0
+	keys := make([]model.APIKey, 0, len(ids))
 	for _, id := range ids {
-		r := bulkResult{ID: id, OK: true}
-		if k, ok := known[id]; ok {
-			r.Name, r.Username = k.Name, k.Username
+		k, ok := known[id]
+		if !ok {
+			k = model.APIKey{ID: id}
 		}
-		if err := op.do(ctx, c, id); err != nil {
-			if ctx.Err() != nil {
-				return err // interrupted: stop rather than report the rest as failed
-			}
-			r.OK, r.Error = false, failureReason(err)
-			failed++
+		keys = append(keys, k)
+	}
+	past := op.change.Past
+	var progress func(change.Result)
+	if p.format == formatTable {
+		// Each line as it happens, so an admin watching a long run sees
+		// progress, and an interrupted run still shows what was done.
+		progress = func(r change.Result) { fmt.Fprintln(p.w, outcomeLine(past, r)) }
+	}
+	rep, err := a.runner(c, progress).Run(ctx, op.change, keys)
+	if err != nil {
+		return err
+	}
+	if ctx.Err() != nil && rep.Count(model.Done) == 0 && rep.Count(model.Unknown) == 0 {
+		return ctx.Err() // interrupted before anything was sent
+	}
+	results := make([]bulkResult, 0, len(rep.Results))
+	for _, r := range rep.Results {
+		br := bulkResult{ID: r.Key.ID, Name: r.Key.Name, Username: r.Key.Username, OK: r.Outcome == model.Done, Outcome: r.Outcome.String()}
+		if r.Outcome != model.Done {
+			br.Error = failureReason(r.Err)
 		}
-		results = append(results, r)
-		if p.format == formatTable {
-			// Each line as it happens, so an admin watching a long run sees
-			// progress, and an interrupted run still shows what was done.
-			switch {
-			case r.OK && r.Name != "":
-				fmt.Fprintf(p.w, "%s %s (%s)\n", op.done, cell(id), cell(r.Name))
-			case r.OK:
-				fmt.Fprintf(p.w, "%s %s\n", op.done, cell(id))
-			default:
-				fmt.Fprintf(p.w, "failed %s: %s\n", cell(id), r.Error)
-			}
-		}
+		results = append(results, br)
 	}
 	switch p.format {
 	case formatJSON:
@@ -233,19 +237,46 @@ func (a *app) runBulk(ctx context.Context, c *client.Client, op bulkOp, ids []st
 	case formatCSV:
 		rows := make([][]string, 0, len(results))
 		for _, r := range results {
-			rows = append(rows, []string{model.CleanText(r.ID), model.CleanText(r.Name), model.CleanText(r.Username), fmt.Sprint(r.OK), r.Error})
+			rows = append(rows, []string{model.CleanText(r.ID), model.CleanText(r.Name), model.CleanText(r.Username), fmt.Sprint(r.OK), r.Outcome, r.Error})
 		}
-		if err := writeCSV(p.w, []string{"id", "name", "username", "ok", "error"}, rows); err != nil {
+		if err := writeCSV(p.w, []string{"id", "name", "username", "ok", "outcome", "error"}, rows); err != nil {
 			return err
 		}
 	}
-	if failed > 0 {
-		return exitError{code: exitFail, msg: fmt.Sprintf("%s %d of %s; %d failed", op.done, len(ids)-failed, countKeys(len(ids)), failed)}
+	if !rep.AllDone() {
+		return exitError{code: exitFail, msg: bulkSummary(past, rep)}
 	}
 	if p.format == formatTable {
-		fmt.Fprintf(p.w, "%s %s\n", op.done, countKeys(len(ids)))
+		fmt.Fprintf(p.w, "%s %s\n", past, countKeys(len(ids)))
 	}
 	return nil
+}
+
+// outcomeLine is one id's line in a table report.
+func outcomeLine(past string, r change.Result) string {
+	id := cell(r.Key.ID)
+	switch r.Outcome {
+	case model.Done:
+		if r.Key.Name != "" {
+			return fmt.Sprintf("%s %s (%s)", past, id, cell(r.Key.Name))
+		}
+		return past + " " + id
+	case model.Unknown:
+		return fmt.Sprintf("unknown %s: %s (it may have been %s; check with list)", id, failureReason(r.Err), past)
+	}
+	return fmt.Sprintf("not done %s: %s", id, failureReason(r.Err))
+}
+
+// bulkSummary is the closing line of a run that did not do everything.
+func bulkSummary(past string, rep change.Report) string {
+	s := fmt.Sprintf("%s %d of %s", past, rep.Count(model.Done), countKeys(len(rep.Results)))
+	if n := rep.Count(model.NotDone); n > 0 {
+		s += fmt.Sprintf("; %d not done", n)
+	}
+	if n := rep.Count(model.Unknown); n > 0 {
+		s += fmt.Sprintf("; %d unknown (check with list)", n)
+	}
+	return s
 }
 
 // failureReason is why one id failed, short enough for its outcome line:
@@ -294,7 +325,7 @@ or a duration from now (30d, 12h, 2w, 90 days, 6 months), or remove it with
 			if err := checkLimit(ctx, c, e, now); err != nil {
 				return err
 			}
-			if err := c.SetExpiry(ctx, id, e); err != nil {
+			if err := a.changeOne(ctx, c, change.SetExpiry(e), id); err != nil {
 				return err
 			}
 			var at *time.Time
@@ -337,7 +368,7 @@ func (a *app) newInactivityCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := c.SetInactivity(ctx, id, n); err != nil {
+			if err := a.changeOne(ctx, c, change.SetInactivity(n), id); err != nil {
 				return err
 			}
 			var d *int
@@ -352,6 +383,27 @@ func (a *app) newInactivityCmd() *cobra.Command {
 	cmd.MarkFlagsMutuallyExclusive("days", "none")
 	cmd.MarkFlagsOneRequired("days", "none")
 	return cmd
+}
+
+// changeOne applies ch to the key id through the shared pipeline: nil when
+// done (read back or not), the server's error when not done, and an exit
+// error saying so when the outcome stays unknown.
+func (a *app) changeOne(ctx context.Context, c *client.Client, ch change.Change, id string) error {
+	rep, err := a.runner(c, nil).Run(ctx, ch, []model.APIKey{{ID: id}})
+	if err != nil {
+		return err
+	}
+	r := rep.Results[0]
+	switch r.Outcome {
+	case model.Done:
+		return nil
+	case model.Unknown:
+		return exitError{code: exitFail, msg: fmt.Sprintf("unknown whether key %s was changed: %s; check with list", cell(id), failureReason(r.Err))}
+	}
+	if r.ReadBack {
+		return fmt.Errorf("key %s was not changed (read back after the answer was lost): %w", cell(id), r.Err)
+	}
+	return r.Err
 }
 
 // changeResult is what expire and inactivity report. ExpiresAt is the

@@ -316,14 +316,14 @@ func TestE2EBulk(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.Stdout), &out); err != nil {
 		t.Fatalf("%v in %q", err, r.Stdout)
 	}
-	want := []bulkResult{{ID: id, OK: true}, {ID: "no-such-key", OK: false, Error: "not found"}}
+	want := []bulkResult{{ID: id, OK: true, Outcome: "done"}, {ID: "no-such-key", OK: false, Outcome: "not done", Error: "not found"}}
 	if fmt.Sprint(out) != fmt.Sprint(want) {
 		t.Errorf("results = %+v, want %+v", out, want)
 	}
 	if total2, muts2 := e.ts.log.counts(); total2-total != 2 || muts2-muts != 2 {
 		t.Errorf("delete --yes sent %d requests (%d changing), want just the 2 deletes", total2-total, muts2-muts)
 	}
-	assertOneLine(t, r, exitFail, "deleted 1 of 2 keys; 1 failed")
+	assertOneLine(t, r, exitFail, "deleted 1 of 2 keys; 1 not done")
 	if e.key("bob", id) != nil {
 		t.Error("the good id was not deleted")
 	}

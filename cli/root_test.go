@@ -468,7 +468,7 @@ func TestBulkWithYesListsNothing(t *testing.T) {
 			if err := json.Unmarshal([]byte(r.Stdout), &out); err != nil {
 				t.Fatalf("%v in %q", err, r.Stdout)
 			}
-			want := []bulkResult{{ID: ids[0], OK: true}, {ID: ids[1], OK: true}}
+			want := []bulkResult{{ID: ids[0], OK: true, Outcome: "done"}, {ID: ids[1], OK: true, Outcome: "done"}}
 			if fmt.Sprint(out) != fmt.Sprint(want) {
 				t.Errorf("results = %+v, want %+v", out, want)
 			}
