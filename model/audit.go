@@ -13,10 +13,13 @@ type Filter struct {
 	// ExpiringWithin keeps working keys that stop working (expiry or idle
 	// cut-off) within this long from now.
 	ExpiringWithin time.Duration
-	// NeverUsed keeps keys with no recorded use.
+	// NeverUsed keeps keys with no recorded use on a server that reports
+	// usage. Keys whose usage is not reported (older servers) never match:
+	// Unjudged counts them.
 	NeverUsed bool
 	// UnusedFor keeps keys whose last use (or, never used, creation) is at
-	// least this long ago.
+	// least this long ago; like NeverUsed it leaves out, and Unjudged
+	// counts, keys whose usage is not reported.
 	UnusedFor time.Duration
 	// NotWorking keeps keys that are inactive, expired or idle.
 	NotWorking bool
@@ -40,12 +43,16 @@ func (f Filter) Match(k *APIKey, now time.Time, lowerText string) bool {
 	if f.GlobalOnly && k.CollectionID != "" {
 		return false
 	}
-	_, used := k.LastUsed.Get()
-	if f.NeverUsed && (used || !k.LastUsed.Reported) {
-		return false
-	}
-	if f.UnusedFor > 0 && now.Sub(k.LastActivity()) < f.UnusedFor {
-		return false
+	if f.NeverUsed || f.UnusedFor > 0 {
+		if !k.UsageReported() {
+			return false
+		}
+		if _, used := k.LastUsed.Get(); f.NeverUsed && used {
+			return false
+		}
+		if f.UnusedFor > 0 && now.Sub(k.LastActivity()) < f.UnusedFor {
+			return false
+		}
 	}
 	if f.NotWorking || len(f.Statuses) > 0 || f.ExpiringWithin > 0 {
 		st := k.StatusAt(now)
@@ -67,6 +74,17 @@ func (f Filter) Match(k *APIKey, now time.Time, lowerText string) bool {
 		return false
 	}
 	return true
+}
+
+// Unjudged counts the keys the filter could not judge: with NeverUsed or
+// UnusedFor set, those whose usage the server does not report (they match
+// neither way). Callers say so beside the result instead of silently
+// matching none.
+func (f Filter) Unjudged(keys []APIKey) int {
+	if !f.NeverUsed && f.UnusedFor <= 0 {
+		return 0
+	}
+	return CountUsageUnknown(keys)
 }
 
 // Apply returns the keys that pass the filter, in their order.

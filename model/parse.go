@@ -218,14 +218,13 @@ func LatestExpiry(limitDays int, now time.Time) (time.Time, bool) {
 }
 
 // CheckExpiry returns a *LimitError when e is past the server's global limit
-// of limitDays (0 = no limit), or an error when e is Never under a limit.
+// of limitDays (0 = no limit). Never passes: the limit caps how far ahead an
+// expiry may be, and nothing published says a key without one is refused,
+// so that is sent and a refusing server's own message shown.
 func CheckExpiry(e Expiry, limitDays int, now time.Time) error {
 	latest, limited := LatestExpiry(limitDays, now)
-	if !limited {
+	if !limited || e.Never {
 		return nil
-	}
-	if e.Never {
-		return fmt.Errorf("the server requires an expiry within %d days (latest %s)", limitDays, latest.Format("2006-01-02 15:04"))
 	}
 	if e.At.After(latest) {
 		return &LimitError{LimitDays: limitDays, Latest: latest, Asked: e.At}

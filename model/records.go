@@ -16,15 +16,19 @@ import (
 // computed status (lower-case: active, inactive, expired, idle) and
 // stops_at, when the key stops working (RFC 3339; null when it has no expiry
 // or inactivity interval, or is deactivated). Fields an older server did not
-// report are left out. There is no secret in it: APIKey holds none.
+// report (no total_calls) are left out; from a current server an absent
+// field is written as null. There is no secret in it: APIKey holds none.
 type KeyRecord struct {
 	APIKey
 	Status  string     `json:"status"`
 	StopsAt *time.Time `json:"stops_at"`
 }
 
-// NewKeyRecord computes k's record at now.
+// NewKeyRecord computes k's record at now. A key from a current server is
+// normalized first, so a last_used_at or inactivity_interval the server left
+// out is written as null (never used, no interval), the same as a null.
 func NewKeyRecord(k APIKey, now time.Time) KeyRecord {
+	k.Normalize()
 	r := KeyRecord{APIKey: k, Status: StatusName(k.StatusAt(now))}
 	if t, ok := recordStopsAt(k, now); ok {
 		r.StopsAt = &t
@@ -109,7 +113,7 @@ func StopsCell(k APIKey, now time.Time, format func(time.Time) string, never, un
 	if t, ok := k.StopsAt(); ok {
 		return format(t)
 	}
-	if k.InactivityDays.Reported {
+	if k.InactivityReported() {
 		return never
 	}
 	return unknown

@@ -91,6 +91,54 @@ type APIKey struct {
 	IsGlobal       bool       `json:"is_global_key"`
 }
 
+// UsageReported reports whether the server reports this key's usage at all.
+// total_calls is required in the current spec, so a key that carries it
+// comes from a current server, where a missing last_used_at means never
+// used; only servers from before usage tracking leave total_calls out.
+// A last use that is set is reported whatever else is missing.
+func (k APIKey) UsageReported() bool {
+	return k.TotalCalls.Reported || k.TotalCalls.Set || k.LastUsed.Set
+}
+
+// InactivityReported reports whether the server reports this key's
+// inactivity interval: a current server (one that sends total_calls) has
+// none when it leaves the field out or sends null.
+func (k APIKey) InactivityReported() bool {
+	return k.InactivityDays.Reported || k.InactivityDays.Set || k.TotalCalls.Reported || k.TotalCalls.Set
+}
+
+// Normalize makes absent and null mean the same for a key from a current
+// server: when total_calls is there, a missing last_used_at or
+// inactivity_interval reads as reported with no value (never used, no
+// interval), as if the server had sent null. Keys from older servers (no
+// total_calls) are left as they are, so their usage stays "not reported".
+// The client normalizes every key it decodes.
+func (k *APIKey) Normalize() {
+	if !k.TotalCalls.Reported && !k.TotalCalls.Set {
+		return
+	}
+	k.TotalCalls.Reported = true
+	k.LastUsed.Reported = true
+	k.InactivityDays.Reported = true
+}
+
+// UsageUnknown reports whether k's usage is not reported (an older server):
+// such a key can be counted neither as never used nor as used.
+func UsageUnknown(k APIKey) bool { return !k.UsageReported() }
+
+// CountUsageUnknown counts the keys whose usage is not reported, for the
+// "N keys have unknown usage" notes beside never-used and unused-for
+// audits.
+func CountUsageUnknown(keys []APIKey) int {
+	n := 0
+	for i := range keys {
+		if !keys[i].UsageReported() {
+			n++
+		}
+	}
+	return n
+}
+
 // NewKey is what an admin asks for when creating a key for a user.
 type NewKey struct {
 	// UserID is the owner's User.ID (not the username).
