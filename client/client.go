@@ -24,10 +24,12 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -62,6 +64,11 @@ type Config struct {
 	Concurrency int
 	// MaxRetries bounds retries of a read; 0 means 3, negative means none.
 	MaxRetries int
+	// MaxItems bounds how many items one listing reads (keys, users or
+	// collections) before it stops with an error matching ErrPaging; 0 (or
+	// less) means 5,000,000. A server that pages forever cannot make the
+	// tool read without end.
+	MaxItems int
 }
 
 const (
@@ -73,6 +80,7 @@ const (
 	defaultMaxRetries  = 3
 	apiPath            = "/api/v1"
 	maxResponseBytes   = 64 << 20
+	defaultMaxItems    = 5_000_000
 )
 
 // Client calls the h2oGPTe admin API. It is safe for concurrent use.
@@ -84,6 +92,7 @@ type Client struct {
 	pageSize    int
 	concurrency int
 	maxRetries  int
+	maxItems    int
 	// maxBody is the largest answer read, in bytes; tests shrink it.
 	maxBody int
 
@@ -119,6 +128,7 @@ func New(cfg Config) (*Client, error) {
 		pageSize:      positive(cfg.PageSize, defaultPageSize),
 		concurrency:   min(positive(cfg.Concurrency, defaultConcurrency), maxConcurrency),
 		maxRetries:    cfg.MaxRetries,
+		maxItems:      positive(cfg.MaxItems, defaultMaxItems),
 		maxBody:       maxResponseBytes,
 		backoffBase:   250 * time.Millisecond,
 		backoffMax:    4 * time.Second,
@@ -249,33 +259,71 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 	}
 }
 
-// once makes a single attempt under its own deadline.
+// once makes a single attempt under its own deadline. For a change (not
+// idempotent), an error after the request was fully written, or a gateway's
+// 502/503/504, is marked as an unknown outcome (model.ErrOutcomeUnknown):
+// the server may have acted. Errors before the request left (dial, DNS, TLS
+// handshake) are not.
 func (c *Client) once(ctx context.Context, cl call) ([]byte, http.Header, error) {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	var wrote atomic.Bool
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				wrote.Store(true)
+			}
+		},
+	})
 	req := c.rc.R().SetContext(actx).SetResponseBodyLimit(c.maxBody)
 	if cl.query != nil {
 		req.SetQueryParamsFromValues(cl.query)
 	}
-	if cl.body != nil {
+	switch {
+	case cl.body != nil:
 		req.SetHeader("Content-Type", "application/json").SetBody(cl.body)
+	case cl.method != http.MethodGet:
+		// An empty, known-length body: "Content-Length: 0". Without one a
+		// bodiless POST can go out as a chunked empty body, which some
+		// servers do not read, falling out of step on a kept-alive
+		// connection.
+		req.SetBody([]byte{})
+	}
+	unknown := func(err error) error {
+		if cl.idempotent {
+			return err
+		}
+		return &outcomeUnknownError{err: err}
 	}
 	res, err := req.Execute(cl.method, c.base+cl.path)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, nil, fmt.Errorf("%s: %w", cl.op, ctx.Err())
+			err := fmt.Errorf("%s: %w", cl.op, ctx.Err())
+			if wrote.Load() {
+				return nil, nil, unknown(err)
+			}
+			return nil, nil, err
 		}
 		if errors.Is(err, resty.ErrResponseBodyTooLarge) {
-			return nil, nil, fmt.Errorf("%s: %w", cl.op, tooLargeError{limitMB: c.maxBody >> 20})
+			return nil, nil, unknown(fmt.Errorf("%s: %w", cl.op, tooLargeError{limitMB: c.maxBody >> 20}))
 		}
 		timedOut := errors.Is(actx.Err(), context.DeadlineExceeded)
-		return nil, nil, fmt.Errorf("%s: %w", cl.op, classify(err, c.server, c.timeout, timedOut))
+		err = fmt.Errorf("%s: %w", cl.op, classify(err, c.server, c.timeout, timedOut))
+		if wrote.Load() {
+			return nil, nil, unknown(err)
+		}
+		return nil, nil, err
 	}
 	if res.StatusCode() >= 300 && res.StatusCode() < 400 {
 		return nil, nil, fmt.Errorf("%s: %s", cl.op, c.redirectMessage(cl.path, res.StatusCode(), res.Header().Get("Location")))
 	}
 	if !res.IsSuccess() {
-		return nil, res.Header(), newAPIError(cl.op, res.StatusCode(), res.Body())
+		ae := newAPIError(cl.op, res.StatusCode(), res.Body())
+		switch ae.Status {
+		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return nil, res.Header(), unknown(ae)
+		}
+		return nil, res.Header(), ae
 	}
 	return res.Body(), res.Header(), nil
 }

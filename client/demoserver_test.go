@@ -549,7 +549,7 @@ func TestDemoCreateKey(t *testing.T) {
 
 func TestDemoCreateKeyRefused(t *testing.T) {
 	ctx := context.Background()
-	d := newDemo(t, demoserver.Options{})
+	d := newDemo(t, demoserver.Options{RequireExpiry: true})
 	alice := d.user(t, "alice")
 	bobs := d.collection(t, "bob", "Engineering handbook")
 	month := new(mustExpiry(t, "30d"))
@@ -568,7 +568,7 @@ func TestDemoCreateKeyRefused(t *testing.T) {
 			404, "user not found", ErrNotFound},
 		{"unknown collection", model.NewKey{UserID: alice.ID, Name: "k", CollectionID: "no-such-collection", Expiry: month},
 			404, "collection not found", ErrNotFound},
-		// Under the limit a key without expiry would outlive the cap.
+		// A server that requires an expiry under its limit says so itself.
 		{"no expiry under the limit", model.NewKey{UserID: alice.ID, Name: "k"},
 			400, "the server's API key expiry limit is 90 days: expires_in is required", nil},
 		{"expiry never under the limit", model.NewKey{UserID: alice.ID, Name: "k", Expiry: &model.Expiry{Never: true}},
@@ -653,7 +653,7 @@ func TestDemoSetExpiry(t *testing.T) {
 		{"by date", "", "2026-05-01", false, 0, "", "2026-05-01"},
 		{"at the limit", "", "90 days", false, 0, "", "90 days"},
 		{"never removes with no limit", "7d", "never", true, 0, "", ""},
-		{"never is refused under the limit", "7d", "never", false, 400, "the server's API key expiry limit is 90 days: expires_in is required", "7d"},
+		{"never removes under the limit too", "7d", "never", false, 0, "", ""},
 		{"past the limit", "7d", "91 days", false, 400, "global API key expiry limit of 90 days", "7d"},
 		{"a year past the limit", "", "1y", false, 400, "the latest allowed expiry is 2026-06-12T09:26:53Z", ""},
 		{"a year with no limit", "", "1y", true, 0, "", "1y"},

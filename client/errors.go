@@ -41,7 +41,42 @@ var (
 	// ErrTooLarge: the server's answer was larger than the client reads
 	// (64 MB). Asking again would fetch it again, so it is not retried.
 	ErrTooLarge = errors.New("answer too large")
+	// ErrUnsupported: the server predates the endpoint (it answered 404 as
+	// for an unknown route, or 405).
+	ErrUnsupported = errors.New("not supported by this server")
+	// ErrPaging: a listing was stopped because the server's paging does
+	// not end: a page brought no item not already seen (an ignored offset,
+	// a repeated page), or the listing passed Config.MaxItems.
+	ErrPaging = errors.New("paging does not end")
 )
+
+// outcomeUnknownError is a change whose request was sent but whose answer
+// was lost. It matches model.ErrOutcomeUnknown and everything the wrapped
+// error matches (ErrTimeout, ErrNetwork, an *APIError for a 504).
+type outcomeUnknownError struct {
+	err error
+	// note says what may have happened; empty means the generic words.
+	note string
+}
+
+func (e *outcomeUnknownError) Error() string {
+	return e.err.Error() + " (the request was sent: " + orDefault(e.note, "the change may have happened") + ")"
+}
+
+func (e *outcomeUnknownError) Unwrap() []error { return []error{e.err, model.ErrOutcomeUnknown} }
+
+// unsupportedError is an endpoint the server does not have.
+type unsupportedError struct {
+	op   string
+	what string
+	err  error
+}
+
+func (e *unsupportedError) Error() string {
+	return e.op + ": this server does not support " + e.what
+}
+
+func (e *unsupportedError) Unwrap() []error { return []error{e.err, ErrUnsupported} }
 
 // APIError is an answer outside 2xx. Message is the server's own (cleaned of
 // control characters) or, for a body that is not an EndpointError, a short

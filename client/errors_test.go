@@ -85,7 +85,7 @@ func TestAPIErrors(t *testing.T) {
 			name: "HTML page with its own words", status: 502,
 			body:    "<!DOCTYPE html><html><head><style>body{color:red}</style></head><body><h1>Upstream\x1b[2J unavailable</h1><p>Try again &amp; again.</p></body></html>",
 			do:      func(c *Client) error { return c.Delete(context.Background(), "k1") },
-			want:    "delete key k1: bad gateway (502): Upstream[2J unavailable Try again & again.",
+			want:    "delete key k1: bad gateway (502): Upstream[2J unavailable Try again & again. (the request was sent: the change may have happened)",
 			wantAPI: APIError{Status: 502, Message: "Upstream[2J unavailable Try again & again.", Op: "delete key k1"},
 		},
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 
 	"h2ogpte-keys/model"
@@ -54,7 +55,11 @@ type pageResult struct {
 // The first page is read alone, so a user with few keys costs one request;
 // after that the window of parallel reads doubles up to Config.Concurrency.
 // Reading stops at the first page shorter than the page size; pages after it
-// in the same window are discarded. onPage runs on the caller's goroutine,
+// in the same window are discarded. It stops with an error matching
+// ErrPaging at a full page that brings no key not already seen (a server
+// that ignores offset) and past Config.MaxItems keys (one that pages
+// forever). Keys are normalized (model.APIKey.Normalize), so absent and
+// null fields read the same. onPage runs on the caller's goroutine,
 // never concurrently, and may get an empty page. A key seen on an earlier
 // page (rows shift when keys are created while reading) is not repeated.
 // StreamKeys returns only after every request it started has finished.
@@ -82,21 +87,25 @@ func (c *Client) StreamKeys(ctx context.Context, username string, onPage func([]
 	}
 
 	seen := make(map[string]struct{})
-	keep := func(page []model.APIKey) []model.APIKey {
+	bound := c.newPageBound(op, "key")
+	keep := func(page []model.APIKey, offset int) ([]model.APIKey, error) {
 		kept := make([]model.APIKey, 0, len(page))
+		fresh := 0
 		for _, k := range page {
-			if username != "" && k.Username != username {
-				continue // the server's filter is a substring match
-			}
 			if k.ID != "" {
 				if _, dup := seen[k.ID]; dup {
 					continue
 				}
 				seen[k.ID] = struct{}{}
+				fresh++
 			}
+			if username != "" && k.Username != username {
+				continue // the server's filter is a substring match
+			}
+			k.Normalize()
 			kept = append(kept, k)
 		}
-		return kept
+		return kept, bound.check(offset, len(page), fresh)
 	}
 
 	offset, window := 0, 1
@@ -107,12 +116,16 @@ func (c *Client) StreamKeys(ctx context.Context, username string, onPage func([]
 			wg.Add(1)
 			go fetch(offset+i*c.pageSize, results[i])
 		}
-		for _, ch := range results {
+		for i, ch := range results {
 			r := <-ch
 			if r.err != nil {
 				return r.err
 			}
-			onPage(keep(r.keys))
+			kept, err := keep(r.keys, offset+i*c.pageSize)
+			if err != nil {
+				return err
+			}
+			onPage(kept)
 			if len(r.keys) < c.pageSize {
 				return nil
 			}
@@ -160,8 +173,9 @@ func (c *Client) CreateKey(ctx context.Context, k model.NewKey) (model.CreatedKe
 	}
 	body, err := c.do(ctx, call{op: op, method: http.MethodPost, path: "/admin/api_keys", body: req})
 	if err != nil {
-		if errors.Is(err, ErrTimeout) {
-			err = fmt.Errorf("%w (the key may have been created: reload the list before trying again)", err)
+		var unknown *outcomeUnknownError
+		if errors.As(err, &unknown) {
+			unknown.note = "the key may have been created; read the user's keys back before trying again"
 		}
 		return model.CreatedKey{}, err
 	}
@@ -174,6 +188,7 @@ func (c *Client) CreateKey(ctx context.Context, k model.NewKey) (model.CreatedKe
 	if res.SecretKey == "" {
 		return model.CreatedKey{}, fmt.Errorf("%s: the server's answer has no secret; the key may have been created: reload the list", op)
 	}
+	res.APIKey.Normalize()
 	return model.CreatedKey{Secret: model.NewSecret(res.SecretKey), Key: res.APIKey}, nil
 }
 
@@ -207,11 +222,57 @@ type inactivityRequest struct {
 }
 
 // SetInactivity sets a key's inactivity interval in days; 0 removes it.
+//
+// A server from before the endpoint existed answers 405, or 404 as for a
+// route it does not have; either gives an error matching ErrUnsupported
+// ("this server does not support inactivity intervals"). A 404 is read as
+// a missing key instead (ErrNotFound only) when the server's own message
+// says more than "not found": a server that has the endpoint names the key
+// it could not find, a web framework without the route says only "Not
+// Found" (or "not found: /path").
 func (c *Client) SetInactivity(ctx context.Context, keyID string, days int) error {
 	if days < 0 {
 		return fmt.Errorf("set inactivity interval of key %s: must not be negative", oneLine(keyID, 80))
 	}
-	return c.mutate(ctx, "set inactivity interval of key", http.MethodPatch, "/admin/api_keys/inactivity_interval/", keyID, inactivityRequest{days})
+	err := c.mutate(ctx, "set inactivity interval of key", http.MethodPatch, "/admin/api_keys/inactivity_interval/", keyID, inactivityRequest{days})
+	var ae *APIError
+	if errors.As(err, &ae) && routeMissing(ae) {
+		return &unsupportedError{op: ae.Op, what: "inactivity intervals", err: err}
+	}
+	return err
+}
+
+// routeMissing reports whether an error answer says the endpoint itself is
+// missing rather than the thing it names.
+func routeMissing(ae *APIError) bool {
+	switch ae.Status {
+	case http.StatusMethodNotAllowed:
+		return true
+	case http.StatusNotFound:
+		m := strings.ToLower(strings.TrimSpace(ae.Message))
+		return m == "" || m == "not found" || strings.HasPrefix(m, "not found: /")
+	}
+	return false
+}
+
+// FindKey reads username's keys back and returns the one with keyID; found
+// is false when it is not listed (deleted, or never created). It is what a
+// caller uses to learn what happened after a change with an unknown
+// outcome. Being a read, it retries as every read does.
+func (c *Client) FindKey(ctx context.Context, username, keyID string) (key model.APIKey, found bool, err error) {
+	if keyID == "" {
+		return model.APIKey{}, false, errors.New("find key: no key id given")
+	}
+	keys, err := c.ListKeys(ctx, username)
+	if err != nil {
+		return model.APIKey{}, false, fmt.Errorf("read back key %s: %w", oneLine(keyID, 80), err)
+	}
+	for _, k := range keys {
+		if k.ID == keyID {
+			return k, true, nil
+		}
+	}
+	return model.APIKey{}, false, nil
 }
 
 // Delete deletes one key.

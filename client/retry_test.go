@@ -186,7 +186,7 @@ func TestDroppedConnection(t *testing.T) {
 		if !errors.Is(err, ErrNetwork) {
 			t.Fatalf("err = %v, want ErrNetwork", err)
 		}
-		if want := `create key "n" for user u: cannot reach ` + srv.URL + ": the server closed the connection"; err.Error() != want {
+		if want := `create key "n" for user u: cannot reach ` + srv.URL + ": the server closed the connection (the request was sent: the key may have been created; read the user's keys back before trying again)"; err.Error() != want {
 			t.Errorf("err = %q, want %q", err, want)
 		}
 		if n := len(srv.requests()); n != 1 {

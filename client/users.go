@@ -12,8 +12,11 @@ import (
 )
 
 // pages reads a list endpoint page by page, in order, until a short page or
-// until each returns false.
-func pages[T any](ctx context.Context, c *Client, op, path string, q url.Values, each func([]T) bool) error {
+// until each returns false. id names an item, so that paging that does not
+// end stops with ErrPaging (see pageBound); what is the item's name.
+func pages[T any](ctx context.Context, c *Client, op, path, what string, q url.Values, id func(*T) string, each func([]T) bool) error {
+	seen := make(map[string]struct{})
+	bound := c.newPageBound(op, what)
 	for offset := 0; ; offset += c.pageSize {
 		pq := url.Values{"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(c.pageSize)}}
 		for k, v := range q {
@@ -23,17 +26,62 @@ func pages[T any](ctx context.Context, c *Client, op, path string, q url.Values,
 		if err := c.getJSON(ctx, op, path, pq, &page); err != nil {
 			return err
 		}
+		fresh := 0
+		for i := range page {
+			if k := id(&page[i]); k != "" {
+				if _, dup := seen[k]; !dup {
+					seen[k] = struct{}{}
+					fresh++
+				}
+			}
+		}
+		if err := bound.check(offset, len(page), fresh); err != nil {
+			return err
+		}
 		if !each(page) || len(page) < c.pageSize {
 			return nil
 		}
 	}
 }
 
+// pageBound stops listings whose paging does not end.
+type pageBound struct {
+	op, what string
+	pageSize int
+	max      int
+	total    int
+	requests int
+}
+
+func (c *Client) newPageBound(op, what string) *pageBound {
+	return &pageBound{op: op, what: what, pageSize: c.pageSize, max: c.maxItems}
+}
+
+// check takes one page in offset order: n items, fresh of them with an id
+// not seen before. A full page with nothing new means the server ignores
+// offset or repeats itself; reading on would never end.
+func (b *pageBound) check(offset, n, fresh int) error {
+	b.requests++
+	b.total += n
+	switch {
+	case n >= b.pageSize && fresh == 0:
+		return fmt.Errorf("%s: %w: the page at offset %d brought no %s not already seen (does the server ignore offset?); stopped after %d pages",
+			b.op, ErrPaging, offset, b.what, b.requests)
+	case b.total > b.max:
+		return fmt.Errorf("%s: %w: more than %d %ss listed; stopped after %d pages",
+			b.op, ErrPaging, b.max, b.what, b.requests)
+	}
+	return nil
+}
+
+func userID(u *model.User) string             { return u.ID }
+func collectionID(c *model.Collection) string { return c.ID }
+
 // ListUsers returns every user, in the server's order.
 func (c *Client) ListUsers(ctx context.Context) ([]model.User, error) {
 	users := []model.User{}
 	seen := make(map[string]struct{})
-	err := pages(ctx, c, "list users", "/users", nil, func(page []model.User) bool {
+	err := pages(ctx, c, "list users", "/users", "user", nil, userID, func(page []model.User) bool {
 		for _, u := range page {
 			if _, dup := seen[u.ID]; dup && u.ID != "" {
 				continue
@@ -71,7 +119,7 @@ func (c *Client) FindUser(ctx context.Context, username string) (model.User, err
 	if username == "" {
 		return model.User{}, errors.New("find user: no username given")
 	}
-	err := pages(ctx, c, op, "/users", nil, func(page []model.User) bool {
+	err := pages(ctx, c, op, "/users", "user", nil, userID, func(page []model.User) bool {
 		for i := range page {
 			if page[i].Username == username {
 				found = &page[i]
@@ -98,7 +146,7 @@ func (c *Client) ListCollections(ctx context.Context, username string) ([]model.
 	}
 	cols := []model.Collection{}
 	seen := make(map[string]struct{})
-	err := pages(ctx, c, op, "/collections/all", url.Values{"filter": {username}}, func(page []model.Collection) bool {
+	err := pages(ctx, c, op, "/collections/all", "collection", url.Values{"filter": {username}}, collectionID, func(page []model.Collection) bool {
 		for _, col := range page {
 			if col.Username != username {
 				continue
