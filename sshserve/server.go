@@ -190,13 +190,33 @@ func (s *Server) revoke(set *KeySet) {
 
 // authorize is the public key handler: only keys in the current set pass,
 // before any session starts.
+//
+// It also enforces MaxAuthTries itself: x/crypto/ssh forgives refused key
+// queries (keys offered without a signature) up to its own limit, which
+// would let a client try twice as many keys. Once a connection has had
+// MaxAuthTries keys refused, every key is refused, a listed one too, until
+// the client gives up or the library disconnects it.
 func (s *Server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
+	refused, _ := ctx.Value(authFailuresKey{}).(*atomic.Int32)
+	if refused == nil {
+		refused = new(atomic.Int32)
+		ctx.SetValue(authFailuresKey{}, refused)
+	}
+	fp := gossh.FingerprintSHA256(key)
+	if int(refused.Load()) >= s.opts.MaxAuthTries {
+		s.log.Warn("too many keys tried; refused", "fingerprint", fp, "remote", ctx.RemoteAddr().String())
+		return false
+	}
 	if _, ok := s.keys.Load().lookup(key); ok {
 		return true
 	}
-	s.log.Warn("unknown key refused", "fingerprint", gossh.FingerprintSHA256(key), "remote", ctx.RemoteAddr().String())
+	refused.Add(1)
+	s.log.Warn("unknown key refused", "fingerprint", fp, "remote", ctx.RemoteAddr().String())
 	return false
 }
+
+// authFailuresKey holds a connection's count of refused keys in its context.
+type authFailuresKey struct{}
 
 // Serve serves until ctx ends, then shuts down: it stops accepting, refuses
 // new sessions and changes, waits up to ShutdownGrace for changes and
