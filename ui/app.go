@@ -16,6 +16,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"golang.org/x/term"
 
+	"h2ogpte-keys/change"
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common"
 	"h2ogpte-keys/ui/components/actions"
@@ -44,6 +45,9 @@ type Options struct {
 	Now func() time.Time
 	// Styles is the theme; nil means the default.
 	Styles *common.Styles
+	// Recorder, when set, is given the report of every change (the audit
+	// log); read-only refusals are reported too.
+	Recorder change.Recorder
 	// Copier copies a new key's secret; nil means OSC 52 on stderr plus
 	// the system clipboard where there is one.
 	Copier secret.Copier
@@ -51,9 +55,10 @@ type Options struct {
 
 // App is the dashboard's root model. It only routes: an open dialog
 // first, then the filter input, then the global keys, then the table
-// (STYLE rule 3). Use New.
+// Use New.
 type App struct {
 	api    API
+	runner *change.Runner
 	opts   Options
 	c      common.Common
 	copier secret.Copier
@@ -126,7 +131,8 @@ func New(api API, opts Options) *App {
 
 	a := &App{
 		api: api, opts: opts, c: c, copier: copier,
-		ctx: ctx, cancel: cancel,
+		runner: change.NewRunner(api, change.Options{ReadOnly: opts.ReadOnly, Recorder: opts.Recorder, Now: opts.Now}),
+		ctx:    ctx, cancel: cancel,
 		keys:        newKeyMap(),
 		table:       keytable.New(c),
 		status:      statusbar.New(c),
@@ -249,10 +255,8 @@ func (a *App) handleReply(msg tea.Msg) (tea.Cmd, bool) {
 		return a.onNewKeyReady(msg), true
 	case createdMsg:
 		return a.onCreated(msg), true
-	case changedMsg:
-		return a.onChanged(msg), true
-	case bulkDoneMsg:
-		return a.onBulkDone(msg), true
+	case changeDoneMsg:
+		return a.onChangeDone(msg), true
 	case exportDoneMsg:
 		return a.onExported(msg), true
 	}
@@ -322,7 +326,7 @@ func (a *App) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.New):
 		return a.startNewKey(), true
 	case key.Matches(msg, k.Delete):
-		return a.confirmBulk(bulkTag{op: bulkDelete, keys: a.table.SelectedOrCurrent()}), true
+		return a.confirmPlan(deletePlan(a.table.SelectedOrCurrent())), true
 	case key.Matches(msg, k.Export):
 		return a.openExport(), true
 	}
@@ -421,19 +425,30 @@ func (a *App) handleResult(msg dialogResult) tea.Cmd {
 	case actions.BulkChosen:
 		return a.onBulkAction(r)
 	case editvalue.BulkExpiryChosen:
-		return a.confirmBulk(bulkTag{op: bulkExpiry, keys: r.Keys, expiry: r.Expiry, skipped: a.skippedBeside(r.Keys)})
+		p := a.expiryPlan(r.Keys, r.Expiry)
+		p.skipped = a.skippedBeside(r.Keys)
+		return a.confirmPlan(p)
 	case editvalue.BulkInactivityChosen:
-		return a.confirmBulk(bulkTag{op: bulkInactivity, keys: r.Keys, days: r.Days, skipped: a.skippedBeside(r.Keys)})
+		p := inactivityPlan(r.Keys, r.Days)
+		p.skipped = a.skippedBeside(r.Keys)
+		return a.confirmPlan(p)
 	case export.Chosen:
 		return a.startExport(r)
 	case editvalue.ExpiryChosen:
-		return a.mutate("Setting the expiry of "+displayName(r.Key)+"…", setExpiry(a.ctx, a.api, r.Key, r.Expiry))
+		p := a.expiryPlan([]model.APIKey{r.Key}, r.Expiry)
+		p.single = true
+		return a.runPlan(p)
 	case editvalue.InactivityChosen:
-		return a.mutate("Setting the inactivity interval of "+displayName(r.Key)+"…", setInactivity(a.ctx, a.api, r.Key, r.Days))
+		p := inactivityPlan([]model.APIKey{r.Key}, r.Days)
+		p.single = true
+		return a.runPlan(p)
 	case confirm.Confirmed:
 		return a.onConfirmed(r.Tag)
 	case newkey.Submitted:
-		return a.mutate("Creating key "+model.CleanText(r.Key.Name)+"…", createKey(a.ctx, a.api, r, a.newCols, a.limitDays))
+		if cmd := a.refuseChanges(); cmd != nil {
+			return cmd
+		}
+		return a.request("Creating key "+model.CleanText(r.Key.Name)+"…", createKey(a.ctx, a.runner, r, a.newCols, a.limitDays))
 	case secret.Closed:
 		a.focusID = r.Key.ID
 		return a.refreshAfterChange()

@@ -298,8 +298,8 @@ func TestReadOnly(t *testing.T) {
 	for _, r := range []common.Result{
 		editvalue.ExpiryChosen{Key: k, Expiry: model.Expiry{Never: true}},
 		editvalue.InactivityChosen{Key: k, Days: 3},
-		confirm.Confirmed{Tag: bulkTag{op: bulkDelete, keys: []model.APIKey{k}}},
-		confirm.Confirmed{Tag: deactivateTag{key: k}},
+		confirm.Confirmed{Tag: deletePlan([]model.APIKey{k})},
+		confirm.Confirmed{Tag: deactivatePlan([]model.APIKey{k})},
 		newkey.Submitted{User: f.users[0], Key: model.NewKey{UserID: "id-alice", Name: "x"}},
 	} {
 		drive(t, a, sendResult(a, r))

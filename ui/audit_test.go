@@ -722,7 +722,7 @@ func TestBulkReadOnly(t *testing.T) {
 		actions.BulkChosen{Action: actions.Deactivate, Keys: keys},
 		editvalue.BulkExpiryChosen{Keys: keys, Expiry: model.Expiry{Never: true}},
 		editvalue.BulkInactivityChosen{Keys: keys, Days: 3},
-		confirm.Confirmed{Tag: bulkTag{op: bulkDeactivate, keys: keys}},
+		confirm.Confirmed{Tag: deactivatePlan(keys)},
 	} {
 		drive(t, a, sendResult(a, r))
 		if text, isErr := a.status.Notice(); !isErr || !strings.Contains(text, "read-only") {

@@ -8,7 +8,6 @@ import (
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common"
 	"h2ogpte-keys/ui/components/actions"
-	"h2ogpte-keys/ui/components/confirm"
 	"h2ogpte-keys/ui/components/editvalue"
 	"h2ogpte-keys/ui/components/newkey"
 	"h2ogpte-keys/ui/components/secret"
@@ -51,19 +50,9 @@ func (a *App) onAction(r actions.Chosen) tea.Cmd {
 	case actions.EditInactivity:
 		return a.push(editvalue.NewInactivity(c, r.Key))
 	case actions.Deactivate:
-		name := displayName(r.Key)
-		return a.push(confirm.New(c, confirm.Options{
-			Title: "Deactivate key " + name + "?",
-			Lines: []string{
-				keyLine(r.Key),
-				"Owner: " + model.CleanText(r.Key.Username),
-				"Anything that uses this key stops working at once.",
-				"This cannot be undone: there is no way to reactivate a key.",
-			},
-			ConfirmLabel: "Deactivate",
-			Danger:       true,
-			Tag:          deactivateTag{key: r.Key},
-		}))
+		p := deactivatePlan([]model.APIKey{r.Key})
+		p.single = true
+		return a.confirmPlan(p)
 	}
 	return nil
 }
@@ -71,24 +60,12 @@ func (a *App) onAction(r actions.Chosen) tea.Cmd {
 // onConfirmed acts on a yes from a confirmation, told apart by its tag.
 func (a *App) onConfirmed(tag any) tea.Cmd {
 	switch t := tag.(type) {
-	case deactivateTag:
-		return a.mutate("Deactivating "+displayName(t.key)+"…", deactivate(a.ctx, a.api, t.key))
-	case bulkTag:
-		return a.startBulk(t)
+	case plan:
+		return a.runPlan(t)
 	case overwriteTag:
 		return a.overwrite(t)
 	}
 	return nil // reportTag: nothing to do
-}
-
-// onChanged reports a one-key change and reloads the keys.
-func (a *App) onChanged(msg changedMsg) tea.Cmd {
-	if msg.err != nil {
-		a.status.SetError(msg.err)
-	} else {
-		a.status.SetInfo(msg.info)
-	}
-	return a.refreshAfterChange()
 }
 
 // startNewKey opens the New API key form for the user on screen; in the
@@ -147,17 +124,42 @@ func (a *App) onNewKeyReady(msg newKeyReadyMsg) tea.Cmd {
 	return a.push(newkey.New(a.dialogCommon(), msg.user, msg.cols, a.limitDays, newkey.Draft{}, nil))
 }
 
-// onCreated shows the secret, or reopens the form with what was typed and
-// the server's answer.
+// onCreated shows the secret. A create that surely did not happen
+// reopens the form with what was typed and the server's answer; one whose
+// answer was lost never does (one more enter would make a second key): if
+// the key was read back it is named, with the keep / deactivate / delete
+// choice, and if not even that worked the admin is told to reload.
 func (a *App) onCreated(msg createdMsg) tea.Cmd {
-	if msg.err != nil {
+	rep := msg.report
+	owner := model.CleanText(msg.user.Username)
+	if msg.err != nil && len(rep.Results) == 0 {
 		a.status.SetError(fmt.Errorf("could not create the key: %s", describe(msg.err)))
-		a.newCols = msg.cols
-		return a.push(newkey.New(a.dialogCommon(), msg.user, msg.cols, msg.limit, msg.draft, msg.err))
+		return nil
 	}
-	a.status.SetInfo(fmt.Sprintf("Created key %s for %s", displayName(msg.created.Key), model.CleanText(msg.user.Username)))
-	a.focusID = msg.created.Key.ID
-	return a.push(secret.New(a.dialogCommon(), msg.created, a.copier))
+	switch {
+	case rep.Outcome() == model.Unknown:
+		a.status.SetError(fmt.Errorf("unknown whether key %s was created for %s (%s): reload to see before trying again",
+			model.CleanText(rep.Key().Name), owner, describe(rep.Err())))
+		return a.refreshAfterChange()
+	case rep.Outcome() == model.NotDone:
+		if msg.err != nil { // refused before sending (read-only)
+			a.status.SetError(msg.err)
+			return nil
+		}
+		a.status.SetError(fmt.Errorf("could not create the key: %s", describe(rep.Err())))
+		a.newCols = msg.cols
+		return a.push(newkey.New(a.dialogCommon(), msg.user, msg.cols, msg.limit, msg.draft, rep.Err()))
+	case rep.SecretLost():
+		k := rep.Key()
+		a.focusID = k.ID
+		return tea.Batch(a.push(newLostSecret(a.dialogCommon(), k, owner)), a.refreshAfterChange())
+	}
+	a.status.SetInfo(fmt.Sprintf("Created key %s for %s", displayName(rep.Created.Key), owner))
+	if msg.err != nil {
+		a.status.SetError(msg.err) // the recorder failed: say so
+	}
+	a.focusID = rep.Created.Key.ID
+	return a.push(secret.New(a.dialogCommon(), rep.Created, a.copier))
 }
 
 // keyLine names a key in a confirmation: name, masked secret, collection.

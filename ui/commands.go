@@ -8,6 +8,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"h2ogpte-keys/change"
 	"h2ogpte-keys/client"
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common"
@@ -17,10 +18,7 @@ import (
 )
 
 // Every command here is built by a plain function from copied values: none
-// reads the App, so none races with Update (STYLE rule 1).
-
-// ErrReadOnly is the answer to any change asked for in read-only mode.
-var ErrReadOnly = errors.New("read-only mode: changes are disabled")
+// reads the App, so none races with Update (no I/O in Update).
 
 // refuseChanges is the one guard between read-only mode and the server:
 // every changing request, and every dialog that leads to one, asks it first.
@@ -36,14 +34,6 @@ func (a *App) refuseChanges() tea.Cmd {
 func (a *App) request(label string, fn func() tea.Msg) tea.Cmd {
 	id, spin := a.status.Start(label)
 	return tea.Batch(spin, func() tea.Msg { return taskDoneMsg{task: id, msg: fn()} })
-}
-
-// mutate is request for changes: refused in read-only mode.
-func (a *App) mutate(label string, fn func() tea.Msg) tea.Cmd {
-	if cmd := a.refuseChanges(); cmd != nil {
-		return cmd
-	}
-	return a.request(label, fn)
 }
 
 func loadUsers(ctx context.Context, api API) func() tea.Msg {
@@ -126,77 +116,13 @@ func prepareNewKey(ctx context.Context, api API, user model.User) func() tea.Msg
 	}
 }
 
-// createKey sends one create, never retried: a repeat could make a second key.
-func createKey(ctx context.Context, api API, sub newkey.Submitted, cols []model.Collection, limit int) func() tea.Msg {
+// createKey sends one create through the pipeline, never retried: a
+// repeat could make a second key. The reply carries what is needed to
+// reopen the form as it was, for a create that surely did not happen.
+func createKey(ctx context.Context, r *change.Runner, sub newkey.Submitted, cols []model.Collection, limit int) func() tea.Msg {
 	return func() tea.Msg {
-		created, err := api.CreateKey(ctx, sub.Key)
-		return createdMsg{user: sub.User, cols: cols, limit: limit, draft: sub.Draft, created: created, err: err}
-	}
-}
-
-func setExpiry(ctx context.Context, api API, k model.APIKey, e model.Expiry) func() tea.Msg {
-	return func() tea.Msg {
-		name := displayName(k)
-		if err := api.SetExpiry(ctx, k.ID, e); err != nil {
-			return changedMsg{err: fmt.Errorf("could not set the expiry of %s: %s", name, describe(err))}
-		}
-		if e.Never {
-			return changedMsg{info: "Expiry of " + name + " removed"}
-		}
-		return changedMsg{info: fmt.Sprintf("Expiry of %s set to %s", name, common.DateTime(e.At))}
-	}
-}
-
-func setInactivity(ctx context.Context, api API, k model.APIKey, days int) func() tea.Msg {
-	return func() tea.Msg {
-		name := displayName(k)
-		if err := api.SetInactivity(ctx, k.ID, days); err != nil {
-			return changedMsg{err: fmt.Errorf("could not set the inactivity interval of %s: %s", name, describe(err))}
-		}
-		if days == 0 {
-			return changedMsg{info: "Inactivity interval of " + name + " removed"}
-		}
-		return changedMsg{info: fmt.Sprintf("Inactivity interval of %s set to %s", name, common.Count(days, "day"))}
-	}
-}
-
-func deactivate(ctx context.Context, api API, k model.APIKey) func() tea.Msg {
-	return func() tea.Msg {
-		name := displayName(k)
-		if err := api.Deactivate(ctx, k.ID); err != nil {
-			return changedMsg{err: fmt.Errorf("could not deactivate %s: %s", name, describe(err))}
-		}
-		return changedMsg{info: "Deactivated " + name}
-	}
-}
-
-// runBulk applies one change to each key of t, one request after another
-// in this one command, and reports each outcome; one failure does not stop
-// the rest.
-func runBulk(ctx context.Context, api API, t bulkTag) func() tea.Msg {
-	return func() tea.Msg {
-		done := bulkDoneMsg{tag: t}
-		for _, k := range t.keys {
-			err := ctx.Err()
-			if err == nil {
-				switch t.op {
-				case bulkDeactivate:
-					err = api.Deactivate(ctx, k.ID)
-				case bulkExpiry:
-					err = api.SetExpiry(ctx, k.ID, t.expiry)
-				case bulkInactivity:
-					err = api.SetInactivity(ctx, k.ID, t.days)
-				case bulkDelete:
-					err = api.Delete(ctx, k.ID)
-				}
-			}
-			if err != nil {
-				done.failed = append(done.failed, bulkFailure{key: k, err: err})
-				continue
-			}
-			done.done = append(done.done, k)
-		}
-		return done
+		rep, err := r.Create(ctx, sub.User.Username, sub.Key)
+		return createdMsg{user: sub.User, cols: cols, limit: limit, draft: sub.Draft, report: rep, err: err}
 	}
 }
 

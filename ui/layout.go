@@ -15,7 +15,7 @@ const (
 )
 
 // layout is every size on screen, worked out in one place from the
-// terminal's size and the styles' frames (STYLE rule 7).
+// terminal's size and the styles' frames.
 type layout struct {
 	width, height    int
 	tooSmall         bool

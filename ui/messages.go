@@ -5,6 +5,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"h2ogpte-keys/change"
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/components/export"
 	"h2ogpte-keys/ui/components/keytable"
@@ -64,57 +65,16 @@ type newKeyReadyMsg struct {
 	err        error
 }
 
-// createdMsg answers a create. On failure it carries everything needed to
-// reopen the form as it was.
+// createdMsg answers a create with the pipeline's report. When the
+// create surely did not happen it carries everything needed to reopen the
+// form as it was.
 type createdMsg struct {
-	user    model.User
-	cols    []model.Collection
-	limit   int
-	draft   newkey.Draft
-	created model.CreatedKey
-	err     error
-}
-
-// changedMsg answers a change to one key (expiry, inactivity, deactivate).
-type changedMsg struct {
-	info string
-	err  error
-}
-
-// bulkFailure is one key a bulk change could not change, and why.
-type bulkFailure struct {
-	key model.APIKey
-	err error
-}
-
-// bulkOp is a change applied to each selected key; a delete is one too,
-// of the selection or the key under the cursor.
-type bulkOp int
-
-const (
-	bulkDeactivate bulkOp = iota
-	bulkExpiry
-	bulkInactivity
-	bulkDelete
-)
-
-// bulkTag is a confirmed bulk change: what, to which keys, with which
-// value; skipped keys (deactivated ones: already inactive for a
-// deactivation, past changing for an expiry or interval; a delete skips
-// none) are named for the report.
-type bulkTag struct {
-	op      bulkOp
-	keys    []model.APIKey
-	expiry  model.Expiry
-	days    int
-	skipped []model.APIKey
-}
-
-// bulkDoneMsg reports a bulk change key by key.
-type bulkDoneMsg struct {
-	tag    bulkTag
-	done   []model.APIKey
-	failed []bulkFailure
+	user   model.User
+	cols   []model.Collection
+	limit  int
+	draft  newkey.Draft
+	report change.CreateReport
+	err    error
 }
 
 // exportDoneMsg answers an export: written (n keys), or refused because
@@ -130,8 +90,7 @@ type exportDoneMsg struct {
 
 // Tags that tell the root which confirmation (or picker) came back.
 type (
-	deactivateTag struct{ key model.APIKey }
-	reportTag     struct{}
+	reportTag struct{}
 	// overwriteTag: replace an existing file with the export.
 	overwriteTag struct {
 		path   string
