@@ -161,6 +161,14 @@ func New(cfg Config) (*Client, error) {
 	if out == nil {
 		out = os.Stderr
 	}
+	// resty labels an empty []byte body text/plain; a bodiless request
+	// carries no Content-Type at all.
+	rc.SetPreRequestHook(func(_ *resty.Client, r *http.Request) error {
+		if r.ContentLength == 0 {
+			r.Header.Del("Content-Type")
+		}
+		return nil
+	})
 	installDebug(rc, &debugLogger{out: out, on: cfg.Debug, token: cfg.Token.Reveal()})
 	c.rc = rc
 	return c, nil
