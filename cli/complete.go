@@ -24,22 +24,30 @@ func (a *app) completionClient(cmd *cobra.Command) (*client.Client, context.Cont
 		return nil, nil, nil, false
 	}
 	a.cfg.Debug = false // debug output would end up among the completions
-	tok, err := loadToken(a.cfg, a.Getenv, a.Stdin, discard{})
-	if err != nil || missingMessage(a.cfg.Address, tok) != "" {
-		return nil, nil, nil, false
-	}
-	stderr := a.Stderr
-	a.Stderr = discard{} // no TLS warning in the middle of a completion
-	c, err := a.newClient(a.cfg.Address, tok)
-	a.Stderr = stderr
-	if err != nil {
-		return nil, nil, nil, false
-	}
 	parent := cmd.Context()
 	if parent == nil {
 		parent = context.Background()
 	}
 	ctx, cancel := context.WithTimeout(parent, completeTimeout)
+	tio := a.tokenIO()
+	tio.stderr = discard{}
+	tok, err := loadToken(ctx, a.cfg, tio)
+	if err != nil || missingMessage(a.cfg.Address, tok) != "" {
+		cancel()
+		return nil, nil, nil, false
+	}
+	stderr := a.Stderr
+	a.Stderr = discard{} // no TLS or HTTP warning in the middle of a completion
+	err = a.checkAddress(a.cfg.Address, a.cfg.AddressFrom)
+	var c *client.Client
+	if err == nil {
+		c, err = a.newClient(a.cfg.Address, tok)
+	}
+	a.Stderr = stderr
+	if err != nil {
+		cancel()
+		return nil, nil, nil, false
+	}
 	return c, ctx, cancel, true
 }
 

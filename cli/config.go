@@ -27,10 +27,6 @@ const (
 
 const defaultTimeout = 30 * time.Second
 
-// maxTokenFile bounds what is read from a token file or stdin, so pointing
-// --api-key-file at something huge fails fast instead of eating memory.
-const maxTokenFile = 64 << 10
-
 // fileConfig is config.yaml. Timeout is a string ("45s", "2m") so that a
 // bare number is an error instead of a silent nanosecond count.
 type fileConfig struct {
@@ -52,6 +48,8 @@ type globalFlags struct {
 	noColor    bool
 	readOnly   bool
 	debug      bool
+	allowHTTP  bool
+	logFile    string
 }
 
 // settings is the outcome of flags, environment and config file, in that
@@ -60,6 +58,9 @@ type globalFlags struct {
 // never consume stdin.
 type settings struct {
 	Address string
+	// AddressFrom names where Address came from (--address, the
+	// environment variable, or the config file), for messages.
+	AddressFrom string
 	// TokenFromEnv means the token is H2OGPTE_API_KEY; otherwise TokenFile
 	// (possibly "-" for stdin) holds it, or neither is set.
 	TokenFromEnv bool
@@ -72,6 +73,12 @@ type settings struct {
 	ReadOnlyFrom string
 	Debug        bool
 	NoColor      bool
+	// AllowHTTP lets a plain http:// address name a host other than this
+	// machine.
+	AllowHTTP bool
+	// LogFile is --log-file: where logs go while the dashboard runs ("" =
+	// the default under $XDG_STATE_HOME).
+	LogFile string
 	// ConfigPath is the config file consulted ("" when there is no home to
 	// look in); it need not exist.
 	ConfigPath string
@@ -161,11 +168,11 @@ func resolveSettings(fl globalFlags, changed func(string) bool, getenv func(stri
 
 	switch {
 	case changed("address"):
-		s.Address = fl.address
+		s.Address, s.AddressFrom = fl.address, "--address"
 	case getenv(envAddress) != "":
-		s.Address = getenv(envAddress)
+		s.Address, s.AddressFrom = getenv(envAddress), envAddress
 	default:
-		s.Address = fc.Address
+		s.Address, s.AddressFrom = fc.Address, "address in "+path
 	}
 	s.Address = strings.TrimSpace(s.Address)
 
@@ -191,10 +198,15 @@ func resolveSettings(fl globalFlags, changed func(string) bool, getenv func(stri
 	case fc.Timeout != "":
 		d, err := time.ParseDuration(strings.TrimSpace(fc.Timeout))
 		if err != nil {
-			return s, usageErrorf("config %s: timeout %q is not a duration such as 30s or 2m", path, fc.Timeout)
+			if looksLikeKey(fc.Timeout) {
+				return s, usageErrorf("config %s: timeout holds what looks like an API key (%s), not a duration such as 30s or 2m", path, keyShown)
+			}
+			return s, usageErrorf("config %s: timeout %s is not a duration such as 30s or 2m", path, echo(fc.Timeout))
 		}
 		s.Timeout = d
 	}
+	s.AllowHTTP = fl.allowHTTP
+	s.LogFile = fl.logFile
 	if s.Timeout <= 0 {
 		return s, usageErrorf("timeout must be more than zero, such as 30s")
 	}
@@ -206,56 +218,6 @@ func resolveSettings(fl globalFlags, changed func(string) bool, getenv func(stri
 		s.ReadOnly, s.ReadOnlyFrom = true, "read_only in "+path
 	}
 	return s, nil
-}
-
-// loadToken returns the admin token from the environment or a token file
-// ("-" reads stdin). It warns on stderr when the file is readable by group
-// or others. An unset token is not an error here: the caller names every
-// missing setting in one line.
-func loadToken(s settings, getenv func(string) string, stdin io.Reader, stderr io.Writer) (model.Secret, error) {
-	if s.TokenFromEnv {
-		return model.NewSecret(strings.TrimSpace(getenv(envToken))), nil
-	}
-	if s.TokenFile == "" {
-		return model.Secret{}, nil
-	}
-	var (
-		r    io.Reader
-		name = s.TokenFile
-	)
-	if name == "-" {
-		r, name = stdin, "stdin"
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return model.Secret{}, usageErrorf("api key file: %v", err)
-		}
-		defer f.Close()
-		if fi, err := f.Stat(); err == nil {
-			if perm := fi.Mode().Perm(); perm&0o044 != 0 {
-				warnf(stderr, "api key file %s can be read by group or others (mode %#o); run chmod 600 %s", name, perm, name)
-			}
-		}
-		r = f
-	}
-	b, err := io.ReadAll(io.LimitReader(r, maxTokenFile+1))
-	if err != nil {
-		return model.Secret{}, usageErrorf("read api key from %s: %v", name, err)
-	}
-	if len(b) > maxTokenFile {
-		return model.Secret{}, usageErrorf("api key file %s is too large to hold a token", name)
-	}
-	tok := strings.TrimSpace(string(b))
-	for i := range b {
-		b[i] = 0
-	}
-	switch {
-	case tok == "":
-		return model.Secret{}, usageErrorf("api key file %s is empty", name)
-	case strings.ContainsAny(tok, " \t\r\n"):
-		return model.Secret{}, usageErrorf("api key file %s must hold just the token, on one line", name)
-	}
-	return model.NewSecret(tok), nil
 }
 
 // missingMessage is the one line shown when the address or the token is not

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -158,7 +159,7 @@ func TestLoadTokenFromStdin(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stderr strings.Builder
-			tok, err := loadToken(settings{TokenFile: "-"}, func(string) string { return "" }, strings.NewReader(tt.stdin), &stderr)
+			tok, err := loadToken(context.Background(), settings{TokenFile: "-"}, tokenIO{getenv: func(string) string { return "" }, stdin: strings.NewReader(tt.stdin), stderr: &stderr})
 			if tt.wantErr != "" {
 				var ue usageError
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &ue) {
@@ -177,12 +178,12 @@ func TestLoadTokenFromStdin(t *testing.T) {
 }
 
 func TestLoadTokenFromEnvWinsOverNothing(t *testing.T) {
-	tok, err := loadToken(settings{TokenFromEnv: true}, func(k string) string {
+	tok, err := loadToken(context.Background(), settings{TokenFromEnv: true}, tokenIO{getenv: func(k string) string {
 		if k == envToken {
 			return " sk-env \n"
 		}
 		return ""
-	}, strings.NewReader(""), &strings.Builder{})
+	}, stdin: strings.NewReader(""), stderr: &strings.Builder{}})
 	if err != nil || tok.Reveal() != "sk-env" {
 		t.Errorf("token = %q, %v", tok.Reveal(), err)
 	}
@@ -210,7 +211,7 @@ func TestTokenFilePermissionWarning(t *testing.T) {
 				t.Fatal(err)
 			}
 			var stderr strings.Builder
-			tok, err := loadToken(settings{TokenFile: path}, func(string) string { return "" }, strings.NewReader(""), &stderr)
+			tok, err := loadToken(context.Background(), settings{TokenFile: path}, tokenIO{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stderr: &stderr})
 			if err != nil || tok.Reveal() != secret {
 				t.Fatalf("token = %q, %v", tok.Reveal(), err)
 			}
@@ -226,7 +227,7 @@ func TestTokenFilePermissionWarning(t *testing.T) {
 			}
 		})
 	}
-	_, err := loadToken(settings{TokenFile: filepath.Join(t.TempDir(), "missing")}, func(string) string { return "" }, nil, &strings.Builder{})
+	_, err := loadToken(context.Background(), settings{TokenFile: filepath.Join(t.TempDir(), "missing")}, tokenIO{getenv: func(string) string { return "" }, stderr: &strings.Builder{}})
 	var ue usageError
 	if !errors.As(err, &ue) {
 		t.Errorf("missing token file: %v, want a usage error", err)

@@ -59,8 +59,8 @@ commands can be pointed at it.`,
   h2ogpte-keys demo --keys 100000   # a big server, for scale`,
 		Args: cobra.NoArgs,
 		RunE: a.action(func(ctx context.Context, _ *cobra.Command, _ []string) error {
-			if keys < 0 {
-				return usageErrorf("--keys must not be negative")
+			if keys < 0 || keys > demoserver.MaxExtraKeys {
+				return usageErrorf("--keys %d is out of range: want 0 to %d", keys, demoserver.MaxExtraKeys)
 			}
 			srv, err := demoserver.Start(listen, demoserver.Options{Now: a.Now, Seed: 1, ExtraKeys: keys})
 			if err != nil {
@@ -102,7 +102,7 @@ Serving until interrupted (Ctrl+C).
 	f := cmd.Flags()
 	f.StringVar(&listen, "listen", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
 	f.BoolVar(&serveOnly, "serve-only", false, "only serve the API; print how to point the tool at it")
-	f.IntVar(&keys, "keys", 0, "seed this many extra keys over generated users, for scale demos")
+	f.IntVar(&keys, "keys", 0, fmt.Sprintf("seed this many extra keys (at most %d) over generated users, for scale demos", demoserver.MaxExtraKeys))
 	f.StringVar(&a.user, "user", "", "open the dashboard on this user's keys")
 	return cmd
 }

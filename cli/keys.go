@@ -196,7 +196,7 @@ func (f auditFlags) parse(now time.Time, statusGiven bool) (auditQuery, error) {
 			stopped = true
 			continue
 		}
-		return auditQuery{}, usageErrorf("--status %q: want %s (a comma list, or the flag repeated)", s, strings.Join(statusWords(), ", "))
+		return auditQuery{}, usageErrorf("--status %s: want %s (a comma list, or the flag repeated)", echo(s), strings.Join(statusWords(), ", "))
 	}
 	if stopped {
 		if len(q.filter.Statuses) == 0 {
@@ -318,7 +318,7 @@ func completeStatuses(_ *cobra.Command, _ []string, prefix string) ([]cobra.Comp
 func findUser(ctx context.Context, c *client.Client, username string) (model.User, error) {
 	u, err := c.FindUser(ctx, username)
 	if errors.Is(err, client.ErrNotFound) {
-		return u, usageErrorf("no user named %q (see h2ogpte-keys users)", username)
+		return u, usageErrorf("no user named %s (see h2ogpte-keys users)", echo(username))
 	}
 	return u, err
 }
@@ -333,19 +333,32 @@ it, the key works only for that collection, which must be one of the user's
 own.
 
 --expires takes a date (2026-12-31, the end of that day, local time) or a
-duration from now (30d, 12h, 2w, 90 days, 6 months); the server's global
-expiry limit is checked before anything is created. --inactivity-days makes
-the key stop working after that many days without use.
+duration from now (30d, 12h, 2w, 90 days, 6 months); an expiry past the
+server's global expiry limit is refused before anything is created. Without
+--expires the key is sent without expiry; the expiry shown afterwards is the
+one the server stored, so a server that applies its own default says so.
+--inactivity-days makes the key stop working after that many days without
+use.
+
+--name is 1 to 100 characters, without control, bidi-override or zero-width
+characters. --collection, when given, must name a collection.
 
 The secret is printed once, on stdout, and cannot be shown again.`,
 		Example: `  h2ogpte-keys create --user alice --name ci --expires 30d
   h2ogpte-keys create --user alice --name reports --collection "Q3 reports" --inactivity-days 60`,
 		Annotations: map[string]string{annChanges: "true"},
 		Args:        cobra.NoArgs,
-		RunE: a.action(func(ctx context.Context, _ *cobra.Command, _ []string) error {
-			user, name, coll = strings.TrimSpace(user), strings.TrimSpace(name), strings.TrimSpace(coll)
+		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
+			user, name = strings.TrimSpace(user), strings.TrimSpace(name)
 			if user == "" || name == "" {
 				return usageErrorf("create needs --user NAME and --name NAME")
+			}
+			if err := keyNameFlag(name); err != nil {
+				return err
+			}
+			coll, err := collectionFlag(cmd, coll)
+			if err != nil {
+				return err
 			}
 			// Every value is checked before the first request, so a typo
 			// never leaves half a change behind.
@@ -383,31 +396,26 @@ The secret is printed once, on stdout, and cannot be shown again.`,
 				}
 				nk.CollectionID = cl.ID
 			}
-			// Under a global expiry limit a key without expiry would outlive
-			// the cap, so one is required (model.CheckExpiry refuses Never).
-			want := model.Expiry{Never: true}
+			// Only an explicit expiry past a global limit is refused here;
+			// a key without expiry is sent, and a server that refuses it
+			// says why in its answer.
 			if exp != nil {
-				want = *exp
-			}
-			if err := checkLimit(ctx, c, want, now); err != nil {
-				var ue usageError
-				if exp == nil && errors.As(err, &ue) {
-					return usageErrorf("%v: pass --expires", ue.err)
+				if err := checkLimit(ctx, c, *exp, now); err != nil {
+					return err
 				}
-				return err
 			}
 			created, err := c.CreateKey(ctx, nk)
 			if err != nil {
 				return err
 			}
-			return a.printCreated(created)
+			return a.printCreated(created, exp == nil)
 		}),
 	}
 	f := cmd.Flags()
 	f.StringVar(&user, "user", "", "the key's owner (exact username)")
 	f.StringVar(&name, "name", "", "a name for the key")
 	f.StringVar(&coll, "collection", "", "limit the key to this collection of the user's (name or id)")
-	f.StringVar(&expires, "expires", "", "expiry: a date (2026-12-31) or a duration (30d, 12h, 6 months); required when the server has an expiry limit")
+	f.StringVar(&expires, "expires", "", "expiry: a date (2026-12-31) or a duration (30d, 12h, 6 months); within the server's expiry limit, if it has one")
 	f.StringVar(&inactivityDays, "inactivity-days", "", "stop the key after N days without use; default none")
 	_ = cmd.RegisterFlagCompletionFunc("user", a.completeUsers)
 	_ = cmd.RegisterFlagCompletionFunc("collection", a.completeCollections)
@@ -433,15 +441,15 @@ func resolveCollection(ctx context.Context, c *client.Client, owner, want string
 	case 1:
 		return byName[0], nil
 	case 0:
-		return model.Collection{}, usageErrorf("collection %q is not one of %s's collections (a collection key may only name its owner's collection); %s",
-			want, owner, listCollections(owner, colls))
+		return model.Collection{}, usageErrorf("collection %s is not one of %s's collections (a collection key may only name its owner's collection); %s",
+			echo(want), owner, listCollections(owner, colls))
 	}
 	ids := make([]string, 0, len(byName))
 	for _, cl := range byName {
 		ids = append(ids, cl.ID)
 	}
-	return model.Collection{}, usageErrorf("%s has %d collections named %q; give the id (%s)",
-		owner, len(byName), want, strings.Join(ids, ", "))
+	return model.Collection{}, usageErrorf("%s has %d collections named %s; give the id (%s)",
+		owner, len(byName), echo(want), strings.Join(ids, ", "))
 }
 
 // listCollections names a few of the owner's collections for an error
@@ -462,19 +470,6 @@ func listCollections(owner string, colls []model.Collection) string {
 	return owner + "'s are: " + strings.Join(names, ", ")
 }
 
-// checkLimit asks the server for its global expiry limit and refuses an
-// expiry past it (or no expiry under one) before anything is sent.
-func checkLimit(ctx context.Context, c *client.Client, e model.Expiry, now time.Time) error {
-	limit, err := c.GlobalExpiryLimit(ctx)
-	if err != nil {
-		return err
-	}
-	if err := model.CheckExpiry(e, limit, now); err != nil {
-		return usageError{err}
-	}
-	return nil
-}
-
 // createdJSON is create's JSON answer. The secret is the only place the
 // plain value is ever written.
 type createdJSON struct {
@@ -482,7 +477,10 @@ type createdJSON struct {
 	APIKey    model.KeyRecord `json:"api_key"`
 }
 
-func (a *app) printCreated(ck model.CreatedKey) error {
+// printCreated shows the key as the server stored it. noExpiryAsked is true when
+// the admin gave no expiry: an expiry in the answer is then the server's
+// own default, and the table line says so.
+func (a *app) printCreated(ck model.CreatedKey, noExpiryAsked bool) error {
 	p := a.printer()
 	k := ck.Key
 	// Stderr, so the warning reaches the admin even when stdout goes to a
@@ -503,6 +501,9 @@ func (a *app) printCreated(ck model.CreatedKey) error {
 		}
 	}
 	fmt.Fprintf(p.w, "Created key %s %q for %s (%s, expires %s", cell(k.ID), cell(k.Name), cell(k.Username), scope, p.expires(k))
+	if noExpiryAsked && k.Expires != nil {
+		fmt.Fprint(p.w, ", the server's default: no expiry was asked for")
+	}
 	if d, ok := k.InactivityDays.Get(); ok && d > 0 {
 		fmt.Fprintf(p.w, ", stops after %s unused", pluralDays(d))
 	}

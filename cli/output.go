@@ -37,7 +37,7 @@ func chooseFormat(flag string, given, stdoutTTY bool) (outputFormat, error) {
 	case formatTable, formatJSON, formatCSV:
 		return f, nil
 	}
-	return "", usageErrorf("--output %q: want table, json or csv", flag)
+	return "", usageErrorf("--output %s: want table, json or csv", echo(flag))
 }
 
 // printer renders results in the chosen format. now is the clock reading that

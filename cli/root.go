@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -64,6 +65,9 @@ type Env struct {
 	StderrTTY func() bool
 	// Version is what --version prints and the User-Agent carries.
 	Version string
+	// ReadPassword reads one line from the terminal without echo, for the
+	// token prompt; nil means golang.org/x/term on Stdin.
+	ReadPassword func() ([]byte, error)
 	// Dashboard opens the terminal dashboard; nil means the real one
 	// (OpenDashboard). Tests put a recorder in its place.
 	Dashboard func(ctx context.Context, d DashboardDeps) error
@@ -99,10 +103,17 @@ type app struct {
 	// inRun is set once a command's own RunE starts; errors before that
 	// come from parsing the command line and exit 2.
 	inRun bool
+
+	// token is the admin token once loaded; the scrubber cuts its value out
+	// of everything printed on stderr.
+	token model.Secret
+	scrub *scrubber
+	// ctx is the running command's context, set by action.
+	ctx context.Context
 }
 
 // Run executes the command line args and returns the exit code.
-func Run(ctx context.Context, args []string, e Env) int {
+func Run(ctx context.Context, args []string, e Env) (code int) {
 	if e.Dashboard == nil {
 		e.Dashboard = OpenDashboard
 	}
@@ -110,6 +121,20 @@ func Run(ctx context.Context, args []string, e Env) int {
 		e.Version = "dev"
 	}
 	a := &app{Env: e}
+	// One choke point for stderr: errors, warnings, prompts and the debug
+	// log all pass the scrubber, so the token never reaches the screen.
+	a.scrub = newScrubber(args, func() []string {
+		return []string{a.token.Reveal(), strings.TrimSpace(e.Getenv(envToken))}
+	})
+	a.Stderr = &scrubWriter{w: e.Stderr, s: a.scrub}
+	defer func() {
+		// A panic's message and stack could hold the token or a pasted
+		// key: they are printed scrubbed, and the run fails.
+		if r := recover(); r != nil {
+			fmt.Fprintf(a.Stderr, "h2ogpte-keys: internal error: %s\n%s", a.scrub.scrub(fmt.Sprint(r)), debug.Stack())
+			code = exitFail
+		}
+	}()
 	root := a.newRootCmd()
 	if args == nil {
 		args = []string{} // nil would make cobra read os.Args
@@ -117,14 +142,14 @@ func Run(ctx context.Context, args []string, e Env) int {
 	root.SetArgs(args)
 	root.SetIn(e.Stdin)
 	root.SetOut(e.Stdout)
-	root.SetErr(e.Stderr)
+	root.SetErr(a.Stderr)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
 	}
 	code, msg := a.classify(cmd, err)
 	if msg != "" {
-		fmt.Fprintln(e.Stderr, "h2ogpte-keys: "+msg)
+		fmt.Fprintln(a.Stderr, "h2ogpte-keys: "+msg)
 	}
 	return code
 }
@@ -133,9 +158,9 @@ func Run(ctx context.Context, args []string, e Env) int {
 func (a *app) classify(cmd *cobra.Command, err error) (int, string) {
 	var ee exitError
 	if errors.As(err, &ee) {
-		return ee.code, oneLine(ee.msg)
+		return ee.code, oneLine(a.scrub.scrub(ee.msg))
 	}
-	msg := oneLine(err.Error())
+	msg := oneLine(a.scrub.scrub(err.Error()))
 	var ue usageError
 	switch {
 	case errors.As(err, &ue):
@@ -210,11 +235,13 @@ Try it without a server: h2ogpte-keys demo`,
 	pf.StringVarP(&a.flags.output, "output", "o", "", "output format: table, json or csv (default table on a terminal, json otherwise)")
 	pf.BoolVar(&a.flags.noColor, "no-color", false, "no colours (also when NO_COLOR is set)")
 	pf.BoolVar(&a.flags.readOnly, "read-only", false, "refuse every command that changes keys")
-	pf.BoolVar(&a.flags.debug, "debug", false, "log HTTP requests and responses to stderr (secrets redacted)")
+	pf.BoolVar(&a.flags.debug, "debug", false, "log HTTP requests and responses to stderr (secrets redacted; to --log-file while the dashboard runs)")
+	pf.BoolVar(&a.flags.allowHTTP, "allow-http", false, "allow a plain http:// address to a host other than this machine (the admin key travels unencrypted)")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(
 		[]string{"table", "json", "csv"}, cobra.ShellCompDirectiveNoFileComp))
 
 	root.Flags().StringVar(&a.user, "user", "", "open the dashboard on this user's keys")
+	root.Flags().StringVar(&a.flags.logFile, "log-file", "", "while the dashboard runs, write logs and stray error output to `FILE` (default $XDG_STATE_HOME/h2ogpte-keys/dashboard.log)")
 	_ = root.RegisterFlagCompletionFunc("user", a.completeUsers)
 
 	root.AddCommand(
@@ -235,6 +262,7 @@ Try it without a server: h2ogpte-keys demo`,
 func (a *app) action(fn func(ctx context.Context, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		a.inRun = true
+		a.ctx = cmd.Context()
 		return fn(cmd.Context(), cmd, args)
 	}
 }
@@ -289,14 +317,22 @@ func (a *app) loadSettings(cmd *cobra.Command) error {
 	return nil
 }
 
-// connect builds the API client, or says in one line what is missing.
+// connect builds the API client, or says in one line what is missing or
+// wrong. Nothing is sent before the address has been vetted.
 func (a *app) connect() (*client.Client, error) {
-	tok, err := loadToken(a.cfg, a.Getenv, a.Stdin, a.Stderr)
+	tok, err := loadToken(a.cmdContext(), a.cfg, a.tokenIO())
 	if err != nil {
 		return nil, err
 	}
+	a.token = tok
 	if msg := missingMessage(a.cfg.Address, tok); msg != "" {
 		return nil, usageError{errors.New(msg)}
+	}
+	if t := strings.ToLower(tok.Reveal()); strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://") {
+		return nil, usageErrorf("the admin API key looks like a server address; did you swap %s and %s?", envAddress, envToken)
+	}
+	if err := a.checkAddress(a.cfg.Address, a.cfg.AddressFrom); err != nil {
+		return nil, err
 	}
 	return a.newClient(a.cfg.Address, tok)
 }

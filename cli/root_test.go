@@ -37,6 +37,31 @@ type harness struct {
 type result struct {
 	code           int
 	Stdout, Stderr string
+	// loopbackWarnings counts the plain-HTTP-to-this-machine warnings taken
+	// out of Stderr: every test server is http://127.0.0.1, and the tests
+	// that are not about that warning assert the rest of stderr exactly.
+	// TestPlainHTTP asserts the warning itself.
+	loopbackWarnings int
+}
+
+// loopbackWarningPrefix starts the warning checkAddress prints for a
+// plain-HTTP address on this machine.
+const loopbackWarningPrefix = "h2ogpte-keys: warning: plain HTTP to 127.0.0.1: "
+
+// newResult builds a result, taking the loopback warning lines out of
+// stderr.
+func newResult(code int, stdout, stderr string) result {
+	r := result{code: code, Stdout: stdout}
+	var kept []string
+	for _, line := range strings.SplitAfter(stderr, "\n") {
+		if strings.HasPrefix(line, loopbackWarningPrefix) {
+			r.loopbackWarnings++
+			continue
+		}
+		kept = append(kept, line)
+	}
+	r.Stderr = strings.Join(kept, "")
+	return r
 }
 
 // runCLI runs the command line in-process with a fixed clock and only the
@@ -83,7 +108,7 @@ func runCLIEnv(t *testing.T, ctx context.Context, h harness, stdout *syncBuffer,
 		mod(&e)
 	}
 	code := Run(ctx, args, e)
-	return result{code: code, Stdout: stdout.String(), Stderr: stderr.String()}
+	return newResult(code, stdout.String(), stderr.String())
 }
 
 // syncBuffer is a bytes.Buffer safe to read while the command writes.
@@ -603,19 +628,66 @@ func TestCreatePrintsSecretOnce(t *testing.T) {
 	}
 }
 
-func TestCreateUnderLimitNeedsExpiry(t *testing.T) {
-	// Under a global expiry limit a key without expiry would outlive the cap:
-	// the tool asks for --expires before creating anything. Without a limit,
-	// no expiry is fine.
+// TestCreateWithoutExpiryUnderLimit: a global expiry limit does not make
+// --expires required (issue 7). The key is sent without expiry; what the
+// server stored is shown; a server that refuses says why, exit 1.
+func TestCreateWithoutExpiryUnderLimit(t *testing.T) {
 	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
-	r := runCLI(t, harness{env: ts.adminEnv()}, "create", "--user", "carol", "--name", "plain")
-	if r.code != 2 || !strings.Contains(r.Stderr, "requires an expiry within 90 days") || !strings.Contains(r.Stderr, "--expires") {
-		t.Fatalf("want exit 2 naming the limit and --expires; got exit %d, stderr %q", r.code, r.Stderr)
-	}
-	ts.srv.SetExpiryLimitDays(0)
-	r = runCLI(t, harness{env: ts.adminEnv()}, "create", "--user", "carol", "--name", "plain")
+	r := runCLI(t, harness{env: ts.adminEnv()}, "create", "--user", "carol", "--name", "plain", "--output", "json")
 	if r.code != 0 {
-		t.Fatalf("no limit: exit %d, stderr %q", r.code, r.Stderr)
+		t.Fatalf("under the limit, no expiry: exit %d, stderr %q", r.code, r.Stderr)
+	}
+	var got struct {
+		APIKey map[string]any `json:"api_key"`
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.APIKey["expires_at"] != nil {
+		t.Errorf("expires_at = %v; the demo server stores no expiry", got.APIKey["expires_at"])
+	}
+
+	// An explicit expiry past the limit is still refused before sending.
+	_, mutBefore := ts.log.counts()
+	r = runCLI(t, harness{env: ts.adminEnv()}, "create", "--user", "carol", "--name", "far", "--expires", "1y")
+	assertOneLine(t, r, exitUsage, "past the server's limit of 90 days")
+	if _, mut := ts.log.counts(); mut != mutBefore {
+		t.Error("a create past the limit reached the server")
+	}
+
+	// A server that refuses keys without expiry: its message, exit 1.
+	strict := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1, RequireExpiry: true})
+	r = runCLI(t, harness{env: strict.adminEnv()}, "create", "--user", "carol", "--name", "plain")
+	assertOneLine(t, r, exitFail, "400")
+	if strings.Contains(r.Stdout, "Secret") {
+		t.Errorf("a refused create printed %q", r.Stdout)
+	}
+}
+
+// TestCreateShowsServerDefaultExpiry: the expiry printed after a create is
+// the one in the server's answer, so a server default is visible.
+func TestCreateShowsServerDefaultExpiry(t *testing.T) {
+	exp := testNow.Add(30 * 24 * time.Hour)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/users"):
+			fmt.Fprint(w, `[{"id":"u1","username":"carol","email":"c@example.com"}]`)
+		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/admin/api_keys"):
+			fmt.Fprintf(w, `{"secret_key":"sk-%s","api_key":{"id":"k1","username":"carol","name":"plain","hint":"abcd","created_at":%q,"expires_at":%q,"is_active":true,"is_global_key":true,"total_calls":0}}`,
+				strings.Repeat("a", 48), testNow.Format(time.RFC3339), exp.Format(time.RFC3339))
+		default:
+			http.Error(w, "unexpected "+r.Method+" "+r.URL.Path, http.StatusTeapot)
+		}
+	}))
+	t.Cleanup(hs.Close)
+	r := runCLI(t, harness{env: map[string]string{envAddress: hs.URL, envToken: demoserver.DemoToken}, tty: true},
+		"create", "--user", "carol", "--name", "plain")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %q", r.code, r.Stderr)
+	}
+	want := "expires " + exp.Format(timeLayout) + ", the server's default: no expiry was asked for"
+	if !strings.Contains(r.Stdout, want) {
+		t.Errorf("stdout %q lacks %q", r.Stdout, want)
 	}
 }
 
