@@ -1,0 +1,93 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"h2ogpte-keys/change"
+	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/components/confirm"
+	"h2ogpte-keys/ui/components/newkey"
+)
+
+// A create whose answer was lost never reopens the form for a resend: read
+// back as existing, the key is named with its lost secret and the choice
+// (Cancel keeps it); unknown even after reading back, the admin is told to
+// reload; only a create that surely did not happen reopens the form.
+func TestCreateOutcomes(t *testing.T) {
+	lost := fmt.Errorf("gateway timeout: %w", model.ErrOutcomeUnknown)
+	k := model.APIKey{ID: "new-1", Username: "alice", Name: "ci-lost", Hint: "zzzz", IsActive: true, IsGlobal: true}
+	cases := []struct {
+		name     string
+		res      change.Result
+		wantForm bool
+		wantLost bool
+		notice   string
+	}{
+		{"read back as created", change.Result{Key: k, Outcome: model.Done, ReadBack: true, Err: lost}, false, true, ""},
+		{"unknown after reading back", change.Result{Key: model.APIKey{Name: "ci-lost", Username: "alice"}, Outcome: model.Unknown, Err: lost}, false, false, "unknown whether key ci-lost was created"},
+		{"refused", change.Result{Key: model.APIKey{Name: "ci-lost"}, Outcome: model.NotDone, Err: errors.New("name taken")}, true, false, "could not create the key: name taken"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeAPI()
+			a := startApp(t, f, Options{User: "alice"}, 120, 30)
+			rep := change.CreateReport{Report: change.Report{Action: "create", Results: []change.Result{tc.res}}}
+			drive(t, a, a.route(createdMsg{user: f.users[0], report: rep}))
+			top := topDialog(a)
+			if _, isForm := top.(*newkey.Model); isForm != tc.wantForm {
+				t.Fatalf("form reopened: %v, want %v (top %T)", isForm, tc.wantForm, top)
+			}
+			if tc.wantLost {
+				c, ok := top.(*confirm.Model)
+				if !ok {
+					t.Fatalf("top dialog %T, want the lost-secret dialog", top)
+				}
+				v := plainView(a)
+				for _, want := range []string{"ci-lost", "secret is lost", "cannot be shown again", "Cancel", "Delete it"} {
+					if !strings.Contains(v, want) {
+						t.Errorf("lost-secret dialog lacks %q:\n%s", want, v)
+					}
+				}
+				// Enter on the default button keeps the key.
+				press(t, a, "enter")
+				if f.called("Delete") != 0 || topDialog(a) == c {
+					t.Errorf("enter on the default did not just keep the key: calls %v", f.Calls())
+				}
+			}
+			if tc.notice != "" {
+				if text, isErr := a.status.Notice(); !isErr || !strings.Contains(text, tc.notice) {
+					t.Errorf("notice %q (error %v), want %q", text, isErr, tc.notice)
+				}
+			}
+			if f.called("CreateKey") != 0 {
+				t.Error("a create was resent")
+			}
+		})
+	}
+}
+
+// A bulk change reports unknown keys apart from those not done.
+func TestChangeReportUnknown(t *testing.T) {
+	f := newFakeAPI()
+	a := startApp(t, f, Options{User: "alice"}, 120, 30)
+	keys := f.keys["alice"][:3]
+	rep := change.Report{Action: "deactivate", Results: []change.Result{
+		{Key: keys[0], Outcome: model.Done},
+		{Key: keys[1], Outcome: model.NotDone, Err: errors.New("conflict")},
+		{Key: keys[2], Outcome: model.Unknown, Err: errors.New("gateway timeout")},
+	}}
+	drive(t, a, a.route(changeDoneMsg{plan: deactivatePlan(keys), report: rep}))
+	text, isErr := a.status.Notice()
+	if !isErr || !strings.Contains(text, "Deactivated 1 of 3 keys") || !strings.Contains(text, "Failed: "+displayName(keys[1])) || !strings.Contains(text, "Unknown (reload to see): "+displayName(keys[2])) {
+		t.Errorf("notice %q", text)
+	}
+	if _, ok := topDialog(a).(*confirm.Model); !ok {
+		t.Fatalf("no report dialog: %T", topDialog(a))
+	}
+	if v := plainView(a); !strings.Contains(v, "? "+displayName(keys[2])) || !strings.Contains(v, "✗ "+displayName(keys[1])) {
+		t.Errorf("report dialog does not tell unknown from not done:\n%s", v)
+	}
+}
