@@ -338,8 +338,7 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 		defer s.unregister(ss)
 		go s.watch(ss)
 		next(ss)
-		ss.finish()
-		if reason := ss.stopReason(); reason != "" {
+		if reason := ss.complete(); reason != "" {
 			s.log.Info("session stopped", "person", ss.person.Name, "reason", reason)
 			_, _ = fmt.Fprintf(raw.Stderr(), "\n%s\n", reason)
 			_ = raw.Exit(1)
@@ -429,6 +428,9 @@ func (s *Server) route(next ssh.Handler) ssh.Handler {
 			return
 		}
 		ss.exitCode = s.opts.Exec(ctx, ss.person, sess.Command(), sess, sess, sess.Stderr())
+		// Before end(): once the change is over, shutdown must not turn
+		// this command's status into a stop.
+		ss.complete()
 	}
 }
 

@@ -27,10 +27,12 @@ type session struct {
 	// exitCode is set by the handler goroutine and read by it after next.
 	exitCode int
 
-	mu      sync.Mutex
-	reason  string
-	program *tea.Program
-	cancel  context.CancelFunc
+	mu        sync.Mutex
+	reason    string
+	completed bool
+	final     string // reason as of completion
+	program   *tea.Program
+	cancel    context.CancelFunc
 }
 
 func (ss *session) touch() { ss.last.Store(ss.now().UnixNano()) }
@@ -76,7 +78,7 @@ func (ss *session) deadline(idle, maxTime time.Duration) (time.Time, string) {
 func (ss *session) stop(reason string) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	if ss.reason != "" {
+	if ss.reason != "" || ss.completed {
 		return
 	}
 	ss.reason = reason
@@ -88,12 +90,6 @@ func (ss *session) stop(reason string) {
 	if ss.cancel != nil {
 		ss.cancel()
 	}
-}
-
-func (ss *session) stopReason() string {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	return ss.reason
 }
 
 // setCancel records the session's context cancel; false when the session
@@ -114,13 +110,21 @@ func (ss *session) setProgram(p *tea.Program) bool {
 	return ss.reason == ""
 }
 
-// finish cancels the session's context once its handler is done.
-func (ss *session) finish() {
+// complete marks the session's work done, cancels its context and returns
+// the reason it was stopped, if it was stopped before its work was done. A
+// stop after that (shutdown racing a command that just finished) changes
+// nothing, so a finished command keeps its own exit status.
+func (ss *session) complete() string {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	if ss.cancel != nil {
-		ss.cancel()
+	if !ss.completed {
+		ss.completed = true
+		ss.final = ss.reason
+		if ss.cancel != nil {
+			ss.cancel()
+		}
 	}
+	return ss.final
 }
 
 // changeTracker counts changes in flight, so shutdown can wait for them and
