@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/bubbles/spinner"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	"golang.org/x/term"
 
 	"h2ogpte-keys/change"
@@ -43,8 +44,16 @@ type Options struct {
 	Insecure bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Styles is the theme; nil means the default.
+	// Styles is the theme; nil means the default theme built for Renderer.
 	Styles *common.Styles
+	// Renderer is the terminal the dashboard draws on (an SSH session's,
+	// from its pty); nil means the process's own terminal.
+	Renderer *lipgloss.Renderer
+	// ClipboardOut receives OSC 52 copies of a new key's secret (an SSH
+	// session's channel), and nothing else: the system clipboard here is
+	// not the session's. nil means stderr when it is a terminal, plus the
+	// system clipboard. Ignored when Copier is set.
+	ClipboardOut io.Writer
 	// Recorder, when set, is given the report of every change (the audit
 	// log); read-only refusals are reported too.
 	Recorder change.Recorder
@@ -105,16 +114,27 @@ type App struct {
 	pendingOwner string
 }
 
-// New builds the dashboard. Nothing is loaded until the program runs Init.
+// New builds the dashboard as a tea.Model for any program: Run's on the
+// local terminal, or an SSH session's (give it Renderer, ClipboardOut,
+// ReadOnly and Recorder for that session). Nothing is loaded until the
+// program runs Init; quitting cancels every request it started.
 func New(api API, opts Options) *App {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if opts.Styles == nil {
-		opts.Styles = common.NewStyles(common.DefaultTheme())
+		if opts.Renderer != nil {
+			opts.Styles = common.NewStylesFor(opts.Renderer, common.DefaultTheme())
+		} else {
+			opts.Styles = common.NewStyles(common.DefaultTheme())
+		}
 	}
 	copier := opts.Copier
-	if copier == nil {
+	switch {
+	case copier != nil:
+	case opts.ClipboardOut != nil:
+		copier = secret.NewOSC52Copier(opts.ClipboardOut, nil)
+	default:
 		copier = stderrCopier(os.Stderr, term.IsTerminal)
 	}
 	c := common.Common{Styles: opts.Styles, Now: opts.Now, ReadOnly: opts.ReadOnly}

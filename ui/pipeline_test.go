@@ -91,3 +91,18 @@ func TestChangeReportUnknown(t *testing.T) {
 		t.Errorf("report dialog does not tell unknown from not done:\n%s", v)
 	}
 }
+
+// A session's dashboard copies by OSC 52 to its own writer, and its
+// Runner refuses changes when the session is read-only.
+func TestSessionOptions(t *testing.T) {
+	var out strings.Builder
+	f := newFakeAPI()
+	a := New(f, Options{User: "alice", ClipboardOut: &out, ReadOnly: true})
+	dests := a.copier.Copy("sk-test")
+	if !strings.Contains(out.String(), "\x1b]52;c;") || len(dests) != 1 {
+		t.Errorf("OSC 52 not written to the session: %q, dests %v", out.String(), dests)
+	}
+	if !a.runner.ReadOnly() {
+		t.Error("a read-only session's runner accepts changes")
+	}
+}

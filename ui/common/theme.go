@@ -74,10 +74,18 @@ type Styles struct {
 	Spinner     lipgloss.Style
 }
 
-// NewStyles builds the styles from a theme.
+// NewStyles builds the styles from a theme for the process's own terminal
+// (lipgloss's default renderer).
 func NewStyles(t Theme) *Styles {
+	return NewStylesFor(lipgloss.DefaultRenderer(), t)
+}
+
+// NewStylesFor builds the styles from a theme for the terminal r renders
+// to: its colour profile and dark or light background decide how the
+// theme's adaptive colours come out, so two SSH sessions can differ.
+func NewStylesFor(r *lipgloss.Renderer, t Theme) *Styles {
 	s := &Styles{Theme: t}
-	base := lipgloss.NewStyle()
+	base := r.NewStyle()
 	s.App = base
 	s.Header = base.Padding(0, 1)
 	s.HeaderTitle = base.Bold(true).Foreground(t.Primary)

@@ -39,6 +39,18 @@ func NewCopier(w io.Writer) Copier {
 	return newCopier(w, os.Getenv, runtime.GOOS, clipboard.Unsupported, clipboard.WriteAll)
 }
 
+// NewOSC52Copier copies by OSC 52 on w alone, for a terminal that is not
+// this process's (an SSH session's channel): the system clipboard here
+// would be the server's, not the admin's. getenv reads the session's
+// environment (TERM, TMUX, STY), for the multiplexer wrapping; nil reads
+// none.
+func NewOSC52Copier(w io.Writer, getenv func(string) string) Copier {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	return newCopier(w, getenv, "", true, nil)
+}
+
 type copier struct {
 	mu     sync.Mutex // one sequence at a time on w
 	w      io.Writer
