@@ -80,7 +80,11 @@ func (p printer) keys(keys []model.APIKey) error {
 	case formatJSON:
 		return model.WriteKeysJSON(p.w, keys, p.now)
 	case formatCSV:
-		return model.WriteKeysCSV(p.w, keys, p.now)
+		rows := make([][]string, 0, len(keys))
+		for _, k := range keys {
+			rows = append(rows, model.KeyCSVRow(k, p.now))
+		}
+		return writeCSV(p.w, model.KeyColumns(), rows)
 	}
 	return p.keysTable(keys)
 }
@@ -244,13 +248,22 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// writeCSV is the one way the CLI writes CSV: every cell passes
+// model.CSVCell, so a key named =HYPERLINK(...) is text, not a formula, in
+// a spreadsheet. JSON output is not touched.
 func writeCSV(w io.Writer, header []string, rows [][]string) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(header); err != nil {
-		return err
+	if err := cw.Write(model.CSVRow(header)); err != nil {
+		return fmt.Errorf("write CSV: %w", err)
 	}
-	if err := cw.WriteAll(rows); err != nil {
-		return err
+	for _, row := range rows {
+		if err := cw.Write(model.CSVRow(row)); err != nil {
+			return fmt.Errorf("write CSV: %w", err)
+		}
 	}
-	return cw.Error()
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write CSV: %w", err)
+	}
+	return nil
 }

@@ -328,11 +328,11 @@ func (a *app) connect() (*client.Client, error) {
 	if msg := missingMessage(a.cfg.Address, tok); msg != "" {
 		return nil, usageError{errors.New(msg)}
 	}
-	if t := strings.ToLower(tok.Reveal()); strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://") {
-		return nil, usageErrorf("the admin API key looks like a server address; did you swap %s and %s?", envAddress, envToken)
-	}
 	if err := a.checkAddress(a.cfg.Address, a.cfg.AddressFrom); err != nil {
 		return nil, err
+	}
+	if t := strings.ToLower(tok.Reveal()); strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://") {
+		return nil, usageErrorf("the admin API key looks like a server address; did you swap %s and %s?", envAddress, envToken)
 	}
 	return a.newClient(a.cfg.Address, tok)
 }
