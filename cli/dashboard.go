@@ -6,8 +6,10 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
+	"golang.org/x/term"
 
 	"h2ogpte-keys/ui"
+	"h2ogpte-keys/ui/components/secret"
 )
 
 // OpenDashboard checks that the token may manage keys, then runs the
@@ -20,11 +22,19 @@ func OpenDashboard(ctx context.Context, d DashboardDeps) error {
 	if d.NoColor {
 		lipgloss.SetColorProfile(termenv.Ascii)
 	}
-	return ui.Run(ctx, d.Client, ui.Options{
+	opts := ui.Options{
 		Address:  d.Address,
 		User:     d.User,
 		ReadOnly: d.ReadOnly,
 		Insecure: d.Insecure,
 		Now:      d.Now,
-	})
+	}
+	// Descriptor 2 is the log file while the dashboard runs; OSC 52
+	// copies go to the terminal stderr was, and only to a terminal.
+	if d.TTYStderr != nil && term.IsTerminal(int(d.TTYStderr.Fd())) {
+		opts.Copier = secret.NewCopier(d.TTYStderr)
+	} else {
+		opts.Copier = secret.NewCopier(nil)
+	}
+	return ui.Run(ctx, d.Client, opts)
 }

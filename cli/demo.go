@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -25,6 +26,9 @@ type DashboardDeps struct {
 	Insecure bool
 	Now      func() time.Time
 	NoColor  bool
+	// TTYStderr is the process's stderr as it was before the dashboard
+	// sent descriptor 2 to the log file: where an OSC 52 copy may go.
+	TTYStderr *os.File
 }
 
 func (a *app) dashboardDeps(c *client.Client, address string) DashboardDeps {
@@ -76,14 +80,14 @@ commands can be pointed at it.`,
 					Token:     model.NewSecret(demoserver.DemoToken),
 					UserAgent: "h2ogpte-keys/" + a.Version,
 					Debug:     a.cfg.Debug,
-					DebugOut:  a.Stderr,
+					DebugOut:  a.debugOut,
 				})
 				if err != nil {
 					return err
 				}
 				deps := a.dashboardDeps(c, srv.URL)
 				deps.Insecure = false
-				return a.Dashboard(ctx, deps)
+				return a.openDashboard(ctx, deps)
 			}
 			fmt.Fprintf(a.Stdout, `h2ogpte-keys demo server on %[1]s
 Demo admin token (public; accepted only by this demo server): %[2]s

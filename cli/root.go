@@ -110,6 +110,9 @@ type app struct {
 	scrub *scrubber
 	// ctx is the running command's context, set by action.
 	ctx context.Context
+	// debugOut receives the client's --debug log: stderr, or the log file
+	// while the dashboard runs.
+	debugOut *switchWriter
 }
 
 // Run executes the command line args and returns the exit code.
@@ -127,6 +130,7 @@ func Run(ctx context.Context, args []string, e Env) (code int) {
 		return []string{a.token.Reveal(), strings.TrimSpace(e.Getenv(envToken))}
 	})
 	a.Stderr = &scrubWriter{w: e.Stderr, s: a.scrub}
+	a.debugOut = &switchWriter{w: a.Stderr}
 	defer func() {
 		// A panic's message and stack could hold the token or a pasted
 		// key: they are printed scrubbed, and the run fails.
@@ -217,7 +221,7 @@ Try it without a server: h2ogpte-keys demo`,
 			if err != nil {
 				return err
 			}
-			return a.Dashboard(ctx, a.dashboardDeps(c, a.cfg.Address))
+			return a.openDashboard(ctx, a.dashboardDeps(c, a.cfg.Address))
 		}),
 		PersistentPreRunE: a.preRun,
 	}
@@ -349,7 +353,7 @@ func (a *app) newClient(address string, tok model.Secret) (*client.Client, error
 		Timeout:               a.cfg.Timeout,
 		UserAgent:             "h2ogpte-keys/" + a.Version,
 		Debug:                 a.cfg.Debug,
-		DebugOut:              a.Stderr,
+		DebugOut:              a.debugOut,
 	})
 	if err != nil {
 		return nil, usageError{err}
