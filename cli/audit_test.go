@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -456,4 +457,32 @@ func keyIDs(keys []model.APIKey) []string {
 		out[i] = k.ID
 	}
 	return out
+}
+
+// TestUsageFiltersSayWhenUsageIsUnknown: against an older server (no
+// total_calls) --never-used cannot judge any key; stderr says how many
+// instead of printing an empty answer silently.
+func TestUsageFiltersSayWhenUsageIsUnknown(t *testing.T) {
+	old := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1, OldServer: true})
+	for _, flag := range [][]string{{"--never-used"}, {"--unused-for", "30d"}} {
+		r := runCLI(t, harness{env: old.adminEnv()}, append([]string{"list", "--all", "--output", "json"}, flag...)...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d, %q", flag, r.code, r.Stderr)
+		}
+		total := len(listKeys(t, old))
+		want := fmt.Sprintf("h2ogpte-keys: warning: %d keys have unknown usage", total)
+		if !strings.HasPrefix(r.Stderr, want) || !strings.Contains(r.Stderr, "--never-used and --unused-for cannot judge them") {
+			t.Errorf("%v: stderr %q, want it to start %q", flag, r.Stderr, want)
+		}
+	}
+	// A current server: no warning.
+	cur := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+	r := runCLI(t, harness{env: cur.adminEnv()}, "list", "--all", "--never-used", "--output", "json")
+	if r.code != 0 || r.Stderr != "" {
+		t.Errorf("current server: exit %d, stderr %q", r.code, r.Stderr)
+	}
+	var keys []map[string]any
+	if err := json.Unmarshal([]byte(r.Stdout), &keys); err != nil || len(keys) == 0 {
+		t.Errorf("current server --never-used found %d keys (%v)", len(keys), err)
+	}
 }

@@ -114,6 +114,12 @@ report are left out. CSV has a header row and the same columns.`,
 			if err != nil {
 				return err
 			}
+			if n := aud.filter.Unjudged(keys); n > 0 {
+				// An older server leaves usage out: saying nothing would
+				// make "never used: none" look like an answer.
+				warnf(a.Stderr, "%s %s unknown usage (the server does not report it), so --never-used and --unused-for cannot judge %s: left out",
+					countKeys(n), hasHave(n), itThem(n))
+			}
 			return p.keys(aud.apply(keys, p.now))
 		}),
 	}
@@ -510,4 +516,18 @@ func (a *app) printCreated(ck model.CreatedKey, noExpiryAsked bool) error {
 	fmt.Fprintln(p.w, ")")
 	_, err := fmt.Fprintln(p.w, "Secret key (shown once, store it now): "+ck.Secret.Reveal())
 	return err
+}
+
+func hasHave(n int) string {
+	if n == 1 {
+		return "has"
+	}
+	return "have"
+}
+
+func itThem(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
 }
