@@ -26,6 +26,10 @@ type API interface {
 	SetExpiry(ctx context.Context, keyID string, e model.Expiry) error
 	SetInactivity(ctx context.Context, keyID string, days int) error
 	Delete(ctx context.Context, keyID string) error
+	// ListUsers and ListCollections serve the checks before a rotation:
+	// the owner's user id, and whether a collection is still the owner's.
+	ListUsers(ctx context.Context) ([]model.User, error)
+	ListCollections(ctx context.Context, username string) ([]model.Collection, error)
 }
 
 // Change is one kind of change to a key, described once for every caller.

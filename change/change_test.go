@@ -30,6 +30,15 @@ type fakeAPI struct {
 	listErr error
 	now     time.Time
 
+	users  []model.User
+	cols   map[string][]model.Collection
+	colErr error
+	asked  []model.NewKey // every create request, in order
+	// listFailFrom, when set, fails every listing from that one on
+	// (1-based) with errList.
+	listFailFrom int
+	listCalls    atomic.Int32
+
 	sent     atomic.Int32
 	inFlight atomic.Int32
 	peak     atomic.Int32
@@ -47,6 +56,9 @@ func newFake(now time.Time, keys ...model.APIKey) *fakeAPI {
 func (f *fakeAPI) StreamKeys(ctx context.Context, username string, onPage func([]model.APIKey)) error {
 	if f.listErr != nil {
 		return f.listErr
+	}
+	if n := f.listCalls.Add(1); f.listFailFrom > 0 && int(n) >= f.listFailFrom {
+		return errList
 	}
 	f.mu.Lock()
 	var page []model.APIKey
@@ -123,15 +135,38 @@ func (f *fakeAPI) CreateKey(ctx context.Context, nk model.NewKey) (model.Created
 	f.sent.Add(1)
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.asked = append(f.asked, nk)
 	if err := f.fail[nk.Name]; err != nil {
 		return model.CreatedKey{}, err
 	}
-	k := model.APIKey{ID: fmt.Sprintf("new-%d", len(f.keys)), Username: "ann", Name: nk.Name, Created: f.now, IsActive: true}
+	k := model.APIKey{ID: fmt.Sprintf("new-%d", len(f.keys)), Username: "ann", Name: nk.Name, Created: f.now, IsActive: true,
+		CollectionID: nk.CollectionID, IsGlobal: nk.CollectionID == ""}
+	if nk.InactivityDays > 0 {
+		k.InactivityDays = model.Some(nk.InactivityDays)
+	}
+	if nk.Expiry != nil && !nk.Expiry.Never {
+		at := nk.Expiry.In.AddTo(f.now)
+		k.Expires = &at
+	}
 	f.keys[k.ID] = k
 	if err := f.act[nk.Name]; err != nil {
 		return model.CreatedKey{}, err
 	}
 	return model.CreatedKey{Secret: model.NewSecret("sk-secret-value"), Key: k}, nil
+}
+
+func (f *fakeAPI) ListUsers(context.Context) ([]model.User, error) {
+	if f.listErr != nil {
+		return nil, f.listErr
+	}
+	return f.users, nil
+}
+
+func (f *fakeAPI) ListCollections(_ context.Context, username string) ([]model.Collection, error) {
+	if f.colErr != nil {
+		return nil, f.colErr
+	}
+	return f.cols[username], nil
 }
 
 type recorder struct {

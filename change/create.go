@@ -40,35 +40,52 @@ func (r CreateReport) SecretLost() bool {
 // owner's keys back, looking for a key of that name created since the
 // request began; if one is there the key exists (Done, SecretLost).
 func (r *Runner) Create(ctx context.Context, owner string, k model.NewKey) (CreateReport, error) {
+	if r.opts.ReadOnly {
+		asked := model.APIKey{Username: owner, Name: k.Name, CollectionID: k.CollectionID, IsGlobal: k.CollectionID == ""}
+		rep := CreateReport{Report: Report{Action: "create", Started: r.opts.Now(),
+			Results: []Result{{Key: asked, Outcome: model.NotDone, Err: ErrReadOnly}}}}
+		rep.Finished = rep.Started
+		var err error
+		rep.Report, err = r.finish(ctx, rep.Report, ErrReadOnly)
+		return rep, err
+	}
+	rep := r.create(ctx, owner, k, "")
+	var err error
+	rep.Report, err = r.finish(ctx, rep.Report, nil)
+	return rep, err
+}
+
+// create is Create without the Recorder and the read-only check, for
+// callers that report a larger change. A key with id exclude is never
+// taken for the new one by the read back: a rotation's old key has the
+// same name.
+func (r *Runner) create(ctx context.Context, owner string, k model.NewKey, exclude string) CreateReport {
 	started := r.opts.Now()
 	asked := model.APIKey{Username: owner, Name: k.Name, CollectionID: k.CollectionID, IsGlobal: k.CollectionID == ""}
 	rep := CreateReport{Report: Report{Action: "create", Started: started}}
-	finish := func(res Result, err error) (CreateReport, error) {
+	finish := func(res Result) CreateReport {
 		rep.Results = []Result{res}
 		rep.Finished = r.opts.Now()
-		rep.Report, err = r.finish(ctx, rep.Report, err)
-		return rep, err
-	}
-	if r.opts.ReadOnly {
-		return finish(Result{Key: asked, Outcome: model.NotDone, Err: ErrReadOnly}, ErrReadOnly)
+		return rep
 	}
 	created, err := r.api.CreateKey(ctx, k)
 	switch {
 	case err == nil:
 		rep.Created = created
-		return finish(Result{Key: created.Key, Outcome: model.Done}, nil)
+		return finish(Result{Key: created.Key, Outcome: model.Done})
 	case !errors.Is(err, model.ErrOutcomeUnknown):
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-			return finish(Result{Key: asked, Outcome: model.Unknown, Err: err}, nil)
+			return finish(Result{Key: asked, Outcome: model.Unknown, Err: err})
 		}
-		return finish(Result{Key: asked, Outcome: model.NotDone, Err: err}, nil)
+		return finish(Result{Key: asked, Outcome: model.NotDone, Err: err})
 	}
 	since := started.Add(-r.opts.Skew)
 	var found *model.APIKey
 	rerr := r.api.StreamKeys(ctx, owner, func(page []model.APIKey) {
 		for _, c := range page {
 			// The newest of that name, should there be several.
-			if c.Name == k.Name && !c.Created.Before(since) && (found == nil || c.Created.After(found.Created)) {
+			if c.Name == k.Name && (exclude == "" || c.ID != exclude) && !c.Created.Before(since) &&
+				(found == nil || c.Created.After(found.Created)) {
 				c := c
 				found = &c
 			}
@@ -80,9 +97,9 @@ func (r *Runner) Create(ctx context.Context, owner string, k model.NewKey) (Crea
 	switch {
 	case rerr != nil:
 		return finish(Result{Key: asked, Outcome: model.Unknown,
-			Err: fmt.Errorf("%w; reading the keys of %s back failed too: %w", err, model.CleanText(owner), rerr)}, nil)
+			Err: fmt.Errorf("%w; reading the keys of %s back failed too: %w", err, model.CleanText(owner), rerr)})
 	case found != nil:
-		return finish(Result{Key: *found, Outcome: model.Done, Err: err, ReadBack: true}, nil)
+		return finish(Result{Key: *found, Outcome: model.Done, Err: err, ReadBack: true})
 	}
-	return finish(Result{Key: asked, Outcome: model.NotDone, Err: err, ReadBack: true}, nil)
+	return finish(Result{Key: asked, Outcome: model.NotDone, Err: err, ReadBack: true})
 }
