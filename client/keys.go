@@ -75,14 +75,18 @@ func (c *Client) StreamKeys(ctx context.Context, username string, onPage func([]
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
+	in := newInterner()
 	fetch := func(offset int, out chan<- pageResult) {
 		defer wg.Done()
 		pq := url.Values{"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(c.pageSize)}}
 		for k, v := range q {
 			pq[k] = v
 		}
+		body, err := c.do(ctx, call{op: op, method: http.MethodGet, path: "/admin/api_keys", query: pq, idempotent: true})
 		var keys []model.APIKey
-		err := c.getJSON(ctx, op, "/admin/api_keys", pq, &keys)
+		if err == nil {
+			keys, err = c.decodeKeys(op, body, in)
+		}
 		out <- pageResult{keys, err}
 	}
 

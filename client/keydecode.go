@@ -1,0 +1,516 @@
+package client
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"h2ogpte-keys/model"
+)
+
+// A key listing is the bulk of what the tool reads: a million keys are
+// about 290 MB of JSON, and encoding/json reads them at ~140 MB/s. The
+// decoder here reads the shapes servers send several times faster, and for
+// anything it is not sure of (a field name that differs from the API's
+// only in case, an escaped field name, a number that is not a plain
+// integer, a wrong type, nesting deeper than it tracks, any syntax error)
+// it gives up and the caller decodes the body with encoding/json instead.
+// So what is accepted, what each field holds, and every error are exactly
+// what encoding/json gives; the fast path only has to be right when it
+// succeeds, which the differential tests and fuzz target check.
+//
+// Times go through time.Time's own UnmarshalJSON, the method encoding/json
+// calls, so both RFC 3339 spellings (with or without fractional seconds,
+// Z or an offset) are read exactly as before.
+
+// keyFields are the API's APIKeyInfo field names. encoding/json matches
+// field names without regard to case; the fast path gives up on a name
+// that matches one of these only that way.
+var keyFields = [...]string{
+	"id", "username", "name", "hint", "created_at", "expires_at", "last_used_at",
+	"inactivity_interval", "total_calls", "is_active", "collection_name",
+	"collection_id", "is_global_key",
+}
+
+// maxSkipDepth bounds the nesting of an unknown field's value that the fast
+// path skips; deeper values go to encoding/json, which has its own bound.
+const maxSkipDepth = 64
+
+// interner shares the strings that repeat across a listing (usernames,
+// collection names and ids), so a million keys of a few hundred users hold
+// a few hundred username strings, not a million copies. It is safe for
+// concurrent use: pages decode on their own goroutines. It stops adding
+// once it holds maxInterned strings, so a server that sends a distinct
+// name on every key costs no more than without it.
+type interner struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+const maxInterned = 1 << 16
+
+func newInterner() *interner { return &interner{m: make(map[string]string)} }
+
+// str returns b as a string, shared with earlier equal strings.
+func (in *interner) str(b []byte) string {
+	if in == nil {
+		return string(b)
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if s, ok := in.m[string(b)]; ok { // no allocation: the compiler looks up without copying
+		return s
+	}
+	s := string(b)
+	if len(in.m) < maxInterned {
+		in.m[s] = s
+	}
+	return s
+}
+
+// decodeKeysFast decodes a JSON array of APIKeyInfo. ok is false when it
+// gave up; the result is then meaningless and the caller must use
+// encoding/json. in may be nil.
+func decodeKeysFast(body []byte, in *interner) (keys []model.APIKey, ok bool) {
+	d := keyDecoder{b: body, in: in}
+	d.ws()
+	if !d.eat('[') {
+		return nil, false
+	}
+	// A rough guess from the body size (a key is ~290 bytes of JSON) saves
+	// most regrowth without overshooting much.
+	keys = make([]model.APIKey, 0, min(len(body)/256+1, 4096))
+	d.ws()
+	if d.eat(']') {
+		return keys, d.end()
+	}
+	for {
+		d.ws()
+		keys = append(keys, model.APIKey{})
+		if !d.object(&keys[len(keys)-1]) {
+			return nil, false
+		}
+		d.ws()
+		if d.eat(',') {
+			continue
+		}
+		if d.eat(']') {
+			return keys, d.end()
+		}
+		return nil, false
+	}
+}
+
+type keyDecoder struct {
+	b  []byte
+	i  int
+	in *interner
+}
+
+func (d *keyDecoder) ws() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+func (d *keyDecoder) eat(c byte) bool {
+	if d.i < len(d.b) && d.b[d.i] == c {
+		d.i++
+		return true
+	}
+	return false
+}
+
+// end reports whether only whitespace follows the top-level value.
+func (d *keyDecoder) end() bool {
+	d.ws()
+	return d.i == len(d.b)
+}
+
+// object reads one APIKeyInfo into k, which starts zero.
+func (d *keyDecoder) object(k *model.APIKey) bool {
+	if !d.eat('{') {
+		return false // null elements and other shapes: encoding/json
+	}
+	d.ws()
+	if d.eat('}') {
+		return true
+	}
+	for {
+		d.ws()
+		name, ok := d.plainString()
+		if !ok {
+			return false
+		}
+		d.ws()
+		if !d.eat(':') {
+			return false
+		}
+		d.ws()
+		if !d.field(k, name) {
+			return false
+		}
+		d.ws()
+		if d.eat(',') {
+			continue
+		}
+		return d.eat('}')
+	}
+}
+
+// field reads the value of the field called name. A null leaves a plain
+// field as it is, as encoding/json does; Expires becomes nil and an Opt
+// becomes reported-but-unset, as their decoding in encoding/json does.
+func (d *keyDecoder) field(k *model.APIKey, name []byte) bool {
+	switch string(name) {
+	case "id":
+		return d.str(&k.ID, false)
+	case "username":
+		return d.str(&k.Username, true)
+	case "name":
+		return d.str(&k.Name, false)
+	case "hint":
+		return d.str(&k.Hint, false)
+	case "collection_name":
+		return d.str(&k.CollectionName, true)
+	case "collection_id":
+		return d.str(&k.CollectionID, true)
+	case "created_at":
+		if d.null() {
+			return true
+		}
+		raw, ok := d.rawString()
+		return ok && k.Created.UnmarshalJSON(raw) == nil
+	case "expires_at":
+		if d.null() {
+			k.Expires = nil
+			return true
+		}
+		raw, ok := d.rawString()
+		if !ok {
+			return false
+		}
+		t := new(time.Time)
+		if t.UnmarshalJSON(raw) != nil {
+			return false
+		}
+		k.Expires = t
+		return true
+	case "last_used_at":
+		k.LastUsed = model.Opt[time.Time]{Reported: true}
+		if d.null() {
+			return true
+		}
+		raw, ok := d.rawString()
+		if !ok || k.LastUsed.V.UnmarshalJSON(raw) != nil {
+			return false
+		}
+		k.LastUsed.Set = true
+		return true
+	case "inactivity_interval":
+		k.InactivityDays = model.Opt[int]{Reported: true}
+		if d.null() {
+			return true
+		}
+		n, ok := d.integer(strconv.IntSize)
+		k.InactivityDays.V, k.InactivityDays.Set = int(n), true
+		return ok
+	case "total_calls":
+		k.TotalCalls = model.Opt[int64]{Reported: true}
+		if d.null() {
+			return true
+		}
+		n, ok := d.integer(64)
+		k.TotalCalls.V, k.TotalCalls.Set = n, true
+		return ok
+	case "is_active":
+		return d.boolean(&k.IsActive)
+	case "is_global_key":
+		return d.boolean(&k.IsGlobal)
+	}
+	for _, f := range keyFields {
+		if bytes.EqualFold(name, []byte(f)) {
+			return false // encoding/json would fill f from it
+		}
+	}
+	return d.skip(0)
+}
+
+// null consumes a null literal if one is next.
+func (d *keyDecoder) null() bool {
+	if bytes.HasPrefix(d.b[d.i:], []byte("null")) {
+		d.i += 4
+		return true
+	}
+	return false
+}
+
+func (d *keyDecoder) boolean(dst *bool) bool {
+	rest := d.b[d.i:]
+	switch {
+	case bytes.HasPrefix(rest, []byte("true")):
+		*dst = true
+		d.i += 4
+	case bytes.HasPrefix(rest, []byte("false")):
+		*dst = false
+		d.i += 5
+	case bytes.HasPrefix(rest, []byte("null")):
+		d.i += 4
+	default:
+		return false
+	}
+	return true
+}
+
+// str reads a string or null (which leaves dst as it is).
+func (d *keyDecoder) str(dst *string, intern bool) bool {
+	if d.null() {
+		return true
+	}
+	if d.i >= len(d.b) || d.b[d.i] != '"' {
+		return false
+	}
+	start := d.i
+	if s, ok := d.plainString(); ok {
+		if intern {
+			*dst = d.in.str(s)
+		} else {
+			*dst = string(s)
+		}
+		return true
+	}
+	// Escapes or non-ASCII text: rare in keys; encoding/json's own
+	// unquoting (invalid UTF-8 becomes U+FFFD) on just this string.
+	d.i = start
+	raw, ok := d.rawString()
+	if !ok {
+		return false
+	}
+	s, ok := unquote(raw)
+	if !ok {
+		return false
+	}
+	*dst = s
+	return true
+}
+
+// plainString reads a string made of printable ASCII without escapes and
+// returns its contents; anything else gives up, leaving d.i undefined.
+func (d *keyDecoder) plainString() ([]byte, bool) {
+	if !d.eat('"') {
+		return nil, false
+	}
+	start := d.i
+	for d.i < len(d.b) {
+		c := d.b[d.i]
+		switch {
+		case c == '"':
+			d.i++
+			return d.b[start : d.i-1], true
+		case c == '\\' || c < 0x20 || c >= utf8.RuneSelf:
+			return nil, false
+		}
+		d.i++
+	}
+	return nil, false
+}
+
+// rawString reads a valid JSON string and returns it with its quotes.
+func (d *keyDecoder) rawString() ([]byte, bool) {
+	start := d.i
+	if !d.eat('"') {
+		return nil, false
+	}
+	for d.i < len(d.b) {
+		c := d.b[d.i]
+		switch {
+		case c == '"':
+			d.i++
+			return d.b[start:d.i], true
+		case c < 0x20:
+			return nil, false
+		case c == '\\':
+			d.i++
+			if d.i >= len(d.b) {
+				return nil, false
+			}
+			switch d.b[d.i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				d.i++
+			case 'u':
+				if d.i+5 > len(d.b) {
+					return nil, false
+				}
+				for _, h := range d.b[d.i+1 : d.i+5] {
+					if !isHex(h) {
+						return nil, false
+					}
+				}
+				d.i += 5
+			default:
+				return nil, false
+			}
+		default:
+			d.i++
+		}
+	}
+	return nil, false
+}
+
+func isHex(c byte) bool {
+	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
+}
+
+// integer reads a JSON number that is a plain integer fitting bits, which
+// is all encoding/json accepts into an int field.
+func (d *keyDecoder) integer(bits int) (int64, bool) {
+	start := d.i
+	d.eat('-')
+	digits := d.i
+	for d.i < len(d.b) && '0' <= d.b[d.i] && d.b[d.i] <= '9' {
+		d.i++
+	}
+	if d.i == digits || (d.b[digits] == '0' && d.i-digits > 1) {
+		return 0, false
+	}
+	if d.i < len(d.b) {
+		switch d.b[d.i] {
+		case '.', 'e', 'E':
+			return 0, false // a valid number, but encoding/json refuses it for an int
+		}
+	}
+	n, err := strconv.ParseInt(string(d.b[start:d.i]), 10, bits)
+	return n, err == nil
+}
+
+// skip reads and checks any JSON value, as encoding/json checks the whole
+// body before decoding any of it.
+func (d *keyDecoder) skip(depth int) bool {
+	if d.i >= len(d.b) || depth > maxSkipDepth {
+		return false
+	}
+	switch c := d.b[d.i]; {
+	case c == '"':
+		_, ok := d.rawString()
+		return ok
+	case c == '{':
+		d.i++
+		d.ws()
+		if d.eat('}') {
+			return true
+		}
+		for {
+			d.ws()
+			if _, ok := d.rawString(); !ok {
+				return false
+			}
+			d.ws()
+			if !d.eat(':') {
+				return false
+			}
+			d.ws()
+			if !d.skip(depth + 1) {
+				return false
+			}
+			d.ws()
+			if d.eat(',') {
+				continue
+			}
+			return d.eat('}')
+		}
+	case c == '[':
+		d.i++
+		d.ws()
+		if d.eat(']') {
+			return true
+		}
+		for {
+			d.ws()
+			if !d.skip(depth + 1) {
+				return false
+			}
+			d.ws()
+			if d.eat(',') {
+				continue
+			}
+			return d.eat(']')
+		}
+	case c == 't':
+		return d.literal("true")
+	case c == 'f':
+		return d.literal("false")
+	case c == 'n':
+		return d.literal("null")
+	case c == '-' || ('0' <= c && c <= '9'):
+		return d.number()
+	}
+	return false
+}
+
+func (d *keyDecoder) literal(s string) bool {
+	if bytes.HasPrefix(d.b[d.i:], []byte(s)) {
+		d.i += len(s)
+		return true
+	}
+	return false
+}
+
+// number reads any JSON number.
+func (d *keyDecoder) number() bool {
+	d.eat('-')
+	digits := func() int {
+		n := 0
+		for d.i < len(d.b) && '0' <= d.b[d.i] && d.b[d.i] <= '9' {
+			d.i++
+			n++
+		}
+		return n
+	}
+	if d.eat('0') {
+		// no further integer digits after a leading zero
+	} else if digits() == 0 {
+		return false
+	}
+	if d.eat('.') && digits() == 0 {
+		return false
+	}
+	if d.eat('e') || d.eat('E') {
+		if !d.eat('+') {
+			d.eat('-')
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// unquote unquotes a JSON string exactly as encoding/json does.
+func unquote(raw []byte) (string, bool) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// decodeKeys decodes a page of keys: the fast path, or encoding/json
+// (with its errors, worded by decode) when the fast path gives up.
+func (c *Client) decodeKeys(op string, body []byte, in *interner) ([]model.APIKey, error) {
+	if keys, ok := decodeKeysFast(body, in); ok {
+		return keys, nil
+	}
+	var keys []model.APIKey
+	if err := c.decode(op, body, &keys); err != nil {
+		return nil, err
+	}
+	return keys, nil
+}

@@ -1,0 +1,185 @@
+package client
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"h2ogpte-keys/demoserver"
+	"h2ogpte-keys/model"
+)
+
+// demoBody is one listing page of n extra keys as the demo server spells it.
+func demoBody(tb testing.TB, opts demoserver.Options, n int) []byte {
+	tb.Helper()
+	opts.Seed, opts.ExtraKeys, opts.Now = 1, n, fixedNow
+	req := httptest.NewRequest(http.MethodGet, "/api/v1/admin/api_keys?limit=10000000", nil)
+	req.Header.Set("Authorization", "Bearer "+demoserver.DemoToken)
+	rec := httptest.NewRecorder()
+	demoserver.New(opts).ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		tb.Fatalf("demo listing: %d %s", rec.Code, rec.Body)
+	}
+	return rec.Body.Bytes()
+}
+
+// oddBodies are listings the fast decoder must either read exactly as
+// encoding/json does or hand over to it: the API's odd cases, encoding/json's
+// quirks (case-insensitive names, duplicates, null into plain fields,
+// invalid UTF-8) and broken JSON.
+var oddBodies = []string{
+	`[]`, ` [ ] `, `null`, `{}`, `[null]`, `[{}]`, `[1]`, `"x"`, ``, `[`, `[{"id":"a"}`,
+	`[{"id":"a"}]x`, `[{"id":"a"},]`, `[{"id":"a",}]`, `[{"id" "a"}]`, `[{"id":"a"}{"id":"b"}]`,
+	"\t[\n{ \"id\" : \"a\" ,\r\"username\":\"u\"}\r]\n",
+	`[{"ID":"x"}]`, `[{"Username":"x"}]`, `[{"IS_ACTIVE":true}]`, `[{"\u0069d":"x"}]`, `[{"ıd":"x"}]`, `[{"id\u0000":"x"}]`,
+	`[{"id":"a","id":"b"}]`, `[{"username":"a","username":null}]`, `[{"id":null}]`,
+	`[{"expires_at":"2026-01-02T03:04:05Z","expires_at":null}]`, `[{"expires_at":null}]`,
+	`[{"last_used_at":"2026-01-02T03:04:05Z","last_used_at":null}]`, `[{"last_used_at":null,"total_calls":null,"inactivity_interval":null}]`,
+	`[{"name":"caf\u00e9 \ud83d\ude00","username":"Jos\u00e9"}]`, "[{\"name\":\"caf\xc3\xa9\"}]", "[{\"name\":\"bad \xff utf8\"}]",
+	`[{"name":"\ud800 lone surrogate"}]`, "[{\"name\":\"tab\there\"}]", `[{"name":"\q"}]`, `[{"name":"\u12"}]`, `[{"name":"a\/b\"c\\d\n"}]`,
+	`[{"total_calls":1.0}]`, `[{"total_calls":1e3}]`, `[{"total_calls":"5"}]`, `[{"total_calls":-0}]`, `[{"total_calls":-}]`,
+	`[{"total_calls":01}]`, `[{"total_calls":9223372036854775807}]`, `[{"total_calls":9223372036854775808}]`,
+	`[{"inactivity_interval":-30}]`, `[{"inactivity_interval":true}]`, `[{"inactivity_interval":30,"inactivity_interval":null}]`,
+	`[{"is_active":"true"}]`, `[{"is_active":null}]`, `[{"is_active":true,"is_active":false}]`, `[{"is_global_key":1}]`, `[{"is_active":tru}]`,
+	`[{"created_at":"2026-01-02T03:04:05+00:00"}]`, `[{"created_at":"2026-01-02T03:04:05.123456789Z"}]`,
+	`[{"created_at":"2026-01-02T03:04:05.5-07:30"}]`, `[{"created_at":"2026-01-02 03:04:05Z"}]`, `[{"created_at":"2026-01-02T03:04:05"}]`,
+	`[{"created_at":"2026-01-02T03:04:05.Z"}]`, `[{"created_at":"2026-01-02T24:04:05Z"}]`, `[{"created_at":null}]`, `[{"created_at":0}]`,
+	`[{"created_at":"2026-01-02T03:04:05\u005a"}]`, `[{"expires_at":"2026-13-02T03:04:05Z"}]`, `[{"last_used_at":5}]`,
+	`[{"x":{"a":[1,2,{"b":null}],"c":-1.5e+10,"d":true,"e":false}},{"y":"\u0041","z":[]}]`,
+	`[{"x":[}]`, `[{"x":01}]`, `[{"x":1.}]`, `[{"x":1e}]`, `[{"x":-}]`, `[{"x":.5}]`, `[{"x":+1}]`, `[{"x":{"a" 1}}]`, `[{"x":nul}]`,
+	`[{"x":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}]`,
+	`[{"x":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}]`,
+	`[{"collection_id":null,"collection_name":null,"hint":"abcd","some_new_field":{"x":1}}]`,
+}
+
+// checkSameAsJSON fails t when the fast decoder succeeds on body but reads
+// it differently from encoding/json, or succeeds where encoding/json fails.
+func checkSameAsJSON(t *testing.T, body []byte) {
+	t.Helper()
+	fast, ok := decodeKeysFast(body, newInterner())
+	var old []model.APIKey
+	err := json.Unmarshal(body, &old)
+	if !ok {
+		return // handed to encoding/json: the same by construction
+	}
+	if err != nil {
+		t.Fatalf("fast decoder accepts %q, encoding/json refuses it: %v", clip(body), err)
+	}
+	if !reflect.DeepEqual(fast, old) {
+		t.Fatalf("decoders differ on %q:\nfast %+v\njson %+v", clip(body), fast, old)
+	}
+}
+
+func clip(b []byte) []byte { return b[:min(len(b), 300)] }
+
+func TestDecodeKeysFastMatchesJSON(t *testing.T) {
+	for _, b := range oddBodies {
+		checkSameAsJSON(t, []byte(b))
+	}
+	// The fast path must actually be taken for what servers send, in
+	// every spelling, and agree key by key.
+	for name, opts := range map[string]demoserver.Options{
+		"nulls":      {},
+		"omit empty": {OmitEmpty: true},
+		"old server": {OldServer: true},
+	} {
+		body := demoBody(t, opts, 3000)
+		if _, ok := decodeKeysFast(body, nil); !ok {
+			t.Errorf("%s: fast decoder gave up on the demo server's listing", name)
+		}
+		checkSameAsJSON(t, body)
+	}
+	// And for the plain shapes among the odd cases, so a regression that
+	// makes it give up on everything does not pass unnoticed.
+	for _, b := range []string{`[]`, `[{}]`, `[{"id":"a","id":"b"}]`, `[{"x":{"a":[1,-2.5e3]}}]`,
+		`[{"last_used_at":null,"total_calls":null,"inactivity_interval":null}]`,
+		`[{"created_at":"2026-01-02T03:04:05+00:00","expires_at":"2026-01-02T03:04:05.123Z"}]`,
+		`[{"name":"caf\u00e9","username":"Jos\u00e9"}]`} {
+		if _, ok := decodeKeysFast([]byte(b), nil); !ok {
+			t.Errorf("fast decoder gave up on %s", b)
+		}
+	}
+	// Where encoding/json fails, the fast decoder must give up.
+	for _, b := range []string{`[{"id":"a"},]`, `[{"total_calls":1.0}]`, `[{"is_active":"true"}]`, "[{\"name\":\"tab\there\"}]", `[{"created_at":"2026-01-02 03:04:05Z"}]`} {
+		if _, ok := decodeKeysFast([]byte(b), nil); ok {
+			t.Errorf("fast decoder accepted %s", b)
+		}
+	}
+}
+
+func TestInternerShares(t *testing.T) {
+	body := demoBody(t, demoserver.Options{}, 2000)
+	keys, ok := decodeKeysFast(body, newInterner())
+	if !ok {
+		t.Fatal("fast decoder gave up")
+	}
+	first := map[string]string{}
+	shared := 0
+	for _, k := range keys {
+		if s, ok := first[k.Username]; ok {
+			if unsafeSame(s, k.Username) {
+				shared++
+			}
+			continue
+		}
+		first[k.Username] = k.Username
+	}
+	if want := len(keys) - len(first); shared != want || want == 0 {
+		t.Errorf("%d of %d repeated usernames share storage", shared, want)
+	}
+}
+
+func FuzzDecodeKeys(f *testing.F) {
+	for _, b := range oddBodies {
+		f.Add([]byte(b))
+	}
+	f.Add(demoBody(f, demoserver.Options{}, 20))
+	f.Add(demoBody(f, demoserver.Options{OmitEmpty: true}, 20))
+	f.Add(demoBody(f, demoserver.Options{OldServer: true}, 20))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkSameAsJSON(t, body)
+	})
+}
+
+// BenchmarkDecodeKeys100k decodes the same 100,000-key listing with
+// encoding/json (the old path) and the fast decoder, side by side.
+func BenchmarkDecodeKeys100k(b *testing.B) {
+	body := demoBody(b, demoserver.Options{}, 100_000)
+	b.Run("encoding-json", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var keys []model.APIKey
+			if err := json.Unmarshal(body, &keys); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("fast", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok := decodeKeysFast(body, nil); !ok {
+				b.Fatal("gave up")
+			}
+		}
+	})
+	b.Run("fast-interned", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok := decodeKeysFast(body, newInterner()); !ok {
+				b.Fatal("gave up")
+			}
+		}
+	})
+}
+
+// unsafeSame reports whether two strings share their bytes.
+func unsafeSame(a, b string) bool {
+	return len(a) > 0 && len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)
+}
