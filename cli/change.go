@@ -96,10 +96,10 @@ func (a *app) newBulkCmd(op bulkOp, short, long string) *cobra.Command {
 func uniqueIDs(args []string) ([]string, error) {
 	seen := make(map[string]bool, len(args))
 	ids := make([]string, 0, len(args))
-	for _, id := range args {
-		id = strings.TrimSpace(id)
-		if id == "" {
-			return nil, usageErrorf("empty key id")
+	for _, raw := range args {
+		id, err := keyIDArg(raw)
+		if err != nil {
+			return nil, err
 		}
 		if !seen[id] {
 			seen[id] = true
@@ -309,7 +309,10 @@ or a duration from now (30d, 12h, 2w, 90 days, 6 months), or remove it with
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: a.completeKeyIDs,
 		RunE: a.action(func(ctx context.Context, _ *cobra.Command, args []string) error {
-			id := strings.TrimSpace(args[0])
+			id, err := keyIDArg(args[0])
+			if err != nil {
+				return err
+			}
 			now := a.Now()
 			e := model.Expiry{Never: true}
 			if !never {
@@ -356,7 +359,10 @@ func (a *app) newInactivityCmd() *cobra.Command {
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: a.completeKeyIDs,
 		RunE: a.action(func(ctx context.Context, _ *cobra.Command, args []string) error {
-			id := strings.TrimSpace(args[0])
+			id, err := keyIDArg(args[0])
+			if err != nil {
+				return err
+			}
 			n := 0
 			if !none {
 				var err error

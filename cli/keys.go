@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"h2ogpte-keys/change"
 	"h2ogpte-keys/client"
 	"h2ogpte-keys/model"
 )
@@ -410,11 +412,14 @@ The secret is printed once, on stdout, and cannot be shown again.`,
 					return err
 				}
 			}
-			created, err := c.CreateKey(ctx, nk)
+			// Through the change pipeline, never retried: an answer lost
+			// after sending is read back, so the report says what the
+			// server holds rather than guessing.
+			rep, err := a.runner(c, nil).Create(ctx, u.Username, nk)
 			if err != nil {
 				return err
 			}
-			return a.printCreated(created, exp == nil)
+			return a.reportCreate(rep, u.Username, exp == nil)
 		}),
 	}
 	f := cmd.Flags()
@@ -474,6 +479,42 @@ func listCollections(owner string, colls []model.Collection) string {
 		names = append(names, fmt.Sprintf("%q (%s)", cl.Name, cl.ID))
 	}
 	return owner + "'s are: " + strings.Join(names, ", ")
+}
+
+// reportCreate prints a create's outcome. Done with its answer prints the
+// key and its secret; every other outcome is exit 1 with a report on
+// stderr that says what the server holds. A key that exists without its
+// answer is named with the exact commands to remove it; an outcome still
+// unknown after the read back says how to check, and never suggests
+// creating the key again (that could make a second one).
+func (a *app) reportCreate(rep change.CreateReport, owner string, noExpiryAsked bool) error {
+	k := rep.Key()
+	if k.Username == "" {
+		// Messages name a person by username, never by UUID.
+		k.Username = owner
+	}
+	name, user := strconv.Quote(cell(k.Name)), cell(owner)
+	switch {
+	case rep.Outcome() == model.Done && !rep.SecretLost():
+		rep.Created.Key.Username = k.Username
+		return a.printCreated(rep.Created, noExpiryAsked)
+	case rep.SecretLost():
+		id := cell(k.ID)
+		fmt.Fprintf(a.Stderr, "h2ogpte-keys: the answer to create was lost (%s), but the key exists: %s %s of %s\n", failureReason(rep.Err()), id, name, user)
+		fmt.Fprintln(a.Stderr, "h2ogpte-keys: its secret cannot be shown again. Keep the key unused, or remove it with one of:")
+		fmt.Fprintf(a.Stderr, "  h2ogpte-keys deactivate %s --yes\n", id)
+		fmt.Fprintf(a.Stderr, "  h2ogpte-keys delete %s --yes\n", id)
+		return exitError{code: exitFail, msg: fmt.Sprintf("key %s %s of %s was created but its secret is lost", id, name, user)}
+	case rep.Outcome() == model.Unknown:
+		fmt.Fprintf(a.Stderr, "h2ogpte-keys: unknown whether key %s was created for %s: %s\n", name, user, failureReason(rep.Err()))
+		fmt.Fprintf(a.Stderr, "h2ogpte-keys: check before doing anything else: h2ogpte-keys list --user %s (a key named %s created just now means it was; its secret is then lost)\n", user, name)
+		return exitError{code: exitFail, msg: fmt.Sprintf("unknown whether key %s was created for %s", name, user)}
+	}
+	if rep.Results[0].ReadBack {
+		return exitError{code: exitFail, msg: fmt.Sprintf("key %s was not created for %s (the answer was lost; read back, it is not there): %s",
+			name, user, failureReason(rep.Err()))}
+	}
+	return rep.Err()
 }
 
 // createdJSON is create's JSON answer. The secret is the only place the
