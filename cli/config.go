@@ -35,6 +35,9 @@ type fileConfig struct {
 	CACert     string `yaml:"ca_cert"`
 	Timeout    string `yaml:"timeout"`
 	ReadOnly   bool   `yaml:"read_only"`
+	// AuditLog records every change made from this machine (the dashboard
+	// and the command line) in the same JSON-lines log `serve` writes.
+	AuditLog string `yaml:"audit_log"`
 }
 
 // globalFlags are the root command's persistent flags, bound by cobra.
@@ -79,6 +82,9 @@ type settings struct {
 	// LogFile is --log-file: where logs go while the dashboard runs ("" =
 	// the default under $XDG_STATE_HOME).
 	LogFile string
+	// AuditLog is the audit log file from config.yaml ("" = changes made
+	// here are not recorded); `serve` has its own --audit-log.
+	AuditLog string
 	// ConfigPath is the config file consulted ("" when there is no home to
 	// look in); it need not exist.
 	ConfigPath string
@@ -122,6 +128,7 @@ func loadConfigFile(path string) (fileConfig, error) {
 	dir := filepath.Dir(path)
 	fc.APIKeyFile = resolvePath(fc.APIKeyFile, dir)
 	fc.CACert = resolvePath(fc.CACert, dir)
+	fc.AuditLog = resolvePath(fc.AuditLog, dir)
 	return fc, nil
 }
 
@@ -137,7 +144,7 @@ func yamlMessage(err error) string {
 	msgs := make([]string, 0, len(te.Errors))
 	for _, m := range te.Errors {
 		msgs = append(msgs, unknownFieldRE.ReplaceAllString(m,
-			`unknown setting "$1" (known: address, api_key_file, ca_cert, timeout, read_only)`))
+			`unknown setting "$1" (known: address, api_key_file, ca_cert, timeout, read_only, audit_log)`))
 	}
 	return strings.Join(msgs, "; ")
 }
@@ -163,6 +170,7 @@ func resolveSettings(fl globalFlags, changed func(string) bool, getenv func(stri
 		Timeout:    defaultTimeout,
 		Debug:      fl.debug,
 		NoColor:    fl.noColor || getenv(envNoColor) != "",
+		AuditLog:   fc.AuditLog,
 		ConfigPath: path,
 	}
 

@@ -113,17 +113,29 @@ type app struct {
 	// debugOut receives the client's --debug log: stderr, or the log file
 	// while the dashboard runs.
 	debugOut *switchWriter
+	// remote is set for a command sent over SSH (see runRemote): settings,
+	// client and audit come from the host, never from the command line.
+	remote *remoteCall
 }
 
 // Run executes the command line args and returns the exit code.
-func Run(ctx context.Context, args []string, e Env) (code int) {
+func Run(ctx context.Context, args []string, e Env) int {
+	return run(ctx, args, e, nil)
+}
+
+// run is Run, or with remote set, one command sent over SSH.
+func run(ctx context.Context, args []string, e Env, remote *remoteCall) (code int) {
 	if e.Dashboard == nil {
 		e.Dashboard = OpenDashboard
 	}
 	if e.Version == "" {
 		e.Version = "dev"
 	}
-	a := &app{Env: e}
+	a := &app{Env: e, remote: remote}
+	if remote != nil {
+		// Known from the start, so the scrubber cuts it from everything.
+		a.token = remote.token
+	}
 	// One choke point for stderr: errors, warnings, prompts and the debug
 	// log all pass the scrubber, so the token never reaches the screen.
 	a.scrub = newScrubber(args, func() []string {
@@ -140,6 +152,9 @@ func Run(ctx context.Context, args []string, e Env) (code int) {
 		}
 	}()
 	root := a.newRootCmd()
+	if remote != nil {
+		a.restrictRemote(root)
+	}
 	if args == nil {
 		args = []string{} // nil would make cobra read os.Args
 	}
@@ -199,7 +214,7 @@ delete the API keys of every user.
 The server address comes from --address or H2OGPTE_ADDRESS, the admin API key
 from H2OGPTE_API_KEY or --api-key-file (never from a flag value). Settings may
 also be kept in $XDG_CONFIG_HOME/h2ogpte-keys/config.yaml (address,
-api_key_file, ca_cert, timeout, read_only); flags win over the environment,
+api_key_file, ca_cert, timeout, read_only, audit_log); flags win over the environment,
 the environment over the file.
 
 Exit codes: 0 success; 1 an operation failed (the server refused, the network
@@ -257,6 +272,7 @@ Try it without a server: h2ogpte-keys demo`,
 		a.newExpireCmd(),
 		a.newInactivityCmd(),
 		a.newDemoCmd(),
+		a.newServeCmd(),
 	)
 	return root
 }
@@ -299,6 +315,9 @@ func (a *app) preRun(cmd *cobra.Command, _ []string) error {
 
 // loadSettings reads the config file and applies flags and environment.
 func (a *app) loadSettings(cmd *cobra.Command) error {
+	if a.remote != nil {
+		return a.remoteSettings(cmd)
+	}
 	path := configPath(a.Getenv)
 	fc, err := loadConfigFile(path)
 	if err != nil {
@@ -324,6 +343,9 @@ func (a *app) loadSettings(cmd *cobra.Command) error {
 // connect builds the API client, or says in one line what is missing or
 // wrong. Nothing is sent before the address has been vetted.
 func (a *app) connect() (*client.Client, error) {
+	if a.remote != nil {
+		return a.remote.client, nil
+	}
 	tok, err := loadToken(a.cmdContext(), a.cfg, a.tokenIO())
 	if err != nil {
 		return nil, err
