@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"reflect"
@@ -98,6 +99,9 @@ type App struct {
 	allUsers  bool
 	hasUser   bool
 	limitDays int
+	// noInactivity: the server answered that it does not support
+	// inactivity intervals, so they are no longer offered.
+	noInactivity bool
 	// limitKnown: the server's expiry limit was read. Until then no expiry
 	// is offered, since "no limit" and "not known" must not look alike.
 	limitKnown bool
@@ -315,7 +319,29 @@ func (a *App) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if cmd, ok := a.globalKey(msg); ok {
 		return cmd
 	}
-	return a.table.Update(msg)
+	before := a.table.AuditFilter()
+	cmd := a.table.Update(msg)
+	if after := a.table.AuditFilter(); after.NeverUsed != before.NeverUsed || after.UnusedFor != before.UnusedFor {
+		a.noteUnjudged()
+	}
+	return cmd
+}
+
+// noteUnjudged says how many keys a never-used or unused-for filter could
+// not judge (their server does not report usage), so that they do not
+// vanish from the audit without a word.
+func (a *App) noteUnjudged() {
+	if n := a.table.Unjudged(); n > 0 {
+		a.status.SetInfo(fmt.Sprintf("%s unknown usage (not reported by the server): not counted as used or unused.",
+			common.Count(n, "key")+" "+hasHave(n)))
+	}
+}
+
+func hasHave(n int) string {
+	if n == 1 {
+		return "has"
+	}
+	return "have"
 }
 
 // globalKey handles the keys that work when no dialog or input has focus.

@@ -26,13 +26,22 @@ func (a *App) openActions() tea.Cmd {
 		if cmd := a.refuseChanges(); cmd != nil {
 			return cmd
 		}
-		return a.push(actions.NewBulk(a.dialogCommon(), a.table.Selected(), a.table.HiddenSelectedCount()))
+		return a.push(a.withoutUnsupported(actions.NewBulk(a.dialogCommon(), a.table.Selected(), a.table.HiddenSelectedCount())))
 	}
 	k, ok := a.table.Current()
 	if !ok {
 		return nil
 	}
-	return a.push(actions.New(a.dialogCommon(), k))
+	return a.push(a.withoutUnsupported(actions.New(a.dialogCommon(), k)))
+}
+
+// withoutUnsupported leaves out of m what the server said it does not
+// support.
+func (a *App) withoutUnsupported(m *actions.Model) *actions.Model {
+	if a.noInactivity {
+		m.Without(actions.EditInactivity)
+	}
+	return m
 }
 
 // onAction opens the dialog for the action chosen in the menu.
@@ -154,12 +163,21 @@ func (a *App) onCreated(msg createdMsg) tea.Cmd {
 		a.focusID = k.ID
 		return tea.Batch(a.push(newLostSecret(a.dialogCommon(), k, owner)), a.refreshAfterChange())
 	}
-	a.status.SetInfo(fmt.Sprintf("Created key %s for %s", displayName(rep.Created.Key), owner))
+	a.status.SetInfo(fmt.Sprintf("Created key %s for %s (%s)", displayName(rep.Created.Key), owner, storedExpiry(rep.Created.Key)))
 	if msg.err != nil {
 		a.status.SetError(msg.err) // the recorder failed: say so
 	}
 	a.focusID = rep.Created.Key.ID
 	return a.push(secret.New(a.dialogCommon(), rep.Created, a.copier))
+}
+
+// storedExpiry words the expiry the server stored for a new key, which may
+// be its own default rather than what the form asked for.
+func storedExpiry(k model.APIKey) string {
+	if k.Expires == nil {
+		return "the server stored: never expires"
+	}
+	return "the server stored: expires " + common.DateTime(*k.Expires)
 }
 
 // keyLine names a key in a confirmation: name, masked secret, collection.

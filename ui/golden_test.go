@@ -19,7 +19,15 @@ import (
 // of seed 1 at the fixed clock.
 func demoAPI(t *testing.T) (*client.Client, *demoserver.Server) {
 	t.Helper()
-	srv := demoserver.New(demoserver.Options{Seed: 1, Now: commontest.Clock})
+	return demoAPIOn(t, demoserver.Options{})
+}
+
+// demoAPIOn is demoAPI on a demo server with the switches of opts (its
+// seed and clock are always the fixed ones).
+func demoAPIOn(t *testing.T, opts demoserver.Options) (*client.Client, *demoserver.Server) {
+	t.Helper()
+	opts.Seed, opts.Now = 1, commontest.Clock
+	srv := demoserver.New(opts)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	c, err := client.New(client.Config{Address: ts.URL, Token: model.NewSecret(demoserver.DemoToken)})
@@ -103,4 +111,44 @@ func TestGolden(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestGoldenSpellings: a current server may send null for an empty field
+// or leave it out; both spellings draw the same screens (Last Used
+// "never", details "never" and "none"). An older server's keys say "not
+// reported" instead.
+func TestGoldenSpellings(t *testing.T) {
+	screens := []struct {
+		name string
+		keys []string
+	}{
+		{name: "spelling_table_alice"},
+		// support-widget: never used, with an inactivity interval.
+		{name: "spelling_details_never_used", keys: []string{"2", "enter"}},
+		// laptop: used, no inactivity interval.
+		{name: "spelling_details_no_interval", keys: []string{"j", "j", "enter"}},
+	}
+	for _, sc := range screens {
+		t.Run(sc.name, func(t *testing.T) {
+			var views []string
+			for _, omit := range []bool{false, true} {
+				api, _ := demoAPIOn(t, demoserver.Options{OmitEmpty: omit})
+				a := startApp(t, api, Options{User: "alice"}, 140, 40)
+				for _, k := range sc.keys {
+					press(t, a, k)
+				}
+				views = append(views, a.View())
+			}
+			if views[0] != views[1] {
+				t.Errorf("null and left-out spellings draw differently:\nnull:\n%s\nleft out:\n%s", views[0], views[1])
+			}
+			golden.RequireEqual(t, []byte(views[0]))
+		})
+	}
+	t.Run("old_server_details", func(t *testing.T) {
+		api, _ := demoAPIOn(t, demoserver.Options{OldServer: true})
+		a := startApp(t, api, Options{User: "alice"}, 140, 40)
+		press(t, a, "j", "enter")
+		golden.RequireEqual(t, []byte(a.View()))
+	})
 }

@@ -37,7 +37,15 @@ type journey struct {
 
 func startJourney(t *testing.T, api API, opts Options) *journey {
 	t.Helper()
-	run, err := demoserver.Start("", demoserver.Options{Seed: 1, Now: commontest.Clock})
+	return startJourneyOn(t, demoserver.Options{}, api, opts)
+}
+
+// startJourneyOn is startJourney on a demo server with the switches of
+// server (its seed and clock are always the fixed ones).
+func startJourneyOn(t *testing.T, server demoserver.Options, api API, opts Options) *journey {
+	t.Helper()
+	server.Seed, server.Now = 1, commontest.Clock
+	run, err := demoserver.Start("", server)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +177,8 @@ func TestJourneyCreateKey(t *testing.T) {
 	j.key("enter")
 	j.waitText("An interval stops the key")
 	j.key("n") // no inactivity interval: submits
-	j.waitFor("the secret", secretRE)
+	stored := regexp.QuoteMeta("Created key notebook-sync for alice (the server stored: expires 2026-12-26 15:00)")
+	j.waitFor("the secret and the expiry stored", regexp.MustCompile("(?s)"+secretRE.String()+".*"+stored+"|"+stored+".*"+secretRE.String()))
 	j.key("enter")
 	j.waitAll("notebook-sync", "9 keys")
 

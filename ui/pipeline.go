@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"h2ogpte-keys/change"
+	"h2ogpte-keys/client"
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common"
 	"h2ogpte-keys/ui/components/actions"
@@ -45,6 +47,10 @@ type plan struct {
 	summary func(what string) string
 	// singleDone is the one-line report of a single key done.
 	singleDone func(name string) string
+	// stored, when set, words the value the server stored for a single
+	// key done, read back after the change: a server may store something
+	// other than what was asked (its own default expiry, say).
+	stored func(k model.APIKey) string
 }
 
 func deactivatePlan(keys []model.APIKey) plan {
@@ -82,6 +88,12 @@ func (a *App) expiryPlan(keys []model.APIKey, e model.Expiry) plan {
 		p.summary = func(what string) string { return "Set the expiry of " + what + " to " + at }
 		p.singleDone = func(name string) string { return "Expiry of " + name + " set to " + at }
 	}
+	p.stored = func(k model.APIKey) string {
+		if k.Expires == nil {
+			return "the server stored: never expires"
+		}
+		return "the server stored: expires " + common.DateTime(*k.Expires)
+	}
 	return p
 }
 
@@ -108,6 +120,9 @@ type changeDoneMsg struct {
 	plan   plan
 	report change.Report
 	err    error
+	// stored is the single key as read back after it was done, when the
+	// plan asks to show what the server stored (nil when not read).
+	stored *model.APIKey
 }
 
 // runPlan sends p through the pipeline in one command, with a spinner.
@@ -121,15 +136,38 @@ func (a *App) runPlan(p plan) tea.Cmd {
 	if p.single {
 		what = displayName(p.keys[0])
 	}
-	return a.request(p.doing+" "+what+"…", applyPlan(a.ctx, a.runner, p))
+	return a.request(p.doing+" "+what+"…", applyPlan(a.ctx, a.runner, a.api, p))
 }
 
-// applyPlan runs p's change over its keys; it reads nothing from the App.
-func applyPlan(ctx context.Context, r *change.Runner, p plan) func() tea.Msg {
+// applyPlan runs p's change over its keys, then reads a single key back
+// when p shows what the server stored; it reads nothing from the App.
+func applyPlan(ctx context.Context, r *change.Runner, api API, p plan) func() tea.Msg {
 	return func() tea.Msg {
 		rep, err := r.Run(ctx, p.change, p.keys)
-		return changeDoneMsg{plan: p, report: rep, err: err}
+		msg := changeDoneMsg{plan: p, report: rep, err: err}
+		if p.single && p.stored != nil && len(rep.Results) == 1 && rep.Results[0].Outcome == model.Done {
+			msg.stored = readKey(ctx, api, rep.Results[0].Key)
+		}
+		return msg
 	}
+}
+
+// readKey reads k back from its owner's keys; nil when it cannot be read
+// (the report then says only what was asked).
+func readKey(ctx context.Context, api API, k model.APIKey) *model.APIKey {
+	var found *model.APIKey
+	err := api.StreamKeys(ctx, k.Username, func(page []model.APIKey) {
+		for i := range page {
+			if page[i].ID == k.ID {
+				got := page[i]
+				found = &got
+			}
+		}
+	})
+	if err != nil {
+		return nil
+	}
+	return found
 }
 
 // onBulkAction opens the step after the bulk menu: the value to set, or
@@ -302,8 +340,15 @@ func (a *App) onChangeDone(msg changeDoneMsg) tea.Cmd {
 		ids = append(ids, k.ID)
 	}
 	a.table.Deselect(ids...)
+	if unsupported(rep) {
+		// Nothing changed: the server predates inactivity intervals.
+		// Stop offering them rather than fail the same way again.
+		a.noInactivity = true
+		a.status.SetError(errNoInactivity)
+		return nil
+	}
 	if p.single {
-		return a.reportSingle(p, rep.Results[0], msg.err)
+		return a.reportSingle(p, rep.Results[0], msg.stored, msg.err)
 	}
 	total := len(rep.Results)
 	skipped := ""
@@ -351,11 +396,15 @@ func (a *App) onChangeDone(msg changeDoneMsg) tea.Cmd {
 }
 
 // reportSingle is the one-line report of a key from its own menu.
-func (a *App) reportSingle(p plan, r change.Result, err error) tea.Cmd {
+func (a *App) reportSingle(p plan, r change.Result, stored *model.APIKey, err error) tea.Cmd {
 	name := displayName(r.Key)
 	switch r.Outcome {
 	case model.Done:
-		a.status.SetInfo(p.singleDone(name))
+		text := p.singleDone(name)
+		if stored != nil && p.stored != nil {
+			text += " (" + p.stored(*stored) + ")"
+		}
+		a.status.SetInfo(text)
 		if err != nil {
 			a.status.SetError(err)
 		}
@@ -365,6 +414,24 @@ func (a *App) reportSingle(p plan, r change.Result, err error) tea.Cmd {
 		a.status.SetError(fmt.Errorf("could not %s %s: %s", p.change.Verb, name, describe(r.Err)))
 	}
 	return a.refreshAfterChange()
+}
+
+// errNoInactivity is what an older server's refusal of inactivity
+// intervals (client.ErrUnsupported) is shown as.
+var errNoInactivity = errors.New("this server does not support inactivity intervals")
+
+// unsupported reports whether every key of rep was refused because the
+// server does not support the change (client.ErrUnsupported).
+func unsupported(rep change.Report) bool {
+	if len(rep.Results) == 0 {
+		return false
+	}
+	for _, r := range rep.Results {
+		if r.Outcome != model.NotDone || !errors.Is(r.Err, client.ErrUnsupported) {
+			return false
+		}
+	}
+	return true
 }
 
 func errorsIsReadOnly(err error) bool { return err != nil && err == change.ErrReadOnly }

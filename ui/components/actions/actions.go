@@ -5,6 +5,7 @@
 package actions
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -154,6 +155,19 @@ func (m *Model) setItems(canEdit, canDeactivate bool) {
 			m.items = append(m.items, item{action: Deactivate, shortcut: "d", danger: true})
 		}
 	}
+	m.updateKeys()
+}
+
+// Without leaves action a out of the menu: the root knows the server
+// does not support it (an older server without inactivity intervals).
+func (m *Model) Without(a Action) *Model {
+	m.items = slices.DeleteFunc(m.items, func(it item) bool { return it.action == a })
+	m.cursor = min(m.cursor, max(len(m.items)-1, 0))
+	m.updateKeys()
+	return m
+}
+
+func (m *Model) updateKeys() {
 	m.keys.Expiry.SetEnabled(m.has(EditExpiry))
 	m.keys.Inactivity.SetEnabled(m.has(EditInactivity))
 	m.keys.DeactivateKey.SetEnabled(m.has(Deactivate))

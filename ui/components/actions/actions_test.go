@@ -204,6 +204,10 @@ func TestDetails(t *testing.T) {
 	never := testKey(true)
 	never.LastUsed, never.InactivityDays, never.Expires = model.Null[time.Time](), model.Some(1), nil
 	never.Created = now.AddDate(0, 0, -3)
+	// A current server that leaves empty fields out: total_calls is there,
+	// last_used_at and inactivity_interval are absent (not even null).
+	omitted := model.APIKey{ID: "key-8", Username: "carol", Name: "quiet", Hint: "yyyy", Created: now.AddDate(0, 0, -3),
+		IsActive: true, IsGlobal: true, TotalCalls: model.Some[int64](0)}
 	tests := []struct {
 		name string
 		key  model.APIKey
@@ -223,6 +227,9 @@ func TestDetails(t *testing.T) {
 			"Status": "Expired on 2026-11-16 12:00:00 UTC", "Stops working": "already"}},
 		{"deactivated", testKey(false), map[string]string{
 			"Status": "Inactive: deactivated", "Stops working": "already", "Expires": "2027-01-26 15:00:00 UTC"}},
+		{"current server leaving empty fields out", omitted, map[string]string{
+			"Status": "Active", "Last used": "never", "Inactivity interval": "none", "Total calls": "0",
+			"Stops working": "never", "Expires": "never"}},
 		{"older server, server text cleaned", old, map[string]string{
 			"Status": "Active", "Owner": "bob[31m", "Collection": "c-9", "Inactivity interval": "not reported",
 			"Last used": "not reported", "Stops working": "not reported", "Total calls": "not reported", "Expires": "never"}},

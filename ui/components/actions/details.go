@@ -32,16 +32,19 @@ func Details(k model.APIKey, now time.Time) []Fact {
 	if k.Expires != nil {
 		expires = exact(*k.Expires)
 	}
+	// A current server (one that reports total_calls) may leave empty
+	// fields out or send null: both mean none / never. Only an older
+	// server's keys are "not reported".
 	inactivity := "none"
 	switch days, ok := k.InactivityDays.Get(); {
-	case !k.InactivityDays.Reported:
+	case !k.InactivityReported():
 		inactivity = "not reported"
 	case ok && days > 0:
 		inactivity = dayCount(days)
 	}
 	lastUsed := "never"
 	switch lu, ok := k.LastUsed.Get(); {
-	case !k.LastUsed.Reported:
+	case !k.UsageReported():
 		lastUsed = "not reported"
 	case ok:
 		lastUsed = withRelative(lu)

@@ -206,8 +206,9 @@ func (m *Model) check() (common.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Under a limit a key that never expires would outlive the cap, so
-	// model.CheckExpiry refuses never there too.
+	// Only an explicit date past the limit is refused here; "never" is
+	// sent even under a limit (nothing published says the server refuses
+	// it), and a server that does shows its own answer.
 	if err := model.CheckExpiry(e, m.limitDays, now); err != nil {
 		return nil, err
 	}
@@ -327,7 +328,7 @@ func currentExpiry(k model.APIKey, now time.Time) string {
 func currentInactivity(k model.APIKey) string {
 	d, ok := k.InactivityDays.Get()
 	switch {
-	case !k.InactivityDays.Reported:
+	case !k.InactivityReported():
 		return "not reported by this server"
 	case !ok || d <= 0:
 		return "none"

@@ -44,7 +44,7 @@ func TestExpiry(t *testing.T) {
 		wantErr   string // part of the error shown when refused
 	}{
 		{"duration", 90, "30d", "30 days", false, now.AddDate(0, 0, 30), ""},
-		{"never under a limit is refused: the key would outlive the cap", 90, "never", "", false, time.Time{}, "requires an expiry within 90 days"},
+		{"never under a limit is sent: the expiry stays optional", 90, "never", "", true, time.Time{}, ""},
 		{"never without a limit", 0, "never", "", true, time.Time{}, ""},
 		{"date is the end of that day", 90, "2026-12-31", endOfDay, false, time.Date(2026, 12, 31, 23, 59, 0, 0, time.UTC), ""},
 		{"exactly the limit", 90, "90d", "90 days", false, now.AddDate(0, 0, 90), ""},
@@ -153,7 +153,7 @@ func TestLiveValidation(t *testing.T) {
 		{"past limit", 90, "100d", "past the server's limit of 90 days", true},
 		{"half typed", 90, "30", "missing unit", true},
 		{"never", 0, "never", "the key will never expire", false},
-		{"never under a limit", 90, "never", "requires an expiry within 90 days", true},
+		{"never under a limit", 90, "never", "the key will never expire", false},
 		{"nothing typed yet", 90, "", "", false},
 	}
 	for _, tt := range tests {
@@ -235,7 +235,8 @@ func TestBulk(t *testing.T) {
 		{"expiry", editvalue.NewBulkExpiry(commontest.Common(), keys, 90), "30d",
 			editvalue.BulkExpiryChosen{Keys: keys, Expiry: model.Expiry{At: now.AddDate(0, 0, 30)}}},
 		{"expiry past the limit refused", editvalue.NewBulkExpiry(commontest.Common(), keys, 90), "200d", nil},
-		{"never under a limit refused", editvalue.NewBulkExpiry(commontest.Common(), keys, 90), "never", nil},
+		{"never under a limit", editvalue.NewBulkExpiry(commontest.Common(), keys, 90), "never",
+			editvalue.BulkExpiryChosen{Keys: keys, Expiry: model.Expiry{Never: true}}},
 		{"never without a limit", editvalue.NewBulkExpiry(commontest.Common(), keys, 0), "never",
 			editvalue.BulkExpiryChosen{Keys: keys, Expiry: model.Expiry{Never: true}}},
 		{"inactivity", editvalue.NewBulkInactivity(commontest.Common(), keys), "45", editvalue.BulkInactivityChosen{Keys: keys, Days: 45}},

@@ -165,7 +165,7 @@ func TestQuickFilterRules(t *testing.T) {
 	keys := []model.APIKey{
 		{ID: "expiring", Name: "a", IsActive: true, IsGlobal: true, Created: ago(10 * day), Expires: in(3 * day), LastUsed: model.Some(ago(time.Hour))},
 		{ID: "going-idle", Name: "b", IsActive: true, CollectionID: "c1", Created: ago(100 * day), LastUsed: model.Some(ago(25 * day)), InactivityDays: model.Some(30)},
-		{ID: "never-used", Name: "c", IsActive: true, IsGlobal: true, Created: ago(5 * day), LastUsed: model.Null[time.Time]()},
+		{ID: "never-used", Name: "c", IsActive: true, IsGlobal: true, Created: ago(5 * day), LastUsed: model.Null[time.Time](), TotalCalls: model.Some[int64](0)},
 		{ID: "stale", Name: "d", IsActive: true, CollectionID: "c2", Created: ago(400 * day), LastUsed: model.Some(ago(120 * day))},
 		{ID: "deactivated", Name: "e", IsActive: false, IsGlobal: true, Created: ago(10 * day), LastUsed: model.Some(ago(day))},
 		{ID: "expired", Name: "f", IsActive: true, CollectionID: "c3", Created: ago(50 * day), Expires: in(-day), LastUsed: model.Some(ago(2 * day))},
@@ -177,7 +177,7 @@ func TestQuickFilterRules(t *testing.T) {
 	}{
 		{QuickExpiring, []string{"expiring", "going-idle"}},
 		{QuickNeverUsed, []string{"never-used"}},
-		{QuickUnused, []string{"stale", "old-server"}},
+		{QuickUnused, []string{"stale"}}, // old-server's usage is unknown: Unjudged
 		{QuickNotWorking, []string{"deactivated", "expired"}},
 		{QuickGlobal, []string{"expiring", "never-used", "deactivated", "old-server"}},
 	}
@@ -191,6 +191,13 @@ func TestQuickFilterRules(t *testing.T) {
 			}
 			if got := shownIDs(m); !slices.Equal(got, tt.want) {
 				t.Errorf("shows %v, want %v", got, tt.want)
+			}
+			wantUnjudged := 0
+			if tt.q == QuickNeverUsed || tt.q == QuickUnused {
+				wantUnjudged = 1 // old-server
+			}
+			if got := m.Unjudged(); got != wantUnjudged {
+				t.Errorf("Unjudged() = %d, want %d", got, wantUnjudged)
 			}
 			press(m, tt.q.Key())
 			if m.QuickOn(tt.q) || m.Shown() != len(keys) {

@@ -126,6 +126,23 @@ func (m *Model) Filtered() bool { return m.fltOn }
 // rows shown are those it matches as of AsOf.
 func (m *Model) AuditFilter() model.Filter { return m.flt }
 
+// Unjudged is how many keys the filter in effect could not judge: with a
+// never-used or unused-for rule on, the keys whose usage the server does
+// not report (model.Filter.Unjudged). They are not shown, and the caller
+// says how many there are instead of letting them vanish silently.
+func (m *Model) Unjudged() int {
+	if !m.flt.NeverUsed && m.flt.UnusedFor <= 0 {
+		return 0
+	}
+	n := 0
+	for i := range m.all {
+		if model.UsageUnknown(m.all[i].key) {
+			n++
+		}
+	}
+	return n
+}
+
 // AsOf is the time the rows were formatted at: statuses, the filters and
 // the sort are all judged at it.
 func (m *Model) AsOf() time.Time { return m.asOf }

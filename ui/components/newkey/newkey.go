@@ -78,8 +78,9 @@ var _ common.Dialog = (*Model)(nil)
 // a failed create, is shown at the top.
 //
 // The "Allow key to expire" toggle starts off, as on the web page, unless
-// the server has an expiry limit: a key without expiry would outlive the cap,
-// so then the toggle starts on (at the limit) and cannot be turned off.
+// the server has an expiry limit: then it starts on, at the limit. It can
+// still be turned off: the expiry stays optional under a limit, and a
+// server that refuses a key without one says so in its answer.
 func New(c common.Common, user model.User, collections []model.Collection, limitDays int, draft Draft, lastErr error) *Model {
 	m := &Model{
 		c: c, user: user, limitDays: max(limitDays, 0), lastErr: lastErr,
@@ -134,7 +135,7 @@ func (m *Model) build() {
 		Options(opts...).Value(&v.CollectionID)
 
 	m.expire = huh.NewConfirm().Key("expire").Title(pad("Allow key to expire")).
-		Affirmative("Yes").Negative("No").Inline(true).Value(&v.Expire).Validate(m.checkExpire)
+		Affirmative("Yes").Negative("No").Inline(true).Value(&v.Expire)
 	m.expiry = &optional{
 		Input: huh.NewInput().Key("expiry").Title(pad("Expires")).Prompt("› ").
 			Placeholder("30d, 12h, 6 months or 2026-12-31").Inline(true).
@@ -179,14 +180,6 @@ func checkName(s string) error {
 	return nil
 }
 
-// checkExpire refuses a key without expiry under the server's limit.
-func (m *Model) checkExpire(on bool) error {
-	if !on && m.limitDays > 0 {
-		return fmt.Errorf("the server caps keys at %s: a key must expire", common.Count(m.limitDays, "day"))
-	}
-	return nil
-}
-
 func (m *Model) checkExpiry(s string) (model.Expiry, error) {
 	now := m.now()
 	e, err := model.ParseExpiry(s, now)
@@ -226,9 +219,6 @@ func (m *Model) submission() (Submitted, error) {
 			return Submitted{}, fmt.Errorf("collection %s is not owned by %s", model.CleanText(v.CollectionID), model.CleanText(m.user.Username))
 		}
 		nk.CollectionID = v.CollectionID
-	}
-	if err := m.checkExpire(v.Expire); err != nil {
-		return Submitted{}, err
 	}
 	if v.Expire {
 		e, err := m.checkExpiry(v.Expiry)
