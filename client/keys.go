@@ -45,24 +45,32 @@ func (c *Client) collectKeys(ctx context.Context, username string) ([]model.APIK
 }
 
 type pageResult struct {
-	keys []model.APIKey
-	err  error
+	index int // the page's number: its offset over the page size
+	keys  []model.APIKey
+	err   error
 }
 
 // StreamKeys reads every page (username "" = all users) several pages at a time and calls
 // onPage, in offset order, with each page's (exact-owner-filtered) keys as it arrives.
 //
 // The first page is read alone, so a user with few keys costs one request;
-// after that the window of parallel reads doubles up to Config.Concurrency.
-// Reading stops at the first page shorter than the page size; pages after it
-// in the same window are discarded. It stops with an error matching
-// ErrPaging at a full page that brings no key not already seen (a server
-// that ignores offset) and past Config.MaxItems keys (one that pages
-// forever). Keys are normalized (model.APIKey.Normalize), so absent and
-// null fields read the same. onPage runs on the caller's goroutine,
-// never concurrently, and may get an empty page. A key seen on an earlier
-// page (rows shift when keys are created while reading) is not repeated.
-// StreamKeys returns only after every request it started has finished.
+// then waves of 2, 4, ... pages, each asked for once the wave before it is
+// delivered, so a listing of a few pages reads no page past its end. Once a
+// wave would be Config.Concurrency pages wide, reads slide instead: up to
+// Config.Concurrency are in flight and a new one starts as soon as any
+// finishes, never waiting for the slowest page of a wave. Pages that arrive early wait for those before them;
+// no read starts more than twice Config.Concurrency pages ahead of the
+// last page delivered, so a slow page cannot make the others pile up.
+// Once a page shorter than the page size (or an error) has arrived, no
+// further page is asked for; pages after it already in flight are
+// cancelled and discarded. It stops with an error matching ErrPaging at a
+// full page that brings no key not already seen (a server that ignores
+// offset) and past Config.MaxItems keys (one that pages forever). Keys are
+// normalized (model.APIKey.Normalize), so absent and null fields read the
+// same. onPage runs on the caller's goroutine, never concurrently, and may
+// get an empty page. A key seen on an earlier page (rows shift when keys
+// are created while reading) is not repeated. StreamKeys returns only
+// after every request it started has finished.
 func (c *Client) StreamKeys(ctx context.Context, username string, onPage func([]model.APIKey)) error {
 	op := "list keys"
 	q := url.Values{}
@@ -76,9 +84,12 @@ func (c *Client) StreamKeys(ctx context.Context, username string, onPage func([]
 	defer cancel()
 
 	in := newInterner()
-	fetch := func(offset int, out chan<- pageResult) {
+	// Buffered for every read that can be in flight, so a read that
+	// finishes after StreamKeys has stopped listening never blocks.
+	results := make(chan pageResult, c.concurrency)
+	fetch := func(index int) {
 		defer wg.Done()
-		pq := url.Values{"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(c.pageSize)}}
+		pq := url.Values{"offset": {strconv.Itoa(index * c.pageSize)}, "limit": {strconv.Itoa(c.pageSize)}}
 		for k, v := range q {
 			pq[k] = v
 		}
@@ -87,13 +98,14 @@ func (c *Client) StreamKeys(ctx context.Context, username string, onPage func([]
 		if err == nil {
 			keys, err = c.decodeKeys(op, body, in)
 		}
-		out <- pageResult{keys, err}
+		results <- pageResult{index, keys, err}
 	}
 
 	seen := make(map[string]struct{})
 	bound := c.newPageBound(op, "key")
 	keep := func(page []model.APIKey, offset int) ([]model.APIKey, error) {
-		kept := make([]model.APIKey, 0, len(page))
+		// Filtered in place: the page's backing array is this call's own.
+		kept := page[:0]
 		fresh := 0
 		for _, k := range page {
 			if k.ID != "" {
@@ -109,36 +121,58 @@ func (c *Client) StreamKeys(ctx context.Context, username string, onPage func([]
 			k.Normalize()
 			kept = append(kept, k)
 		}
-		return kept, bound.check(offset, len(page), fresh)
+		n := len(page)
+		clear(page[len(kept):]) // no dropped key stays reachable
+		return kept, bound.check(offset, n, fresh)
 	}
 
-	offset, window := 0, 1
+	pending := make(map[int]pageResult)
+	next, deliver, inFlight := 0, 0, 0
+	// wave is the width of the current ramp-up wave and rampEnd the first
+	// page after it; sliding once the wave would be as wide as allowed.
+	wave, rampEnd, sliding := 1, 1, c.concurrency <= 1
+	stop := false // a short page or an error has arrived: ask for nothing more
 	for {
-		results := make([]chan pageResult, window)
-		for i := range results {
-			results[i] = make(chan pageResult, 1)
+		for !stop && inFlight < c.concurrency && next-deliver < 2*c.concurrency && (sliding || next < rampEnd) {
 			wg.Add(1)
-			go fetch(offset+i*c.pageSize, results[i])
+			inFlight++
+			go fetch(next)
+			next++
 		}
-		for i, ch := range results {
-			r := <-ch
-			if r.err != nil {
-				return r.err
+		r := <-results
+		inFlight--
+		if r.err != nil || len(r.keys) < c.pageSize {
+			stop = true
+		}
+		pending[r.index] = r
+		for {
+			p, ok := pending[deliver]
+			if !ok {
+				break
 			}
-			kept, err := keep(r.keys, offset+i*c.pageSize)
+			delete(pending, deliver)
+			if p.err != nil {
+				return p.err
+			}
+			short := len(p.keys) < c.pageSize
+			kept, err := keep(p.keys, deliver*c.pageSize)
 			if err != nil {
 				return err
 			}
 			onPage(kept)
-			if len(r.keys) < c.pageSize {
+			if short {
 				return nil
 			}
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("%s: %w", op, err)
 			}
+			deliver++
+			if !sliding && deliver == rampEnd {
+				wave *= 2
+				rampEnd += wave
+				sliding = wave >= c.concurrency
+			}
 		}
-		offset += window * c.pageSize
-		window = min(window*2, c.concurrency)
 	}
 }
 
