@@ -271,6 +271,7 @@ Try it without a server: h2ogpte-keys demo`,
 		a.newDeleteCmd(),
 		a.newExpireCmd(),
 		a.newInactivityCmd(),
+		a.newRotateCmd(),
 		a.newDemoCmd(),
 		a.newServeCmd(),
 	)
