@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bufio"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"slices"
@@ -72,6 +74,13 @@ and CSV show "already" for keys that have stopped (inactive, expired or
 idle); a table shows "never" when nothing will stop a key ("-" when an older
 server does not report the inactivity interval), CSV leaves it empty.
 
+--unsorted keeps the server's order instead. With --output json or csv it
+also writes each key as its page arrives rather than collecting the whole
+listing first, so memory stays small however many keys there are; the
+records are the same bytes as without it, only in the server's order. If
+the listing fails midway, what was written is cut short and the exit code
+is 1.
+
 JSON output has the API's field names (id, username, name, hint, created_at,
 expires_at, last_used_at, inactivity_interval, total_calls, is_active,
 collection_name, collection_id, is_global_key) plus "status" (active,
@@ -81,6 +90,7 @@ deactivated (its status says inactive). Fields an older server does not
 report are left out. CSV has a header row and the same columns.`,
 		Example: `  h2ogpte-keys list --user alice
   h2ogpte-keys list --all --output csv > keys.csv
+  h2ogpte-keys list --all --output json --unsorted > keys.json
   h2ogpte-keys list --all --expiring-within 7d --sort stops-at
   h2ogpte-keys list --all --unused-for 90d --global-only
   h2ogpte-keys list --all --status expired,idle --sort last-used --desc`,
@@ -98,9 +108,18 @@ report are left out. CSV has a header row and the same columns.`,
 			if err != nil {
 				return err
 			}
+			if audit.unsorted && aud.sorted {
+				return usageErrorf("--unsorted and --sort contradict each other: give one")
+			}
 			c, err := a.connect()
 			if err != nil {
 				return err
+			}
+			if audit.unsorted && p.format != formatTable {
+				if all {
+					user = ""
+				}
+				return a.streamKeys(ctx, c, p, user, aud)
 			}
 			var keys []model.APIKey
 			if all {
@@ -122,6 +141,9 @@ report are left out. CSV has a header row and the same columns.`,
 				warnf(a.Stderr, "%s %s unknown usage (the server does not report it), so --never-used and --unused-for cannot judge %s: left out",
 					countKeys(n), hasHave(n), itThem(n))
 			}
+			if audit.unsorted {
+				return p.keys(aud.filterOnly(keys, p.now))
+			}
 			return p.keys(aud.apply(keys, p.now))
 		}),
 	}
@@ -142,6 +164,7 @@ type auditFlags struct {
 	text                      string
 	sort                      string
 	desc                      bool
+	unsorted                  bool
 }
 
 // register defines the audit flags on cmd, with their completions.
@@ -155,6 +178,7 @@ func (f *auditFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.text, "filter", "", "only keys whose name, collection or owner contains `TEXT` (any case)")
 	fs.StringVar(&f.sort, "sort", "", "sort by `COLUMN`: "+strings.Join(sortColumnNames(), ", "))
 	fs.BoolVar(&f.desc, "desc", false, "with --sort: descending (keys without a value stay last)")
+	fs.BoolVar(&f.unsorted, "unsorted", false, "keep the server's order; with --output json or csv, write keys as pages arrive (small memory for any number of keys)")
 	_ = cmd.RegisterFlagCompletionFunc("sort", completeSortColumns)
 	_ = cmd.RegisterFlagCompletionFunc("status", completeStatuses)
 	for _, name := range []string{"expiring-within", "unused-for", "filter"} {
@@ -258,6 +282,109 @@ func (q auditQuery) apply(keys []model.APIKey, now time.Time) []model.APIKey {
 	}
 	slices.SortFunc(keys, func(a, b model.APIKey) int { return model.Compare(&a, &b, q.sortBy, q.desc, now) })
 	return keys
+}
+
+// filterOnly filters keys and keeps their order.
+func (q auditQuery) filterOnly(keys []model.APIKey, now time.Time) []model.APIKey {
+	if q.filter.Active() {
+		keys = q.filter.Apply(keys, now)
+	}
+	return keys
+}
+
+// streamKeys writes user's keys (everyone's when user is "") as JSON or CSV
+// record by record as pages arrive, filtered but in the server's order:
+// one page is held at a time, never the whole listing. Each page is
+// flushed, so a reader of the pipe sees progress.
+func (a *app) streamKeys(ctx context.Context, c *client.Client, p printer, user string, aud auditQuery) error {
+	bw := bufio.NewWriterSize(p.w, 64<<10)
+	var (
+		write    func(model.APIKey) error
+		finish   func() error
+		endPage  func() // pushes what a page wrote into bw
+		werr     error
+		seen     int
+		unjudged int
+	)
+	switch p.format {
+	case formatJSON:
+		jw := model.NewKeyJSONWriter(bw, p.now)
+		write, finish = jw.Write, jw.Close
+	default:
+		cw := csv.NewWriter(bw)
+		endPage = cw.Flush // csv.Writer buffers on its own
+		header := false
+		write = func(k model.APIKey) error {
+			if !header {
+				header = true
+				if err := cw.Write(model.CSVRow(model.KeyColumns())); err != nil {
+					return fmt.Errorf("write CSV: %w", err)
+				}
+			}
+			if err := cw.Write(model.CSVRow(model.KeyCSVRow(k, p.now))); err != nil {
+				return fmt.Errorf("write CSV: %w", err)
+			}
+			return nil
+		}
+		finish = func() error {
+			if !header {
+				if err := cw.Write(model.CSVRow(model.KeyColumns())); err != nil {
+					return fmt.Errorf("write CSV: %w", err)
+				}
+			}
+			cw.Flush()
+			if err := cw.Error(); err != nil {
+				return fmt.Errorf("write CSV: %w", err)
+			}
+			return nil
+		}
+	}
+	lower := strings.ToLower(aud.filter.Text)
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	err := c.StreamKeys(sctx, user, func(page []model.APIKey) {
+		if werr != nil {
+			return
+		}
+		seen += len(page)
+		unjudged += aud.filter.Unjudged(page)
+		for i := range page {
+			if aud.filter.Active() && !aud.filter.Match(&page[i], p.now, lower) {
+				continue
+			}
+			if werr = write(page[i]); werr != nil {
+				stop() // stdout is gone: reading on is pointless
+				return
+			}
+		}
+		if endPage != nil {
+			endPage()
+		}
+		werr = bw.Flush()
+	})
+	if werr != nil {
+		return werr
+	}
+	if err != nil {
+		// What was written is cut short: say so beside the error.
+		_ = bw.Flush()
+		return fmt.Errorf("the listing stopped midway, so the output is incomplete: %w", err)
+	}
+	if user != "" && seen == 0 {
+		// An empty list may hide a typo: the lookup is worth it only now,
+		// and nothing has been written yet.
+		if _, err := findUser(ctx, c, user); err != nil {
+			return err
+		}
+	}
+	if unjudged > 0 {
+		warnf(a.Stderr, "%s %s unknown usage (the server does not report it), so --never-used and --unused-for cannot judge %s: left out",
+			countKeys(unjudged), hasHave(unjudged), itThem(unjudged))
+	}
+	if err := finish(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // allStatuses lists every status, in model's order.

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -152,3 +153,62 @@ func WriteKeysCSV(w io.Writer, keys []APIKey, now time.Time) error {
 	}
 	return nil
 }
+
+// KeyJSONWriter writes key records one at a time as one indented JSON
+// array: the bytes are exactly those WriteKeysJSON writes for the same keys
+// in the same order, but only one record is held at a time, so a listing
+// of any size can be written as its pages arrive.
+type KeyJSONWriter struct {
+	w   io.Writer
+	now time.Time
+	n   int
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+// NewKeyJSONWriter starts an array on w; records are computed at now.
+// Nothing is written before the first Write or Close.
+func NewKeyJSONWriter(w io.Writer, now time.Time) *KeyJSONWriter {
+	jw := &KeyJSONWriter{w: w, now: now}
+	jw.enc = json.NewEncoder(&jw.buf)
+	// An element of an array indented by "  " is the element indented
+	// with the prefix "  ": one level deeper than on its own.
+	jw.enc.SetIndent("  ", "  ")
+	jw.enc.SetEscapeHTML(false)
+	return jw
+}
+
+// Write appends k's record to the array.
+func (jw *KeyJSONWriter) Write(k APIKey) error {
+	jw.buf.Reset()
+	if jw.n == 0 {
+		jw.buf.WriteString("[\n  ")
+	} else {
+		jw.buf.WriteString(",\n  ")
+	}
+	if err := jw.enc.Encode(NewKeyRecord(k, jw.now)); err != nil {
+		return fmt.Errorf("write keys as JSON: %w", err)
+	}
+	jw.n++
+	b := jw.buf.Bytes()
+	if _, err := jw.w.Write(b[:len(b)-1]); err != nil { // Encode's newline ends the array instead
+		return fmt.Errorf("write keys as JSON: %w", err)
+	}
+	return nil
+}
+
+// Close ends the array ("[]" when nothing was written). It does not close
+// the underlying writer.
+func (jw *KeyJSONWriter) Close() error {
+	end := "\n]\n"
+	if jw.n == 0 {
+		end = "[]\n"
+	}
+	if _, err := io.WriteString(jw.w, end); err != nil {
+		return fmt.Errorf("write keys as JSON: %w", err)
+	}
+	return nil
+}
+
+// Count is how many records have been written.
+func (jw *KeyJSONWriter) Count() int { return jw.n }

@@ -67,3 +67,40 @@ func TestKeyRecords(t *testing.T) {
 		t.Errorf("no keys: %q, %v", j.String(), err)
 	}
 }
+
+// KeyJSONWriter writes, record by record, exactly the bytes WriteKeysJSON
+// writes for the whole slice: none, one and many keys, with every kind of
+// field (nulls, unreported fields, names that JSON escapes).
+func TestKeyJSONWriterMatchesWriteKeysJSON(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	exp := now.Add(48 * time.Hour)
+	all := []APIKey{
+		{ID: "k1", Username: "alice", Name: `<b>&"quoted"</b>`, Created: now.Add(-time.Hour), Expires: &exp,
+			LastUsed: Some(now.Add(-time.Minute)), InactivityDays: Some(30), TotalCalls: Some[int64](12345), IsActive: true, IsGlobal: true},
+		{ID: "k2", Username: "bob", Name: "plain", Created: now.Add(-2 * time.Hour), LastUsed: Null[time.Time](),
+			InactivityDays: Null[int](), TotalCalls: Some[int64](0), CollectionID: "c1", CollectionName: "docs"},
+		{ID: "k3", Username: "carol", Name: "old server", Created: now.Add(-3 * time.Hour), IsActive: true},
+	}
+	for n := 0; n <= len(all); n++ {
+		keys := all[:n]
+		var want, got bytes.Buffer
+		if err := WriteKeysJSON(&want, keys, now); err != nil {
+			t.Fatal(err)
+		}
+		jw := NewKeyJSONWriter(&got, now)
+		for _, k := range keys {
+			if err := jw.Write(k); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := jw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("%d keys:\n got %q\nwant %q", n, got.String(), want.String())
+		}
+		if jw.Count() != n {
+			t.Errorf("Count %d, want %d", jw.Count(), n)
+		}
+	}
+}
