@@ -521,8 +521,8 @@ func TestConcurrentWriters(t *testing.T) {
 		openAt(t, path, server, &now, Options{}),
 		openAt(t, path, "https://other.example.com", &now, Options{}),
 	}
-	const rounds = 20
-	keys := make([]model.APIKey, 200)
+	const rounds = 8
+	keys := make([]model.APIKey, 100)
 	var wg sync.WaitGroup
 	errs := make(chan error, rounds*len(stores))
 	for w, s := range stores {

@@ -1,0 +1,152 @@
+package history
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"h2ogpte-keys/model"
+)
+
+const benchKeys = 100_000
+
+func benchFleet(n int) []model.APIKey {
+	ks := make([]model.APIKey, n)
+	for i := range ks {
+		ks[i] = model.APIKey{
+			ID:         fmt.Sprintf("%08x-1c4e-4b8a-9f2d-%012x", i, i),
+			Name:       fmt.Sprintf("key %d", i),
+			Username:   fmt.Sprintf("user%d", i%5000),
+			IsActive:   true,
+			TotalCalls: model.Some(int64(i % 1000)),
+			LastUsed:   model.Some(t0),
+		}
+	}
+	return ks
+}
+
+// bump changes a tenth of the fleet (a different tenth on each call, by
+// round), as a day of use would.
+func bump(ks []model.APIKey, round int, at time.Time) {
+	for i := round % 10; i < len(ks); i += 10 {
+		v, _ := ks[i].TotalCalls.Get()
+		ks[i].TotalCalls = model.Some(v + int64(1+i%50))
+		ks[i].LastUsed = model.Some(at)
+	}
+}
+
+func benchStore(b *testing.B) (*Store, string, *time.Time) {
+	b.Helper()
+	path := filepath.Join(b.TempDir(), "history.db")
+	now := t0
+	return openAt(b, path, server, &now, Options{}), path, &now
+}
+
+// BenchmarkRecord100k records one read of 100,000 keys: the first read
+// (every key new) and a later one where 10% of the keys changed.
+func BenchmarkRecord100k(b *testing.B) {
+	b.Run("first", func(b *testing.B) {
+		ks := benchFleet(benchKeys)
+		for b.Loop() {
+			b.StopTimer()
+			s, _, _ := benchStore(b)
+			b.StartTimer()
+			if err := s.Record(context.Background(), t0, ks); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("10pct-changed", func(b *testing.B) {
+		ks := benchFleet(benchKeys)
+		s, _, _ := benchStore(b)
+		if err := s.Record(context.Background(), t0, ks); err != nil {
+			b.Fatal(err)
+		}
+		round := 0
+		for b.Loop() {
+			round++
+			at := t0.Add(time.Duration(round) * time.Hour)
+			b.StopTimer()
+			bump(ks, round, at)
+			b.StartTimer()
+			if err := s.Record(context.Background(), at, ks); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkUsage100k computes the usage columns of 100,000 keys with 31
+// days of daily reads behind them, 10% of the keys changing each day.
+func BenchmarkUsage100k(b *testing.B) {
+	ks := benchFleet(benchKeys)
+	s, _, now := benchStore(b)
+	ctx := context.Background()
+	for d := 0; d <= 31; d++ {
+		*now = t0.AddDate(0, 0, d)
+		bump(ks, d, *now)
+		if err := s.Record(ctx, *now, ks); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var m map[string]Usage
+	for b.Loop() {
+		var err error
+		if m, err = s.Usage(ctx, *now, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if len(m) != benchKeys || m[ks[0].ID].Calls30d == nil {
+		b.Fatalf("usage of %d keys, first %+v", len(m), m[ks[0].ID])
+	}
+}
+
+// BenchmarkGrowthPerDay100k measures how much the file grows per day of
+// reads of 100,000 keys, 10% of them changing each day, with one read a
+// day and with a read every hour (the day's changes spread over them).
+func BenchmarkGrowthPerDay100k(b *testing.B) {
+	for _, perDay := range []int{1, 24} {
+		b.Run(fmt.Sprintf("reads-per-day=%d", perDay), func(b *testing.B) {
+			const days = 4
+			ctx := context.Background()
+			for b.Loop() {
+				ks := benchFleet(benchKeys)
+				s, path, now := benchStore(b)
+				if err := s.Record(ctx, t0, ks); err != nil {
+					b.Fatal(err)
+				}
+				start := fileSize(b, s, path)
+				for d := range days {
+					for r := range perDay {
+						*now = t0.AddDate(0, 0, d+1).Add(time.Duration(r) * time.Hour)
+						// Each read changes its share of the day's tenth.
+						for i := (d % 10) + 10*r; i < len(ks); i += 10 * perDay {
+							v, _ := ks[i].TotalCalls.Get()
+							ks[i].TotalCalls = model.Some(v + int64(1+i%50))
+						}
+						if err := s.Record(ctx, *now, ks); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				grown := fileSize(b, s, path) - start
+				b.ReportMetric(float64(grown)/days/1e6, "MB/day")
+			}
+		})
+	}
+}
+
+func fileSize(b *testing.B, s *Store, path string) int64 {
+	b.Helper()
+	if _, err := s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		b.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return fi.Size()
+}
