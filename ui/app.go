@@ -108,6 +108,9 @@ type App struct {
 
 	load *keyLoad
 	seq  int
+	// reads are the other reads in flight (users, limit, collections), by
+	// status-bar task: esc stops them too.
+	reads map[int]*pendingRead
 	// partial: the last load stopped (esc) or failed part-way, so the
 	// table may lack keys; an export says so.
 	partial bool
@@ -161,6 +164,7 @@ func New(api API, opts Options) *App {
 		table:       keytable.New(c),
 		status:      statusbar.New(c),
 		filter:      f,
+		reads:       map[int]*pendingRead{},
 		pendingUser: opts.User,
 		wantPicker:  opts.User == "",
 	}
@@ -254,6 +258,9 @@ func (a *App) route(msg tea.Msg) tea.Cmd {
 		return nil
 	case taskDoneMsg:
 		a.status.Stop(msg.task)
+		if !a.onRead(msg.task) {
+			return nil // stopped by esc
+		}
 		return a.route(msg.msg)
 	case spinner.TickMsg:
 		if cmd := a.status.Update(msg); cmd != nil {
@@ -528,7 +535,7 @@ func (a *App) updateKeys() {
 		hasShown:      a.table.Shown() > 0,
 		hasSelection:  a.table.SelectedCount() > 0,
 		filterApplied: a.table.Filtered(),
-		stoppable:     a.load != nil && !a.load.auto,
+		stoppable:     (a.load != nil && !a.load.auto) || a.liveReads(),
 		refreshing:    a.load != nil && a.load.refresh,
 	})
 }

@@ -443,7 +443,7 @@ func TestExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want bytes.Buffer
-	if err := model.WriteKeysCSV(&want, a.table.ShownKeys(), testNow); err != nil {
+	if err := export.WriteCSV(&want, a.table.ShownKeys(), testNow); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want.Bytes()) {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -111,7 +112,8 @@ func (a *App) prepareNewKeyFor(owner model.User) tea.Cmd {
 		return cmd
 	}
 	a.pendingOwner = owner.ID
-	return a.request("loading collections of "+model.CleanText(owner.Username)+"…", prepareNewKey(a.ctx, a.api, owner))
+	return a.read("loading collections of "+model.CleanText(owner.Username)+"…",
+		func(ctx context.Context) func() tea.Msg { return prepareNewKey(ctx, a.api, owner) })
 }
 
 func (a *App) onNewKeyReady(msg newKeyReadyMsg) tea.Cmd {

@@ -36,6 +36,24 @@ func (a *App) request(label string, fn func() tea.Msg) tea.Cmd {
 	return tea.Batch(spin, func() tea.Msg { return taskDoneMsg{task: id, msg: fn()} })
 }
 
+// read runs fn like request, under its own context that esc cancels
+// (stopReads): a read the admin stops ends at once, and its reply, an
+// error of the cancelled context, is dropped instead of shown.
+func (a *App) read(label string, fn func(ctx context.Context) func() tea.Msg) tea.Cmd {
+	ctx, cancel := context.WithCancel(a.ctx)
+	id, spin := a.status.Start(label)
+	a.reads[id] = &pendingRead{label: label, cancel: cancel}
+	do := fn(ctx)
+	return tea.Batch(spin, func() tea.Msg { return taskDoneMsg{task: id, msg: do()} })
+}
+
+// pendingRead is a read in flight that esc can stop.
+type pendingRead struct {
+	label   string
+	cancel  context.CancelFunc
+	stopped bool
+}
+
 func loadUsers(ctx context.Context, api API) func() tea.Msg {
 	return func() tea.Msg {
 		users, err := api.ListUsers(ctx)
@@ -142,6 +160,10 @@ func writeExport(path string, f export.Format, keys []model.APIKey, now time.Tim
 // describe words an error for the status bar: a server's answer without the
 // client's operation prefix (the UI says what it was doing itself).
 func describe(err error) string {
+	if errors.Is(err, client.ErrPaging) {
+		return "the server's listing does not end, so it was stopped and what is shown may be incomplete (" +
+			model.CleanText(err.Error()) + ")"
+	}
 	var apiErr *client.APIError
 	if errors.As(err, &apiErr) {
 		e := *apiErr

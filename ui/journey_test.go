@@ -19,6 +19,7 @@ import (
 	"h2ogpte-keys/demoserver"
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common/commontest"
+	"h2ogpte-keys/ui/components/export"
 	"h2ogpte-keys/ui/components/keytable"
 )
 
@@ -326,7 +327,7 @@ func TestJourneyExportNeverUsed(t *testing.T) {
 		}
 	}
 	var want bytes.Buffer
-	if err := model.WriteKeysCSV(&want, a.table.ShownKeys(), testNow); err != nil {
+	if err := export.WriteCSV(&want, a.table.ShownKeys(), testNow); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := os.ReadFile(path); !bytes.Equal(got, want.Bytes()) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -18,11 +20,11 @@ func (a *App) loadUsersCmd() tea.Cmd {
 		return nil
 	}
 	a.usersLoading = true
-	return a.request("loading users…", loadUsers(a.ctx, a.api))
+	return a.read("loading users…", func(ctx context.Context) func() tea.Msg { return loadUsers(ctx, a.api) })
 }
 
 func (a *App) loadLimitCmd() tea.Cmd {
-	return a.request("reading the expiry limit…", loadLimit(a.ctx, a.api))
+	return a.read("reading the expiry limit…", func(ctx context.Context) func() tea.Msg { return loadLimit(ctx, a.api) })
 }
 
 // onUsers resolves --user, or opens the picker that was waiting for users.
@@ -137,6 +139,10 @@ func (a *App) reload(auto bool) tea.Cmd {
 	}
 	cmd := a.startLoad(true)
 	a.load.auto = auto
+	if auto {
+		// Like the keys' reload after a change, esc leaves this be.
+		return tea.Batch(cmd, a.request("reading the expiry limit…", loadLimit(a.ctx, a.api)))
+	}
 	return tea.Batch(cmd, a.loadLimitCmd())
 }
 
@@ -178,9 +184,58 @@ func (a *App) cancelLoad() {
 	a.load = nil
 }
 
-// stopLoad is esc while loading: the load ends, and what has arrived
-// stays; a refresh's old rows stay as they were.
+// stopReads stops every read in flight but the keys (users, the expiry
+// limit, a new key's collections): each ends at once, and its reply is
+// dropped. What waited for them (the picker, the form) is not opened.
+// It returns what was stopped, for the status bar.
+func (a *App) stopReads() []string {
+	var stopped []string
+	for id, r := range a.reads {
+		if r.stopped {
+			continue
+		}
+		r.stopped = true
+		r.cancel()
+		a.status.Stop(id)
+		stopped = append(stopped, strings.TrimSuffix(r.label, "…"))
+	}
+	if len(stopped) > 0 {
+		a.usersLoading, a.wantPicker, a.wantOwner = false, false, false
+		a.pendingOwner = ""
+	}
+	slices.Sort(stopped)
+	return stopped
+}
+
+// liveReads reports whether a read esc can stop is in flight.
+func (a *App) liveReads() bool {
+	for _, r := range a.reads {
+		if !r.stopped {
+			return true
+		}
+	}
+	return false
+}
+
+// onRead closes the read of task, if it was one; false means its reply
+// must be dropped (esc stopped it).
+func (a *App) onRead(task int) bool {
+	r, ok := a.reads[task]
+	if !ok {
+		return true
+	}
+	delete(a.reads, task)
+	return !r.stopped
+}
+
+// stopLoad is esc while loading: every load ends (keys, users, the
+// expiry limit, collections), and what has arrived stays; a refresh's old
+// rows stay as they were.
 func (a *App) stopLoad() {
+	if stopped := a.stopReads(); len(stopped) > 0 && a.load == nil {
+		a.status.SetInfo("Stopped " + strings.Join(stopped, ", ") + " (u loads users, r reloads).")
+		return
+	}
 	l := a.load
 	if l == nil {
 		return

