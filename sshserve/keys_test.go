@@ -125,6 +125,11 @@ func TestHostKeyCreatedOnceAndReused(t *testing.T) {
 	if second.Fingerprint() != first.Fingerprint() || string(before) != string(after) {
 		t.Fatal("the host key was not reused")
 	}
+	// The one host key is the only key written: none beside it in the
+	// working directory, where wish writes one for a server without any.
+	if _, err := os.Stat("id_ed25519"); !os.IsNotExist(err) {
+		t.Fatalf("a stray host key was written to the working directory (stat: %v)", err)
+	}
 
 	if err := os.Chmod(path, 0o644); err != nil {
 		t.Fatal(err)

@@ -70,6 +70,10 @@ func New(opts Options) (*Server, error) {
 	s.hostFP = gossh.FingerprintSHA256(signer.PublicKey())
 
 	srv, err := wish.NewServer(
+		// The host key goes in as an option: wish writes a fresh
+		// ./id_ed25519 pair into the working directory when a server has
+		// no host key by the end of its options.
+		func(srv *ssh.Server) error { srv.AddHostKey(signer); return nil },
 		wish.WithPublicKeyAuth(s.authorize),
 		wish.WithMiddleware(
 			bubbletea.MiddlewareWithProgramHandler(s.program, termenv.Ascii),
@@ -82,7 +86,6 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ssh server: %w", err)
 	}
-	srv.AddHostKey(signer)
 	// Only a public key handler is set, so password and keyboard-interactive
 	// are never offered; the config callback only caps attempts.
 	srv.ServerConfigCallback = func(ssh.Context) *gossh.ServerConfig {
