@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -297,13 +298,13 @@ func (a *app) reportRotation(cmd *cobra.Command, rep change.RotationReport) erro
 	case cr.Outcome == model.NotDone:
 		return exitError{code: exitFail, msg: fmt.Sprintf("the new key was not created: %s; key %s was left as it was", failureReason(cr.Err), oldID)}
 	case cr.Outcome == model.Unknown:
-		fmt.Fprintf(w, "h2ogpte-keys: unknown whether the new key %s was created for %s: %s\n", name, owner, failureReason(cr.Err))
+		fmt.Fprintf(w, "h2ogpte-keys: unknown whether the new key %s was created for %s: %s\n", name, owner, lostReason(cr.Err))
 		fmt.Fprintf(w, "h2ogpte-keys: check before doing anything else: h2ogpte-keys list --user %s (a second key named %s created just now means it was; its secret is then lost)\n", owner, name)
 		fmt.Fprintf(w, "h2ogpte-keys: the old key %s was NOT retired: it is still active\n", oldID)
 		return exitError{code: exitFail, msg: fmt.Sprintf("unknown whether key %s was rotated", oldID)}
 	case rep.SecretLost():
 		newID := cell(newKey.ID)
-		fmt.Fprintf(w, "h2ogpte-keys: the answer to create was lost (%s), but the new key exists: %s %s of %s\n", failureReason(cr.Err), newID, name, owner)
+		fmt.Fprintf(w, "h2ogpte-keys: the answer to create was lost (%s), but the new key exists: %s %s of %s\n", lostReason(cr.Err), newID, name, owner)
 		fmt.Fprintln(w, "h2ogpte-keys: its secret cannot be shown again. Keep the new key unused, or remove it with one of:")
 		fmt.Fprintf(w, "  h2ogpte-keys deactivate %s --yes\n", newID)
 		fmt.Fprintf(w, "  h2ogpte-keys delete %s --yes\n", newID)
@@ -341,7 +342,7 @@ func (a *app) reportRotation(cmd *cobra.Command, rep change.RotationReport) erro
 		fmt.Fprintf(w, "h2ogpte-keys: %s the old key %s\n", past, oldID)
 		return nil
 	case res.Outcome == model.Unknown:
-		fmt.Fprintf(w, "h2ogpte-keys: unknown whether the old key %s was %s: %s\n", oldID, past, failureReason(res.Err))
+		fmt.Fprintf(w, "h2ogpte-keys: unknown whether the old key %s was %s: %s\n", oldID, past, lostReason(res.Err))
 		fmt.Fprintf(w, "h2ogpte-keys: it may still be active; check with h2ogpte-keys list --user %s, and if it is still active:\n", owner)
 		fmt.Fprintf(w, "  %s\n", retireCmd)
 		return exitError{code: exitFail, msg: fmt.Sprintf("rotated key %s, but unknown whether it was %s", oldID, past)}
@@ -370,4 +371,22 @@ func (a *app) printRotated(cmd *cobra.Command, secret model.Secret, k model.APIK
 	}
 	_, err := io.WriteString(p.w, secret.Reveal()+"\n")
 	return err
+}
+
+// lostReason says in a few words how an answer was lost: the client's full
+// error repeats the request (and names the owner by id), which the lines
+// around it already say.
+func lostReason(err error) string {
+	var ae *client.APIError
+	switch {
+	case errors.As(err, &ae):
+		return fmt.Sprintf("the server answered %s (%d)", strings.ToLower(http.StatusText(ae.Status)), ae.Status)
+	case errors.Is(err, client.ErrTimeout):
+		return "the request timed out"
+	case errors.Is(err, client.ErrNetwork):
+		return "the connection failed"
+	case errors.Is(err, context.Canceled):
+		return "interrupted"
+	}
+	return failureReason(err)
 }

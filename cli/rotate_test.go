@@ -247,40 +247,50 @@ func TestRotateFaults(t *testing.T) {
 		}
 	})
 
-	t.Run("create answer lost: secret lost, old untouched", func(t *testing.T) {
-		ts := rotateServer(t)
-		old := seededKey(t, ts, "alice", "drafts-sync")
-		ts.srv.Inject(demoserver.Fault{Method: http.MethodPost, Path: rotateKeysPath, Kind: demoserver.FaultActThenStatus, Status: http.StatusGatewayTimeout, Times: 1})
-		_, before := ts.log.counts()
-		r := runCLI(t, harness{env: ts.adminEnv()}, "rotate", old.ID, "--then", "deactivate", "--yes")
-		if r.code != exitFail || r.Stdout != "" {
-			t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.Stdout, r.Stderr)
-		}
-		if _, after := ts.log.counts(); after-before != 1 {
-			t.Errorf("%d changing requests, want only the create", after-before)
-		}
-		nk, ok := replacement(t, ts, old)
-		if !ok {
-			t.Fatal("the server holds no new key")
-		}
-		for _, want := range []string{
-			"but the new key exists: " + nk.ID + ` "drafts-sync" of alice`,
-			"its secret cannot be shown again",
-			"  h2ogpte-keys deactivate " + nk.ID + " --yes\n",
-			"  h2ogpte-keys delete " + nk.ID + " --yes\n",
-			"the old key " + old.ID + " was NOT retired: it is still active",
-		} {
-			if !strings.Contains(r.Stderr, want) {
-				t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
+	for _, lost := range []struct {
+		name   string
+		kind   demoserver.FaultKind
+		reason string
+	}{
+		{"504", demoserver.FaultActThenStatus, "the answer to create was lost (the server answered gateway timeout (504))"},
+		{"drop", demoserver.FaultActThenDrop, "the answer to create was lost (the connection failed)"},
+	} {
+		t.Run("create answer lost ("+lost.name+"): secret lost, old untouched", func(t *testing.T) {
+			ts := rotateServer(t)
+			old := seededKey(t, ts, "alice", "drafts-sync")
+			ts.srv.Inject(demoserver.Fault{Method: http.MethodPost, Path: rotateKeysPath, Kind: lost.kind, Status: http.StatusGatewayTimeout, Times: 1})
+			_, before := ts.log.counts()
+			r := runCLI(t, harness{env: ts.adminEnv()}, "rotate", old.ID, "--then", "deactivate", "--yes")
+			if r.code != exitFail || r.Stdout != "" {
+				t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.Stdout, r.Stderr)
 			}
-		}
-		if secretRE.MatchString(r.Stderr) {
-			t.Error("a secret reached stderr")
-		}
-		if got, ok := keyByID(t, ts, "alice", old.ID); !ok || !got.IsActive {
-			t.Error("the old key was retired though the new secret was lost")
-		}
-	})
+			if _, after := ts.log.counts(); after-before != 1 {
+				t.Errorf("%d changing requests, want only the create", after-before)
+			}
+			nk, ok := replacement(t, ts, old)
+			if !ok {
+				t.Fatal("the server holds no new key")
+			}
+			for _, want := range []string{
+				lost.reason,
+				"but the new key exists: " + nk.ID + ` "drafts-sync" of alice`,
+				"its secret cannot be shown again",
+				"  h2ogpte-keys deactivate " + nk.ID + " --yes\n",
+				"  h2ogpte-keys delete " + nk.ID + " --yes\n",
+				"the old key " + old.ID + " was NOT retired: it is still active",
+			} {
+				if !strings.Contains(r.Stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
+				}
+			}
+			if secretRE.MatchString(r.Stderr) {
+				t.Error("a secret reached stderr")
+			}
+			if got, ok := keyByID(t, ts, "alice", old.ID); !ok || !got.IsActive {
+				t.Error("the old key was retired though the new secret was lost")
+			}
+		})
+	}
 
 	t.Run("deactivate refused: secret shown, old still active", func(t *testing.T) {
 		ts := rotateServer(t)
