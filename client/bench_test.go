@@ -157,3 +157,26 @@ func TestStreamKeysConcurrentEqualsSequential(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkListAllKeys1M lists a million keys from the demo server over
+// HTTP with the client's defaults: the dashboard's full load at scale,
+// server and client in one process (B/op counts both).
+func BenchmarkListAllKeys1M(b *testing.B) {
+	const extra = 1_000_000
+	srv := httptest.NewServer(demoserver.New(demoserver.Options{Seed: 1, ExtraKeys: extra}))
+	defer srv.Close()
+	c := demoClient(b, srv.URL, 0)
+	b.ReportAllocs()
+	var n int
+	for b.Loop() {
+		keys, err := c.ListAllKeys(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(keys)
+	}
+	if n < extra {
+		b.Fatalf("listed %d keys, want at least %d", n, extra)
+	}
+	b.ReportMetric(float64(n), "keys/op")
+}

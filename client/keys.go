@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,10 +37,16 @@ func (c *Client) ListAllKeys(ctx context.Context) ([]model.APIKey, error) {
 }
 
 func (c *Client) collectKeys(ctx context.Context, username string) ([]model.APIKey, error) {
-	keys := []model.APIKey{}
-	err := c.StreamKeys(ctx, username, func(page []model.APIKey) { keys = append(keys, page...) })
+	// Pages are kept as they come and joined once at the end: appending
+	// them to one growing slice copied a million keys' worth over and over.
+	var pages [][]model.APIKey
+	err := c.StreamKeys(ctx, username, func(page []model.APIKey) { pages = append(pages, page) })
 	if err != nil {
 		return nil, err
+	}
+	keys := slices.Concat(pages...)
+	if keys == nil {
+		keys = []model.APIKey{}
 	}
 	return keys, nil
 }

@@ -1,9 +1,12 @@
 package demoserver
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"h2ogpte-keys/model"
 )
 
 // BenchmarkSeedExtraKeys measures building a server for scale demos.
@@ -32,4 +35,45 @@ func BenchmarkListKeys(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkSeedExtraKeys1M measures building a server of a million keys.
+func BenchmarkSeedExtraKeys1M(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		New(Options{Seed: 1, ExtraKeys: 1_000_000})
+	}
+}
+
+// BenchmarkEncodePage encodes one 100-key listing page the old way
+// (encoding/json over the wire form) and with the listing encoder.
+func BenchmarkEncodePage(b *testing.B) {
+	s := New(Options{Seed: 1, ExtraKeys: 1000})
+	keys := make([]model.APIKey, 100)
+	ptrs := make([]*model.APIKey, 100)
+	for i := range keys {
+		keys[i] = s.keys[500+i].key
+		ptrs[i] = &keys[i]
+	}
+	want, _ := json.Marshal(s.spelling.wireAll(keys))
+	b.Run("encoding-json", func(b *testing.B) {
+		b.SetBytes(int64(len(want)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(s.spelling.wireAll(keys)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("append", func(b *testing.B) {
+		b.SetBytes(int64(len(want)))
+		b.ReportAllocs()
+		var buf []byte
+		for b.Loop() {
+			var ok bool
+			if buf, ok = s.spelling.appendKeys(buf[:0], ptrs); !ok {
+				b.Fatal("refused")
+			}
+		}
+	})
 }

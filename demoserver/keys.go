@@ -32,32 +32,24 @@ func (s *Server) listKeys(w http.ResponseWriter, req *http.Request, _ caller, _ 
 	filter := strings.ToLower(q.Get("filter"))
 
 	s.mu.RLock()
-	var out []model.APIKey
+	var out []*model.APIKey
 	if filter == "" {
 		lo, hi := window(len(s.keys), offset, limit)
-		out = make([]model.APIKey, 0, hi-lo)
+		out = make([]*model.APIKey, 0, hi-lo)
 		for _, k := range s.keys[lo:hi] {
-			out = append(out, k.key)
+			out = append(out, &k.key)
 		}
 	} else {
-		out = make([]model.APIKey, 0, min(limit, defaultPageSize))
-		skip := offset
-		for _, k := range s.keys {
-			if len(out) >= limit {
-				break
-			}
-			if !strings.Contains(k.owner.lower, filter) {
-				continue
-			}
-			if skip > 0 {
-				skip--
-				continue
-			}
-			out = append(out, k.key)
+		matched := s.filteredLocked(filter)
+		lo, hi := window(len(matched), offset, limit)
+		out = make([]*model.APIKey, 0, hi-lo)
+		for _, k := range matched[lo:hi] {
+			out = append(out, &k.key)
 		}
 	}
+	answer := s.encodeKeysLocked(out)
 	s.mu.RUnlock()
-	writeJSON(w, http.StatusOK, s.spelling.wireAll(out))
+	answer(w)
 }
 
 // createKey serves POST /admin/api_keys (APIKeyCreateRequest).

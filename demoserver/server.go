@@ -160,6 +160,14 @@ type Server struct {
 	faults  []fault
 	calls   []Call
 	blocks  map[string]chan struct{}
+
+	// bufs holds *[]byte buffers for encoding listings.
+	bufs sync.Pool
+
+	// filterMu guards filterCache, which readers holding mu's read lock
+	// fill: the keys matching each recent listing filter.
+	filterMu    sync.Mutex
+	filterCache map[string][]*keyRec
 }
 
 // New builds a server with sample data laid out from opts.Seed and the clock.
@@ -441,6 +449,7 @@ func keyOrder(a, b *keyRec) int {
 func (s *Server) insertKeyLocked(k *keyRec) {
 	i, _ := slices.BinarySearchFunc(s.keys, k, keyOrder)
 	s.keys = slices.Insert(s.keys, i, k)
+	s.forgetFiltersLocked()
 	s.keysByID[k.key.ID] = k
 	s.keysByHash[k.hash] = k
 }
@@ -449,6 +458,7 @@ func (s *Server) removeKeyLocked(k *keyRec) {
 	if i, found := slices.BinarySearchFunc(s.keys, k, keyOrder); found && s.keys[i] == k {
 		s.keys = slices.Delete(s.keys, i, i+1)
 	}
+	s.forgetFiltersLocked()
 	delete(s.keysByID, k.key.ID)
 	delete(s.keysByHash, k.hash)
 }
