@@ -1,6 +1,7 @@
 package demoserver
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"fmt"
 	"slices"
@@ -25,7 +26,34 @@ func (s *Server) seed(t0 time.Time, opts Options) {
 	if opts.ExtraKeys > 0 {
 		s.seedExtra(t0, opts.ExtraKeys)
 	}
-	slices.SortFunc(s.keys, keyOrder)
+	sortKeys(s.keys)
+}
+
+// sortKeys sorts keys into listing order (keyOrder). A million keys sorted
+// through keyOrder chase a pointer per comparison; sorting small
+// (time, record) values instead keeps the comparisons in cache.
+func sortKeys(keys []*keyRec) {
+	type entry struct {
+		sec  int64
+		nsec int
+		rec  *keyRec
+	}
+	es := make([]entry, len(keys))
+	for i, k := range keys {
+		es[i] = entry{k.key.Created.Unix(), k.key.Created.Nanosecond(), k}
+	}
+	slices.SortFunc(es, func(a, b entry) int {
+		if c := cmp.Compare(a.sec, b.sec); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.nsec, b.nsec); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.rec.key.ID, b.rec.key.ID)
+	})
+	for i := range es {
+		keys[i] = es[i].rec
+	}
 }
 
 type sampleColl struct {

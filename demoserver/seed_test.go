@@ -242,3 +242,21 @@ func TestSecretFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestSortKeysIsKeyOrder: the seeding sort gives keyOrder's order, ties on
+// the creation time included.
+func TestSortKeysIsKeyOrder(t *testing.T) {
+	s := New(Options{Seed: 3, ExtraKeys: 5000, Now: func() time.Time { return t0 }})
+	keys := slices.Clone(s.keys)
+	at := keys[10].key.Created
+	for _, k := range keys[:40] { // force ties, broken by id
+		k.key.Created = at
+	}
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
+	want := slices.Clone(keys)
+	slices.SortFunc(want, keyOrder)
+	sortKeys(keys)
+	if !slices.Equal(keys, want) {
+		t.Fatal("sortKeys differs from keyOrder")
+	}
+}
