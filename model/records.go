@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -50,16 +49,16 @@ func recordStopsAt(k APIKey, now time.Time) (time.Time, bool) {
 	return k.StopsAt()
 }
 
-// keyColumns are the CSV header: the JSON field names, in the same order.
-var keyColumns = []string{
-	"id", "username", "name", "hint", "created_at", "expires_at", "last_used_at",
-	"inactivity_interval", "total_calls", "is_active", "collection_name",
-	"collection_id", "is_global_key", "status", "stops_at",
-}
-
 // KeyColumns returns the CSV header of key records: the JSON field names, in
-// the JSON's order.
-func KeyColumns() []string { return append([]string(nil), keyColumns...) }
+// the JSON's order (RecordFields).
+func KeyColumns() []string {
+	fields := RecordFields()
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = f.Name
+	}
+	return out
+}
 
 // KeyCSVRow flattens k's record at now into KeyColumns' order. Null and
 // not-reported values are both empty: CSV has no null; JSON tells them
@@ -67,38 +66,13 @@ func KeyColumns() []string { return append([]string(nil), keyColumns...) }
 // dashboard's column. Server text is cleaned (CleanText) because CSV files
 // end up in terminals and spreadsheets.
 func KeyCSVRow(k APIKey, now time.Time) []string {
-	rec := NewKeyRecord(k, now)
-	opt := func(s string, ok bool) string {
-		if !ok {
-			return ""
-		}
-		return s
+	k.Normalize()
+	fields := RecordFields()
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = f.CSV(k, now)
 	}
-	lu, luOK := k.LastUsed.Get()
-	days, daysOK := k.InactivityDays.Get()
-	calls, callsOK := k.TotalCalls.Get()
-	var exp string
-	if k.Expires != nil {
-		exp = k.Expires.Format(time.RFC3339)
-	}
-	rfc3339 := func(t time.Time) string { return t.Format(time.RFC3339) }
-	return []string{
-		CleanText(k.ID),
-		CleanText(k.Username),
-		CleanText(k.Name),
-		CleanText(k.Hint),
-		k.Created.Format(time.RFC3339),
-		exp,
-		opt(lu.Format(time.RFC3339), luOK),
-		opt(strconv.Itoa(days), daysOK),
-		opt(strconv.FormatInt(calls, 10), callsOK),
-		strconv.FormatBool(k.IsActive),
-		CleanText(k.CollectionName),
-		CleanText(k.CollectionID),
-		strconv.FormatBool(k.IsGlobal),
-		rec.Status,
-		StopsCell(k, now, rfc3339, "", ""),
-	}
+	return out
 }
 
 // StopsCell words when k stops working for a table cell or CSV: "already"
@@ -139,7 +113,7 @@ func WriteKeysJSON(w io.Writer, keys []APIKey, now time.Time) error {
 // WriteKeysCSV writes the header and one row per key (KeyCSVRow at now).
 func WriteKeysCSV(w io.Writer, keys []APIKey, now time.Time) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(keyColumns); err != nil {
+	if err := cw.Write(KeyColumns()); err != nil {
 		return fmt.Errorf("write keys as CSV: %w", err)
 	}
 	for _, k := range keys {
