@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -486,5 +487,117 @@ func TestE2ERotateToFile(t *testing.T) {
 	e.useKey(secret)
 	if e.key("bob", id) != nil {
 		t.Error("the old key was not deleted")
+	}
+}
+
+// failListingsAfter serves the seeded demo server, but once a request with
+// method has been seen, every key listing fails with 503: a read back after
+// that request cannot learn what happened.
+func failListingsAfter(t *testing.T, method string) (*testServer, func()) {
+	t.Helper()
+	srv := demoserver.New(demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+	var mu sync.Mutex
+	armed, seen := false, false
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		mu.Lock()
+		if armed && req.Method == method {
+			seen = true
+		}
+		fail := seen && req.Method == http.MethodGet && req.URL.Path == rotateKeysPath
+		mu.Unlock()
+		if fail {
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		srv.ServeHTTP(w, req)
+	}))
+	t.Cleanup(hs.Close)
+	arm := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		armed = true
+	}
+	return &testServer{URL: hs.URL, srv: srv, log: &requestLog{}}, arm
+}
+
+// A create whose answer is lost and whose read back fails too: unknown.
+// The report says how to check, never suggests creating again, and the old
+// key is left active.
+func TestRotateCreateUnknown(t *testing.T) {
+	ts, arm := failListingsAfter(t, http.MethodPost)
+	old := seededKey(t, ts, "alice", "drafts-sync")
+	arm()
+	ts.srv.Inject(demoserver.Fault{Method: http.MethodPost, Path: rotateKeysPath, Kind: demoserver.FaultActThenStatus, Status: http.StatusGatewayTimeout, Times: 1})
+	r := runCLI(t, harness{env: ts.adminEnv()}, "rotate", old.ID, "--then", "delete", "--yes")
+	if r.code != exitFail || r.Stdout != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.Stdout, r.Stderr)
+	}
+	for _, want := range []string{
+		`unknown whether the new key "drafts-sync" was created for alice`,
+		"h2ogpte-keys list --user alice",
+		"the old key " + old.ID + " was NOT retired: it is still active",
+		"h2ogpte-keys: unknown whether key " + old.ID + " was rotated\n",
+	} {
+		if !strings.Contains(r.Stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
+		}
+	}
+	for _, never := range []string{"try again", "retry", "h2ogpte-keys rotate", "h2ogpte-keys create"} {
+		if strings.Contains(strings.ToLower(r.Stderr), never) {
+			t.Errorf("stderr suggests a resend (%q):\n%s", never, r.Stderr)
+		}
+	}
+	// Straight to the demo server, past the failing listings.
+	direct := httptest.NewServer(ts.srv)
+	t.Cleanup(direct.Close)
+	dts := &testServer{URL: direct.URL, srv: ts.srv, log: &requestLog{}}
+	if got, ok := keyByID(t, dts, "alice", old.ID); !ok || !got.IsActive {
+		t.Error("the old key was retired though the create's outcome was unknown")
+	}
+	if _, ok := replacement(t, dts, old); !ok {
+		t.Error("the create did happen on the server; the test's fault did not act")
+	}
+}
+
+// stdinThen is a terminal's stdin whose first read runs before and then
+// answers line: it changes the server while the prompt waits.
+type stdinThen struct {
+	before func()
+	line   string
+	done   bool
+}
+
+func (s *stdinThen) Read(p []byte) (int, error) {
+	if s.done {
+		return 0, io.EOF
+	}
+	s.done = true
+	s.before()
+	return copy(p, s.line), nil
+}
+
+// Rotate checks the key again before creating: one deactivated while the
+// prompt waited is refused, and nothing is created.
+func TestRotateRecheckedBeforeCreate(t *testing.T) {
+	ts := rotateServer(t)
+	old := seededKey(t, ts, "alice", "jupyter")
+	stdin := &stdinThen{line: "y\n", before: func() {
+		r := runCLI(t, harness{env: ts.adminEnv()}, "deactivate", old.ID, "--yes")
+		if r.code != exitOK {
+			t.Errorf("deactivate behind the prompt's back: exit %d, %q", r.code, r.Stderr)
+		}
+	}}
+	r := runCLIWith(t, harness{env: ts.adminEnv(), tty: true}, func(e *Env) { e.Stdin = stdin }, "rotate", old.ID, "--then", "delete")
+	if r.code != exitFail || r.Stdout != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.Stdout, r.Stderr)
+	}
+	if !strings.Contains(r.Stderr, "h2ogpte-keys: nothing was created and key "+old.ID+" was left as it was: key "+old.ID+" is deactivated") {
+		t.Errorf("stderr %q", r.Stderr)
+	}
+	if _, ok := replacement(t, ts, old); ok {
+		t.Error("a new key was created for a key deactivated meanwhile")
+	}
+	if _, ok := keyByID(t, ts, "alice", old.ID); !ok {
+		t.Error("the old key was deleted")
 	}
 }
