@@ -1,12 +1,15 @@
 package client
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -179,4 +182,69 @@ func BenchmarkListAllKeys1M(b *testing.B) {
 		b.Fatalf("listed %d keys, want at least %d", n, extra)
 	}
 	b.ReportMetric(float64(n), "keys/op")
+}
+
+// BenchmarkClientListAllKeys1M is the client's own cost of listing a
+// million keys: the pages are encoded once up front and served from memory,
+// so time and B/op are the client's (HTTP, decoding, collecting), with
+// encoding/json ("encoding-json", the old path) and the client's decoder
+// ("fast") side by side; "stream" is the fast path through StreamKeys
+// without joining the pages into one slice, as the dashboard reads.
+func BenchmarkClientListAllKeys1M(b *testing.B) {
+	const extra, size = 1_000_000, defaultPageSize
+	demo := demoserver.New(demoserver.Options{Seed: 1, ExtraKeys: extra})
+	var pages [][]byte
+	for off := 0; ; off += size {
+		req := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/api/v1/admin/api_keys?offset=%d&limit=%d", off, size), nil)
+		req.Header.Set("Authorization", "Bearer "+demoserver.DemoToken)
+		rec := httptest.NewRecorder()
+		demo.ServeHTTP(rec, req)
+		pages = append(pages, rec.Body.Bytes())
+		if bytes.Count(rec.Body.Bytes(), []byte(`"id":`)) < size {
+			break
+		}
+	}
+	demo = nil
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		w.Header().Set("Content-Type", "application/json")
+		if off/size >= len(pages) {
+			_, _ = w.Write([]byte("[]"))
+			return
+		}
+		_, _ = w.Write(pages[off/size])
+	}))
+	defer srv.Close()
+	for _, bc := range []struct {
+		name     string
+		jsonKeys bool
+		stream   bool
+	}{{"encoding-json", true, false}, {"fast", false, false}, {"stream", false, true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			c := demoClient(b, srv.URL, 0)
+			c.jsonKeys = bc.jsonKeys
+			b.ReportAllocs()
+			var n int
+			for b.Loop() {
+				n = 0
+				if bc.stream {
+					var held [][]model.APIKey
+					err := c.StreamKeys(context.Background(), "", func(p []model.APIKey) { held = append(held, p); n += len(p) })
+					if err != nil {
+						b.Fatal(err)
+					}
+					continue
+				}
+				keys, err := c.ListAllKeys(context.Background())
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = len(keys)
+			}
+			if n < extra {
+				b.Fatalf("listed %d keys, want at least %d", n, extra)
+			}
+			b.ReportMetric(float64(n), "keys/op")
+		})
+	}
 }

@@ -95,6 +95,9 @@ type Client struct {
 	maxItems    int
 	// maxBody is the largest answer read, in bytes; tests shrink it.
 	maxBody int
+	// jsonKeys decodes key pages with encoding/json alone, as the client
+	// did before its own decoder; benchmarks set it to compare the two.
+	jsonKeys bool
 
 	// backoffBase is the first retry's wait before jitter; backoffMax caps
 	// later ones and maxRetryAfter caps a server's Retry-After. Tests

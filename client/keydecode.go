@@ -505,8 +505,10 @@ func unquote(raw []byte) (string, bool) {
 // decodeKeys decodes a page of keys: the fast path, or encoding/json
 // (with its errors, worded by decode) when the fast path gives up.
 func (c *Client) decodeKeys(op string, body []byte, in *interner) ([]model.APIKey, error) {
-	if keys, ok := decodeKeysFast(body, in); ok {
-		return keys, nil
+	if !c.jsonKeys {
+		if keys, ok := decodeKeysFast(body, in); ok {
+			return keys, nil
+		}
 	}
 	var keys []model.APIKey
 	if err := c.decode(op, body, &keys); err != nil {
