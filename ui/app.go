@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"reflect"
-	"slices"
 	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -21,15 +19,9 @@ import (
 	"h2ogpte-keys/change"
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common"
-	"h2ogpte-keys/ui/components/actions"
-	"h2ogpte-keys/ui/components/confirm"
-	"h2ogpte-keys/ui/components/editvalue"
-	"h2ogpte-keys/ui/components/export"
 	"h2ogpte-keys/ui/components/keytable"
-	"h2ogpte-keys/ui/components/newkey"
 	"h2ogpte-keys/ui/components/secret"
 	"h2ogpte-keys/ui/components/statusbar"
-	"h2ogpte-keys/ui/components/userpicker"
 )
 
 // Options configure the dashboard.
@@ -82,7 +74,7 @@ type App struct {
 	status    *statusbar.Model
 	filter    textinput.Model
 	filtering bool
-	dialogs   []common.Dialog
+	dialogs   []frame
 
 	width, height int
 	lay           layout
@@ -115,7 +107,6 @@ type App struct {
 	// table may lack keys; an export says so.
 	partial bool
 	focusID string // move the cursor here after the next load
-	newCols []model.Collection
 	// pendingOwner is the id of the user whose New API key form is
 	// being prepared; a reply for anyone else is stale.
 	pendingOwner string
@@ -244,11 +235,9 @@ func (a *App) route(msg tea.Msg) tea.Cmd {
 		return nil
 	case tea.KeyMsg:
 		return a.handleKey(msg)
-	case dialogResult:
-		return a.handleResult(msg)
 	case common.Result:
-		// Every dialog's commands are wrapped by fromDialog, so a result
-		// that names no dialog cannot say which one ended: drop it.
+		// A dialog's result as a message, for parents that embed it. The
+		// root reads each dialog's result after Update instead (updateDialog).
 		return nil
 	case common.ErrMsg:
 		a.status.SetError(msg.Err)
@@ -423,23 +412,31 @@ func (a *App) quit() tea.Cmd {
 	return tea.Quit
 }
 
-// push opens a dialog on top of the stack.
-func (a *App) push(d common.Dialog) tea.Cmd {
+// push opens d on top of the stack; then runs once d is done (see
+// updateDialog).
+func (a *App) push(d common.Dialog, then func() tea.Cmd) tea.Cmd {
 	d.SetSize(a.lay.dialogW, a.lay.dialogH)
-	a.dialogs = append(a.dialogs, d)
-	return fromDialog(d, d.Init())
+	a.dialogs = append(a.dialogs, frame{d: d, then: then})
+	return d.Init()
 }
 
-// remove takes the dialog at index i off the stack.
-func (a *App) remove(i int) {
-	a.dialogs = slices.Delete(a.dialogs, i, i+1)
-}
-
+// updateDialog gives msg to the top dialog and reads, after Update, whether
+// it is done (as huh's form.State is read): then it leaves the stack,
+// before its continuation runs, so it can act neither twice nor on another
+// dialog's behalf.
 func (a *App) updateDialog(msg tea.Msg) tea.Cmd {
 	top := len(a.dialogs) - 1
-	d, cmd := a.dialogs[top].Update(msg)
-	a.dialogs[top] = d
-	return fromDialog(d, cmd)
+	f := a.dialogs[top]
+	d, cmd := f.d.Update(msg)
+	a.dialogs[top].d = d
+	if !d.Done() {
+		return cmd
+	}
+	a.dialogs = a.dialogs[:top]
+	if f.then == nil {
+		return cmd
+	}
+	return tea.Batch(cmd, f.then())
 }
 
 // dialogCommon is the Common a new dialog gets: the dialog area's size.
@@ -449,71 +446,11 @@ func (a *App) dialogCommon() common.Common {
 	return c
 }
 
-// handleResult closes the dialog that ended and acts on its outcome. A
-// dialog that is no longer open has already ended: a second result from it
-// (two enters in one read, a form that completes again on a later
-// message) is dropped, so it neither acts twice nor closes another dialog.
-func (a *App) handleResult(msg dialogResult) tea.Cmd {
-	i := slices.Index(a.dialogs, msg.from)
-	if i < 0 {
-		return nil
-	}
-	a.remove(i)
-	switch r := msg.result.(type) {
-	case common.Cancelled:
-		if !a.hasUser && len(a.dialogs) == 0 {
-			a.status.SetInfo("No user chosen: press u to choose one.")
-		}
-		return nil
-	case userpicker.Chosen:
-		switch {
-		case r.Tag == ownerTag{}:
-			return a.prepareNewKeyFor(r.User)
-		case r.All:
-			return a.switchAll()
-		}
-		return a.switchUser(r.User)
-	case actions.Chosen:
-		return a.onAction(r)
-	case actions.BulkChosen:
-		return a.onBulkAction(r)
-	case editvalue.BulkExpiryChosen:
-		p := a.expiryPlan(r.Keys, r.Expiry)
-		p.skipped = a.skippedBeside(r.Keys)
-		return a.confirmPlan(p)
-	case editvalue.BulkInactivityChosen:
-		p := inactivityPlan(r.Keys, r.Days)
-		p.skipped = a.skippedBeside(r.Keys)
-		return a.confirmPlan(p)
-	case export.Chosen:
-		return a.startExport(r)
-	case editvalue.ExpiryChosen:
-		p := a.expiryPlan([]model.APIKey{r.Key}, r.Expiry)
-		p.single = true
-		return a.runPlan(p)
-	case editvalue.InactivityChosen:
-		p := inactivityPlan([]model.APIKey{r.Key}, r.Days)
-		p.single = true
-		return a.runPlan(p)
-	case confirm.Confirmed:
-		return a.onConfirmed(r.Tag)
-	case newkey.Submitted:
-		if cmd := a.refuseChanges(); cmd != nil {
-			return cmd
-		}
-		return a.request("Creating key "+model.CleanText(r.Key.Name)+"…", createKey(a.ctx, a.runner, r, a.newCols, a.limitDays))
-	case secret.Closed:
-		a.focusID = r.Key.ID
-		return a.refreshAfterChange()
-	}
-	return nil
-}
-
 // focusedHelp is the keymap of whatever has focus, for the help line.
 func (a *App) focusedHelp() help.KeyMap {
 	switch {
 	case len(a.dialogs) > 0:
-		return a.dialogs[len(a.dialogs)-1]
+		return a.dialogs[len(a.dialogs)-1].d
 	case a.filtering:
 		return filterHelp{app: a.keys}
 	}
@@ -544,45 +481,29 @@ func (a *App) updateKeys() {
 // (ctrl+c, or Run's context ending) closes no dialog, so without this the
 // secret would outlive the screen that showed it.
 func (a *App) wipeSecrets() {
-	for _, d := range a.dialogs {
-		if s, ok := d.(*secret.Model); ok {
+	for _, f := range a.dialogs {
+		if s, ok := f.d.(*secret.Model); ok {
 			s.Wipe()
 		}
 	}
 }
 
-// dialogResult is a dialog's Result tagged with the dialog that sent it,
-// so that the root closes exactly that dialog, and only once.
-type dialogResult struct {
-	from   common.Dialog
-	result common.Result
+// frame is an open dialog and the root's continuation for it: what to do
+// once the dialog is done, reading the dialog's own typed result (see
+// whenChosen). A nil then does nothing (a report to acknowledge).
+type frame struct {
+	d    common.Dialog
+	then func() tea.Cmd
 }
 
-// fromDialog wraps cmd, which d returned, so that any Result it produces,
-// directly or inside a batch or sequence, arrives tagged with d.
-func fromDialog(d common.Dialog, cmd tea.Cmd) tea.Cmd {
-	if cmd == nil {
+// whenChosen is the usual continuation: then with the dialog's result
+// when it ended with one; nothing when it was cancelled. Any dialog with
+// a typed Result method fits (common.Ending gives one).
+func whenChosen[T any](d interface{ Result() (T, bool) }, then func(T) tea.Cmd) func() tea.Cmd {
+	return func() tea.Cmd {
+		if r, ok := d.Result(); ok {
+			return then(r)
+		}
 		return nil
 	}
-	return func() tea.Msg { return tagResult(d, cmd()) }
-}
-
-var cmdType = reflect.TypeFor[tea.Cmd]()
-
-func tagResult(d common.Dialog, msg tea.Msg) tea.Msg {
-	if r, ok := msg.(common.Result); ok {
-		return dialogResult{from: d, result: r}
-	}
-	// tea.BatchMsg and tea.Sequence's unexported message are both slices
-	// of commands; rebuild the same type with every command wrapped.
-	v := reflect.ValueOf(msg)
-	if !v.IsValid() || v.Kind() != reflect.Slice || v.Type().Elem() != cmdType {
-		return msg
-	}
-	out := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
-	for i := range v.Len() {
-		c, _ := v.Index(i).Interface().(tea.Cmd)
-		out.Index(i).Set(reflect.ValueOf(fromDialog(d, c)))
-	}
-	return out.Interface()
 }

@@ -24,7 +24,7 @@ func topDialog(a *App) common.Dialog {
 	if len(a.dialogs) == 0 {
 		return nil
 	}
-	return a.dialogs[len(a.dialogs)-1]
+	return a.dialogs[len(a.dialogs)-1].d
 }
 
 func currentID(a *App) string {
@@ -295,16 +295,21 @@ func TestReadOnly(t *testing.T) {
 	}
 	// The guard refuses a change even if a dialog result slipped through.
 	k, _ := a.table.Current()
-	for _, r := range []common.Result{
-		editvalue.ExpiryChosen{Key: k, Expiry: model.Expiry{Never: true}},
-		editvalue.InactivityChosen{Key: k, Days: 3},
-		confirm.Confirmed{Tag: deletePlan([]model.APIKey{k})},
-		confirm.Confirmed{Tag: deactivatePlan([]model.APIKey{k})},
-		newkey.Submitted{User: f.users[0], Key: model.NewKey{UserID: "id-alice", Name: "x"}},
+	one := []model.APIKey{k}
+	for name, next := range map[string]func() tea.Cmd{
+		"expiry": func() tea.Cmd {
+			return a.onExpiryChosen(editvalue.Chosen{Keys: one, Expiry: model.Expiry{Never: true}})
+		},
+		"inactivity": func() tea.Cmd { return a.onInactivityChosen(editvalue.Chosen{Keys: one, Days: 3}) },
+		"delete":     func() tea.Cmd { return a.runPlan(deletePlan(one)) },
+		"deactivate": func() tea.Cmd { return a.runPlan(deactivatePlan(one)) },
+		"create": func() tea.Cmd {
+			return a.onSubmitted(newkey.Submitted{User: f.users[0], Key: model.NewKey{UserID: "id-alice", Name: "x"}}, nil, 0)
+		},
 	} {
-		drive(t, a, sendResult(a, r))
+		drive(t, a, next())
 		if text, isErr := a.status.Notice(); !isErr || !strings.Contains(text, "read-only") {
-			t.Errorf("%T: notice %q, want the read-only refusal", r, text)
+			t.Errorf("%s: notice %q, want the read-only refusal", name, text)
 		}
 	}
 	for _, c := range f.Calls() {

@@ -675,7 +675,7 @@ func TestBulkSkipsDeactivated(t *testing.T) {
 			a := startApp(t, f, Options{User: "alice"}, 140, 40)
 			selectKeys(t, a, tt.ids...)
 			// The menu's result, as the menu sends it: the whole selection.
-			drive(t, a, sendResult(a, actions.BulkChosen{Action: tt.action, Keys: a.table.Selected()}))
+			drive(t, a, a.onBulkAction(actions.Chosen{Action: tt.action, Keys: a.table.Selected()}))
 			if tt.confirm == nil {
 				if d := topDialog(a); d != nil {
 					t.Fatalf("opened %T for deactivated keys only", d)
@@ -723,18 +723,20 @@ func TestBulkReadOnly(t *testing.T) {
 	f := newFakeAPI()
 	a := startApp(t, f, Options{User: "alice", ReadOnly: true}, 120, 30)
 	keys := f.keys["alice"][:2]
-	for _, r := range []common.Result{
-		actions.BulkChosen{Action: actions.Deactivate, Keys: keys},
-		editvalue.BulkExpiryChosen{Keys: keys, Expiry: model.Expiry{Never: true}},
-		editvalue.BulkInactivityChosen{Keys: keys, Days: 3},
-		confirm.Confirmed{Tag: deactivatePlan(keys)},
+	for name, next := range map[string]func() tea.Cmd{
+		"menu": func() tea.Cmd { return a.onBulkAction(actions.Chosen{Action: actions.Deactivate, Keys: keys}) },
+		"expiry": func() tea.Cmd {
+			return a.onBulkExpiryChosen(editvalue.Chosen{Keys: keys, Expiry: model.Expiry{Never: true}})
+		},
+		"inactivity": func() tea.Cmd { return a.onBulkInactivityChosen(editvalue.Chosen{Keys: keys, Days: 3}) },
+		"confirmed":  func() tea.Cmd { return a.runPlan(deactivatePlan(keys)) },
 	} {
-		drive(t, a, sendResult(a, r))
+		drive(t, a, next())
 		if text, isErr := a.status.Notice(); !isErr || !strings.Contains(text, "read-only") {
-			t.Errorf("%T: notice %q, want the read-only refusal", r, text)
+			t.Errorf("%s: notice %q, want the read-only refusal", name, text)
 		}
 		if topDialog(a) != nil {
-			t.Errorf("%T opened %T", r, topDialog(a))
+			t.Errorf("%s opened %T", name, topDialog(a))
 		}
 	}
 	for _, c := range f.Calls() {

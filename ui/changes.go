@@ -9,6 +9,7 @@ import (
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common"
 	"h2ogpte-keys/ui/components/actions"
+	"h2ogpte-keys/ui/components/confirm"
 	"h2ogpte-keys/ui/components/editvalue"
 	"h2ogpte-keys/ui/components/newkey"
 	"h2ogpte-keys/ui/components/secret"
@@ -27,13 +28,15 @@ func (a *App) openActions() tea.Cmd {
 		if cmd := a.refuseChanges(); cmd != nil {
 			return cmd
 		}
-		return a.push(a.withoutUnsupported(actions.NewBulk(a.dialogCommon(), a.table.Selected(), a.table.HiddenSelectedCount())))
+		m := a.withoutUnsupported(actions.NewBulk(a.dialogCommon(), a.table.Selected(), a.table.HiddenSelectedCount()))
+		return a.push(m, whenChosen(m, a.onBulkAction))
 	}
 	k, ok := a.table.Current()
 	if !ok {
 		return nil
 	}
-	return a.push(a.withoutUnsupported(actions.New(a.dialogCommon(), k)))
+	m := a.withoutUnsupported(actions.New(a.dialogCommon(), k))
+	return a.push(m, whenChosen(m, a.onAction))
 }
 
 // withoutUnsupported leaves out of m what the server said it does not
@@ -45,37 +48,46 @@ func (a *App) withoutUnsupported(m *actions.Model) *actions.Model {
 	return m
 }
 
-// onAction opens the dialog for the action chosen in the menu.
+// onAction opens the dialog for the action chosen in a key's own menu.
 func (a *App) onAction(r actions.Chosen) tea.Cmd {
 	if cmd := a.refuseChanges(); cmd != nil {
 		return cmd
 	}
-	c := a.dialogCommon()
+	if len(r.Keys) != 1 {
+		return nil
+	}
+	k, c := r.Keys[0], a.dialogCommon()
 	switch r.Action {
 	case actions.EditExpiry:
 		if cmd := a.needLimit(); cmd != nil {
 			return cmd
 		}
-		return a.push(editvalue.NewExpiry(c, r.Key, a.limitDays))
+		d := editvalue.NewExpiry(c, k, a.limitDays)
+		return a.push(d, whenChosen(d, a.onExpiryChosen))
 	case actions.EditInactivity:
-		return a.push(editvalue.NewInactivity(c, r.Key))
+		d := editvalue.NewInactivity(c, k)
+		return a.push(d, whenChosen(d, a.onInactivityChosen))
 	case actions.Deactivate:
-		p := deactivatePlan([]model.APIKey{r.Key})
+		p := deactivatePlan(r.Keys)
 		p.single = true
 		return a.confirmPlan(p)
 	}
 	return nil
 }
 
-// onConfirmed acts on a yes from a confirmation, told apart by its tag.
-func (a *App) onConfirmed(tag any) tea.Cmd {
-	switch t := tag.(type) {
-	case plan:
-		return a.runPlan(t)
-	case overwriteTag:
-		return a.overwrite(t)
-	}
-	return nil // reportTag: nothing to do
+// onExpiryChosen runs a single key's new expiry: the dialog was the
+// confirmation.
+func (a *App) onExpiryChosen(r editvalue.Chosen) tea.Cmd {
+	p := a.expiryPlan(r.Keys, r.Expiry)
+	p.single = true
+	return a.runPlan(p)
+}
+
+// onInactivityChosen runs a single key's new inactivity interval.
+func (a *App) onInactivityChosen(r editvalue.Chosen) tea.Cmd {
+	p := inactivityPlan(r.Keys, r.Days)
+	p.single = true
+	return a.runPlan(p)
 }
 
 // startNewKey opens the New API key form for the user on screen; in the
@@ -100,10 +112,8 @@ func (a *App) pickOwner() tea.Cmd {
 		a.wantOwner = true
 		return a.loadUsersCmd()
 	}
-	return a.push(userpicker.NewWithOptions(a.dialogCommon(), a.users, userpicker.Options{
-		Title: "New API key: choose its owner",
-		Tag:   ownerTag{},
-	}))
+	p := userpicker.NewWithOptions(a.dialogCommon(), a.users, userpicker.Options{Title: "New API key: choose its owner"})
+	return a.push(p, whenChosen(p, func(r userpicker.Chosen) tea.Cmd { return a.prepareNewKeyFor(r.User) }))
 }
 
 // prepareNewKeyFor fetches owner's collections, then opens the form.
@@ -131,8 +141,22 @@ func (a *App) onNewKeyReady(msg newKeyReadyMsg) tea.Cmd {
 	if cmd := a.needLimit(); cmd != nil {
 		return cmd
 	}
-	a.newCols = msg.cols
-	return a.push(newkey.New(a.dialogCommon(), msg.user, msg.cols, a.limitDays, newkey.Draft{}, nil))
+	return a.openForm(msg.user, msg.cols, a.limitDays, newkey.Draft{}, nil)
+}
+
+// openForm opens the New API key form; its submission is created with
+// the collections it offered and the limit it was checked against.
+func (a *App) openForm(owner model.User, cols []model.Collection, limit int, draft newkey.Draft, lastErr error) tea.Cmd {
+	f := newkey.New(a.dialogCommon(), owner, cols, limit, draft, lastErr)
+	return a.push(f, whenChosen(f, func(sub newkey.Submitted) tea.Cmd { return a.onSubmitted(sub, cols, limit) }))
+}
+
+// onSubmitted sends a submitted form's create.
+func (a *App) onSubmitted(sub newkey.Submitted, cols []model.Collection, limit int) tea.Cmd {
+	if cmd := a.refuseChanges(); cmd != nil {
+		return cmd
+	}
+	return a.request("Creating key "+model.CleanText(sub.Key.Name)+"…", createKey(a.ctx, a.runner, sub, cols, limit))
 }
 
 // onCreated shows the secret. A create that surely did not happen
@@ -158,19 +182,24 @@ func (a *App) onCreated(msg createdMsg) tea.Cmd {
 			return nil
 		}
 		a.status.SetError(fmt.Errorf("could not create the key: %s", describe(rep.Err())))
-		a.newCols = msg.cols
-		return a.push(newkey.New(a.dialogCommon(), msg.user, msg.cols, msg.limit, msg.draft, rep.Err()))
+		return a.openForm(msg.user, msg.cols, msg.limit, msg.draft, rep.Err())
 	case rep.SecretLost():
 		k := rep.Key()
 		a.focusID = k.ID
-		return tea.Batch(a.push(newLostSecret(a.dialogCommon(), k, owner)), a.refreshAfterChange())
+		d := newLostSecret(a.dialogCommon(), k, owner)
+		keep := whenChosen(d, func(confirm.Confirmed) tea.Cmd { return a.runPlan(deletePlan([]model.APIKey{k})) })
+		return tea.Batch(a.push(d, keep), a.refreshAfterChange())
 	}
 	a.status.SetInfo(fmt.Sprintf("Created key %s for %s (%s)", displayName(rep.Created.Key), owner, storedExpiry(rep.Created.Key)))
 	if msg.err != nil {
 		a.status.SetError(msg.err) // the recorder failed: say so
 	}
 	a.focusID = rep.Created.Key.ID
-	return a.push(secret.New(a.dialogCommon(), rep.Created, a.copier))
+	s := secret.New(a.dialogCommon(), rep.Created, a.copier)
+	return a.push(s, whenChosen(s, func(r secret.Closed) tea.Cmd {
+		a.focusID = r.Key.ID
+		return a.refreshAfterChange()
+	}))
 }
 
 // storedExpiry words the expiry the server stored for a new key, which may

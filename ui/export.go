@@ -28,11 +28,12 @@ func (a *App) openExport() tea.Cmd {
 	case a.partial:
 		notes = append(notes, "The last load stopped part-way: keys it did not load are not in the table, nor in the file (r reloads).")
 	}
-	return a.push(export.New(a.dialogCommon(), export.Options{
+	d := export.New(a.dialogCommon(), export.Options{
 		Path:  export.DefaultPath(scope, a.c.Now()),
 		Count: n,
 		Notes: notes,
-	}))
+	})
+	return a.push(d, whenChosen(d, a.startExport))
 }
 
 // startExport writes the rows shown now, in the order shown, with the
@@ -47,7 +48,8 @@ func (a *App) startExport(r export.Chosen) tea.Cmd {
 func (a *App) onExported(msg exportDoneMsg) tea.Cmd {
 	switch {
 	case msg.exists:
-		return a.push(confirm.New(a.dialogCommon(), confirm.Options{
+		again := overwriteReq{path: msg.path, format: msg.format, keys: msg.keys, now: msg.now}
+		d := confirm.New(a.dialogCommon(), confirm.Options{
 			Title: "Replace " + msg.path + "?",
 			Lines: []string{
 				"A file with this name exists.",
@@ -55,8 +57,8 @@ func (a *App) onExported(msg exportDoneMsg) tea.Cmd {
 			},
 			ConfirmLabel: "Replace",
 			Danger:       true,
-			Tag:          overwriteTag{path: msg.path, format: msg.format, keys: msg.keys, now: msg.now},
-		}))
+		})
+		return a.push(d, whenChosen(d, func(confirm.Confirmed) tea.Cmd { return a.overwrite(again) }))
 	case msg.err != nil:
 		a.status.SetError(fmt.Errorf("could not export: %s", describe(msg.err)))
 		return nil
@@ -66,6 +68,6 @@ func (a *App) onExported(msg exportDoneMsg) tea.Cmd {
 }
 
 // overwrite writes the export over the existing file, as confirmed.
-func (a *App) overwrite(t overwriteTag) tea.Cmd {
+func (a *App) overwrite(t overwriteReq) tea.Cmd {
 	return a.request("exporting "+common.Count(len(t.keys), "key")+"…", writeExport(t.path, t.format, t.keys, t.now, true))
 }

@@ -10,13 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
 	"h2ogpte-keys/model"
-	"h2ogpte-keys/ui/common"
 	"h2ogpte-keys/ui/common/commontest"
-	"h2ogpte-keys/ui/components/confirm"
 )
 
 // testNow is the fixed clock of every test and golden file.
@@ -392,9 +392,14 @@ func deliver(a *App, msg tea.Msg) []tea.Cmd {
 	return []tea.Cmd{cmd}
 }
 
+// isTimer reports the timers' messages (spinner ticks, cursor blinks),
+// which would only schedule more of themselves.
 func isTimer(msg tea.Msg) bool {
-	name := fmt.Sprintf("%T", msg)
-	return strings.HasPrefix(name, "spinner.") || strings.HasPrefix(name, "cursor.")
+	switch msg.(type) {
+	case spinner.TickMsg, cursor.BlinkMsg:
+		return true
+	}
+	return false
 }
 
 // press sends keys (a name like "enter", "ctrl+a", or runes) and drives what follows.
@@ -418,12 +423,3 @@ func typeText(t *testing.T, a *App, s string) {
 // plainView is the view without escape sequences and with any secret
 // redacted: tests print it when they fail, and test logs are logs.
 func plainView(a *App) string { return secretRE.ReplaceAllString(ansi.Strip(a.View()), "[SECRET]") }
-
-// sendResult delivers r as a dialog on top of the stack (a stand-in
-// confirm) sends it, and returns the command that follows.
-func sendResult(a *App, r common.Result) tea.Cmd {
-	d := confirm.New(a.dialogCommon(), confirm.Options{Title: "stand-in"})
-	a.dialogs = append(a.dialogs, d)
-	_, cmd := a.Update(dialogResult{from: d, result: r})
-	return cmd
-}

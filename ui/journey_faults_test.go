@@ -20,7 +20,7 @@ func TestJourneyEscStopsUsersLoad(t *testing.T) {
 		t.Errorf("still loading after esc: busy %v, users %v", a.status.Busy(), a.usersLoading)
 	}
 	if len(a.dialogs) != 0 {
-		t.Errorf("a dialog opened after the load was stopped: %T", a.dialogs[0])
+		t.Errorf("a dialog opened after the load was stopped: %T", a.dialogs[0].d)
 	}
 	if v := plainView(a); strings.Contains(v, "loading users…") {
 		t.Errorf("the screen still says loading users:\n%s", v)

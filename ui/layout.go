@@ -49,8 +49,8 @@ func (a *App) relayout() {
 	a.table.SetSize(a.width, l.tableHeight)
 	a.filter.Width = max(8, min(30, l.toolbarInner/3))
 	if l.dialogW != a.lay.dialogW || l.dialogH != a.lay.dialogH {
-		for _, d := range a.dialogs {
-			d.SetSize(l.dialogW, l.dialogH)
+		for _, f := range a.dialogs {
+			f.d.SetSize(l.dialogW, l.dialogH)
 		}
 	}
 	a.lay = l

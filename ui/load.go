@@ -86,7 +86,20 @@ func (a *App) openPicker() tea.Cmd {
 	if a.hasUser && !a.allUsers {
 		o.Current = a.user.Username
 	}
-	return a.push(userpicker.NewWithOptions(a.dialogCommon(), a.users, o))
+	p := userpicker.NewWithOptions(a.dialogCommon(), a.users, o)
+	return a.push(p, func() tea.Cmd {
+		r, ok := p.Result()
+		switch {
+		case !ok:
+			if !a.hasUser && len(a.dialogs) == 0 {
+				a.status.SetInfo("No user chosen: press u to choose one.")
+			}
+			return nil
+		case r.All:
+			return a.switchAll()
+		}
+		return a.switchUser(r.User)
+	})
 }
 
 // switchUser shows u's keys.

@@ -88,16 +88,11 @@ type exportDoneMsg struct {
 	err    error
 }
 
-// Tags that tell the root which confirmation (or picker) came back.
-type (
-	reportTag struct{}
-	// overwriteTag: replace an existing file with the export.
-	overwriteTag struct {
-		path   string
-		format export.Format
-		keys   []model.APIKey
-		now    time.Time
-	}
-	// ownerTag: the picker chose the owner of a new key.
-	ownerTag struct{}
-)
+// overwriteReq is an export to write over an existing file once the
+// admin agrees.
+type overwriteReq struct {
+	path   string
+	format export.Format
+	keys   []model.APIKey
+	now    time.Time
+}

@@ -174,7 +174,7 @@ func readKey(ctx context.Context, api API, k model.APIKey) *model.APIKey {
 // (for deactivation) the confirmation. Deactivated keys are skipped by
 // every bulk change: a deactivated key can never work again, so a new
 // expiry or interval would change nothing, and it is already inactive.
-func (a *App) onBulkAction(r actions.BulkChosen) tea.Cmd {
+func (a *App) onBulkAction(r actions.Chosen) tea.Cmd {
 	if cmd := a.refuseChanges(); cmd != nil {
 		return cmd
 	}
@@ -193,16 +193,37 @@ func (a *App) onBulkAction(r actions.BulkChosen) tea.Cmd {
 		if cmd := a.needLimit(); cmd != nil {
 			return cmd
 		}
-		return a.push(editvalue.NewBulkExpiry(a.dialogCommon(), active, a.limitDays))
+		d := editvalue.NewBulkExpiry(a.dialogCommon(), active, a.limitDays)
+		return a.push(d, whenChosen(d, a.onBulkExpiryChosen))
 	case actions.EditInactivity:
 		if len(active) == 0 {
 			p := inactivityPlan(nil, 0)
 			p.skipped = deactivated
 			return a.confirmPlan(p)
 		}
-		return a.push(editvalue.NewBulkInactivity(a.dialogCommon(), active))
+		d := editvalue.NewBulkInactivity(a.dialogCommon(), active)
+		return a.push(d, whenChosen(d, a.onBulkInactivityChosen))
 	}
 	return nil
+}
+
+// onBulkExpiryChosen asks once before setting the expiry of every key.
+func (a *App) onBulkExpiryChosen(r editvalue.Chosen) tea.Cmd {
+	p := a.expiryPlan(r.Keys, r.Expiry)
+	p.skipped = a.skippedBeside(r.Keys)
+	return a.confirmPlan(p)
+}
+
+// onBulkInactivityChosen asks once before setting the interval of every key.
+func (a *App) onBulkInactivityChosen(r editvalue.Chosen) tea.Cmd {
+	p := inactivityPlan(r.Keys, r.Days)
+	p.skipped = a.skippedBeside(r.Keys)
+	return a.confirmPlan(p)
+}
+
+// pushConfirm asks c's question and runs p on a yes.
+func (a *App) pushConfirm(c *confirm.Model, p plan) tea.Cmd {
+	return a.push(c, whenChosen(c, func(confirm.Confirmed) tea.Cmd { return a.runPlan(p) }))
 }
 
 // skippedBeside is what a bulk value dialog for keys left out: the
@@ -231,8 +252,8 @@ func splitDeactivated(keys []model.APIKey) (active, deactivated []model.APIKey) 
 
 // confirmPlan asks once before a change of several keys (or a delete or
 // deactivation of one), naming the count, the keys, how many of them the
-// filter hides and how many are skipped. The plan rides in the dialog's
-// Tag and comes back with Confirmed.
+// filter hides and how many are skipped. The plan waits in the dialog's
+// continuation and runs on a yes.
 func (a *App) confirmPlan(p plan) tea.Cmd {
 	if cmd := a.refuseChanges(); cmd != nil {
 		return cmd
@@ -285,20 +306,19 @@ func (a *App) confirmPlan(p plan) tea.Cmd {
 	if len(notes) > 0 {
 		lines = append(append(lines, ""), notes...) // the list apart from the notes
 	}
-	return a.push(confirm.New(a.dialogCommon(), confirm.Options{
+	return a.pushConfirm(confirm.New(a.dialogCommon(), confirm.Options{
 		Title:        title,
 		Lines:        lines,
 		ConfirmLabel: p.label,
 		Danger:       p.change.Danger,
-		Tag:          p,
-	}))
+	}), p)
 }
 
 // confirmSingle asks before a change to the one key of its own menu that
 // cannot be undone.
 func (a *App) confirmSingle(p plan) tea.Cmd {
 	k := p.keys[0]
-	return a.push(confirm.New(a.dialogCommon(), confirm.Options{
+	return a.pushConfirm(confirm.New(a.dialogCommon(), confirm.Options{
 		Title: p.title + " key " + displayName(k) + "?",
 		Lines: []string{
 			keyLine(k),
@@ -308,8 +328,7 @@ func (a *App) confirmSingle(p plan) tea.Cmd {
 		},
 		ConfirmLabel: p.title,
 		Danger:       true,
-		Tag:          p,
-	}))
+	}), p)
 }
 
 // ownedKeyLine is keyLine with the owner in the all-users view, where
@@ -390,8 +409,7 @@ func (a *App) onChangeDone(msg changeDoneMsg) tea.Cmd {
 		Title:       p.title + " finished with errors",
 		Lines:       append([]string{summary}, lines...),
 		Acknowledge: true,
-		Tag:         reportTag{},
-	}))
+	}), nil)
 	return tea.Batch(report, a.refreshAfterChange())
 }
 
@@ -454,8 +472,7 @@ func isAre(n int) string {
 // exists, its secret cannot be shown again. Cancel (the default) keeps it;
 // the button deletes it; deactivating is a press of a on it, where the
 // cursor goes.
-func newLostSecret(c common.Common, k model.APIKey, owner string) common.Dialog {
-	p := deletePlan([]model.APIKey{k})
+func newLostSecret(c common.Common, k model.APIKey, owner string) *confirm.Model {
 	return confirm.New(c, confirm.Options{
 		Title: "Key " + displayName(k) + " was created; its secret is lost",
 		Lines: []string{
@@ -468,6 +485,5 @@ func newLostSecret(c common.Common, k model.APIKey, owner string) common.Dialog 
 		},
 		ConfirmLabel: "Delete it",
 		Danger:       true,
-		Tag:          p,
 	})
 }

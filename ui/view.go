@@ -24,7 +24,7 @@ func (a *App) View() string {
 	}
 	var top common.Dialog
 	if n := len(a.dialogs); n > 0 {
-		top = a.dialogs[n-1]
+		top = a.dialogs[n-1].d
 	}
 	if _, plain := top.(*secret.Model); plain {
 		// The secret must sit alone on its line, from the first column, so

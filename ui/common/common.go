@@ -32,17 +32,62 @@ type Component interface {
 }
 
 // Dialog sits on the root's dialog stack above the table. It gets every key
-// while it is on top. It reports its outcome by returning a command whose
-// message implements Result; the root then pops it.
+// while it is on top. Its parent reads how it ended after Update, as huh's
+// form.State is read: once Done reports true the parent pops it and reads
+// its typed result (each dialog's own Result method, see Ending). The
+// dialog also returns that result as a typed message (a Result), for a
+// parent that embeds it and runs its commands (a confirmation inside
+// another dialog); the root ignores those messages.
 type Dialog interface {
 	Component
 	Init() tea.Cmd
 	Update(tea.Msg) (Dialog, tea.Cmd)
+	// Done reports whether the dialog has ended (chosen or cancelled).
+	Done() bool
 }
 
-// Result is implemented by every message with which a dialog ends. The root
-// pops the top dialog when it sees one, then handles the message itself.
+// Result is implemented by every message with which a dialog ends.
 type Result interface{ DialogResult() }
+
+// Ending records how a dialog ended, for its parent to read after Update.
+// A dialog embeds it and ends with End or Cancel; T is its result type.
+type Ending[T Result] struct {
+	result T
+	done   bool
+	ok     bool
+}
+
+// End ends the dialog with r and returns r as a command, for a parent that
+// reads results from messages.
+func (e *Ending[T]) End(r T) tea.Cmd {
+	e.result, e.done, e.ok = r, true, true
+	return Emit(r)
+}
+
+// Cancel ends the dialog without a result.
+func (e *Ending[T]) Cancel() tea.Cmd {
+	e.done = true
+	return Cancel
+}
+
+// Done reports whether the dialog has ended.
+func (e *Ending[T]) Done() bool { return e.done }
+
+// Result is the dialog's result; ok is false while it is open and after a
+// cancel.
+func (e *Ending[T]) Result() (r T, ok bool) { return e.result, e.ok }
+
+// Outcome is the result as a message: nil while open, Cancelled after a
+// cancel. Tests read it.
+func (e *Ending[T]) Outcome() Result {
+	switch {
+	case e.ok:
+		return e.result
+	case e.done:
+		return Cancelled{}
+	}
+	return nil
+}
 
 // Cancelled ends a dialog without doing anything.
 type Cancelled struct{}

@@ -42,23 +42,16 @@ func (a Action) String() string {
 	return "Unknown action"
 }
 
-// Chosen ends the menu with the action picked for Key.
+// Chosen ends the menu with the action picked for Keys: the one key of a
+// key's own menu, or the whole selection of a bulk menu (the root does
+// the skipping).
 type Chosen struct {
-	Action Action
-	Key    model.APIKey
-}
-
-// DialogResult marks Chosen as a dialog's outcome.
-func (Chosen) DialogResult() {}
-
-// BulkChosen ends a bulk menu with the action picked for the selected Keys.
-type BulkChosen struct {
 	Action Action
 	Keys   []model.APIKey
 }
 
-// DialogResult marks BulkChosen as a dialog's outcome.
-func (BulkChosen) DialogResult() {}
+// DialogResult marks Chosen as a dialog's outcome.
+func (Chosen) DialogResult() {}
 
 // KeyMap is the menu's keys. Shortcuts for absent items are disabled so the
 // help shows only what works.
@@ -108,6 +101,7 @@ type Model struct {
 	items  []item
 	cursor int
 	keys   KeyMap
+	common.Ending[Chosen]
 }
 
 var _ common.Dialog = (*Model)(nil)
@@ -234,7 +228,7 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 	}
 	switch {
 	case key.Matches(km, m.keys.Cancel):
-		return m, common.Cancel
+		return m, m.Cancel()
 	case key.Matches(km, m.keys.Up):
 		if m.cursor > 0 {
 			m.cursor--
@@ -260,9 +254,9 @@ func (m *Model) choose(a Action) tea.Cmd {
 		return nil
 	}
 	if m.bulk != nil {
-		return common.Emit(BulkChosen{Action: a, Keys: m.bulk})
+		return m.End(Chosen{Action: a, Keys: m.bulk})
 	}
-	return common.Emit(Chosen{Action: a, Key: m.key})
+	return m.End(Chosen{Action: a, Keys: []model.APIKey{m.key}})
 }
 
 // label is the item's text: the action, and for a bulk menu how many keys

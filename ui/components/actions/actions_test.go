@@ -103,17 +103,17 @@ func TestKeys(t *testing.T) {
 		keys   []string
 		want   tea.Msg
 	}{
-		{"enter picks the first item", true, []string{"enter"}, actions.Chosen{Action: actions.EditExpiry, Key: testKey(true)}},
-		{"j moves down", true, []string{"j", "enter"}, actions.Chosen{Action: actions.EditInactivity, Key: testKey(true)}},
-		{"arrows move", true, []string{"down", "down", "up", "enter"}, actions.Chosen{Action: actions.EditInactivity, Key: testKey(true)}},
-		{"cursor stops at the last item", true, []string{"j", "j", "j", "j", "enter"}, actions.Chosen{Action: actions.Deactivate, Key: testKey(true)}},
-		{"cursor stops at the first item", true, []string{"k", "up", "enter"}, actions.Chosen{Action: actions.EditExpiry, Key: testKey(true)}},
+		{"enter picks the first item", true, []string{"enter"}, actions.Chosen{Action: actions.EditExpiry, Keys: []model.APIKey{testKey(true)}}},
+		{"j moves down", true, []string{"j", "enter"}, actions.Chosen{Action: actions.EditInactivity, Keys: []model.APIKey{testKey(true)}}},
+		{"arrows move", true, []string{"down", "down", "up", "enter"}, actions.Chosen{Action: actions.EditInactivity, Keys: []model.APIKey{testKey(true)}}},
+		{"cursor stops at the last item", true, []string{"j", "j", "j", "j", "enter"}, actions.Chosen{Action: actions.Deactivate, Keys: []model.APIKey{testKey(true)}}},
+		{"cursor stops at the first item", true, []string{"k", "up", "enter"}, actions.Chosen{Action: actions.EditExpiry, Keys: []model.APIKey{testKey(true)}}},
 		{"enter closes a deactivated key's details", false, []string{"j", "enter"}, common.Cancelled{}},
 		{"e does nothing on a deactivated key", false, []string{"e"}, nil},
 		{"i does nothing on a deactivated key", false, []string{"i"}, nil},
-		{"e shortcut", true, []string{"e"}, actions.Chosen{Action: actions.EditExpiry, Key: testKey(true)}},
-		{"i shortcut", true, []string{"i"}, actions.Chosen{Action: actions.EditInactivity, Key: testKey(true)}},
-		{"d shortcut", true, []string{"d"}, actions.Chosen{Action: actions.Deactivate, Key: testKey(true)}},
+		{"e shortcut", true, []string{"e"}, actions.Chosen{Action: actions.EditExpiry, Keys: []model.APIKey{testKey(true)}}},
+		{"i shortcut", true, []string{"i"}, actions.Chosen{Action: actions.EditInactivity, Keys: []model.APIKey{testKey(true)}}},
+		{"d shortcut", true, []string{"d"}, actions.Chosen{Action: actions.Deactivate, Keys: []model.APIKey{testKey(true)}}},
 		{"d does nothing on an inactive key", false, []string{"d"}, nil},
 		{"esc cancels", true, []string{"j", "esc"}, common.Cancelled{}},
 		{"other keys do nothing", true, []string{"x"}, nil},
@@ -312,7 +312,7 @@ func TestBulk(t *testing.T) {
 			}
 			for _, a := range tt.want {
 				msg := commontest.Press(m, map[actions.Action]string{actions.EditExpiry: "e", actions.EditInactivity: "i", actions.Deactivate: "d"}[a])
-				got, ok := msg.(actions.BulkChosen)
+				got, ok := msg.(actions.Chosen)
 				if !ok || got.Action != a || !reflect.DeepEqual(got.Keys, tt.keys) {
 					t.Errorf("shortcut for %v gave %#v", a, msg)
 				}

@@ -26,16 +26,16 @@ type Options struct {
 	ConfirmLabel string
 	// Danger colours the confirm button (and title) as destructive.
 	Danger bool
-	// Tag comes back in Confirmed, so the root knows what was confirmed.
-	Tag any
 	// Acknowledge makes the dialog a report with one button, ConfirmLabel
 	// (default "OK"), focused: there is nothing to decide, so there is no
 	// Cancel to choose. Enter sends Confirmed; esc cancels.
 	Acknowledge bool
 }
 
-// Confirmed ends the dialog when the confirm button was activated.
-type Confirmed struct{ Tag any }
+// Confirmed ends the dialog when the confirm button was activated. What
+// was confirmed is the caller's to know: it keeps its own continuation
+// rather than a tag that rides through the dialog.
+type Confirmed struct{}
 
 // DialogResult marks Confirmed as a dialog's outcome.
 func (Confirmed) DialogResult() {}
@@ -72,6 +72,7 @@ type Model struct {
 	o         Options
 	onConfirm bool
 	keys      KeyMap
+	common.Ending[Confirmed]
 }
 
 var _ common.Dialog = (*Model)(nil)
@@ -121,7 +122,7 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 	}
 	switch {
 	case key.Matches(km, m.keys.Cancel):
-		return m, common.Cancel
+		return m, m.Cancel()
 	case key.Matches(km, m.keys.Left):
 		m.onConfirm = false
 	case key.Matches(km, m.keys.Right):
@@ -130,9 +131,9 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 		m.onConfirm = !m.onConfirm
 	case key.Matches(km, m.keys.Activate):
 		if m.onConfirm {
-			return m, common.Emit(Confirmed{Tag: m.o.Tag})
+			return m, m.End(Confirmed{})
 		}
-		return m, common.Cancel
+		return m, m.Cancel()
 	}
 	return m, nil
 }

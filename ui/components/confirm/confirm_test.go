@@ -28,12 +28,11 @@ func deactivateOptions() confirm.Options {
 		},
 		ConfirmLabel: "Deactivate",
 		Danger:       true,
-		Tag:          tag{ids: []string{"key-1"}},
 	}
 }
 
 func TestKeys(t *testing.T) {
-	confirmed := confirm.Confirmed{Tag: tag{ids: []string{"key-1"}}}
+	confirmed := confirm.Confirmed{}
 	tests := []struct {
 		name string
 		keys []string
@@ -66,7 +65,7 @@ func TestKeys(t *testing.T) {
 // TestAcknowledge: a report has one button, focused; enter closes it
 // with Confirmed and nothing moves the focus to a Cancel that is not there.
 func TestAcknowledge(t *testing.T) {
-	acked := confirm.Confirmed{Tag: tag{ids: []string{"r"}}}
+	acked := confirm.Confirmed{}
 	tests := []struct {
 		name string
 		keys []string
@@ -79,7 +78,7 @@ func TestAcknowledge(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := confirm.New(commontest.Common(), confirm.Options{Title: "Delete finished with errors", Tag: tag{ids: []string{"r"}}, Acknowledge: true})
+			m := confirm.New(commontest.Common(), confirm.Options{Title: "Delete finished with errors", Acknowledge: true})
 			if got := commontest.Press(m, tt.keys...); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("after %v got %#v, want %#v", tt.keys, got, tt.want)
 			}

@@ -18,44 +18,18 @@ import (
 	"h2ogpte-keys/ui/common"
 )
 
-// ExpiryChosen ends the expiry dialog with a validated expiry (Never to
-// remove it).
-type ExpiryChosen struct {
-	Key    model.APIKey
-	Expiry model.Expiry
-}
-
-// DialogResult marks ExpiryChosen as a dialog's outcome.
-func (ExpiryChosen) DialogResult() {}
-
-// InactivityChosen ends the inactivity dialog; Days 0 removes the interval.
-type InactivityChosen struct {
-	Key  model.APIKey
-	Days int
-}
-
-// DialogResult marks InactivityChosen as a dialog's outcome.
-func (InactivityChosen) DialogResult() {}
-
-// BulkExpiryChosen ends a bulk expiry dialog: one validated expiry for
-// every key in Keys.
-type BulkExpiryChosen struct {
+// Chosen ends the dialog with a validated value for Keys: the one key of
+// a single dialog, or every key of a bulk one. An expiry dialog sets
+// Expiry (Never removes it); an inactivity dialog sets Days (0 removes
+// the interval).
+type Chosen struct {
 	Keys   []model.APIKey
 	Expiry model.Expiry
+	Days   int
 }
 
-// DialogResult marks BulkExpiryChosen as a dialog's outcome.
-func (BulkExpiryChosen) DialogResult() {}
-
-// BulkInactivityChosen ends a bulk inactivity dialog: one interval (0 =
-// remove) for every key in Keys.
-type BulkInactivityChosen struct {
-	Keys []model.APIKey
-	Days int
-}
-
-// DialogResult marks BulkInactivityChosen as a dialog's outcome.
-func (BulkInactivityChosen) DialogResult() {}
+// DialogResult marks Chosen as a dialog's outcome.
+func (Chosen) DialogResult() {}
 
 // KeyMap is the dialog's keys; the text input has its own editing keys.
 type KeyMap struct {
@@ -87,6 +61,7 @@ type Model struct {
 	// tried is set once enter was pressed, so an empty field is reported
 	// only after an attempt to submit it, not while the dialog opens.
 	tried bool
+	common.Ending[Chosen]
 }
 
 var _ common.Dialog = (*Model)(nil)
@@ -172,14 +147,14 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 	if km, ok := msg.(tea.KeyMsg); ok {
 		switch {
 		case key.Matches(km, m.keys.Cancel):
-			return m, common.Cancel
+			return m, m.Cancel()
 		case key.Matches(km, m.keys.Submit):
 			m.tried = true
 			result, err := m.check()
 			if err != nil {
 				return m, nil
 			}
-			return m, common.Emit(result)
+			return m, m.End(result)
 		}
 	}
 	var cmd tea.Cmd
@@ -189,33 +164,31 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 
 // check parses the input with the clock's current time and returns the
 // dialog's result, or why it would be refused.
-func (m *Model) check() (common.Result, error) {
+func (m *Model) check() (Chosen, error) {
 	text := m.input.Value()
+	keys := m.bulk
+	if keys == nil {
+		keys = []model.APIKey{m.key}
+	}
 	if m.kind == inactivity {
 		days, err := model.ParseInactivityDays(text)
 		if err != nil {
-			return nil, err
+			return Chosen{}, err
 		}
-		if m.bulk != nil {
-			return BulkInactivityChosen{Keys: m.bulk, Days: days}, nil
-		}
-		return InactivityChosen{Key: m.key, Days: days}, nil
+		return Chosen{Keys: keys, Days: days}, nil
 	}
 	now := m.now()
 	e, err := model.ParseExpiry(text, now)
 	if err != nil {
-		return nil, err
+		return Chosen{}, err
 	}
 	// Only an explicit date past the limit is refused here; "never" is
 	// sent even under a limit (nothing published says the server refuses
 	// it), and a server that does shows its own answer.
 	if err := model.CheckExpiry(e, m.limitDays, now); err != nil {
-		return nil, err
+		return Chosen{}, err
 	}
-	if m.bulk != nil {
-		return BulkExpiryChosen{Keys: m.bulk, Expiry: e}, nil
-	}
-	return ExpiryChosen{Key: m.key, Expiry: e}, nil
+	return Chosen{Keys: keys, Expiry: e}, nil
 }
 
 // now reads the injected clock; a Common without one falls back to the
@@ -288,17 +261,14 @@ func (m *Model) feedback(width int) string {
 	if strings.TrimSpace(m.input.Value()) == "" {
 		return " "
 	}
-	res, _ := m.check()
-	var text string
-	switch r := res.(type) {
-	case ExpiryChosen:
-		text = expiryEffect(r.Expiry, m.now())
-	case BulkExpiryChosen:
-		text = expiryEffect(r.Expiry, m.now())
-	case InactivityChosen:
+	r, err := m.check()
+	text := ""
+	switch {
+	case err != nil:
+	case m.kind == inactivity:
 		text = inactivityEffect(r.Days)
-	case BulkInactivityChosen:
-		text = inactivityEffect(r.Days)
+	default:
+		text = expiryEffect(r.Expiry, m.now())
 	}
 	return st.Hint.Render(common.Wrap(text, width))
 }

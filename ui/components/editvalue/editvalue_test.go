@@ -75,12 +75,12 @@ func TestExpiry(t *testing.T) {
 				}
 				return
 			}
-			chosen, ok := got.(editvalue.ExpiryChosen)
+			chosen, ok := got.(editvalue.Chosen)
 			if !ok {
-				t.Fatalf("got %#v, want ExpiryChosen", got)
+				t.Fatalf("got %#v, want Chosen", got)
 			}
-			if chosen.Key.ID != k.ID {
-				t.Errorf("key %q, want %q", chosen.Key.ID, k.ID)
+			if len(chosen.Keys) != 1 || chosen.Keys[0].ID != k.ID {
+				t.Errorf("keys %v, want just %q", chosen.Keys, k.ID)
 			}
 			e := chosen.Expiry
 			if tt.wantIn == endOfDay {
@@ -128,12 +128,12 @@ func TestInactivity(t *testing.T) {
 				}
 				return
 			}
-			chosen, ok := got.(editvalue.InactivityChosen)
+			chosen, ok := got.(editvalue.Chosen)
 			if !ok {
-				t.Fatalf("got %#v, want InactivityChosen", got)
+				t.Fatalf("got %#v, want Chosen", got)
 			}
-			if chosen.Days != tt.wantDays || chosen.Key.ID != "key-1" {
-				t.Errorf("got %+v days for %s, want %d", chosen.Days, chosen.Key.ID, tt.wantDays)
+			if chosen.Days != tt.wantDays || len(chosen.Keys) != 1 || chosen.Keys[0].ID != "key-1" {
+				t.Errorf("got %+v days for %v, want %d", chosen.Days, chosen.Keys, tt.wantDays)
 			}
 		})
 	}
@@ -233,14 +233,14 @@ func TestBulk(t *testing.T) {
 		want  tea.Msg
 	}{
 		{"expiry", editvalue.NewBulkExpiry(commontest.Common(), keys, 90), "30d",
-			editvalue.BulkExpiryChosen{Keys: keys, Expiry: model.Expiry{At: now.AddDate(0, 0, 30)}}},
+			editvalue.Chosen{Keys: keys, Expiry: model.Expiry{At: now.AddDate(0, 0, 30)}}},
 		{"expiry past the limit refused", editvalue.NewBulkExpiry(commontest.Common(), keys, 90), "200d", nil},
 		{"never under a limit", editvalue.NewBulkExpiry(commontest.Common(), keys, 90), "never",
-			editvalue.BulkExpiryChosen{Keys: keys, Expiry: model.Expiry{Never: true}}},
+			editvalue.Chosen{Keys: keys, Expiry: model.Expiry{Never: true}}},
 		{"never without a limit", editvalue.NewBulkExpiry(commontest.Common(), keys, 0), "never",
-			editvalue.BulkExpiryChosen{Keys: keys, Expiry: model.Expiry{Never: true}}},
-		{"inactivity", editvalue.NewBulkInactivity(commontest.Common(), keys), "45", editvalue.BulkInactivityChosen{Keys: keys, Days: 45}},
-		{"inactivity none", editvalue.NewBulkInactivity(commontest.Common(), keys), "none", editvalue.BulkInactivityChosen{Keys: keys, Days: 0}},
+			editvalue.Chosen{Keys: keys, Expiry: model.Expiry{Never: true}}},
+		{"inactivity", editvalue.NewBulkInactivity(commontest.Common(), keys), "45", editvalue.Chosen{Keys: keys, Days: 45}},
+		{"inactivity none", editvalue.NewBulkInactivity(commontest.Common(), keys), "none", editvalue.Chosen{Keys: keys, Days: 0}},
 		{"inactivity nonsense", editvalue.NewBulkInactivity(commontest.Common(), keys), "soon", nil},
 	}
 	for _, tt := range tests {
@@ -256,17 +256,11 @@ func TestBulk(t *testing.T) {
 				}
 				return
 			}
-			switch w := tt.want.(type) {
-			case editvalue.BulkExpiryChosen:
-				g, ok := got.(editvalue.BulkExpiryChosen)
-				if !ok || g.Expiry.Never != w.Expiry.Never || !g.Expiry.At.Equal(w.Expiry.At) || len(g.Keys) != 2 {
-					t.Errorf("got %#v, want %#v", got, w)
-				}
-			case editvalue.BulkInactivityChosen:
-				g, ok := got.(editvalue.BulkInactivityChosen)
-				if !ok || g.Days != w.Days || len(g.Keys) != 2 || g.Keys[1].ID != "key-2" {
-					t.Errorf("got %#v, want %#v", got, w)
-				}
+			w := tt.want.(editvalue.Chosen)
+			g, ok := got.(editvalue.Chosen)
+			if !ok || g.Expiry.Never != w.Expiry.Never || !g.Expiry.At.Equal(w.Expiry.At) || g.Days != w.Days ||
+				len(g.Keys) != 2 || g.Keys[1].ID != "key-2" {
+				t.Errorf("got %#v, want %#v", got, w)
 			}
 		})
 	}

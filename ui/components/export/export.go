@@ -118,6 +118,7 @@ type Model struct {
 	input textinput.Model
 	keys  KeyMap
 	tried bool
+	common.Ending[Chosen]
 }
 
 var _ common.Dialog = (*Model)(nil)
@@ -179,7 +180,7 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 	if km, ok := msg.(tea.KeyMsg); ok {
 		switch {
 		case key.Matches(km, m.keys.Cancel):
-			return m, common.Cancel
+			return m, m.Cancel()
 		case key.Matches(km, m.keys.Submit):
 			m.tried = true
 			path := strings.TrimSpace(m.input.Value())
@@ -187,7 +188,7 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 			if err != nil {
 				return m, nil
 			}
-			return m, common.Emit(Chosen{Path: path, Format: f})
+			return m, m.End(Chosen{Path: path, Format: f})
 		}
 	}
 	var cmd tea.Cmd

@@ -68,6 +68,7 @@ type Model struct {
 	collection            *huh.Select[string]
 	expire, setInactivity *huh.Confirm
 	expiry, inactivity    *optional
+	common.Ending[Submitted]
 }
 
 var _ common.Dialog = (*Model)(nil)
@@ -306,8 +307,11 @@ func (m *Model) Init() tea.Cmd { return m.form.Init() }
 // Update implements common.Dialog. Every message goes to the form: huh
 // moves between fields with messages of its own.
 func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
+	if m.Done() {
+		return m, nil // a completed form may complete again on a later message
+	}
 	if km, ok := msg.(tea.KeyMsg); ok && key.Matches(km, m.keys.Cancel) && !m.collection.GetFiltering() {
-		return m, common.Cancel
+		return m, m.Cancel()
 	}
 	f, cmd := m.form.Update(msg)
 	if ff, ok := f.(*huh.Form); ok {
@@ -315,7 +319,7 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 	}
 	switch m.form.State {
 	case huh.StateAborted:
-		return m, common.Cancel
+		return m, m.Cancel()
 	case huh.StateCompleted:
 		sub, err := m.submission()
 		if err != nil {
@@ -326,7 +330,7 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 			m.build()
 			return m, m.form.Init()
 		}
-		return m, common.Emit(sub)
+		return m, m.End(sub)
 	}
 	return m, cmd
 }

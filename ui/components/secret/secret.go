@@ -66,6 +66,7 @@ type Model struct {
 	dests   []string // where the last copy went
 	escHint bool
 	closed  bool
+	common.Ending[Closed]
 }
 
 var _ common.Dialog = (*Model)(nil)
@@ -125,7 +126,7 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 		case m.closed:
 		case key.Matches(msg, m.keys.Close):
 			m.Wipe()
-			return m, common.Emit(Closed{Key: m.created.Key})
+			return m, m.End(Closed{Key: m.created.Key})
 		case key.Matches(msg, m.keys.Copy):
 			m.escHint = false
 			return m, m.copy()

@@ -25,8 +25,6 @@ type Chosen struct {
 	User model.User
 	// All is set when "All users" was chosen; User is then empty.
 	All bool
-	// Tag is Options.Tag: what the choice was for.
-	Tag any
 }
 
 // Options shape a picker beyond its list of users.
@@ -39,8 +37,6 @@ type Options struct {
 	AllCurrent bool
 	// Title replaces "Choose a user".
 	Title string
-	// Tag comes back in Chosen, so the root knows what the choice was for.
-	Tag any
 }
 
 // AllUsersLabel is the first entry's text when Options.All is set.
@@ -89,6 +85,7 @@ type Model struct {
 	nameW  int
 	width  int
 	height int
+	common.Ending[Chosen]
 }
 
 const (
@@ -241,13 +238,13 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 	}
 	switch {
 	case key.Matches(km, m.keys.Cancel):
-		return m, common.Cancel
+		return m, m.Cancel()
 	case key.Matches(km, m.keys.Choose):
 		if m.SelectedAll() {
-			return m, common.Emit(Chosen{All: true, Tag: m.o.Tag})
+			return m, m.End(Chosen{All: true})
 		}
 		if u, ok := m.Selected(); ok {
-			return m, common.Emit(Chosen{User: u, Tag: m.o.Tag})
+			return m, m.End(Chosen{User: u})
 		}
 		return m, nil
 	case key.Matches(km, m.keys.Up):

@@ -176,16 +176,18 @@ func countLine(view string) string {
 	return ""
 }
 
-func TestChooseAllAndTag(t *testing.T) {
-	type purpose struct{}
-	m := newAllPicker(users("bob"), Options{Tag: purpose{}})
+func TestChooseAll(t *testing.T) {
+	m := newAllPicker(users("bob"), Options{})
 	got, ok := commontest.Send(m, "enter")().(Chosen)
-	if !ok || !got.All || got.User != (model.User{}) || got.Tag != (purpose{}) {
+	if !ok || !got.All || got.User != (model.User{}) {
 		t.Errorf("enter on All users gave %#v", got)
 	}
-	m = newAllPicker(users("bob"), Options{Tag: purpose{}})
+	if r, done := m.Result(); !m.Done() || !done || r != got {
+		t.Errorf("read after Update: done %v, result %#v, want %#v", m.Done(), r, got)
+	}
+	m = newAllPicker(users("bob"), Options{})
 	got, ok = commontest.Send(m, "down", "enter")().(Chosen)
-	if !ok || got.All || got.User.Username != "bob" || got.Tag != (purpose{}) {
+	if !ok || got.All || got.User.Username != "bob" {
 		t.Errorf("enter on bob gave %#v", got)
 	}
 	// Without All, no such entry, and the title can be set.
