@@ -231,10 +231,10 @@ func TestStopsCell(t *testing.T) {
 		{"idle", model.APIKey{IsActive: true, Created: testNow.Add(-9 * day), LastUsed: model.Null[time.Time](), InactivityDays: model.Some(7)},
 			"already", "already", "2026-11-24T12:00:00Z"},
 	}
-	p := printer{format: formatTable, now: testNow}
+	stops, _ := model.ColumnByID(model.ColStopsAt)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := p.stops(tt.key); got != tt.table {
+			if got := stops.Cell(tt.key, testNow); got != tt.table {
 				t.Errorf("table cell = %q, want %q", got, tt.table)
 			}
 			row := model.KeyCSVRow(tt.key, testNow)

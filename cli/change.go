@@ -460,7 +460,7 @@ func (a *app) printChange(r changeResult) error {
 	case r.setExpiry:
 		fmt.Fprintf(p.w, "key %s no longer expires\n", cell(r.ID))
 	case r.InactivityDays != nil:
-		fmt.Fprintf(p.w, "key %s now stops after %s without use\n", cell(r.ID), pluralDays(*r.InactivityDays))
+		fmt.Fprintf(p.w, "key %s now stops after %s without use\n", cell(r.ID), model.PluralDays(*r.InactivityDays))
 	default:
 		fmt.Fprintf(p.w, "key %s no longer stops for inactivity\n", cell(r.ID))
 	}

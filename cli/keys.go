@@ -679,7 +679,7 @@ func (a *app) printCreated(ck model.CreatedKey, noExpiryAsked bool) error {
 		fmt.Fprint(p.w, ", the server's default: no expiry was asked for")
 	}
 	if d, ok := k.InactivityDays.Get(); ok && d > 0 {
-		fmt.Fprintf(p.w, ", stops after %s unused", pluralDays(d))
+		fmt.Fprintf(p.w, ", stops after %s unused", model.PluralDays(d))
 	}
 	fmt.Fprintln(p.w, ")")
 	_, err := fmt.Fprintln(p.w, "Secret key (shown once, store it now): "+ck.Secret.Reveal())

@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
-	"unicode/utf8"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/lipgloss/table"
+	"github.com/muesli/termenv"
 
 	"h2ogpte-keys/model"
 )
@@ -47,14 +48,10 @@ type printer struct {
 	w      io.Writer
 	format outputFormat
 	now    time.Time
-	// color marks statuses with ANSI colours in tables (a terminal, and
+	// color marks statuses with colours in tables (a terminal, and
 	// neither --no-color nor NO_COLOR).
 	color bool
 }
-
-// timeLayout is how tables show a time: minutes are precise enough to read,
-// and JSON/CSV carry the full value.
-const timeLayout = "2006-01-02 15:04"
 
 // maxCell caps free-text cells in tables so one long key name cannot push
 // every other column off the screen; JSON and CSV carry the full text.
@@ -89,134 +86,94 @@ func (p printer) keys(keys []model.APIKey) error {
 	return p.keysTable(keys)
 }
 
-// statusColor gives each status's SGR colour. Every code has the same length,
-// so tabwriter, which counts the escape bytes as text, still aligns the
-// column; the header gets a same-length no-op code for the same reason.
-var statusColor = map[model.Status]string{
-	model.StatusActive:   "\x1b[32m",
-	model.StatusInactive: "\x1b[90m",
-	model.StatusExpired:  "\x1b[31m",
-	model.StatusIdle:     "\x1b[33m",
+// statusColor is each status's colour in tables (ANSI 16-colour numbers,
+// so a terminal's theme decides the shade).
+var statusColor = map[model.Status]lipgloss.Color{
+	model.StatusActive:   "2",
+	model.StatusInactive: "8",
+	model.StatusExpired:  "1",
+	model.StatusIdle:     "3",
 }
 
-const (
-	sgrReset   = "\x1b[0m"
-	sgrDefault = "\x1b[39m" // same length as the colours above
-)
+// colGap is the space between table columns.
+const colGap = 2
 
+// keysTable draws the keys with lipgloss/table, one column per
+// model.Columns entry: no borders, columns two spaces apart, cells cut to
+// maxCell characters, counts right-aligned; statuses coloured only when
+// colour is on.
 func (p printer) keysTable(keys []model.APIKey) error {
-	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
-	status := func(s string, code string) string {
-		if !p.color {
-			return s
+	cols := model.Columns()
+	headers := make([]string, len(cols))
+	for i, c := range cols {
+		headers[i] = c.Header
+	}
+	rows := make([][]string, len(keys))
+	statuses := make([]model.Status, len(keys))
+	for r, k := range keys {
+		row := make([]string, len(cols))
+		for i, c := range cols {
+			row[i] = model.Cut(c.Cell(k, p.now), maxCell)
 		}
-		return code + s + sgrReset
+		rows[r] = row
+		statuses[r] = k.StatusAt(p.now)
 	}
-	fmt.Fprintf(tw, "ID\tNAME\tUSER\tSECRET\tCOLLECTION\tCREATED\t%s\tEXPIRES\tINACTIVITY\tLAST USED\tCALLS\tSTOPS AT\n",
-		status("STATUS", sgrDefault))
-	for _, k := range keys {
-		st := k.StatusAt(p.now)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			cell(k.ID),
-			cell(k.Name),
-			cell(k.Username),
-			"sk-…"+cell(k.Hint),
-			cell(k.CollectionName),
-			p.time(k.Created),
-			status(st.String(), statusColor[st]),
-			p.expires(k),
-			inactivity(k.InactivityDays),
-			p.lastUsed(k.LastUsed),
-			calls(k.TotalCalls),
-			p.stops(k),
-		)
+	return p.table(headers, rows, func(row, col int, st lipgloss.Style) lipgloss.Style {
+		if cols[col].Align == model.AlignRight {
+			st = st.Align(lipgloss.Right)
+		}
+		if row >= 0 && cols[col].ID == model.ColStatus {
+			st = st.Foreground(statusColor[statuses[row]])
+		}
+		return st
+	})
+}
+
+// table writes a borderless table with lipgloss/table. style adjusts a
+// cell's style (row -1 is the header); colours show only when p.color is
+// set, since the renderer's profile is plain text otherwise.
+func (p printer) table(headers []string, rows [][]string, style func(row, col int, st lipgloss.Style) lipgloss.Style) error {
+	re := lipgloss.NewRenderer(p.w)
+	re.SetColorProfile(termenv.Ascii)
+	if p.color {
+		re.SetColorProfile(termenv.ANSI)
 	}
-	return tw.Flush()
+	last := len(headers) - 1
+	t := table.New().
+		BorderTop(false).BorderBottom(false).BorderLeft(false).BorderRight(false).
+		BorderHeader(false).BorderColumn(false).BorderRow(false).
+		Headers(headers...).Rows(rows...).
+		StyleFunc(func(row, col int) lipgloss.Style {
+			st := re.NewStyle()
+			if col < last {
+				st = st.PaddingRight(colGap)
+			}
+			if style != nil {
+				st = style(row, col, st)
+			}
+			return st
+		})
+	var b strings.Builder
+	for _, line := range strings.Split(t.String(), "\n") {
+		// The last column is padded to its width: trailing spaces are
+		// noise in a terminal and in a diff.
+		b.WriteString(strings.TrimRight(line, " "))
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(p.w, b.String())
+	return err
 }
 
 // cell makes server text safe and short for a table cell.
-func cell(s string) string {
-	s = model.CleanText(s)
-	if utf8.RuneCountInString(s) <= maxCell {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:maxCell-1]) + "…"
-}
+func cell(s string) string { return model.Cut(model.CleanText(s), maxCell) }
 
-func (p printer) time(t time.Time) string { return t.In(p.now.Location()).Format(timeLayout) }
+func (p printer) time(t time.Time) string { return t.In(p.now.Location()).Format(model.TimeLayout) }
 
 func (p printer) expires(k model.APIKey) string {
 	if k.Expires == nil {
 		return "never"
 	}
 	return p.time(*k.Expires)
-}
-
-func (p printer) lastUsed(o model.Opt[time.Time]) string {
-	if !o.Reported {
-		return "-"
-	}
-	if t, ok := o.Get(); ok {
-		return p.time(t)
-	}
-	return "never"
-}
-
-// stops is the table's STOPS AT cell: the time a working key will stop,
-// "already" for one that has stopped, "never" when nothing will stop it,
-// and "-" when an older server leaves that unknown.
-func (p printer) stops(k model.APIKey) string {
-	return model.StopsCell(k, p.now, p.time, "never", "-")
-}
-
-func inactivity(o model.Opt[int]) string {
-	if !o.Reported {
-		return "-"
-	}
-	d, ok := o.Get()
-	if !ok || d <= 0 {
-		return ""
-	}
-	return pluralDays(d)
-}
-
-func pluralDays(d int) string {
-	if d == 1 {
-		return "1 day"
-	}
-	return strconv.Itoa(d) + " days"
-}
-
-func calls(o model.Opt[int64]) string {
-	if !o.Reported {
-		return "-"
-	}
-	n, ok := o.Get()
-	if !ok {
-		return "-"
-	}
-	return groupDigits(n)
-}
-
-// groupDigits writes n with thousands separators: 123,456.
-func groupDigits(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
 
 func (p printer) users(users []model.User) error {
@@ -233,12 +190,11 @@ func (p printer) users(users []model.User) error {
 		}
 		return writeCSV(p.w, []string{"id", "username", "email"}, rows)
 	}
-	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tUSERNAME\tEMAIL")
+	rows := make([][]string, 0, len(users))
 	for _, u := range users {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", cell(u.ID), cell(u.Username), cell(u.Email))
+		rows = append(rows, []string{cell(u.ID), cell(u.Username), cell(u.Email)})
 	}
-	return tw.Flush()
+	return p.table([]string{"ID", "USERNAME", "EMAIL"}, rows, nil)
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -97,12 +97,13 @@ func TestKeysTable(t *testing.T) {
 	if err := p.keys(sampleKeys()); err != nil {
 		t.Fatal(err)
 	}
-	want := `ID  NAME          USER   SECRET    COLLECTION  CREATED           STATUS    EXPIRES           INACTIVITY  LAST USED         CALLS      STOPS AT
+	// CALLS is right-aligned (model.Columns), so digits line up.
+	want := `ID  NAME          USER   SECRET    COLLECTION  CREATED           STATUS    EXPIRES           INACTIVITY  LAST USED             CALLS  STOPS AT
 k1  laptop        alice  sk-…abcd              2026-10-01 09:00  Active    2026-12-31 23:59  60 days     2026-11-25 08:30  1,234,567  2026-12-31 23:59
-k2  evil[2J name  bob    sk-…wxyz  Docs        2026-11-01 00:00  Active    never                         never             0          never
-k3  old-server    carol  sk-…0000              2025-01-01 00:00  Inactive  never             -           -                 -          already
-k4  trial         dave   sk-…1111              2026-10-01 00:00  Expired   2026-11-20 00:00              2026-11-19 00:00  57         already
-k5  jupyter       erin   sk-…2222              2026-09-01 00:00  Idle      never             7 days      2026-11-01 00:00  310        already
+k2  evil[2J name  bob    sk-…wxyz  Docs        2026-11-01 00:00  Active    never                         never                     0  never
+k3  old-server    carol  sk-…0000              2025-01-01 00:00  Inactive  never             -           -                         -  already
+k4  trial         dave   sk-…1111              2026-10-01 00:00  Expired   2026-11-20 00:00              2026-11-19 00:00         57  already
+k5  jupyter       erin   sk-…2222              2026-09-01 00:00  Idle      never             7 days      2026-11-01 00:00        310  already
 `
 	if got := b.String(); got != want {
 		t.Errorf("table:\n%s\nwant:\n%s", got, want)
@@ -285,8 +286,8 @@ func TestUsersOutput(t *testing.T) {
 
 func TestGroupDigits(t *testing.T) {
 	for n, want := range map[int64]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 482113: "482,113", 1234567: "1,234,567", -1000: "-1,000"} {
-		if got := groupDigits(n); got != want {
-			t.Errorf("groupDigits(%d) = %q, want %q", n, got, want)
+		if got := model.GroupDigits(n); got != want {
+			t.Errorf("GroupDigits(%d) = %q, want %q", n, got, want)
 		}
 	}
 }

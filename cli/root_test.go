@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"h2ogpte-keys/demoserver"
+	"h2ogpte-keys/model"
 )
 
 // testNow is the clock of in-process tests, in UTC so tables read the same
@@ -685,7 +686,7 @@ func TestCreateShowsServerDefaultExpiry(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d, stderr %q", r.code, r.Stderr)
 	}
-	want := "expires " + exp.Format(timeLayout) + ", the server's default: no expiry was asked for"
+	want := "expires " + exp.Format(model.TimeLayout) + ", the server's default: no expiry was asked for"
 	if !strings.Contains(r.Stdout, want) {
 		t.Errorf("stdout %q lacks %q", r.Stdout, want)
 	}
