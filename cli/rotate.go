@@ -173,7 +173,7 @@ func (a *app) describeRotation(plan change.RotationPlan, then change.Retire) {
 	}
 	fmt.Fprintf(w, "  reach       %s, as the old key\n", scope)
 	if plan.InactivityDays > 0 {
-		fmt.Fprintf(w, "  inactivity  stops after %s unused, as the old key\n", pluralDays(plan.InactivityDays))
+		fmt.Fprintf(w, "  inactivity  stops after %s unused, as the old key\n", model.PluralDays(plan.InactivityDays))
 	} else {
 		fmt.Fprintln(w, "  inactivity  none, as the old key")
 	}
@@ -185,7 +185,7 @@ func (a *app) describeRotation(plan change.RotationPlan, then change.Retire) {
 func expiryWords(p printer, plan change.RotationPlan) string {
 	limit := "no global expiry limit"
 	if plan.LimitDays > 0 {
-		limit = fmt.Sprintf("the server's limit is %s", pluralDays(plan.LimitDays))
+		limit = fmt.Sprintf("the server's limit is %s", model.PluralDays(plan.LimitDays))
 	}
 	switch {
 	case plan.Edited && plan.Expiry.Never:
@@ -196,7 +196,7 @@ func expiryWords(p printer, plan change.RotationPlan) string {
 		return "never, as the old key (" + limit + ")"
 	case plan.Capped:
 		return fmt.Sprintf("%s: %s from now, capped at the server's limit (the old key's lifetime was %s)",
-			p.time(plan.Expiry.At), pluralDays(plan.LimitDays), lifetimeWords(plan.Lifetime))
+			p.time(plan.Expiry.At), model.PluralDays(plan.LimitDays), lifetimeWords(plan.Lifetime))
 	}
 	return fmt.Sprintf("%s: the old key's lifetime (%s) from now", p.time(plan.Expiry.At), lifetimeWords(plan.Lifetime))
 }
@@ -208,9 +208,9 @@ func lifetimeWords(d time.Duration) string {
 	hours, mins := int(rest/time.Hour), int(rest%time.Hour/time.Minute)
 	switch {
 	case days > 0 && hours > 0:
-		return fmt.Sprintf("%s %s", pluralDays(days), plural(hours, "hour"))
+		return fmt.Sprintf("%s %s", model.PluralDays(days), plural(hours, "hour"))
 	case days > 0:
-		return pluralDays(days)
+		return model.PluralDays(days)
 	case hours > 0 && mins > 0:
 		return fmt.Sprintf("%s %s", plural(hours, "hour"), plural(mins, "minute"))
 	case hours > 0:
