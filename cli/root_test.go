@@ -315,6 +315,7 @@ func TestReadOnlyRefusesEveryChangingCommand(t *testing.T) {
 	commands := map[string][]string{
 		"create":     {"create", "--user", "alice", "--name", "k", "--expires", "30d"},
 		"deactivate": {"deactivate", "k1", "--yes"},
+		"rotate":     {"rotate", "k1", "--then", "delete", "--yes"},
 		"delete":     {"delete", "k1", "k2", "--yes"},
 		"expire":     {"expire", "k1", "--never"},
 		"inactivity": {"inactivity", "k1", "--days", "5"},
