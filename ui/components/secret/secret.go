@@ -6,7 +6,6 @@ package secret
 
 import (
 	"strings"
-	"sync/atomic"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -24,14 +23,13 @@ type Closed struct{ Key model.APIKey }
 // DialogResult marks Closed as a dialog's outcome.
 func (Closed) DialogResult() {}
 
-// copiedMsg reports a copy. id names the dialog that asked, so a late reply
-// never lands on another one.
+// copiedMsg reports a copy. from is the dialog that asked (compared, never
+// read by the command), so a late reply never lands on another one; no
+// package-level counter is needed for that.
 type copiedMsg struct {
-	id    int64
+	from  *Model
 	dests []string
 }
-
-var lastID atomic.Int64
 
 // KeyMap is the dialog's keys. esc is deliberately not a way out: it only
 // explains how to leave.
@@ -58,7 +56,6 @@ type Model struct {
 	c       common.Common
 	created model.CreatedKey
 	copier  Copier
-	id      int64
 	keys    KeyMap
 
 	copying bool
@@ -73,7 +70,7 @@ var _ common.Dialog = (*Model)(nil)
 
 // New shows created's secret. Init copies it with copier.
 func New(c common.Common, created model.CreatedKey, copier Copier) *Model {
-	m := &Model{c: c, created: created, copier: copier, id: lastID.Add(1), keys: defaultKeyMap()}
+	m := &Model{c: c, created: created, copier: copier, keys: defaultKeyMap()}
 	// Init is about to copy: say so from the first frame.
 	m.copying = copier != nil && !created.Secret.Empty()
 	return m
@@ -109,16 +106,16 @@ func (m *Model) copy() tea.Cmd {
 		return nil
 	}
 	text := plain(m.created.Secret)
-	id, cp := m.id, m.copier
+	from, cp := m, m.copier
 	m.copying = true
-	return func() tea.Msg { return copiedMsg{id: id, dests: cp.Copy(text)} }
+	return func() tea.Msg { return copiedMsg{from: from, dests: cp.Copy(text)} }
 }
 
 // Update implements common.Dialog.
 func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 	switch msg := msg.(type) {
 	case copiedMsg:
-		if msg.id == m.id {
+		if msg.from == m {
 			m.copying, m.copied, m.dests = false, true, msg.dests
 		}
 	case tea.KeyMsg:

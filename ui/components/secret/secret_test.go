@@ -315,3 +315,21 @@ func TestNewCopierWriteFailureIsNotReported(t *testing.T) {
 		t.Errorf("empty text reported as copied to %q", dests)
 	}
 }
+
+// TestCopyReplyForAnotherDialog: a copy's reply names the dialog that
+// asked; another secret dialog open later ignores it.
+func TestCopyReplyForAnotherDialog(t *testing.T) {
+	cp := &fakeCopier{dests: []string{"system clipboard"}}
+	first := secret.New(commontest.Common(), created(), cp)
+	reply := first.Init()()
+	second := secret.New(commontest.Common(), created(), cp)
+	second.Init()
+	second.Update(reply)
+	if v := commontest.Flat(second.View()); !strings.Contains(v, "Copying…") {
+		t.Errorf("another dialog's copy reply was taken:\n%s", second.View())
+	}
+	first.Update(reply)
+	if v := commontest.Flat(first.View()); strings.Contains(v, "Copying…") {
+		t.Errorf("the dialog's own reply was not taken:\n%s", first.View())
+	}
+}
