@@ -80,7 +80,11 @@ func BenchmarkRecord100k(b *testing.B) {
 }
 
 // BenchmarkUsage100k computes the usage columns of 100,000 keys with 31
-// days of daily reads behind them, 10% of the keys changing each day.
+// days of daily reads behind them, 10% of the keys changing each day:
+// "cold" reads and decodes the summary each time (the first call after a
+// write, or in a new process), "cached" is a repeated call with no write in
+// between, and "tables" is the SQL over the keys, observations and daily
+// tables that the summary replaced, kept for comparison.
 func BenchmarkUsage100k(b *testing.B) {
 	ks := benchFleet(benchKeys)
 	s, _, now := benchStore(b)
@@ -92,15 +96,26 @@ func BenchmarkUsage100k(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	var m map[string]Usage
-	for b.Loop() {
-		var err error
-		if m, err = s.Usage(ctx, *now, nil); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if len(m) != benchKeys || m[ks[0].ID].Calls30d == nil {
-		b.Fatalf("usage of %d keys, first %+v", len(m), m[ks[0].ID])
+	for _, c := range []struct {
+		name  string
+		usage func() (map[string]Usage, error)
+	}{
+		{"cold", func() (map[string]Usage, error) { s.setCache(nil); return s.Usage(ctx, *now, nil) }},
+		{"cached", func() (map[string]Usage, error) { return s.Usage(ctx, *now, nil) }},
+		{"tables", func() (map[string]Usage, error) { return s.usageFromTables(ctx, *now, nil) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var m map[string]Usage
+			for b.Loop() {
+				var err error
+				if m, err = c.usage(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if len(m) != benchKeys || m[ks[0].ID].Calls30d == nil {
+				b.Fatalf("usage of %d keys, first %+v", len(m), m[ks[0].ID])
+			}
+		})
 	}
 }
 

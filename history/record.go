@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"h2ogpte-keys/model"
@@ -115,6 +117,10 @@ func spread(from, to, calls int64) []share {
 // older than what the file already holds for a key is ignored for that key,
 // so a slow writer cannot move history backwards. Every PruneEvery, the same
 // transaction drops data older than the retention periods.
+//
+// The previous states come from the server's packed summary (one row), and
+// new rows are inserted in batches: at 100,000 keys, a statement or a row
+// read per key would cost more than everything else together.
 func (s *Store) Record(ctx context.Context, readAt time.Time, keys []model.APIKey) error {
 	at := readAt.UnixMilli()
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -123,8 +129,21 @@ func (s *Store) Record(ctx context.Context, readAt time.Time, keys []model.APIKe
 	}
 	defer tx.Rollback()
 
-	states, err := s.loadStates(ctx, tx)
+	old, err := s.loadSummary(ctx, tx)
 	if err != nil {
+		return fmt.Errorf("record history: %w", err)
+	}
+	// The loaded summary may be the cache other calls read: work on copies.
+	copies := make([]keyState, len(old.keys))
+	states := make([]*keyState, len(old.keys), len(old.keys)+len(keys))
+	byID := make(map[string]*keyState, len(old.keys)+len(keys))
+	for i, k := range old.keys {
+		copies[i] = *k
+		states[i] = &copies[i]
+		byID[k.id] = &copies[i]
+	}
+	var lastRef int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM keys`).Scan(&lastRef); err != nil {
 		return fmt.Errorf("record history: %w", err)
 	}
 	w, err := newWriter(ctx, tx, s.serverID)
@@ -142,11 +161,15 @@ func (s *Store) Record(ctx context.Context, readAt time.Time, keys []model.APIKe
 		}
 		done[k.ID] = struct{}{}
 		r := readingOf(*k)
-		st, ok := states[k.ID]
+		st, ok := byID[k.ID]
 		if !ok {
-			if err := w.newKey(k, r, at); err != nil {
+			lastRef++
+			st, err := w.newKey(lastRef, k, r, at)
+			if err != nil {
 				return fmt.Errorf("record history: key %s: %w", k.ID, err)
 			}
+			states = append(states, st)
+			byID[k.ID] = st
 			continue
 		}
 		if at <= st.seenAt {
@@ -159,7 +182,9 @@ func (s *Store) Record(ctx context.Context, readAt time.Time, keys []model.APIKe
 				}
 				continue
 			}
+			st.seenAt = at
 			if r.total.Valid {
+				st.baseAt = sql.NullInt64{Int64: at, Valid: true}
 				seenWithTotal = append(seenWithTotal, st.ref)
 			} else {
 				seenOnly = append(seenOnly, st.ref)
@@ -170,43 +195,42 @@ func (s *Store) Record(ctx context.Context, readAt time.Time, keys []model.APIKe
 			return fmt.Errorf("record history: key %s: %w", k.ID, err)
 		}
 	}
+	if err := w.flush(); err != nil {
+		return fmt.Errorf("record history: %w", err)
+	}
 	if err := markSeen(ctx, tx, at, seenWithTotal, true); err != nil {
 		return fmt.Errorf("record history: %w", err)
 	}
 	if err := markSeen(ctx, tx, at, seenOnly, false); err != nil {
 		return fmt.Errorf("record history: %w", err)
 	}
-	if err := s.maybePrune(ctx, tx); err != nil {
+	pruned, keyCut, err := s.maybePrune(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("record history: %w", err)
+	}
+	kept := states[:0]
+	for _, st := range states {
+		if pruned && st.seenAt < keyCut {
+			continue
+		}
+		if len(st.recent) > 0 && st.recent[0].at <= at-recentKeep {
+			n := 0
+			for n < len(st.recent) && st.recent[n].at <= at-recentKeep {
+				n++
+			}
+			st.recent = slices.Clone(st.recent[n:])
+		}
+		kept = append(kept, st)
+	}
+	sm, err := s.saveSummary(ctx, tx, kept)
+	if err != nil {
 		return fmt.Errorf("record history: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("record history: commit: %w", err)
 	}
+	s.setCache(sm)
 	return nil
-}
-
-func (s *Store) loadStates(ctx context.Context, tx *sql.Tx) (map[string]*state, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, key_id, name, username, seen_at, calls_since,
-		base_total, base_at, obs_total, obs_used, obs_active, obs_expires
-		FROM keys WHERE server_id = ?`, s.serverID)
-	if err != nil {
-		return nil, fmt.Errorf("load key states: %w", err)
-	}
-	defer rows.Close()
-	out := make(map[string]*state)
-	for rows.Next() {
-		st := new(state)
-		var id string
-		if err := rows.Scan(&st.ref, &id, &st.name, &st.user, &st.seenAt, &st.callsSince,
-			&st.baseTotal, &st.baseAt, &st.obsTotal, &st.obsUsed, &st.obsActive, &st.obsExpires); err != nil {
-			return nil, fmt.Errorf("load key states: %w", err)
-		}
-		out[id] = st
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load key states: %w", err)
-	}
-	return out, nil
 }
 
 // markSeen moves seen_at (and base_at, when the read confirmed the total)
@@ -230,73 +254,126 @@ func markSeen(ctx context.Context, tx *sql.Tx, at int64, refs []int64, withTotal
 	return nil
 }
 
-// writer holds the prepared statements of one Record.
+// batchRows is how many rows one batched INSERT carries.
+const batchRows = 100
+
+// batch collects rows for one multi-row INSERT: a statement per row costs
+// several microseconds in database/sql alone.
+type batch struct {
+	ctx        context.Context
+	tx         *sql.Tx
+	head, tail string
+	cols       int
+	args       []any
+	full       *sql.Stmt
+}
+
+func (b *batch) query(rows int) string {
+	row := "(" + strings.Repeat("?,", b.cols-1) + "?)"
+	return b.head + strings.Repeat(row+",", rows-1) + row + b.tail
+}
+
+func (b *batch) add(vals ...any) error {
+	b.args = append(b.args, vals...)
+	if len(b.args) >= b.cols*batchRows {
+		return b.flush()
+	}
+	return nil
+}
+
+func (b *batch) flush() error {
+	rows := len(b.args) / b.cols
+	if rows == 0 {
+		return nil
+	}
+	var err error
+	if rows == batchRows {
+		if b.full == nil {
+			if b.full, err = b.tx.PrepareContext(b.ctx, b.query(rows)); err != nil {
+				return fmt.Errorf("prepare batch: %w", err)
+			}
+		}
+		_, err = b.full.ExecContext(b.ctx, b.args...)
+	} else {
+		_, err = b.tx.ExecContext(b.ctx, b.query(rows), b.args...)
+	}
+	b.args = b.args[:0]
+	if err != nil {
+		return fmt.Errorf("batch insert: %w", err)
+	}
+	return nil
+}
+
+func (b *batch) close() {
+	if b.full != nil {
+		b.full.Close()
+	}
+}
+
+// writer holds the batches and statements of one Record.
 type writer struct {
-	ctx                            context.Context
-	server                         int64
-	insKey, updKey, insObs, addDay *sql.Stmt
+	ctx             context.Context
+	server          int64
+	keys, obs, days *batch
+	updKey          *sql.Stmt
 }
 
 func newWriter(ctx context.Context, tx *sql.Tx, server int64) (*writer, error) {
 	w := &writer{ctx: ctx, server: server}
+	w.keys = &batch{ctx: ctx, tx: tx, cols: 13, head: `INSERT INTO keys (id, server_id, key_id, name, username,
+		seen_at, calls_since, base_total, base_at, obs_total, obs_used, obs_active, obs_expires) VALUES `}
+	w.obs = &batch{ctx: ctx, tx: tx, cols: 10, head: `INSERT OR REPLACE INTO observations
+		(server_id, at, key_ref, from_at, total, calls, used, active, expires, flags) VALUES `}
+	w.days = &batch{ctx: ctx, tx: tx, cols: 5, head: `INSERT INTO daily (server_id, day, key_ref, calls, flags) VALUES `,
+		tail: ` ON CONFLICT (server_id, day, key_ref) DO UPDATE
+		SET calls = calls + excluded.calls, flags = flags | excluded.flags`}
 	var err error
-	prep := func(q string) *sql.Stmt {
-		if err != nil {
-			return nil
-		}
-		var st *sql.Stmt
-		st, err = tx.PrepareContext(ctx, q)
-		return st
-	}
-	w.insKey = prep(`INSERT INTO keys (server_id, key_id, name, username, seen_at, calls_since,
-		base_total, base_at, obs_total, obs_used, obs_active, obs_expires)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	w.updKey = prep(`UPDATE keys SET name = ?, username = ?, seen_at = ?, calls_since = ?,
+	w.updKey, err = tx.PrepareContext(ctx, `UPDATE keys SET name = ?, username = ?, seen_at = ?, calls_since = ?,
 		base_total = ?, base_at = ?, obs_total = ?, obs_used = ?, obs_active = ?, obs_expires = ?
 		WHERE id = ?`)
-	w.insObs = prep(`INSERT OR REPLACE INTO observations
-		(server_id, at, key_ref, from_at, total, calls, used, active, expires, flags)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	w.addDay = prep(`INSERT INTO daily (server_id, day, key_ref, calls, flags) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (server_id, day, key_ref) DO UPDATE
-		SET calls = calls + excluded.calls, flags = flags | excluded.flags`)
 	if err != nil {
-		w.close()
 		return nil, fmt.Errorf("prepare: %w", err)
 	}
 	return w, nil
 }
 
-func (w *writer) close() {
-	for _, st := range []*sql.Stmt{w.insKey, w.updKey, w.insObs, w.addDay} {
-		if st != nil {
-			st.Close()
+// flush writes what the batches still hold; keys first, as the other
+// tables' rows refer to them.
+func (w *writer) flush() error {
+	for _, b := range []*batch{w.keys, w.obs, w.days} {
+		if err := b.flush(); err != nil {
+			return err
 		}
 	}
+	return nil
 }
 
-func (w *writer) newKey(k *model.APIKey, r reading, at int64) error {
-	var since, baseAt sql.NullInt64
+func (w *writer) close() {
+	for _, b := range []*batch{w.keys, w.obs, w.days} {
+		b.close()
+	}
+	w.updKey.Close()
+}
+
+func (w *writer) newKey(ref int64, k *model.APIKey, r reading, at int64) (*keyState, error) {
+	st := &keyState{id: k.ID, state: state{ref: ref, name: k.Name, user: k.Username, seenAt: at,
+		obsTotal: r.total, obsUsed: r.used, obsActive: r.active, obsExpires: r.expires}}
 	flags := 0
 	if r.total.Valid {
-		since = sql.NullInt64{Int64: at, Valid: true}
-		baseAt = since
+		st.callsSince = sql.NullInt64{Int64: at, Valid: true}
+		st.baseAt = st.callsSince
+		st.baseTotal = r.total
 		flags = flagBaseline
 	}
-	res, err := w.insKey.ExecContext(w.ctx, w.server, k.ID, k.Name, k.Username, at, since,
-		r.total, baseAt, r.total, r.used, r.active, r.expires)
-	if err != nil {
-		return fmt.Errorf("insert key: %w", err)
+	if err := w.keys.add(ref, w.server, k.ID, k.Name, k.Username, at, st.callsSince,
+		st.baseTotal, st.baseAt, r.total, r.used, r.active, r.expires); err != nil {
+		return nil, fmt.Errorf("insert key: %w", err)
 	}
-	ref, err := res.LastInsertId()
-	if err != nil {
-		return fmt.Errorf("insert key: %w", err)
-	}
-	return w.observe(ref, at, sql.NullInt64{}, r, sql.NullInt64{}, flags)
+	return st, w.observe(ref, at, sql.NullInt64{}, r, sql.NullInt64{}, flags)
 }
 
 func (w *writer) observe(ref, at int64, from sql.NullInt64, r reading, calls sql.NullInt64, flags int) error {
-	if _, err := w.insObs.ExecContext(w.ctx, w.server, at, ref, from, r.total, calls, r.used, r.active, r.expires, flags); err != nil {
+	if err := w.obs.add(w.server, at, ref, from, r.total, calls, r.used, r.active, r.expires, flags); err != nil {
 		return fmt.Errorf("insert observation: %w", err)
 	}
 	return nil
@@ -304,12 +381,12 @@ func (w *writer) observe(ref, at int64, from sql.NullInt64, r reading, calls sql
 
 // rename keeps a key's current name and owner without an observation: they
 // are labels for its history, not usage.
-func (w *writer) rename(st *state, k *model.APIKey, r reading, at int64) error {
-	baseAt := st.baseAt
+func (w *writer) rename(st *keyState, k *model.APIKey, r reading, at int64) error {
 	if r.total.Valid {
-		baseAt = sql.NullInt64{Int64: at, Valid: true}
+		st.baseAt = sql.NullInt64{Int64: at, Valid: true}
 	}
-	_, err := w.updKey.ExecContext(w.ctx, k.Name, k.Username, at, st.callsSince, st.baseTotal, baseAt,
+	st.name, st.user, st.seenAt = k.Name, k.Username, at
+	_, err := w.updKey.ExecContext(w.ctx, k.Name, k.Username, at, st.callsSince, st.baseTotal, st.baseAt,
 		st.obsTotal, st.obsUsed, st.obsActive, st.obsExpires, st.ref)
 	if err != nil {
 		return fmt.Errorf("update key: %w", err)
@@ -321,7 +398,7 @@ func (w *writer) rename(st *state, k *model.APIKey, r reading, at int64) error {
 // The calls are the difference from the last known total and were made
 // after the last read that confirmed that total (base_at), so they are
 // spread over [base_at, at).
-func (w *writer) change(st *state, k *model.APIKey, r reading, at int64) error {
+func (w *writer) change(st *keyState, k *model.APIKey, r reading, at int64) error {
 	since, baseTotal, baseAt := st.callsSince, st.baseTotal, st.baseAt
 	var from, calls sql.NullInt64
 	flags := 0
@@ -338,6 +415,7 @@ func (w *writer) change(st *state, k *model.APIKey, r reading, at int64) error {
 			if err := w.day(st.ref, dayOf(at), 0, flagReset); err != nil {
 				return err
 			}
+			st.recent = append(slices.Clip(st.recent), interval{from: from.Int64, at: at, flags: flagReset})
 		default:
 			from = st.baseAt
 			d := r.total.Int64 - st.baseTotal.Int64
@@ -354,6 +432,7 @@ func (w *writer) change(st *state, k *model.APIKey, r reading, at int64) error {
 					return err
 				}
 			}
+			st.recent = append(slices.Clip(st.recent), interval{from: from.Int64, at: at, calls: d, flags: flags})
 		}
 		baseTotal = r.total
 		baseAt = sql.NullInt64{Int64: at, Valid: true}
@@ -361,6 +440,9 @@ func (w *writer) change(st *state, k *model.APIKey, r reading, at int64) error {
 	if err := w.observe(st.ref, at, from, r, calls, flags); err != nil {
 		return err
 	}
+	st.name, st.user, st.seenAt = k.Name, k.Username, at
+	st.callsSince, st.baseTotal, st.baseAt = since, baseTotal, baseAt
+	st.obsTotal, st.obsUsed, st.obsActive, st.obsExpires = r.total, r.used, r.active, r.expires
 	_, err := w.updKey.ExecContext(w.ctx, k.Name, k.Username, at, since, baseTotal, baseAt,
 		r.total, r.used, r.active, r.expires, st.ref)
 	if err != nil {
@@ -370,7 +452,7 @@ func (w *writer) change(st *state, k *model.APIKey, r reading, at int64) error {
 }
 
 func (w *writer) day(ref, day, calls int64, flags int) error {
-	if _, err := w.addDay.ExecContext(w.ctx, w.server, day, ref, calls, flags); err != nil {
+	if err := w.days.add(w.server, day, ref, calls, flags); err != nil {
 		return fmt.Errorf("add to daily roll-up: %w", err)
 	}
 	return nil
@@ -379,16 +461,17 @@ func (w *writer) day(ref, day, calls int64, flags int) error {
 // maybePrune drops observations and roll-ups past their retention, at most
 // once per PruneEvery for the whole file (whichever writer comes first).
 // Keys not seen for the daily retention period go too: nothing of their
-// history is left to label.
-func (s *Store) maybePrune(ctx context.Context, tx *sql.Tx) error {
+// history is left to label. It reports whether it pruned, and the seen_at
+// below which keys were forgotten.
+func (s *Store) maybePrune(ctx context.Context, tx *sql.Tx) (bool, int64, error) {
 	now := s.opts.Now().UnixMilli()
 	var last int64
 	err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = 'pruned_at'`).Scan(&last)
 	if err != nil && err != sql.ErrNoRows {
-		return fmt.Errorf("prune: %w", err)
+		return false, 0, fmt.Errorf("prune: %w", err)
 	}
 	if err == nil && now-last < s.opts.PruneEvery.Milliseconds() && now >= last {
-		return nil
+		return false, 0, nil
 	}
 	rawCut := now - s.opts.RawRetention.Milliseconds()
 	dailyCut := dayOf(now - s.opts.DailyRetention.Milliseconds())
@@ -404,8 +487,15 @@ func (s *Store) maybePrune(ctx context.Context, tx *sql.Tx) error {
 	}
 	for _, st := range stmts {
 		if _, err := tx.ExecContext(ctx, st.q, st.arg); err != nil {
-			return fmt.Errorf("prune: %w", err)
+			return false, 0, fmt.Errorf("prune: %w", err)
 		}
 	}
-	return nil
+	// Other servers' summaries may name keys just deleted: emptied, they
+	// are rebuilt from the tables when next read. Their generation still
+	// moves on, never back, so no Store's cache of them can match again.
+	if _, err := tx.ExecContext(ctx, `UPDATE summaries SET gen = gen + 1, data = x''
+		WHERE server_id != ?`, s.serverID); err != nil {
+		return false, 0, fmt.Errorf("prune: %w", err)
+	}
+	return true, dailyCut * dayMs, nil
 }

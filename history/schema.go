@@ -63,6 +63,13 @@ func migrations() []string {
 		name  TEXT PRIMARY KEY,
 		value INTEGER NOT NULL
 	) WITHOUT ROWID;`,
+		// 3: one packed summary per server (see summary.go), so that reads
+		// of every key cost one row instead of one per key.
+		`CREATE TABLE summaries (
+		server_id INTEGER PRIMARY KEY,
+		gen       INTEGER NOT NULL,
+		data      BLOB NOT NULL
+	);`,
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	// The pure-Go driver keeps the binary free of cgo; it registers "sqlite".
@@ -67,6 +68,11 @@ type Store struct {
 	serverID int64
 	server   string
 	opts     Options
+
+	// mu guards cache: the last summary this Store read or wrote, reused
+	// while the file's generation for the server is unchanged.
+	mu    sync.Mutex
+	cache *summary
 }
 
 // DefaultPath returns $XDG_STATE_HOME/h2ogpte-keys/history.db, or the same

@@ -1,0 +1,322 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// The summary is every key's state and its recent intervals packed into one
+// blob per server, rewritten by each Record. Reading 100,000 rows through
+// database/sql costs about a microsecond each, so Record's look-up of the
+// previous states and Usage's per-key arithmetic read this one row instead
+// of the keys and observations tables. The tables stay the record of
+// truth; the summary is rebuilt from them when it is missing.
+
+// summaryFormat is the first byte of the blob; a blob of another format is
+// rebuilt from the tables rather than misread.
+const summaryFormat = 1
+
+// recentKeep is how far before a Record's read time the summary keeps a
+// key's intervals: the longest usage window (30 days) and a day of slack,
+// so a Usage asked a little before the last read is still exact.
+const recentKeep = 31 * dayMs
+
+// interval is the calls one observation implies over [from, at), or a
+// reset (flagReset, no calls counted) observed at at.
+type interval struct {
+	from, at, calls int64
+	flags           int
+}
+
+// keyState is one key in the summary: its keys-table row and its intervals
+// of the last recentKeep, oldest first.
+type keyState struct {
+	id string
+	state
+	recent []interval
+}
+
+// summary is the decoded blob of one server.
+type summary struct {
+	gen  int64
+	keys []*keyState
+}
+
+// presence bits of the nullable fields.
+const (
+	hasSince = 1 << iota
+	hasBaseTotal
+	hasBaseAt
+	hasObsTotal
+	hasObsUsed
+	hasObsExpires
+	isActive
+)
+
+func encodeSummary(keys []*keyState) []byte {
+	b := make([]byte, 0, 64*len(keys)+16)
+	b = append(b, summaryFormat)
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	str := func(s string) {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	for _, k := range keys {
+		str(k.id)
+		str(k.name)
+		str(k.user)
+		b = binary.AppendVarint(b, k.ref)
+		b = binary.AppendVarint(b, k.seenAt)
+		var bits byte
+		opt := []struct {
+			bit byte
+			v   sql.NullInt64
+		}{{hasSince, k.callsSince}, {hasBaseTotal, k.baseTotal}, {hasBaseAt, k.baseAt},
+			{hasObsTotal, k.obsTotal}, {hasObsUsed, k.obsUsed}, {hasObsExpires, k.obsExpires}}
+		for _, o := range opt {
+			if o.v.Valid {
+				bits |= o.bit
+			}
+		}
+		if k.obsActive {
+			bits |= isActive
+		}
+		b = append(b, bits)
+		for _, o := range opt {
+			if o.v.Valid {
+				b = binary.AppendVarint(b, o.v.Int64)
+			}
+		}
+		b = binary.AppendUvarint(b, uint64(len(k.recent)))
+		for _, iv := range k.recent {
+			b = binary.AppendVarint(b, iv.at)
+			b = binary.AppendVarint(b, iv.at-iv.from)
+			b = binary.AppendVarint(b, iv.calls)
+			b = append(b, byte(iv.flags))
+		}
+	}
+	return b
+}
+
+var errBadSummary = errors.New("malformed summary")
+
+// decodeSummary unpacks a blob. Strings are slices of one copy of the
+// blob, so 100,000 keys cost one allocation for their text.
+func decodeSummary(blob []byte) ([]*keyState, error) {
+	if len(blob) == 0 || blob[0] != summaryFormat {
+		return nil, errBadSummary
+	}
+	text := string(blob)
+	p := 1
+	bad := false
+	uv := func() uint64 {
+		v, n := binary.Uvarint(blob[p:])
+		if n <= 0 {
+			bad = true
+			return 0
+		}
+		p += n
+		return v
+	}
+	sv := func() int64 {
+		v, n := binary.Varint(blob[p:])
+		if n <= 0 {
+			bad = true
+			return 0
+		}
+		p += n
+		return v
+	}
+	str := func() string {
+		n := uv()
+		if bad || n > uint64(len(blob)-p) {
+			bad = true
+			return ""
+		}
+		s := text[p : p+int(n)]
+		p += int(n)
+		return s
+	}
+	n := uv()
+	if bad || n > uint64(len(blob)) {
+		return nil, errBadSummary
+	}
+	keys := make([]*keyState, 0, n)
+	all := make([]keyState, n)
+	for i := range all {
+		k := &all[i]
+		k.id, k.name, k.user = str(), str(), str()
+		k.ref = sv()
+		k.seenAt = sv()
+		if bad || p >= len(blob) {
+			return nil, errBadSummary
+		}
+		bits := blob[p]
+		p++
+		for _, o := range []struct {
+			bit byte
+			v   *sql.NullInt64
+		}{{hasSince, &k.callsSince}, {hasBaseTotal, &k.baseTotal}, {hasBaseAt, &k.baseAt},
+			{hasObsTotal, &k.obsTotal}, {hasObsUsed, &k.obsUsed}, {hasObsExpires, &k.obsExpires}} {
+			if bits&o.bit != 0 {
+				*o.v = sql.NullInt64{Int64: sv(), Valid: true}
+			}
+		}
+		k.obsActive = bits&isActive != 0
+		m := uv()
+		if bad || m > uint64(len(blob)-p) {
+			return nil, errBadSummary
+		}
+		if m > 0 {
+			k.recent = make([]interval, m)
+			for j := range k.recent {
+				iv := &k.recent[j]
+				iv.at = sv()
+				iv.from = iv.at - sv()
+				iv.calls = sv()
+				if bad || p >= len(blob) {
+					return nil, errBadSummary
+				}
+				iv.flags = int(blob[p])
+				p++
+			}
+		}
+		if bad {
+			return nil, errBadSummary
+		}
+		keys = append(keys, k)
+	}
+	if p != len(blob) {
+		return nil, errBadSummary
+	}
+	return keys, nil
+}
+
+// querier is what the summary reads through: a transaction or the db.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// summaryGen returns the generation of the server's summary (0: none).
+func (s *Store) summaryGen(ctx context.Context, q querier) (int64, error) {
+	var gen int64
+	err := q.QueryRowContext(ctx, `SELECT gen FROM summaries WHERE server_id = ?`, s.serverID).Scan(&gen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("summary generation: %w", err)
+	}
+	return gen, nil
+}
+
+// loadSummary returns the server's summary: the cached one when its
+// generation is still the file's, else the blob, else (a file from before
+// summaries, or a blob this program cannot read) one rebuilt from the
+// tables. The result is shared with the cache: callers must not change it.
+func (s *Store) loadSummary(ctx context.Context, q querier) (*summary, error) {
+	gen, err := s.summaryGen(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	c := s.cache
+	s.mu.Unlock()
+	if c != nil && gen != 0 && c.gen == gen {
+		return c, nil
+	}
+	sm := &summary{gen: gen}
+	if gen != 0 {
+		var blob []byte
+		err := q.QueryRowContext(ctx, `SELECT data FROM summaries WHERE server_id = ?`, s.serverID).Scan(&blob)
+		if err != nil {
+			return nil, fmt.Errorf("read summary: %w", err)
+		}
+		if sm.keys, err = decodeSummary(blob); err == nil {
+			s.setCache(sm)
+			return sm, nil
+		}
+	}
+	if sm.keys, err = s.rebuildSummary(ctx, q); err != nil {
+		return nil, err
+	}
+	// A rebuilt summary is not cached under gen: the file still holds no
+	// (or a bad) blob for it, and the next Record writes a proper one.
+	sm.gen = -1
+	return sm, nil
+}
+
+func (s *Store) setCache(sm *summary) {
+	s.mu.Lock()
+	s.cache = sm
+	s.mu.Unlock()
+}
+
+// rebuildSummary reads the summary's contents from the tables.
+func (s *Store) rebuildSummary(ctx context.Context, q querier) ([]*keyState, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, key_id, name, username, seen_at, calls_since,
+		base_total, base_at, obs_total, obs_used, obs_active, obs_expires
+		FROM keys WHERE server_id = ? ORDER BY id`, s.serverID)
+	if err != nil {
+		return nil, fmt.Errorf("rebuild summary: %w", err)
+	}
+	defer rows.Close()
+	var keys []*keyState
+	byRef := make(map[int64]*keyState)
+	var latest int64
+	for rows.Next() {
+		k := new(keyState)
+		if err := rows.Scan(&k.ref, &k.id, &k.name, &k.user, &k.seenAt, &k.callsSince,
+			&k.baseTotal, &k.baseAt, &k.obsTotal, &k.obsUsed, &k.obsActive, &k.obsExpires); err != nil {
+			return nil, fmt.Errorf("rebuild summary: %w", err)
+		}
+		keys = append(keys, k)
+		byRef[k.ref] = k
+		latest = max(latest, k.seenAt)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("rebuild summary: %w", err)
+	}
+	rows.Close()
+	obs, err := q.QueryContext(ctx, `SELECT key_ref, from_at, at, COALESCE(calls, 0), flags FROM observations
+		WHERE server_id = ? AND at > ? AND from_at IS NOT NULL AND (calls > 0 OR flags & 2)
+		ORDER BY at`, s.serverID, latest-recentKeep)
+	if err != nil {
+		return nil, fmt.Errorf("rebuild summary: %w", err)
+	}
+	defer obs.Close()
+	for obs.Next() {
+		var ref int64
+		var iv interval
+		if err := obs.Scan(&ref, &iv.from, &iv.at, &iv.calls, &iv.flags); err != nil {
+			return nil, fmt.Errorf("rebuild summary: %w", err)
+		}
+		if k := byRef[ref]; k != nil {
+			k.recent = append(k.recent, iv)
+		}
+	}
+	if err := obs.Err(); err != nil {
+		return nil, fmt.Errorf("rebuild summary: %w", err)
+	}
+	return keys, nil
+}
+
+// saveSummary writes keys as the server's summary with the next
+// generation, and returns it.
+func (s *Store) saveSummary(ctx context.Context, tx *sql.Tx, keys []*keyState) (*summary, error) {
+	gen, err := s.summaryGen(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	gen++
+	if _, err := tx.ExecContext(ctx, `INSERT INTO summaries (server_id, gen, data) VALUES (?, ?, ?)
+		ON CONFLICT (server_id) DO UPDATE SET gen = excluded.gen, data = excluded.data`,
+		s.serverID, gen, encodeSummary(keys)); err != nil {
+		return nil, fmt.Errorf("write summary: %w", err)
+	}
+	return &summary{gen: gen, keys: keys}, nil
+}

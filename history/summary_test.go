@@ -1,0 +1,158 @@
+package history
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"h2ogpte-keys/model"
+)
+
+// TestSummaryUsageMatchesTables drives random histories (changes, resets,
+// gaps, stale reads, keys appearing and vanishing, several servers) and
+// checks that Usage from the packed summary says exactly what the tables
+// say, at several instants.
+func TestSummaryUsageMatchesTables(t *testing.T) {
+	for seed := range uint64(4) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 7))
+			path := filepath.Join(t.TempDir(), "history.db")
+			now := t0
+			s := openAt(t, path, server, &now, Options{})
+			other := openAt(t, path, "https://other.example.com", &now, Options{})
+			totals := make([]int64, 40)
+			at := t0
+			for step := range 120 {
+				at = at.Add(time.Duration(rng.IntN(40)+1) * time.Hour)
+				now = at
+				var ks []model.APIKey
+				for i := range totals {
+					if rng.IntN(10) == 0 {
+						continue // not listed in this read
+					}
+					switch r := rng.IntN(20); {
+					case r == 0:
+						totals[i] = int64(rng.IntN(5)) // reset
+					case r < 8:
+						totals[i] += int64(rng.IntN(400))
+					}
+					ks = append(ks, key(fmt.Sprintf("k%d", i), totals[i]))
+				}
+				readAt := at
+				if step%17 == 0 {
+					readAt = at.Add(-3 * time.Hour) // a slower writer's older read
+				}
+				record(t, s, readAt, ks...)
+				record(t, other, readAt, ks[:len(ks)/2]...)
+				if step%10 != 9 {
+					continue
+				}
+				for _, q := range []time.Time{at, at.Add(5 * time.Hour), at.Add(-2 * time.Hour)} {
+					got, err := s.Usage(context.Background(), q, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want, err := s.usageFromTables(context.Background(), q, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					// The average is summed in another order than SQL's
+					// TOTAL: it may differ in the last bits, nothing more.
+					for _, m := range []map[string]Usage{got, want} {
+						for id, u := range m {
+							if u.PerDay7d != nil {
+								v := math.Round(*u.PerDay7d*1e6) / 1e6
+								u.PerDay7d = &v
+								m[id] = u
+							}
+						}
+					}
+					if !reflect.DeepEqual(got, want) {
+						for id := range want {
+							if !reflect.DeepEqual(got[id], want[id]) {
+								t.Errorf("step %d at %v key %s:\nsummary %s\ntables  %s", step, q, id, fmtUsage(got[id]), fmtUsage(want[id]))
+							}
+						}
+						t.Fatalf("step %d: %d keys from the summary, %d from the tables", step, len(got), len(want))
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestSummaryCacheSeesOtherWriters: a Store's cached summary is not used
+// once another Store (another process) has recorded.
+func TestSummaryCacheSeesOtherWriters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	now := t0
+	a := openAt(t, path, server, &now, Options{})
+	b := openAt(t, path, server, &now, Options{})
+	record(t, a, t0, key("k", 0))
+	record(t, a, t0.AddDate(0, 0, 1), key("k", 10))
+	wantCalls(t, "before", usageOf(t, a, t0.AddDate(0, 0, 1), "k").Calls24h, "10")
+	record(t, b, t0.AddDate(0, 0, 1).Add(time.Hour), key("k", 50))
+	wantCalls(t, "after another writer", usageOf(t, a, t0.AddDate(0, 0, 1).Add(time.Hour), "k").Calls24h, "50")
+}
+
+// TestSummaryRebuiltWhenUnreadable: a missing or damaged summary is rebuilt
+// from the tables, never misread.
+func TestSummaryRebuiltWhenUnreadable(t *testing.T) {
+	for _, damage := range []string{`DELETE FROM summaries`, `UPDATE summaries SET gen = gen + 1, data = x'01ff'`} {
+		s, _ := newStore(t)
+		record(t, s, t0, key("k", 0), key("j", 5))
+		record(t, s, t0.AddDate(0, 0, 1), key("k", 30), key("j", 5))
+		if _, err := s.db.Exec(damage); err != nil {
+			t.Fatal(err)
+		}
+		s.setCache(nil)
+		wantCalls(t, damage, usageOf(t, s, t0.AddDate(0, 0, 1), "k").Calls24h, "30")
+		record(t, s, t0.AddDate(0, 0, 2), key("k", 31), key("j", 5))
+		wantCalls(t, damage+", then a read", usageOf(t, s, t0.AddDate(0, 0, 2), "k").Calls24h, "1")
+	}
+}
+
+func TestSummaryRoundTrip(t *testing.T) {
+	s, _ := newStore(t)
+	k := key("a", 10)
+	e := t0.AddDate(0, 1, 0)
+	k.Expires = &e
+	noTotal := key("b", 0)
+	noTotal.TotalCalls = model.Opt[int64]{}
+	noTotal.IsActive = false
+	record(t, s, t0, k, noTotal)
+	k.TotalCalls = model.Some[int64](20)
+	record(t, s, t0.Add(30*time.Hour), k, noTotal)
+	sm, err := s.loadSummary(context.Background(), s.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := decodeSummary(encodeSummary(sm.keys))
+	if err != nil || !reflect.DeepEqual(back, sm.keys) {
+		t.Fatalf("round trip = %+v, %v\nwant %+v", back, err, sm.keys)
+	}
+	fromTables, err := s.rebuildSummary(context.Background(), s.db)
+	if err != nil || !reflect.DeepEqual(fromTables, sm.keys) {
+		t.Errorf("rebuilt = %+v, %v\nsummary %+v", fromTables, err, sm.keys)
+	}
+	blob := encodeSummary(sm.keys)
+	for n := range len(blob) - 1 {
+		if _, err := decodeSummary(blob[:n]); err == nil {
+			t.Errorf("a blob cut at %d of %d bytes decoded", n, len(blob))
+		}
+	}
+}
+
+func fmtUsage(u Usage) string {
+	f := "nil"
+	if u.PerDay7d != nil {
+		f = fmt.Sprint(*u.PerDay7d)
+	}
+	return fmt.Sprintf("24h %s 7d %s 30d %s perday %s over %v since %v through %v est %v reset %v change %q",
+		show(u.Calls24h), show(u.Calls7d), show(u.Calls30d), f, u.PerDaySpan, u.Since, u.Through, u.Estimated, u.Reset, u.Change)
+}
