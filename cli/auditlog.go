@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 
 	"h2ogpte-keys/audit"
 	"h2ogpte-keys/change"
@@ -31,15 +30,11 @@ type auditRecorder struct {
 	log  *audit.Log
 	path string
 	who  auditWho
-	// reported counts reports handed over, including those with no keys:
-	// runRemote checks with it that the command line's pipeline records.
-	reported atomic.Int64
 }
 
 // Record writes rep before the Runner returns it, so a result shown is a
 // result on record. A report with no keys has nothing to record.
 func (r *auditRecorder) Record(_ context.Context, rep change.Report) error {
-	r.reported.Add(1)
 	entries, err := auditEntries(rep, r.who)
 	if err != nil || len(entries) == 0 {
 		return err

@@ -31,7 +31,7 @@ var (
 // each key's outcome as it is known. One key at a time, so the lines come
 // out in the order the ids were given.
 func (a *app) runner(c *client.Client, progress func(change.Result)) *change.Runner {
-	return change.NewRunner(c, change.Options{ReadOnly: a.cfg.ReadOnly, Concurrency: 1, Now: a.Now, Progress: progress})
+	return change.NewRunner(c, change.Options{ReadOnly: a.cfg.ReadOnly, Recorder: a.recorder(), Concurrency: 1, Now: a.Now, Progress: progress})
 }
 
 func (a *app) newDeleteCmd() *cobra.Command {

@@ -28,6 +28,7 @@ func OpenDashboard(ctx context.Context, d DashboardDeps) error {
 		ReadOnly: d.ReadOnly,
 		Insecure: d.Insecure,
 		Now:      d.Now,
+		Recorder: d.Recorder,
 	}
 	// Descriptor 2 is the log file while the dashboard runs; OSC 52
 	// copies go to the terminal stderr was, and only to a terminal.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"h2ogpte-keys/change"
 	"h2ogpte-keys/client"
 	"h2ogpte-keys/demoserver"
 	"h2ogpte-keys/model"
@@ -29,6 +30,9 @@ type DashboardDeps struct {
 	// TTYStderr is the process's stderr as it was before the dashboard
 	// sent descriptor 2 to the log file: where an OSC 52 copy may go.
 	TTYStderr *os.File
+	// Recorder gets every change's report before the dashboard shows it:
+	// the audit log when config.yaml sets audit_log, else nil.
+	Recorder change.Recorder
 }
 
 func (a *app) dashboardDeps(c *client.Client, address string) DashboardDeps {
@@ -38,6 +42,7 @@ func (a *app) dashboardDeps(c *client.Client, address string) DashboardDeps {
 		User:     strings.TrimSpace(a.user),
 		ReadOnly: a.cfg.ReadOnly,
 		Insecure: a.cfg.Insecure,
+		Recorder: a.recorder(),
 		Now:      a.Now,
 		NoColor:  a.cfg.NoColor,
 	}

@@ -432,30 +432,22 @@ func TestServeAdminExecChangeIsRecorded(t *testing.T) {
 	}
 	_, errOut, code := h.exec(h.admin, "delete "+id+" --yes")
 	lines := h.auditLines()
-	switch code {
-	case exitUsage:
-		if h.deletes() != 0 || len(lines) != 0 {
-			t.Errorf("refused, yet %d DELETE requests and %d audit lines", h.deletes(), len(lines))
-		}
-		if !strings.Contains(errOut, "audit log") {
-			t.Errorf("refused without saying why: %q", errOut)
-		}
-	case exitOK:
-		if h.deletes() != 1 || len(lines) != 1 || lines[0]["person"] != h.admin.name || lines[0]["fingerprint"] != h.admin.fp {
-			t.Errorf("deleted with %d DELETE requests; audit %v", h.deletes(), lines)
-		}
-	default:
-		t.Errorf("exit %d, stderr %q", code, errOut)
+	if code != exitOK || h.deletes() != 1 || len(lines) != 1 || lines[0]["person"] != h.admin.name || lines[0]["fingerprint"] != h.admin.fp {
+		t.Fatalf("delete over exec: exit %d, stderr %q, %d DELETE requests; audit %v", code, errOut, h.deletes(), lines)
 	}
-	// create never runs through the pipeline's recorder: always refused.
-	_, errOut, code = h.exec(h.admin, "create --user alice --name over-ssh")
-	if code != exitUsage || !strings.Contains(errOut, "audit log") {
-		t.Errorf("create over exec: exit %d, stderr %q; want refused", code, errOut)
+	// create runs through the same pipeline: recorded, and its secret
+	// goes to the session's stdout only, never into the audit log.
+	out, errOut, code := h.exec(h.admin, "create --user alice --name over-ssh")
+	lines = h.auditLines()
+	if code != exitOK || len(lines) != 2 || lines[1]["action"] != "create" || lines[1]["person"] != h.admin.name {
+		t.Fatalf("create over exec: exit %d, stderr %q; audit %v", code, errOut, lines)
 	}
-	for _, c := range h.ts.srv.Calls() {
-		if c.Method == "POST" {
-			t.Errorf("create over exec sent %s %s", c.Method, c.Path)
-		}
+	secret := regexp.MustCompile(`sk-[A-Za-z0-9]{48}`).FindString(out)
+	if secret == "" {
+		t.Fatalf("create over exec printed no secret: %q", out)
+	}
+	if b, _ := os.ReadFile(h.auditLog); strings.Contains(string(b), secret) {
+		t.Error("the new secret reached the audit log")
 	}
 }
 
@@ -625,5 +617,40 @@ func TestLocalAuditLogFromConfig(t *testing.T) {
 	none := &app{Env: a.Env}
 	if none.recorder() != nil {
 		t.Error("a recorder without audit_log")
+	}
+}
+
+// A local command line with audit_log in config.yaml records its changes
+// as $USER, through the same pipeline as the SSH service.
+func TestLocalCLIChangesAreAudited(t *testing.T) {
+	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+	cfgHome := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(cfgHome, "h2ogpte-keys"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(t.TempDir(), "audit.log")
+	if err := os.WriteFile(filepath.Join(cfgHome, "h2ogpte-keys", "config.yaml"), []byte("audit_log: "+logPath+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := ts.adminEnv()
+	env["XDG_CONFIG_HOME"] = cfgHome
+	env["USER"] = "carol"
+	id := listKeys(t, ts)[0]["id"].(string)
+	r := runCLI(t, harness{env: env}, "delete", id, "--yes")
+	if r.code != 0 {
+		t.Fatalf("delete: exit %d, stderr %q", r.code, r.Stderr)
+	}
+	b, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	var line map[string]any
+	if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &line) != nil {
+		t.Fatalf("audit log after one delete: %q", b)
+	}
+	keys, _ := line["keys"].([]any)
+	if line["person"] != "carol" || line["action"] != "delete" || len(keys) != 1 || keys[0].(map[string]any)["id"] != id || keys[0].(map[string]any)["outcome"] != "done" {
+		t.Errorf("audit line %s", lines[0])
 	}
 }
