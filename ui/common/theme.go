@@ -1,6 +1,10 @@
 package common
 
-import "github.com/charmbracelet/lipgloss"
+import (
+	"github.com/charmbracelet/lipgloss"
+
+	"h2ogpte-keys/model"
+)
 
 // Theme is the palette by meaning, each colour adaptive to light and dark
 // terminals. Components never name a colour; they use Styles. Selected is
@@ -30,9 +34,15 @@ func DefaultTheme() Theme {
 	}
 }
 
-// Styles is built once from a Theme and shared through Common.
+// Styles is built once from a Theme, for one terminal's renderer, and
+// shared through Common: the one palette. Styles are keyed by role (the
+// fields) and by model.Status (ForStatus); no view builds a style of its
+// own.
 type Styles struct {
 	Theme Theme
+	// Renderer is the terminal the styles were built for; a component
+	// that dresses a library (huh's theme) builds from it too.
+	Renderer *lipgloss.Renderer
 
 	App          lipgloss.Style
 	Header       lipgloss.Style
@@ -51,10 +61,8 @@ type Styles struct {
 	TableSelected lipgloss.Style
 	TableMuted    lipgloss.Style
 
-	StatusActive   lipgloss.Style
-	StatusInactive lipgloss.Style
-	StatusExpired  lipgloss.Style
-	StatusIdle     lipgloss.Style
+	// status colours a status word, by model.Status: see ForStatus.
+	status map[model.Status]lipgloss.Style
 
 	Dialog       lipgloss.Style
 	DialogTitle  lipgloss.Style
@@ -67,11 +75,17 @@ type Styles struct {
 	Input        lipgloss.Style
 	InputError   lipgloss.Style
 	Hint         lipgloss.Style
+	// Rule is a horizontal rule in the primary colour (the secret's frame).
+	Rule lipgloss.Style
+	// Warn is a bold warning line ("Store it now").
+	Warn lipgloss.Style
 
 	StatusBar   lipgloss.Style
 	StatusError lipgloss.Style
 	StatusInfo  lipgloss.Style
 	Spinner     lipgloss.Style
+	// HelpSubtle draws the help line's separators and ellipsis.
+	HelpSubtle lipgloss.Style
 }
 
 // NewStyles builds the styles from a theme for the process's own terminal
@@ -84,7 +98,7 @@ func NewStyles(t Theme) *Styles {
 // to: its colour profile and dark or light background decide how the
 // theme's adaptive colours come out, so two SSH sessions can differ.
 func NewStylesFor(r *lipgloss.Renderer, t Theme) *Styles {
-	s := &Styles{Theme: t}
+	s := &Styles{Theme: t, Renderer: r}
 	base := r.NewStyle()
 	s.App = base
 	s.Header = base.Padding(0, 1)
@@ -103,10 +117,12 @@ func NewStylesFor(r *lipgloss.Renderer, t Theme) *Styles {
 	s.TableSelected = base.Foreground(t.Selected)
 	s.TableMuted = base.Foreground(t.Muted)
 
-	s.StatusActive = base.Foreground(t.Success)
-	s.StatusInactive = base.Foreground(t.Muted)
-	s.StatusExpired = base.Foreground(t.Danger)
-	s.StatusIdle = base.Foreground(t.Warning)
+	s.status = map[model.Status]lipgloss.Style{
+		model.StatusActive:   base.Foreground(t.Success),
+		model.StatusInactive: base.Foreground(t.Muted),
+		model.StatusExpired:  base.Foreground(t.Danger),
+		model.StatusIdle:     base.Foreground(t.Warning),
+	}
 
 	s.Dialog = base.Border(lipgloss.RoundedBorder()).BorderForeground(t.Primary).Padding(1, 2)
 	s.DialogTitle = base.Bold(true).Foreground(t.Primary).MarginBottom(1)
@@ -119,24 +135,22 @@ func NewStylesFor(r *lipgloss.Renderer, t Theme) *Styles {
 	s.Input = base.Foreground(t.Primary)
 	s.InputError = base.Foreground(t.Danger)
 	s.Hint = base.Foreground(t.Muted)
+	s.Rule = base.Foreground(t.Primary)
+	s.Warn = base.Bold(true).Foreground(t.Warning)
 
 	s.StatusBar = base.Padding(0, 1)
 	s.StatusError = base.Bold(true).Foreground(t.Danger)
 	s.StatusInfo = base.Foreground(t.Info)
 	s.Spinner = base.Foreground(t.Primary)
+	s.HelpSubtle = base.Foreground(t.Subtle)
 	return s
 }
 
-// StatusStyle picks the style that colours a status word.
-func (s *Styles) StatusStyle(name string) lipgloss.Style {
-	switch name {
-	case "Active":
-		return s.StatusActive
-	case "Expired":
-		return s.StatusExpired
-	case "Idle":
-		return s.StatusIdle
-	default:
-		return s.StatusInactive
+// ForStatus is the style that colours a key's status; a status the
+// palette does not know is drawn like an inactive one.
+func (s *Styles) ForStatus(st model.Status) lipgloss.Style {
+	if style, ok := s.status[st]; ok {
+		return style
 	}
+	return s.status[model.StatusInactive]
 }

@@ -122,7 +122,7 @@ func (m *Model) detailsHeader(inner int) []string {
 		label := st.Hint.Render(f.Label + strings.Repeat(" ", labelW-ansi.StringWidth(f.Label)+2))
 		value := st.TableCell
 		if f.Label == "Status" {
-			value = st.StatusStyle(m.key.StatusAt(now).String())
+			value = st.ForStatus(m.key.StatusAt(now))
 		}
 		for i, part := range strings.Split(ansi.Wrap(f.Value, valueW, " "), "\n") {
 			part = value.Render(part)

@@ -215,7 +215,7 @@ func newBrushes(s *common.Styles) brushes {
 	for k, rs := range rowStyles {
 		b.row[k] = brushOf(rs)
 		for st := model.StatusActive; st <= model.StatusIdle; st++ {
-			b.status[k][st] = brushOf(s.StatusStyle(st.String()).Inherit(rs))
+			b.status[k][st] = brushOf(s.ForStatus(st).Inherit(rs))
 		}
 	}
 	b.muted = brushOf(s.TableMuted)

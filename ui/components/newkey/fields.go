@@ -57,9 +57,16 @@ func (o *optional) WithPosition(p huh.FieldPosition) huh.Field {
 // newTheme dresses huh in the dashboard's palette. Every colour of
 // ThemeBase that is set is replaced. A toggle's chosen answer is marked ●
 // (the other ○) as well as coloured, so it shows without colour (NO_COLOR).
-func newTheme(t common.Theme) *huh.Theme {
+// Its styles come from the renderer the dashboard's styles were built
+// for, so an SSH session's form matches that session's terminal.
+func newTheme(st *common.Styles) *huh.Theme {
+	t := st.Theme
+	r := st.Renderer
+	if r == nil {
+		r = lipgloss.DefaultRenderer()
+	}
 	th := huh.ThemeBase()
-	plain := lipgloss.NewStyle()
+	plain := r.NewStyle()
 	th.FieldSeparator = plain.SetString("\n")
 
 	f := &th.Focused

@@ -153,7 +153,7 @@ func (m *Model) build() {
 	}
 
 	m.form = huh.NewForm(huh.NewGroup(m.name, m.collection, m.expire, m.expiry, m.setInactivity, m.inactivity)).
-		WithTheme(newTheme(m.c.Styles.Theme)).
+		WithTheme(newTheme(m.c.Styles)).
 		WithShowHelp(false).
 		// Errors are shown under the form, one line for the focused field,
 		// rather than in huh's footer that would change the form's height.

@@ -9,7 +9,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
 	"h2ogpte-keys/model"
@@ -142,15 +141,14 @@ func (m *Model) View() string {
 	st := m.c.Styles
 	w := max(min(preferredWidth, m.c.Width), 1)
 	name := model.CleanText(m.created.Key.Name)
-	rule := lipgloss.NewStyle().Foreground(st.Theme.Primary).Render(strings.Repeat("─", w))
+	rule := st.Rule.Render(strings.Repeat("─", w))
 
 	var lines []string
 	add := func(s string) { lines = append(lines, strings.Split(s, "\n")...) }
 	add(rule)
 	add(st.DialogTitle.UnsetMarginBottom().Render(ansi.Truncate("Secret key for "+name+" — shown once", w, "…")))
 	add("")
-	warn := lipgloss.NewStyle().Bold(true).Foreground(st.Theme.Warning)
-	add(warn.Render(common.Wrap("Store it now: it cannot be shown again.", w)))
+	add(st.Warn.Render(common.Wrap("Store it now: it cannot be shown again.", w)))
 	add("")
 	secretLine := len(lines)
 	if m.created.Secret.Empty() {

@@ -65,7 +65,7 @@ func New(c common.Common) *Model {
 	h := help.New()
 	// Two spaces between the full help's columns, so four fit in 80.
 	h.FullSeparator = "  "
-	subtle := lipgloss.NewStyle().Foreground(s.Theme.Subtle)
+	subtle := s.HelpSubtle
 	h.Styles = help.Styles{
 		Ellipsis:       subtle,
 		ShortKey:       s.ToolbarKey,
