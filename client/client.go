@@ -15,6 +15,7 @@
 package client
 
 import (
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -95,6 +96,8 @@ type Client struct {
 	maxItems    int
 	// maxBody is the largest answer read, in bytes; tests shrink it.
 	maxBody int
+	// debug is Config.Debug: resty then reads bodies, for its log.
+	debug bool
 	// jsonKeys decodes key pages with encoding/json alone, as the client
 	// did before its own decoder; benchmarks set it to compare the two.
 	jsonKeys bool
@@ -132,6 +135,7 @@ func New(cfg Config) (*Client, error) {
 		concurrency:   min(positive(cfg.Concurrency, defaultConcurrency), maxConcurrency),
 		maxRetries:    cfg.MaxRetries,
 		maxItems:      positive(cfg.MaxItems, defaultMaxItems),
+		debug:         cfg.Debug,
 		maxBody:       maxResponseBytes,
 		backoffBase:   250 * time.Millisecond,
 		backoffMax:    4 * time.Second,
@@ -306,7 +310,21 @@ func (c *Client) once(ctx context.Context, cl call) ([]byte, http.Header, error)
 		}
 		return &outcomeUnknownError{err: err}
 	}
+	// A read's body is read here rather than by resty, which reads 512
+	// bytes at a time into a slice grown by append: about five times a
+	// listing's size in garbage. With debugging on, resty reads it so that
+	// its log shows the body.
+	rawRead := cl.idempotent && !c.debug
+	if rawRead {
+		req.SetDoNotParseResponse(true)
+	}
 	res, err := req.Execute(cl.method, c.base+cl.path)
+	var body []byte
+	if err == nil && rawRead {
+		body, err = readBody(res.RawResponse, c.maxBody)
+	} else if err == nil {
+		body = res.Body()
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			err := fmt.Errorf("%s: %w", cl.op, ctx.Err())
@@ -329,14 +347,54 @@ func (c *Client) once(ctx context.Context, cl call) ([]byte, http.Header, error)
 		return nil, nil, fmt.Errorf("%s: %s", cl.op, c.redirectMessage(cl.path, res.StatusCode(), res.Header().Get("Location")))
 	}
 	if !res.IsSuccess() {
-		ae := newAPIError(cl.op, res.StatusCode(), res.Body())
+		ae := newAPIError(cl.op, res.StatusCode(), body)
 		switch ae.Status {
 		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 			return nil, res.Header(), unknown(ae)
 		}
 		return nil, res.Header(), ae
 	}
-	return res.Body(), res.Header(), nil
+	return body, res.Header(), nil
+}
+
+// readBody reads and closes an answer's body, at most limit bytes, into a
+// buffer sized from Content-Length when the server gives one. Its errors
+// match resty's for the same failures.
+func readBody(res *http.Response, limit int) ([]byte, error) {
+	defer res.Body.Close()
+	r := io.Reader(res.Body)
+	if strings.EqualFold(res.Header.Get("Content-Encoding"), "gzip") && res.ContentLength != 0 {
+		zr, err := gzip.NewReader(r) // as resty does for a gzip body Go's transport left alone
+		if err != nil {
+			return nil, err
+		}
+		defer zr.Close()
+		r = zr
+	}
+	size := 32 << 10
+	if n := res.ContentLength; n > 0 && n <= int64(limit) {
+		size = int(n) + 1 // +1: the read that sees the end needs room
+	}
+	// Not bytes.Buffer.ReadFrom: it grows (doubling) whenever fewer than
+	// 512 bytes are free, so an exactly sized buffer would still be copied.
+	b := make([]byte, 0, size)
+	r = io.LimitReader(r, int64(limit)+1)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if len(b) > limit {
+			return nil, resty.ErrResponseBodyTooLarge
+		}
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // redirectMessage says where a 3xx answer points. When it points at the same
