@@ -20,8 +20,8 @@ func TestJourneySpellings(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			j := startJourneyOn(t, demoserver.Options{OmitEmpty: omit}, nil, Options{})
-			j.waitText("Choose a user")
-			j.key("enter") // All users
+			j.waitText("All users") // the picker's first entry: it is open
+			j.key("enter")
 			j.waitAll("User: All users ▾", "24 keys")
 			j.key("2")
 			j.waitText("5 of 24 shown")
