@@ -38,6 +38,13 @@ type fileConfig struct {
 	// AuditLog records every change made from this machine (the dashboard
 	// and the command line) in the same JSON-lines log `serve` writes.
 	AuditLog string `yaml:"audit_log"`
+	// History false turns the usage history off (no file is created or
+	// read); unset means on.
+	History *bool `yaml:"history"`
+	// HistoryRawRetention and HistoryDailyRetention ("90d", "2y") override
+	// how long raw observations and daily roll-ups are kept.
+	HistoryRawRetention   string `yaml:"history_raw_retention"`
+	HistoryDailyRetention string `yaml:"history_daily_retention"`
 }
 
 // globalFlags are the root command's persistent flags, bound by cobra.
@@ -53,6 +60,7 @@ type globalFlags struct {
 	debug      bool
 	allowHTTP  bool
 	logFile    string
+	noHistory  bool
 }
 
 // settings is the outcome of flags, environment and config file, in that
@@ -85,6 +93,13 @@ type settings struct {
 	// AuditLog is the audit log file from config.yaml ("" = changes made
 	// here are not recorded); `serve` has its own --audit-log.
 	AuditLog string
+	// History is whether the usage history is recorded and read;
+	// HistoryFrom names what turned it off, for messages.
+	History     bool
+	HistoryFrom string
+	// HistoryRaw and HistoryDaily are the retention periods (0 = the
+	// history package's defaults).
+	HistoryRaw, HistoryDaily time.Duration
 	// ConfigPath is the config file consulted ("" when there is no home to
 	// look in); it need not exist.
 	ConfigPath string
@@ -144,7 +159,7 @@ func yamlMessage(err error) string {
 	msgs := make([]string, 0, len(te.Errors))
 	for _, m := range te.Errors {
 		msgs = append(msgs, unknownFieldRE.ReplaceAllString(m,
-			`unknown setting "$1" (known: address, api_key_file, ca_cert, timeout, read_only, audit_log)`))
+			`unknown setting "$1" (known: address, api_key_file, ca_cert, timeout, read_only, audit_log, history, history_raw_retention, history_daily_retention)`))
 	}
 	return strings.Join(msgs, "; ")
 }
@@ -217,6 +232,31 @@ func resolveSettings(fl globalFlags, changed func(string) bool, getenv func(stri
 	s.LogFile = fl.logFile
 	if s.Timeout <= 0 {
 		return s, usageErrorf("timeout must be more than zero, such as 30s")
+	}
+
+	s.History = true
+	switch {
+	case fl.noHistory:
+		s.History, s.HistoryFrom = false, "--no-history"
+	case fc.History != nil && !*fc.History:
+		s.History, s.HistoryFrom = false, "history: false in "+path
+	}
+	for _, r := range []struct {
+		name, v string
+		d       *time.Duration
+	}{{"history_raw_retention", fc.HistoryRawRetention, &s.HistoryRaw}, {"history_daily_retention", fc.HistoryDailyRetention, &s.HistoryDaily}} {
+		if strings.TrimSpace(r.v) == "" {
+			continue
+		}
+		iv, err := model.ParseInterval(r.v)
+		if err != nil {
+			// The value is not echoed: a pasted key could be in it.
+			return s, usageErrorf("config %s: %s is not a length of time such as 90d or 2y", path, r.name)
+		}
+		// Retention is a length of time, not a date: months and years are
+		// measured from a fixed instant.
+		ref := time.Unix(0, 0).UTC()
+		*r.d = iv.AddTo(ref).Sub(ref)
 	}
 
 	switch {

@@ -214,7 +214,8 @@ delete the API keys of every user.
 The server address comes from --address or H2OGPTE_ADDRESS, the admin API key
 from H2OGPTE_API_KEY or --api-key-file (never from a flag value). Settings may
 also be kept in $XDG_CONFIG_HOME/h2ogpte-keys/config.yaml (address,
-api_key_file, ca_cert, timeout, read_only, audit_log); flags win over the environment,
+api_key_file, ca_cert, timeout, read_only, audit_log, history,
+history_raw_retention, history_daily_retention); flags win over the environment,
 the environment over the file.
 
 Exit codes: 0 success; 1 an operation failed (the server refused, the network
@@ -255,6 +256,7 @@ Try it without a server: h2ogpte-keys demo`,
 	pf.BoolVar(&a.flags.noColor, "no-color", false, "no colours (also when NO_COLOR is set)")
 	pf.BoolVar(&a.flags.readOnly, "read-only", false, "refuse every command that changes keys")
 	pf.BoolVar(&a.flags.debug, "debug", false, "log HTTP requests and responses to stderr (secrets redacted; to --log-file while the dashboard runs)")
+	pf.BoolVar(&a.flags.noHistory, "no-history", false, "neither record nor read the usage history (also history: false in config.yaml)")
 	pf.BoolVar(&a.flags.allowHTTP, "allow-http", false, "allow a plain http:// address to a host other than this machine (the admin key travels unencrypted)")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(
 		[]string{"table", "json", "csv"}, cobra.ShellCompDirectiveNoFileComp))
@@ -272,6 +274,8 @@ Try it without a server: h2ogpte-keys demo`,
 		a.newExpireCmd(),
 		a.newInactivityCmd(),
 		a.newRotateCmd(),
+		a.newSnapshotCmd(),
+		a.newHistoryCmd(),
 		a.newDemoCmd(),
 		a.newServeCmd(),
 	)

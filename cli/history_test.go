@@ -1,0 +1,296 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"h2ogpte-keys/demoserver"
+	"h2ogpte-keys/model"
+)
+
+// clock is a settable clock shared by the demo server and the command line.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) set(t time.Time) {
+	c.mu.Lock()
+	c.now = t
+	c.mu.Unlock()
+}
+
+// historyRig is a demo server, a clock and a private state directory.
+type historyRig struct {
+	t     *testing.T
+	ts    *testServer
+	clk   *clock
+	state string
+}
+
+func newHistoryRig(t *testing.T) *historyRig {
+	t.Helper()
+	clk := &clock{now: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)}
+	return &historyRig{t: t, clk: clk, state: t.TempDir(),
+		ts: newTestServer(t, demoserver.Options{Now: clk.Now, Seed: 1})}
+}
+
+func (h *historyRig) env() map[string]string {
+	env := h.ts.adminEnv()
+	env["XDG_STATE_HOME"] = h.state
+	return env
+}
+
+func (h *historyRig) run(args ...string) result {
+	h.t.Helper()
+	return runCLIWith(h.t, harness{env: h.env()}, func(e *Env) { e.Now = h.clk.Now }, args...)
+}
+
+func (h *historyRig) dbPath() string {
+	return filepath.Join(h.state, "h2ogpte-keys", "history.db")
+}
+
+// createKey makes a key for bob and returns its id and secret.
+func (h *historyRig) createKey() (id, secret string) {
+	h.t.Helper()
+	r := h.run("create", "--user", "bob", "--name", "history-probe", "--expires", "30d", "-o", "json")
+	if r.code != 0 {
+		h.t.Fatalf("create: exit %d, %q", r.code, r.Stderr)
+	}
+	var out struct {
+		Secret string `json:"secret_key"`
+		Key    struct {
+			ID string `json:"id"`
+		} `json:"api_key"`
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &out); err != nil || out.Key.ID == "" || out.Secret == "" {
+		h.t.Fatalf("create output is not a created key: %v", err)
+	}
+	return out.Key.ID, out.Secret
+}
+
+// use calls a user endpoint with the key n times, as an application would;
+// the demo server counts the calls in total_calls.
+func (h *historyRig) use(secret string, n int) {
+	h.t.Helper()
+	for range n {
+		req, err := http.NewRequest(http.MethodGet, h.ts.URL+"/api/v1/collections", nil)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+secret)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			h.t.Fatalf("using the key: HTTP %d", res.StatusCode)
+		}
+	}
+}
+
+func (h *historyRig) snapshot() {
+	h.t.Helper()
+	r := h.run("snapshot")
+	if r.code != 0 || r.Stdout != "" || r.Stderr != "" {
+		h.t.Fatalf("snapshot: exit %d, stdout %q, stderr %q; want 0 and silence", r.code, r.Stdout, r.Stderr)
+	}
+}
+
+// TestSnapshotThenHistory: snapshots with calls made in between become
+// calls per day; a gap between reads spanning midnight is spread and
+// marked estimated; days before the history are null, never 0.
+func TestSnapshotThenHistory(t *testing.T) {
+	h := newHistoryRig(t)
+	id, secret := h.createKey()
+	day0 := h.clk.Now()
+	h.snapshot()
+	h.use(secret, 4)
+	h.clk.set(day0.Add(18 * time.Hour))
+	h.snapshot()
+	h.use(secret, 6)
+	// 6 calls between 18:00 on day 0 and 12:00 on day 1: 6 h and 12 h, so
+	// 2 and 4, both estimated.
+	h.clk.set(day0.Add(36 * time.Hour))
+	h.snapshot()
+
+	fi, err := os.Stat(h.dbPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("history file mode %v, want 0600", fi.Mode().Perm())
+	}
+
+	r := h.run("history", id, "--days", "3", "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("history: exit %d, %q", r.code, r.Stderr)
+	}
+	var rep struct {
+		KeyID string  `json:"key_id"`
+		Name  string  `json:"name"`
+		Since *string `json:"history_since"`
+		Days  []struct {
+			Date      string `json:"date"`
+			Calls     *int64 `json:"calls"`
+			Estimated bool   `json:"estimated"`
+		} `json:"days"`
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
+		t.Fatalf("history JSON %q: %v", r.Stdout, err)
+	}
+	if rep.KeyID != id || rep.Name != "history-probe" || rep.Since == nil || *rep.Since != "2026-11-26T00:00:00Z" {
+		t.Errorf("history header = %+v", rep)
+	}
+	type day struct {
+		date  string
+		calls int64 // -1: null
+		est   bool
+	}
+	want := []day{{"2026-11-25", -1, false}, {"2026-11-26", 6, true}, {"2026-11-27", 4, true}}
+	if len(rep.Days) != len(want) {
+		t.Fatalf("days = %+v, want %v", rep.Days, want)
+	}
+	for i, d := range rep.Days {
+		got := day{d.Date, -1, d.Estimated}
+		if d.Calls != nil {
+			got.calls = *d.Calls
+		}
+		if got != want[i] {
+			t.Errorf("day %d = %+v, want %+v", i, got, want[i])
+		}
+	}
+	if !strings.Contains(r.Stdout, `"calls": null`) {
+		t.Errorf("an uncovered day is not null in JSON: %s", r.Stdout)
+	}
+
+	r = h.run("history", id, "--days", "3", "-o", "table")
+	for _, frag := range []string{"history since 2026-11-26 (3 days asked)", "2026-11-26     ~6  estimated", "2026-11-27     ~4  estimated"} {
+		if !strings.Contains(r.Stdout, frag) {
+			t.Errorf("table lacks %q:\n%s", frag, r.Stdout)
+		}
+	}
+	if strings.Contains(r.Stdout, "2026-11-25") {
+		t.Errorf("table shows a day before the history:\n%s", r.Stdout)
+	}
+
+	r = h.run("history", id, "--days", "3", "-o", "csv")
+	wantCSV := "date,calls,estimated,reset\n2026-11-25,,false,false\n2026-11-26,6,true,false\n2026-11-27,4,true,false\n"
+	if r.code != 0 || r.Stdout != wantCSV {
+		t.Errorf("CSV = %q (exit %d), want %q", r.Stdout, r.code, wantCSV)
+	}
+
+	// The usage columns list --with-usage shows, through the helper.
+	a := &app{Env: Env{Getenv: func(k string) string { return h.env()[k] }, Now: h.clk.Now, Stderr: &bytes.Buffer{}},
+		cfg: settings{History: true, Address: h.ts.URL}}
+	m, err := a.keyUsage(context.Background(), []model.APIKey{{ID: id}, {ID: "never-seen"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The last 24 h take a third of the first interval's 4 calls (6 h of
+	// its 18) and all 6 of the second: 7.33, rounded.
+	f := usageFields(m, id)
+	if f.Calls24h == nil || *f.Calls24h != 7 || f.Calls7d != nil || f.UsageSince == nil || !f.UsageSince.Equal(day0) {
+		t.Errorf("usage fields = %s", usageCells(f, true))
+	}
+	if got := strings.Join(usageCells(usageFields(m, "never-seen"), false), ","); got != ",,," {
+		t.Errorf("a key the history never saw has cells %q, want all empty", got)
+	}
+}
+
+func TestHistoryUnknownKeyExit1(t *testing.T) {
+	h := newHistoryRig(t)
+	h.snapshot()
+	r := h.run("history", "no-such-key")
+	assertOneLine(t, r, exitFail, "no usage history for key no-such-key")
+}
+
+// TestNoHistoryCreatesNothing: --no-history and history: false turn the
+// history off entirely: no file, no directory, and the commands say so.
+func TestNoHistoryCreatesNothing(t *testing.T) {
+	h := newHistoryRig(t)
+	r := h.run("--no-history", "snapshot")
+	assertOneLine(t, r, exitUsage, "usage history is off (--no-history)")
+	r = h.run("--no-history", "history", "some-key")
+	assertOneLine(t, r, exitUsage, "usage history is off (--no-history)")
+
+	cfgDir := t.TempDir()
+	cfg := filepath.Join(cfgDir, "h2ogpte-keys", "config.yaml")
+	if err := os.MkdirAll(filepath.Dir(cfg), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte("history: false\nhistory_raw_retention: 30d\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := h.env()
+	env["XDG_CONFIG_HOME"] = cfgDir
+	r = runCLI(t, harness{env: env}, "snapshot")
+	assertOneLine(t, r, exitUsage, "usage history is off (history: false in")
+
+	// The helpers the list command and the dashboard call do nothing.
+	a := &app{Env: Env{Getenv: func(k string) string { return env[k] }, Now: h.clk.Now, Stderr: &bytes.Buffer{}},
+		cfg: settings{History: false, Address: h.ts.URL}}
+	a.recordKeys(context.Background(), nil)
+	if st, err := a.historyStore(context.Background()); st != nil || err != nil {
+		t.Errorf("historyStore with history off = %v, %v", st, err)
+	}
+	if _, err := os.Stat(filepath.Join(h.state, "h2ogpte-keys")); !os.IsNotExist(err) {
+		t.Errorf("history off, yet the state directory exists: %v", err)
+	}
+
+	if err := os.WriteFile(cfg, []byte("history_daily_retention: soon\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, harness{env: env}, "snapshot")
+	assertOneLine(t, r, exitUsage, "history_daily_retention is not a length of time")
+}
+
+// TestSnapshotFailureExit1: a server that cannot be read, or a history that
+// cannot be written, fails the snapshot with one line and exit 1.
+func TestSnapshotFailureExit1(t *testing.T) {
+	h := newHistoryRig(t)
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	env := h.env()
+	env[envAddress] = dead.URL
+	r := runCLI(t, harness{env: env}, "snapshot")
+	assertOneLine(t, r, exitFail, "snapshot:")
+	if _, err := os.Stat(h.dbPath()); !os.IsNotExist(err) {
+		t.Errorf("a failed read created the history: %v", err)
+	}
+
+	// XDG_STATE_HOME is a file: the history cannot be created.
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env = h.env()
+	env["XDG_STATE_HOME"] = blocker
+	r = runCLI(t, harness{env: env}, "snapshot")
+	assertOneLine(t, r, exitFail, "usage history:")
+
+	// The same failure while listing is only a warning.
+	var stderr bytes.Buffer
+	a := &app{Env: Env{Getenv: func(k string) string { return env[k] }, Now: h.clk.Now, Stderr: &stderr},
+		cfg: settings{History: true, Address: h.ts.URL}}
+	a.recordKeys(context.Background(), nil)
+	if got := stderr.String(); strings.Count(got, "\n") != 1 || !strings.HasPrefix(got, "h2ogpte-keys: warning: usage history:") {
+		t.Errorf("recordKeys failure printed %q, want one warning line", got)
+	}
+}
