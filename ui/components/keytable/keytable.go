@@ -477,8 +477,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	m.updateKeys()
-	switch k := m.keys; {
+	switch k := m.KeyMap(); {
 	case key.Matches(km, k.Up):
 		m.moveTo(m.cursor - 1)
 	case key.Matches(km, k.Down):
@@ -509,33 +508,30 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			}
 		}
 	}
-	m.updateKeys()
 	return nil
 }
 
-// updateKeys enables only the keys that do something now, so the help
-// line shows only those.
-func (m *Model) updateKeys() {
+// KeyMap returns the table's keys with only those that do something now
+// enabled, so the help line shows only those. It is a copy, worked out
+// from the table's state: asking (from View, for the help) changes
+// nothing.
+func (m *Model) KeyMap() KeyMap {
+	k := m.keys
 	rows := len(m.view) > 0
-	for _, b := range []*key.Binding{&m.keys.Up, &m.keys.Down, &m.keys.Top, &m.keys.Bottom, &m.keys.PageUp, &m.keys.PageDown} {
+	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown} {
 		b.SetEnabled(rows)
 	}
-	m.keys.Toggle.SetEnabled(rows && m.selectable)
-	m.keys.SelectAll.SetEnabled(rows && m.selectable)
-	m.keys.ClearSelection.SetEnabled(len(m.selected) > 0)
-	m.keys.Sort.SetEnabled(len(m.all) > 1)
-	m.keys.Reverse.SetEnabled(len(m.all) > 1)
+	k.Toggle.SetEnabled(rows && m.selectable)
+	k.SelectAll.SetEnabled(rows && m.selectable)
+	k.ClearSelection.SetEnabled(len(m.selected) > 0)
+	k.Sort.SetEnabled(len(m.all) > 1)
+	k.Reverse.SetEnabled(len(m.all) > 1)
 	quick := len(m.all) > 0 || m.fltOn
 	for q := range NumQuick {
-		m.keys.Quick[q].SetEnabled(quick)
+		k.Quick[q].SetEnabled(quick)
 	}
-	m.keys.Quicks.SetEnabled(quick)
-}
-
-// KeyMap returns the table's keys, enabled as they apply now.
-func (m *Model) KeyMap() KeyMap {
-	m.updateKeys()
-	return m.keys
+	k.Quicks.SetEnabled(quick)
+	return k
 }
 
 // ShortHelp implements help.KeyMap.

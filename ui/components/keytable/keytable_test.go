@@ -399,3 +399,26 @@ func TestLongTitleOnlyWithRoom(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyMapIsAGetter: KeyMap works out which keys apply from the table's
+// state and returns a copy; asking changes nothing, and a copy taken
+// earlier does not follow later changes.
+func TestKeyMapIsAGetter(t *testing.T) {
+	m := newTable(120, 20)
+	before := m.KeyMap()
+	if before.Down.Enabled() || before.Sort.Enabled() {
+		t.Fatal("an empty table offers moving or sorting")
+	}
+	m.SetKeys([]model.APIKey{{ID: "a", Name: "a", IsActive: true}, {ID: "b", Name: "b", IsActive: true}})
+	if before.Down.Enabled() {
+		t.Error("a KeyMap taken earlier changed with the table")
+	}
+	now := m.KeyMap()
+	if !now.Down.Enabled() || !now.Sort.Enabled() {
+		t.Error("a table with rows does not offer moving and sorting")
+	}
+	again := m.KeyMap()
+	if now.Down.Enabled() != again.Down.Enabled() || m.Cursor() != 0 {
+		t.Error("asking for the KeyMap changed something")
+	}
+}
