@@ -29,15 +29,42 @@ const (
 	Deactivate
 )
 
+// entry is one action of the menu, declared once: its words for one key
+// and for a selection, its shortcut, and whether it cannot be undone. A
+// new action is a constant above and one entry here; the root opens its
+// dialog when it is chosen.
+type entry struct {
+	action Action
+	label  string
+	// bulk words the action for n keys.
+	bulk   func(n int) string
+	key    string
+	help   string
+	danger bool
+}
+
+var entries = []entry{
+	{action: EditExpiry, label: "Edit expiry", key: "e", help: "edit expiry",
+		bulk: func(n int) string { return "Set expiry of " + common.Count(n, "key") }},
+	{action: EditInactivity, label: "Edit inactivity interval", key: "i", help: "edit inactivity",
+		bulk: func(n int) string { return "Set inactivity interval of " + common.Count(n, "key") }},
+	{action: Deactivate, label: "Deactivate…", key: "d", help: "deactivate", danger: true,
+		bulk: func(n int) string { return "Deactivate " + common.Count(n, "key") + "…" }},
+}
+
+func entryOf(a Action) (entry, bool) {
+	for _, e := range entries {
+		if e.action == a {
+			return e, true
+		}
+	}
+	return entry{}, false
+}
+
 // String names the action as the menu shows it.
 func (a Action) String() string {
-	switch a {
-	case EditExpiry:
-		return "Edit expiry"
-	case EditInactivity:
-		return "Edit inactivity interval"
-	case Deactivate:
-		return "Deactivate…"
+	if e, ok := entryOf(a); ok {
+		return e.label
 	}
 	return "Unknown action"
 }
@@ -53,23 +80,25 @@ type Chosen struct {
 // DialogResult marks Chosen as a dialog's outcome.
 func (Chosen) DialogResult() {}
 
-// KeyMap is the menu's keys. Shortcuts for absent items are disabled so the
-// help shows only what works.
+// KeyMap is the menu's keys. Shortcuts holds one binding per entry, in
+// menu order; those of absent items are disabled so the help shows only
+// what works.
 type KeyMap struct {
-	Up, Down, Choose, Cancel          key.Binding
-	Expiry, Inactivity, DeactivateKey key.Binding
+	Up, Down, Choose, Cancel key.Binding
+	Shortcuts                []key.Binding
 }
 
 func defaultKeyMap() KeyMap {
-	return KeyMap{
-		Up:            key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
-		Down:          key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
-		Choose:        key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
-		Cancel:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
-		Expiry:        key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit expiry")),
-		Inactivity:    key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "edit inactivity")),
-		DeactivateKey: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "deactivate")),
+	k := KeyMap{
+		Up:     key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
+		Down:   key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
+		Choose: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
+		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
 	}
+	for _, e := range entries {
+		k.Shortcuts = append(k.Shortcuts, key.NewBinding(key.WithKeys(e.key), key.WithHelp(e.key, e.help)))
+	}
+	return k
 }
 
 // ShortHelp implements help.KeyMap.
@@ -81,7 +110,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Choose, k.Cancel},
-		{k.Expiry, k.Inactivity, k.DeactivateKey},
+		k.Shortcuts,
 	}
 }
 
@@ -90,6 +119,8 @@ type item struct {
 	shortcut string
 	danger   bool
 }
+
+func itemOf(e entry) item { return item{action: e.action, shortcut: e.key, danger: e.danger} }
 
 // Model is the actions menu for one key, or for several (bulk).
 type Model struct {
@@ -112,7 +143,7 @@ var _ common.Dialog = (*Model)(nil)
 // alone.
 func New(c common.Common, key model.APIKey) *Model {
 	m := &Model{c: c, key: key, keys: defaultKeyMap()}
-	m.setItems(key.IsActive, key.IsActive)
+	m.setItems(key.IsActive)
 	return m
 }
 
@@ -124,8 +155,7 @@ func New(c common.Common, key model.APIKey) *Model {
 // whole selection: the root does the skipping.
 func NewBulk(c common.Common, keys []model.APIKey, hidden int) *Model {
 	m := &Model{c: c, bulk: keys, hidden: hidden, active: activeCount(keys), keys: defaultKeyMap()}
-	some := m.active > 0
-	m.setItems(some, some)
+	m.setItems(m.active > 0)
 	return m
 }
 
@@ -139,14 +169,12 @@ func activeCount(keys []model.APIKey) int {
 	return n
 }
 
-func (m *Model) setItems(canEdit, canDeactivate bool) {
-	if !m.c.ReadOnly && canEdit {
-		m.items = []item{
-			{action: EditExpiry, shortcut: "e"},
-			{action: EditInactivity, shortcut: "i"},
-		}
-		if canDeactivate {
-			m.items = append(m.items, item{action: Deactivate, shortcut: "d", danger: true})
+// setItems offers every entry when offer holds (an active key, or a
+// selection with one, outside read-only mode), else none.
+func (m *Model) setItems(offer bool) {
+	if !m.c.ReadOnly && offer {
+		for _, e := range entries {
+			m.items = append(m.items, itemOf(e))
 		}
 	}
 	m.updateKeys()
@@ -162,9 +190,9 @@ func (m *Model) Without(a Action) *Model {
 }
 
 func (m *Model) updateKeys() {
-	m.keys.Expiry.SetEnabled(m.has(EditExpiry))
-	m.keys.Inactivity.SetEnabled(m.has(EditInactivity))
-	m.keys.DeactivateKey.SetEnabled(m.has(Deactivate))
+	for i, e := range entries {
+		m.keys.Shortcuts[i].SetEnabled(m.has(e.action))
+	}
 	some := len(m.items) > 0
 	m.keys.Up.SetEnabled(some)
 	m.keys.Down.SetEnabled(some)
@@ -239,12 +267,11 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 		}
 	case key.Matches(km, m.keys.Choose) && len(m.items) > 0:
 		return m, m.choose(m.items[m.cursor].action)
-	case key.Matches(km, m.keys.Expiry):
-		return m, m.choose(EditExpiry)
-	case key.Matches(km, m.keys.Inactivity):
-		return m, m.choose(EditInactivity)
-	case key.Matches(km, m.keys.DeactivateKey):
-		return m, m.choose(Deactivate)
+	}
+	for i, e := range entries {
+		if key.Matches(km, m.keys.Shortcuts[i]) {
+			return m, m.choose(e.action)
+		}
 	}
 	return m, nil
 }
@@ -265,14 +292,8 @@ func (m *Model) label(a Action) string {
 	if m.bulk == nil {
 		return a.String()
 	}
-	n := m.active // the deactivated ones are skipped
-	switch a {
-	case EditExpiry:
-		return "Set expiry of " + common.Count(n, "key")
-	case EditInactivity:
-		return "Set inactivity interval of " + common.Count(n, "key")
-	case Deactivate:
-		return "Deactivate " + common.Count(n, "key") + "…"
+	if e, ok := entryOf(a); ok && e.bulk != nil {
+		return e.bulk(m.active) // the deactivated ones are skipped
 	}
 	return a.String()
 }
