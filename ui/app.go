@@ -201,6 +201,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	cmd := a.route(msg)
 	a.updateKeys()
+	a.status.SetHelp(a.focusedHelp())
 	a.relayout()
 	return a, cmd
 }
@@ -350,7 +351,7 @@ func (a *App) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.Quit):
 		return a.quit(), true
 	case key.Matches(msg, k.Help):
-		a.status.SetFullHelp(!a.status.FullHelp())
+		a.status.SetFullHelp(!a.status.ShowsFullHelp())
 		return nil, true
 	case key.Matches(msg, k.User):
 		return a.openPicker(), true

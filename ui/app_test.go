@@ -150,12 +150,12 @@ func TestKeys(t *testing.T) {
 			}
 		}},
 		{[]string{"?"}, func(t *testing.T, a *App, f *fakeAPI) {
-			if !a.status.FullHelp() || !strings.Contains(plainView(a), "select all shown") {
+			if !a.status.ShowsFullHelp() || !strings.Contains(plainView(a), "select all shown") {
 				t.Errorf("? should show the full help:\n%s", plainView(a))
 			}
 		}},
 		{[]string{"?", "?"}, func(t *testing.T, a *App, f *fakeAPI) {
-			if a.status.FullHelp() {
+			if a.status.ShowsFullHelp() {
 				t.Error("second ? should hide the full help")
 			}
 		}},

@@ -40,7 +40,7 @@ func (a *App) relayout() {
 	toolbarH := 1 + s.Toolbar.GetVerticalFrameSize()
 
 	a.status.SetSize(a.width, 0)
-	l.statusHeight = a.status.Height(a.focusedHelp())
+	l.statusHeight = a.status.Height()
 	l.toolbarHeight = toolbarH
 	l.tableHeight = max(1, a.height-headerH-toolbarH-l.statusHeight)
 	l.dialogW = max(1, a.width-4)

@@ -32,14 +32,14 @@ func (a *App) View() string {
 		return strings.Join([]string{
 			a.headerView(),
 			plainBody(top.View(), a.lay.toolbarHeight+a.lay.tableHeight),
-			a.status.View(a.focusedHelp()),
+			a.status.View(),
 		}, "\n")
 	}
 	screen := strings.Join([]string{
 		a.headerView(),
 		a.toolbarView(),
 		a.table.View(),
-		a.status.View(a.focusedHelp()),
+		a.status.View(),
 	}, "\n")
 	if top != nil {
 		screen = overlay(screen, top.View(), a.width, a.height)

@@ -23,8 +23,9 @@ type Common struct {
 	ReadOnly bool
 }
 
-// Component is the child contract: a model, its keys for the help bar, and a
-// size it is told.
+// Component is the child contract (soft-serve's common.Component): a
+// model, its keys for the help bar, and a size it is told. The table, the
+// status bar and every dialog implement it; KeyMap getters only read.
 type Component interface {
 	help.KeyMap
 	SetSize(width, height int)

@@ -66,6 +66,8 @@ type Model struct {
 	brushes brushes
 }
 
+var _ common.Component = (*Model)(nil)
+
 // New returns an empty table.
 func New(c common.Common) *Model {
 	if c.Now == nil {

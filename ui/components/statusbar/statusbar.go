@@ -49,7 +49,22 @@ type Model struct {
 	// it was drawn with: fitting it takes several renders, and the keys
 	// rarely change between frames.
 	shortKey, shortView string
+	// keys are the focused component's, whose help the bar shows.
+	keys help.KeyMap
 }
+
+var _ common.Component = (*Model)(nil)
+
+// SetHelp sets the keys the help line shows: the focused component's
+// (only its enabled keys show). The root sets them after every Update.
+func (m *Model) SetHelp(keys help.KeyMap) { m.keys = keys }
+
+// ShortHelp implements help.KeyMap: the bar has no keys of its own; it
+// shows the focused component's.
+func (m *Model) ShortHelp() []key.Binding { return nil }
+
+// FullHelp implements help.KeyMap; see ShortHelp.
+func (m *Model) FullHelp() [][]key.Binding { return nil }
 
 type task struct {
 	id    int
@@ -173,19 +188,20 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 // SetFullHelp switches between the one-line and the full help.
 func (m *Model) SetFullHelp(on bool) { m.help.ShowAll = on }
 
-// FullHelp reports whether the full help shows.
-func (m *Model) FullHelp() bool { return m.help.ShowAll }
+// ShowsFullHelp reports whether the full help shows.
+func (m *Model) ShowsFullHelp() bool { return m.help.ShowAll }
 
-// Height is the number of lines View will take with these keys. The
+// Height is the number of lines View will take with the keys set. The
 // root asks after every Update, so it must not render: the message line
 // and the one-line help are both cut to the width, one line each; the
 // full help is measured once per width and set of keys.
-func (m *Model) Height(keys help.KeyMap) int {
+func (m *Model) Height() int {
+	keys := m.keys
 	if !m.help.ShowAll || keys == nil {
 		return 2 + m.styles.StatusBar.GetVerticalFrameSize()
 	}
 	if k := helpKey(m.width, 0, keys.FullHelp()); k != m.fullKey || m.fullHeight == 0 {
-		m.fullKey, m.fullHeight = k, lipgloss.Height(m.View(keys))
+		m.fullKey, m.fullHeight = k, lipgloss.Height(m.View())
 	}
 	return m.fullHeight
 }
@@ -216,9 +232,9 @@ func helpKey(width, pinned int, groups [][]key.Binding) string {
 	return b.String()
 }
 
-// View renders the message line and the help for keys, the focused thing's
-// keymap (only its enabled keys show).
-func (m *Model) View(keys help.KeyMap) string {
+// View renders the message line and the help for the keys set (SetHelp).
+func (m *Model) View() string {
+	keys := m.keys
 	inner := max(0, m.width-m.styles.StatusBar.GetHorizontalFrameSize())
 	var parts []string
 	if m.Busy() {

@@ -29,7 +29,7 @@ func newBar() *Model {
 func TestNotices(t *testing.T) {
 	m := newBar()
 	m.SetError(errors.New("boom\x1b[31m"))
-	if v := ansi.Strip(m.View(nil)); !strings.Contains(v, "Error: boom[31m") {
+	if v := ansi.Strip(viewWith(m, nil)); !strings.Contains(v, "Error: boom[31m") {
 		t.Errorf("view %q", v)
 	}
 	m.SetInfo("saved")
@@ -37,7 +37,7 @@ func TestNotices(t *testing.T) {
 		t.Errorf("info replaced error: %q %v", text, isErr)
 	}
 	m.ClearNotice()
-	if text, _ := m.Notice(); text != "" || strings.Contains(m.View(nil), "saved") {
+	if text, _ := m.Notice(); text != "" || strings.Contains(viewWith(m, nil), "saved") {
 		t.Error("not cleared")
 	}
 }
@@ -53,7 +53,7 @@ func TestBusy(t *testing.T) {
 		t.Error("second task started a second tick chain")
 	}
 	m.SetLabel(b, "loading… 200 keys")
-	if v := m.View(nil); !strings.Contains(v, "loading… 200 keys") {
+	if v := viewWith(m, nil); !strings.Contains(v, "loading… 200 keys") {
 		t.Errorf("view %q", v)
 	}
 	m.Stop(b)
@@ -80,15 +80,15 @@ func TestHelp(t *testing.T) {
 		a: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "alpha")),
 		b: key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "beta"), key.WithDisabled()),
 	}
-	if v := m.View(k); !strings.Contains(v, "a alpha") || strings.Contains(v, "beta") {
+	if v := viewWith(m, k); !strings.Contains(v, "a alpha") || strings.Contains(v, "beta") {
 		t.Errorf("help shows disabled keys or misses enabled ones: %q", v)
 	}
-	if h := m.Height(k); h != 2 {
+	if h := heightWith(m, k); h != 2 {
 		t.Errorf("height %d, want 2", h)
 	}
 	m.SetFullHelp(true)
 	k.b.SetEnabled(true)
-	if v := m.View(k); !strings.Contains(v, "beta") {
+	if v := viewWith(m, k); !strings.Contains(v, "beta") {
 		t.Errorf("full help: %q", v)
 	}
 }
@@ -123,14 +123,14 @@ func TestShortHelpKeepsPinnedKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		m := New(common.Common{Styles: common.NewStyles(common.DefaultTheme()), Width: tt.width + 2})
-		lines := strings.Split(ansi.Strip(m.View(keys)), "\n")
+		lines := strings.Split(ansi.Strip(viewWith(m, keys)), "\n")
 		if got := strings.TrimSpace(lines[len(lines)-1]); got != tt.want {
 			t.Errorf("width %d: help %q, want %q", tt.width, got, tt.want)
 		}
 	}
 	// A keymap without pinned keys is cut as before.
 	m := New(common.Common{Styles: common.NewStyles(common.DefaultTheme()), Width: 22})
-	if v := ansi.Strip(m.View(unpinned{keys})); !strings.Contains(v, "…") || strings.Contains(v, "quit") {
+	if v := ansi.Strip(viewWith(m, unpinned{keys})); !strings.Contains(v, "…") || strings.Contains(v, "quit") {
 		t.Errorf("a plain keymap should be cut with …: %q", v)
 	}
 }
@@ -170,7 +170,7 @@ func TestHeightMatchesView(t *testing.T) {
 					st.set(m)
 					m.SetFullHelp(full)
 					m.SetSize(w, 0)
-					if got, want := m.Height(km), lipgloss.Height(m.View(km)); got != want {
+					if got, want := heightWith(m, km), lipgloss.Height(viewWith(m, km)); got != want {
 						t.Errorf("%T %s full=%v width %d: Height %d, View is %d lines", km, st.name, full, w, got, want)
 					}
 				}
@@ -180,10 +180,10 @@ func TestHeightMatchesView(t *testing.T) {
 	// The full help's cached height follows a key that becomes enabled.
 	m := newBar()
 	m.SetFullHelp(true)
-	before := m.Height(cols)
+	before := heightWith(m, cols)
 	cols[1][2].SetEnabled(true)
 	cols[1] = append(cols[1], b("y", "one more"), b("w", "and more"), b("v", "and more"), b("t", "taller"))
-	if got, want := m.Height(cols), lipgloss.Height(m.View(cols)); got != want || got == before {
+	if got, want := heightWith(m, cols), lipgloss.Height(viewWith(m, cols)); got != want || got == before {
 		t.Errorf("after keys were added: Height %d (was %d), View is %d lines", got, before, want)
 	}
 }
@@ -198,7 +198,7 @@ func TestShortHelpFollowsKeys(t *testing.T) {
 	km := pinned{b("a", "actions"), del, b("n", "new key"), b("?", "more keys"), b("q", "quit")}
 	m := newBar()
 	help := func() string {
-		lines := strings.Split(ansi.Strip(m.View(km)), "\n")
+		lines := strings.Split(ansi.Strip(viewWith(m, km)), "\n")
 		return strings.TrimSpace(lines[len(lines)-1])
 	}
 	steps := []struct {
@@ -218,4 +218,14 @@ func TestShortHelpFollowsKeys(t *testing.T) {
 			t.Errorf("%s: help %q, want %q", s.name, got, s.want)
 		}
 	}
+}
+
+func viewWith(m *Model, keys help.KeyMap) string {
+	m.SetHelp(keys)
+	return m.View()
+}
+
+func heightWith(m *Model, keys help.KeyMap) int {
+	m.SetHelp(keys)
+	return m.Height()
 }
