@@ -82,9 +82,9 @@ type App struct {
 	users        []model.User
 	usersLoaded  bool
 	usersLoading bool
-	wantPicker   bool   // open the picker once users arrive
-	wantOwner    bool   // open the new key's owner picker once users arrive
-	pendingUser  string // --user, resolved once users arrive
+	// afterUsers is what waits for the users to arrive (resolve --user,
+	// open the picker, open the owner picker): the latest request wins.
+	afterUsers func() tea.Cmd
 	// The table shows user's keys, or every user's when allUsers; hasUser
 	// says either was chosen.
 	user      model.User
@@ -151,13 +151,15 @@ func New(api API, opts Options) *App {
 		api: api, opts: opts, c: c, copier: copier,
 		runner: change.NewRunner(api, change.Options{ReadOnly: opts.ReadOnly, Recorder: opts.Recorder, Now: opts.Now}),
 		ctx:    ctx, cancel: cancel,
-		keys:        newKeyMap(),
-		table:       keytable.New(c),
-		status:      statusbar.New(c),
-		filter:      f,
-		reads:       map[int]*pendingRead{},
-		pendingUser: opts.User,
-		wantPicker:  opts.User == "",
+		keys:   newKeyMap(),
+		table:  keytable.New(c),
+		status: statusbar.New(c),
+		filter: f,
+		reads:  map[int]*pendingRead{},
+	}
+	a.afterUsers = a.openPicker
+	if opts.User != "" {
+		a.afterUsers = func() tea.Cmd { return a.resolveUser(opts.User) }
 	}
 	a.table.SetSelectable(!opts.ReadOnly)
 	a.table.SetEmptyText("No user chosen: press u to choose one.")

@@ -109,7 +109,7 @@ func (a *App) startNewKey() tea.Cmd {
 // key's owner.
 func (a *App) pickOwner() tea.Cmd {
 	if !a.usersLoaded {
-		a.wantOwner = true
+		a.afterUsers = a.pickOwner
 		return a.loadUsersCmd()
 	}
 	p := userpicker.NewWithOptions(a.dialogCommon(), a.users, userpicker.Options{Title: "New API key: choose its owner"})

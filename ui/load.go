@@ -35,25 +35,24 @@ func (a *App) onUsers(msg usersLoadedMsg) tea.Cmd {
 		return nil
 	}
 	a.users, a.usersLoaded = msg.users, true
-	if name := a.pendingUser; name != "" {
-		a.pendingUser = ""
-		for _, u := range a.users {
-			if u.Username == name {
-				return a.switchUser(u)
-			}
+	next := a.afterUsers
+	a.afterUsers = nil
+	if next == nil {
+		return nil
+	}
+	return next()
+}
+
+// resolveUser shows the keys of the user named name (--user), or says
+// there is none and opens the picker.
+func (a *App) resolveUser(name string) tea.Cmd {
+	for _, u := range a.users {
+		if u.Username == name {
+			return a.switchUser(u)
 		}
-		a.status.SetError(fmt.Errorf("there is no user named %q: choose one", model.CleanText(name)))
-		return a.openPicker()
 	}
-	if a.wantPicker {
-		a.wantPicker = false
-		return a.openPicker()
-	}
-	if a.wantOwner {
-		a.wantOwner = false
-		return a.pickOwner()
-	}
-	return nil
+	a.status.SetError(fmt.Errorf("there is no user named %q: choose one", model.CleanText(name)))
+	return a.openPicker()
 }
 
 func (a *App) onLimit(msg limitLoadedMsg) tea.Cmd {
@@ -79,7 +78,9 @@ func (a *App) needLimit() tea.Cmd {
 // first if need be.
 func (a *App) openPicker() tea.Cmd {
 	if !a.usersLoaded {
-		a.wantPicker = true
+		if a.afterUsers == nil { // a pending --user resolves first, as before
+			a.afterUsers = a.openPicker
+		}
 		return a.loadUsersCmd()
 	}
 	o := userpicker.Options{All: true, AllCurrent: a.allUsers}
@@ -213,7 +214,7 @@ func (a *App) stopReads() []string {
 		stopped = append(stopped, strings.TrimSuffix(r.label, "…"))
 	}
 	if len(stopped) > 0 {
-		a.usersLoading, a.wantPicker, a.wantOwner = false, false, false
+		a.usersLoading, a.afterUsers = false, nil
 		a.pendingOwner = ""
 	}
 	slices.Sort(stopped)
