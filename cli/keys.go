@@ -74,12 +74,20 @@ and CSV show "already" for keys that have stopped (inactive, expired or
 idle); a table shows "never" when nothing will stop a key ("-" when an older
 server does not report the inactivity interval), CSV leaves it empty.
 
---unsorted keeps the server's order instead. With --output json or csv it
-also writes each key as its page arrives rather than collecting the whole
-listing first, so memory stays small however many keys there are; the
-records are the same bytes as without it, only in the server's order. If
-the listing fails midway, what was written is cut short and the exit code
-is 1.
+With --all and --output json or csv, the default order is written owner
+by owner as each owner's keys are read, not after the whole listing, so
+memory stays small however many keys there are (a table and --sort need
+every key first). Every key's owner must be a listed user (see users): a
+key whose owner is not is left out of this order.
+
+--unsorted keeps the server's order instead, read in one pass: with
+--output json or csv each key is written as its page arrives; the
+records are the same bytes, only in the server's order. It takes fewer
+requests when there are many users with few keys each, and it also shows
+keys whose owner is not a listed user.
+
+If a streamed listing fails midway, what was written is cut short and the
+exit code is 1.
 
 JSON output has the API's field names (id, username, name, hint, created_at,
 expires_at, last_used_at, inactivity_interval, total_calls, is_active,
@@ -121,6 +129,11 @@ report are left out. CSV has a header row and the same columns.`,
 				}
 				return a.streamKeys(ctx, c, p, user, aud)
 			}
+			if all && !audit.unsorted && !aud.sorted && p.format != formatTable {
+				// The default order can be met owner by owner; a table
+				// (column widths) and --sort need every key first.
+				return a.streamByOwner(ctx, c, p, aud)
+			}
 			var keys []model.APIKey
 			if all {
 				keys, err = c.ListAllKeys(ctx)
@@ -135,12 +148,7 @@ report are left out. CSV has a header row and the same columns.`,
 			if err != nil {
 				return err
 			}
-			if n := aud.filter.Unjudged(keys); n > 0 {
-				// An older server leaves usage out: saying nothing would
-				// make "never used: none" look like an answer.
-				warnf(a.Stderr, "%s %s unknown usage (the server does not report it), so --never-used and --unused-for cannot judge %s: left out",
-					countKeys(n), hasHave(n), itThem(n))
-			}
+			a.warnUnjudged(aud.filter.Unjudged(keys))
 			if audit.unsorted {
 				return p.keys(aud.filterOnly(keys, p.now))
 			}
@@ -178,7 +186,7 @@ func (f *auditFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.text, "filter", "", "only keys whose name, collection or owner contains `TEXT` (any case)")
 	fs.StringVar(&f.sort, "sort", "", "sort by `COLUMN`: "+strings.Join(sortColumnNames(), ", "))
 	fs.BoolVar(&f.desc, "desc", false, "with --sort: descending (keys without a value stay last)")
-	fs.BoolVar(&f.unsorted, "unsorted", false, "keep the server's order; with --output json or csv, write keys as pages arrive (small memory for any number of keys)")
+	fs.BoolVar(&f.unsorted, "unsorted", false, "keep the server's order, read in one pass; with --output json or csv, write keys as pages arrive")
 	_ = cmd.RegisterFlagCompletionFunc("sort", completeSortColumns)
 	_ = cmd.RegisterFlagCompletionFunc("status", completeStatuses)
 	for _, name := range []string{"expiring-within", "unused-for", "filter"} {
@@ -292,53 +300,97 @@ func (q auditQuery) filterOnly(keys []model.APIKey, now time.Time) []model.APIKe
 	return keys
 }
 
+// recordWriter writes keys as JSON or CSV one at a time, through a
+// buffer: byte for byte what printer.keys writes for the same keys in the
+// same order, holding one record at a time.
+type recordWriter struct {
+	bw     *bufio.Writer
+	jw     *model.KeyJSONWriter
+	cw     *csv.Writer
+	now    time.Time
+	header bool
+}
+
+func newRecordWriter(p printer) *recordWriter {
+	rw := &recordWriter{bw: bufio.NewWriterSize(p.w, 64<<10), now: p.now}
+	if p.format == formatJSON {
+		rw.jw = model.NewKeyJSONWriter(rw.bw, p.now)
+	} else {
+		rw.cw = csv.NewWriter(rw.bw)
+	}
+	return rw
+}
+
+func (rw *recordWriter) write(k model.APIKey) error {
+	if rw.jw != nil {
+		return rw.jw.Write(k)
+	}
+	if err := rw.csvHeader(); err != nil {
+		return err
+	}
+	if err := rw.cw.Write(model.CSVRow(model.KeyCSVRow(k, rw.now))); err != nil {
+		return fmt.Errorf("write CSV: %w", err)
+	}
+	return nil
+}
+
+func (rw *recordWriter) csvHeader() error {
+	if rw.header {
+		return nil
+	}
+	rw.header = true
+	if err := rw.cw.Write(model.CSVRow(model.KeyColumns())); err != nil {
+		return fmt.Errorf("write CSV: %w", err)
+	}
+	return nil
+}
+
+// flush pushes what was written so far to the output, so a reader of a
+// pipe sees progress.
+func (rw *recordWriter) flush() error {
+	if rw.cw != nil {
+		rw.cw.Flush() // csv.Writer buffers on its own
+		if err := rw.cw.Error(); err != nil {
+			return fmt.Errorf("write CSV: %w", err)
+		}
+	}
+	return rw.bw.Flush()
+}
+
+// finish ends the output (the JSON array's close, or a CSV header for an
+// empty listing) and flushes it.
+func (rw *recordWriter) finish() error {
+	if rw.jw != nil {
+		if err := rw.jw.Close(); err != nil {
+			return err
+		}
+	} else if err := rw.csvHeader(); err != nil {
+		return err
+	}
+	return rw.flush()
+}
+
+// warnUnjudged says how many keys --never-used and --unused-for could not
+// judge. An older server leaves usage out: saying nothing would make
+// "never used: none" look like an answer.
+func (a *app) warnUnjudged(n int) {
+	if n > 0 {
+		warnf(a.Stderr, "%s %s unknown usage (the server does not report it), so --never-used and --unused-for cannot judge %s: left out",
+			countKeys(n), hasHave(n), itThem(n))
+	}
+}
+
 // streamKeys writes user's keys (everyone's when user is "") as JSON or CSV
 // record by record as pages arrive, filtered but in the server's order:
 // one page is held at a time, never the whole listing. Each page is
 // flushed, so a reader of the pipe sees progress.
 func (a *app) streamKeys(ctx context.Context, c *client.Client, p printer, user string, aud auditQuery) error {
-	bw := bufio.NewWriterSize(p.w, 64<<10)
+	rw := newRecordWriter(p)
 	var (
-		write    func(model.APIKey) error
-		finish   func() error
-		endPage  func() // pushes what a page wrote into bw
 		werr     error
 		seen     int
 		unjudged int
 	)
-	switch p.format {
-	case formatJSON:
-		jw := model.NewKeyJSONWriter(bw, p.now)
-		write, finish = jw.Write, jw.Close
-	default:
-		cw := csv.NewWriter(bw)
-		endPage = cw.Flush // csv.Writer buffers on its own
-		header := false
-		write = func(k model.APIKey) error {
-			if !header {
-				header = true
-				if err := cw.Write(model.CSVRow(model.KeyColumns())); err != nil {
-					return fmt.Errorf("write CSV: %w", err)
-				}
-			}
-			if err := cw.Write(model.CSVRow(model.KeyCSVRow(k, p.now))); err != nil {
-				return fmt.Errorf("write CSV: %w", err)
-			}
-			return nil
-		}
-		finish = func() error {
-			if !header {
-				if err := cw.Write(model.CSVRow(model.KeyColumns())); err != nil {
-					return fmt.Errorf("write CSV: %w", err)
-				}
-			}
-			cw.Flush()
-			if err := cw.Error(); err != nil {
-				return fmt.Errorf("write CSV: %w", err)
-			}
-			return nil
-		}
-	}
 	lower := strings.ToLower(aud.filter.Text)
 	sctx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -352,22 +404,19 @@ func (a *app) streamKeys(ctx context.Context, c *client.Client, p printer, user 
 			if aud.filter.Active() && !aud.filter.Match(&page[i], p.now, lower) {
 				continue
 			}
-			if werr = write(page[i]); werr != nil {
+			if werr = rw.write(page[i]); werr != nil {
 				stop() // stdout is gone: reading on is pointless
 				return
 			}
 		}
-		if endPage != nil {
-			endPage()
-		}
-		werr = bw.Flush()
+		werr = rw.flush()
 	})
 	if werr != nil {
 		return werr
 	}
 	if err != nil {
 		// What was written is cut short: say so beside the error.
-		_ = bw.Flush()
+		_ = rw.flush()
 		return fmt.Errorf("the listing stopped midway, so the output is incomplete: %w", err)
 	}
 	if user != "" && seen == 0 {
@@ -377,14 +426,66 @@ func (a *app) streamKeys(ctx context.Context, c *client.Client, p printer, user 
 			return err
 		}
 	}
-	if unjudged > 0 {
-		warnf(a.Stderr, "%s %s unknown usage (the server does not report it), so --never-used and --unused-for cannot judge %s: left out",
-			countKeys(unjudged), hasHave(unjudged), itThem(unjudged))
-	}
-	if err := finish(); err != nil {
+	a.warnUnjudged(unjudged)
+	return rw.finish()
+}
+
+// streamByOwner writes everyone's keys as JSON or CSV in the default order
+// (owner, then creation) without collecting them: the users are listed
+// and ordered by username as sortKeys orders owners (byte order), then
+// each owner's keys are read (client.StreamKeysByOwner), filtered, sorted
+// by sortKeys and written, and dropped. Memory is a few owners' keys, not
+// the listing. The bytes are those of collecting every key and printing
+// them sorted, given what this relies on: every key's owner is a user
+// that /users lists. A key whose username no listed user has (an
+// inconsistent server; a key with no username) is not read this way and
+// does not appear; list --all --unsorted, which reads the whole listing,
+// shows it. A key id listed under two owners appears under each.
+func (a *app) streamByOwner(ctx context.Context, c *client.Client, p printer, aud auditQuery) error {
+	users, err := c.ListUsers(ctx)
+	if err != nil {
 		return err
 	}
-	return bw.Flush()
+	owners := ownerNames(users)
+	rw := newRecordWriter(p)
+	var werr error // stdout failed: reported as it is
+	unjudged, wrote := 0, false
+	err = c.StreamKeysByOwner(ctx, owners, func(_ string, keys []model.APIKey) error {
+		unjudged += aud.filter.Unjudged(keys)
+		for _, k := range aud.apply(keys, p.now) {
+			if werr = rw.write(k); werr != nil {
+				return werr
+			}
+			wrote = true
+		}
+		werr = rw.flush()
+		return werr
+	})
+	switch {
+	case werr != nil:
+		return werr
+	case err != nil && !wrote:
+		return err
+	case err != nil:
+		// What was written is cut short: say so beside the error.
+		_ = rw.flush()
+		return fmt.Errorf("the listing stopped midway, so the output is incomplete: %w", err)
+	}
+	a.warnUnjudged(unjudged)
+	return rw.finish()
+}
+
+// ownerNames returns each username once, without the empty one, in the
+// order sortKeys puts owners in.
+func ownerNames(users []model.User) []string {
+	names := make([]string, 0, len(users))
+	for _, u := range users {
+		if u.Username != "" {
+			names = append(names, u.Username)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 // allStatuses lists every status, in model's order.

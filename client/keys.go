@@ -75,10 +75,18 @@ type pageResult struct {
 // offset) and past Config.MaxItems keys (one that pages forever). Keys are
 // normalized (model.APIKey.Normalize), so absent and null fields read the
 // same. onPage runs on the caller's goroutine, never concurrently, and may
-// get an empty page. A key seen on an earlier page (rows shift when keys
-// are created while reading) is not repeated. StreamKeys returns only
+// get an empty page. A key that was on the page before (rows shift when
+// keys are created while reading) is not repeated; memory for the guard
+// is 8 bytes and a little per key (see seenIDs). StreamKeys returns only
 // after every request it started has finished.
 func (c *Client) StreamKeys(ctx context.Context, username string, onPage func([]model.APIKey)) error {
+	return c.streamKeys(ctx, username, nil, onPage)
+}
+
+// streamKeys is StreamKeys; when slots is not nil, each page read also
+// holds one of its places while under way, so several listings at once
+// (StreamKeysByOwner) share one bound on the requests in flight.
+func (c *Client) streamKeys(ctx context.Context, username string, slots chan struct{}, onPage func([]model.APIKey)) error {
 	op := "list keys"
 	q := url.Values{}
 	if username != "" {
@@ -96,6 +104,15 @@ func (c *Client) StreamKeys(ctx context.Context, username string, onPage func([]
 	results := make(chan pageResult, c.concurrency)
 	fetch := func(index int) {
 		defer wg.Done()
+		if slots != nil {
+			select {
+			case slots <- struct{}{}:
+				defer func() { <-slots }()
+			case <-ctx.Done():
+				results <- pageResult{index, nil, fmt.Errorf("%s: %w", op, ctx.Err())}
+				return
+			}
+		}
 		pq := url.Values{"offset": {strconv.Itoa(index * c.pageSize)}, "limit": {strconv.Itoa(c.pageSize)}}
 		for k, v := range q {
 			pq[k] = v
@@ -108,7 +125,7 @@ func (c *Client) StreamKeys(ctx context.Context, username string, onPage func([]
 		results <- pageResult{index, keys, err}
 	}
 
-	seen := make(map[string]struct{})
+	seen := newSeenIDs()
 	bound := c.newPageBound(op, "key")
 	keep := func(page []model.APIKey, offset int) ([]model.APIKey, error) {
 		// Filtered in place: the page's backing array is this call's own.
@@ -116,11 +133,13 @@ func (c *Client) StreamKeys(ctx context.Context, username string, onPage func([]
 		fresh := 0
 		for _, k := range page {
 			if k.ID != "" {
-				if _, dup := seen[k.ID]; dup {
+				isNew, repeat := seen.add(k.ID)
+				if repeat {
 					continue
 				}
-				seen[k.ID] = struct{}{}
-				fresh++
+				if isNew {
+					fresh++
+				}
 			}
 			if username != "" && k.Username != username {
 				continue // the server's filter is a substring match
@@ -130,6 +149,7 @@ func (c *Client) StreamKeys(ctx context.Context, username string, onPage func([]
 		}
 		n := len(page)
 		clear(page[len(kept):]) // no dropped key stays reachable
+		seen.endPage()
 		return kept, bound.check(offset, n, fresh)
 	}
 
@@ -181,6 +201,79 @@ func (c *Client) StreamKeys(ctx context.Context, username string, onPage func([]
 			}
 		}
 	}
+}
+
+// StreamKeysByOwner reads the keys of each of usernames (exact owners, as
+// ListKeys) and calls onOwner with each owner's keys, in the order of
+// usernames, one owner at a time on the caller's goroutine. Several owners
+// are read at once: up to Config.Concurrency owners are under way or
+// waiting to be delivered, and their page reads share Config.Concurrency
+// places, so no more requests are in flight than for one StreamKeys. What
+// is held is therefore a few owners' keys, never the whole listing. It
+// stops at the first error, from a read or from onOwner, and with an error
+// matching ErrPaging once the owners delivered hold more than
+// Config.MaxItems keys together. A key is listed under the owner whose
+// username it names; a key whose owner is not in usernames is not read.
+// It returns only after every request it started has finished.
+func (c *Client) StreamKeysByOwner(ctx context.Context, usernames []string, onOwner func(username string, keys []model.APIKey) error) error {
+	for _, u := range usernames {
+		if u == "" {
+			// "" would list every user's keys under one owner.
+			return errors.New("list keys by owner: an empty username")
+		}
+	}
+	type ownerResult struct {
+		index int
+		keys  []model.APIKey
+		err   error
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait() // deferred first so it runs after cancel
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	window := c.concurrency
+	slots := make(chan struct{}, c.concurrency)
+	// Buffered for every owner that can be under way, so a read that ends
+	// after this call has stopped listening never blocks.
+	results := make(chan ownerResult, window)
+	read := func(index int) {
+		defer wg.Done()
+		var pages [][]model.APIKey
+		err := c.streamKeys(ctx, usernames[index], slots, func(page []model.APIKey) { pages = append(pages, page) })
+		results <- ownerResult{index, slices.Concat(pages...), err}
+	}
+	pending := make(map[int]ownerResult)
+	next, total := 0, 0
+	for deliver := 0; deliver < len(usernames); {
+		for next < len(usernames) && next-deliver < window {
+			wg.Add(1)
+			go read(next)
+			next++
+		}
+		r := <-results
+		pending[r.index] = r
+		for {
+			p, ok := pending[deliver]
+			if !ok {
+				break
+			}
+			delete(pending, deliver)
+			if p.err != nil {
+				return p.err
+			}
+			if total += len(p.keys); total > c.maxItems {
+				return fmt.Errorf("list keys by owner: %w: more than %d keys listed, after %d of %d owners", ErrPaging, c.maxItems, deliver+1, len(usernames))
+			}
+			if err := onOwner(usernames[deliver], p.keys); err != nil {
+				return err
+			}
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("list keys by owner: %w", err)
+			}
+			deliver++
+		}
+	}
+	return nil
 }
 
 // createKeyRequest is the API's APIKeyCreateRequest.

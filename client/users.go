@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net/url"
 	"strconv"
 	"strings"
@@ -15,7 +16,7 @@ import (
 // until each returns false. id names an item, so that paging that does not
 // end stops with ErrPaging (see pageBound); what is the item's name.
 func pages[T any](ctx context.Context, c *Client, op, path, what string, q url.Values, id func(*T) string, each func([]T) bool) error {
-	seen := make(map[string]struct{})
+	seen := newSeenIDs()
 	bound := c.newPageBound(op, what)
 	for offset := 0; ; offset += c.pageSize {
 		pq := url.Values{"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(c.pageSize)}}
@@ -29,12 +30,14 @@ func pages[T any](ctx context.Context, c *Client, op, path, what string, q url.V
 		fresh := 0
 		for i := range page {
 			if k := id(&page[i]); k != "" {
-				if _, dup := seen[k]; !dup {
-					seen[k] = struct{}{}
+				// Users and collections are not dropped here (their
+				// callers drop repeats by exact id): only counted.
+				if isNew, _ := seen.add(k); isNew {
 					fresh++
 				}
 			}
 		}
+		seen.endPage()
 		if err := bound.check(offset, len(page), fresh); err != nil {
 			return err
 		}
@@ -42,6 +45,60 @@ func pages[T any](ctx context.Context, c *Client, op, path, what string, q url.V
 			return nil
 		}
 	}
+}
+
+// seenIDs is the memory of a listing's ids that the endless-paging guard
+// needs, kept small: a listing of a million keys used to hold every id as
+// a string in a map (about 185 bytes a key); this holds a 64-bit hash of
+// each (about 8 to 20 bytes a key, as the map grows) and the exact ids of
+// two pages only.
+//
+// A hash collision (two different ids with one hash: for n ids a chance of
+// about n²/2⁶⁵, under one in a million at the 5,000,000 cap; the seed is
+// random per listing, so a server cannot aim for one) cannot change a
+// result that matters. An item is dropped as a repeat only when its exact
+// id is on the page before or earlier on its own page, which is where rows
+// shifted by a key created mid-listing land; a hash match alone drops
+// nothing. A hash match only counts the item as not new for the guard, and
+// the guard refuses a page only when EVERY id on a full page matches: for
+// a page of new ids that would take a collision for each of them at once.
+// The price of not keeping every id exactly: an item repeated further away
+// than the page before (more than a page of rows shifted) is listed again
+// rather than dropped.
+type seenIDs struct {
+	seed   maphash.Seed
+	hashes map[uint64]struct{}
+	// prev and cur hold the exact ids of the page before and this page.
+	prev, cur map[string]struct{}
+}
+
+func newSeenIDs() *seenIDs {
+	return &seenIDs{seed: maphash.MakeSeed(), hashes: make(map[uint64]struct{}), cur: make(map[string]struct{})}
+}
+
+// add records id. isNew is false when its hash was met before; repeat is
+// true when the id itself is on this page or the page before, and the
+// item should be dropped.
+func (s *seenIDs) add(id string) (isNew, repeat bool) {
+	if _, ok := s.cur[id]; ok {
+		return false, true
+	}
+	if _, ok := s.prev[id]; ok {
+		return false, true
+	}
+	s.cur[id] = struct{}{}
+	h := maphash.String(s.seed, id)
+	if _, ok := s.hashes[h]; ok {
+		return false, false
+	}
+	s.hashes[h] = struct{}{}
+	return true, false
+}
+
+// endPage moves on to the next page: this page becomes the page before.
+func (s *seenIDs) endPage() {
+	s.prev = s.cur
+	s.cur = make(map[string]struct{}, len(s.prev))
 }
 
 // pageBound stops listings whose paging does not end.
