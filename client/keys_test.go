@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"hash/maphash"
 	"io"
 	"net/http"
 	"reflect"
@@ -653,4 +654,130 @@ func TestGlobalExpiryLimit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// seenIDs drops a key only by its exact id (this page or the page before);
+// a hash met before only makes the key not new for the paging guard.
+func TestSeenIDs(t *testing.T) {
+	s := newSeenIDs()
+	type step struct {
+		id            string
+		isNew, repeat bool
+	}
+	check := func(steps ...step) {
+		t.Helper()
+		for _, st := range steps {
+			if isNew, repeat := s.add(st.id); isNew != st.isNew || repeat != st.repeat {
+				t.Errorf("add(%q) = new %v, repeat %v; want %v, %v", st.id, isNew, repeat, st.isNew, st.repeat)
+			}
+		}
+		s.endPage()
+	}
+	check(step{"a", true, false}, step{"b", true, false}, step{"a", false, true})
+	check(step{"b", false, true}, step{"c", true, false}) // shifted from the page before
+	check(step{"d", true, false})
+	// Two pages on, "a" is not dropped (it could be a different id with
+	// the same hash), but it is not new either.
+	check(step{"a", false, false})
+	// A collision: "e" is new, but another id already had its hash.
+	s.hashes[maphash.String(s.seed, "e")] = struct{}{}
+	check(step{"e", false, false})
+}
+
+// ownerKeys serves each owner's keys under a loose filter, answering the
+// owners in the list slow ones first so replies arrive out of order.
+func ownerKeysServer(t *testing.T, rows []map[string]any, slow map[string]time.Duration, ct *atomic.Int32, peak *atomic.Int32) *fake {
+	list := pagedList(t, rows, "username")
+	return newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		n := ct.Add(1)
+		defer ct.Add(-1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(slow[r.URL.Query().Get("filter")])
+		list(w, r)
+	})
+}
+
+func TestStreamKeysByOwner(t *testing.T) {
+	var rows []map[string]any
+	owners := []string{"alice", "bob", "carol", "dave", "erin", "malice"}
+	for i := range 120 {
+		rows = append(rows, keyJSON(i, owners[i%len(owners)]))
+	}
+	slow := map[string]time.Duration{"alice": 30 * time.Millisecond, "carol": 10 * time.Millisecond}
+	var ct, peak atomic.Int32
+	srv := ownerKeysServer(t, rows, slow, &ct, &peak)
+	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = 5; cfg.Concurrency = 3 })
+	var got []string
+	err := c.StreamKeysByOwner(context.Background(), owners, func(owner string, keys []model.APIKey) error {
+		for _, k := range keys {
+			if k.Username != owner {
+				t.Errorf("%s's keys hold %s of %s", owner, k.ID, k.Username)
+			}
+		}
+		if len(keys) != 20 {
+			t.Errorf("%s: %d keys, want 20 (alice's must not include malice's)", owner, len(keys))
+		}
+		got = append(got, owner)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, owners) {
+		t.Errorf("owners delivered %v, want %v", got, owners)
+	}
+	if p := peak.Load(); p > 3 || p < 2 {
+		t.Errorf("at most %d requests at once, want 2 to 3 (Concurrency 3, shared by owners)", p)
+	}
+
+	t.Run("an empty username is refused before any request", func(t *testing.T) {
+		before := len(srv.requests())
+		err := c.StreamKeysByOwner(context.Background(), []string{"alice", ""}, func(string, []model.APIKey) error { return nil })
+		if err == nil || len(srv.requests()) != before {
+			t.Errorf("err %v, %d requests", err, len(srv.requests())-before)
+		}
+	})
+	t.Run("more keys than MaxItems", func(t *testing.T) {
+		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = 5; cfg.MaxItems = 50 })
+		n := 0
+		err := c.StreamKeysByOwner(context.Background(), owners, func(string, []model.APIKey) error { n++; return nil })
+		if !errors.Is(err, ErrPaging) || n != 2 {
+			t.Errorf("err %v after %d owners, want ErrPaging after 2 (60 keys > 50)", err, n)
+		}
+	})
+	t.Run("onOwner's error stops it, with nothing left in flight", func(t *testing.T) {
+		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = 5; cfg.Concurrency = 3 })
+		counting := &countingTransport{rt: c.rc.GetClient().Transport}
+		c.rc.GetClient().Transport = counting
+		stop := errors.New("stdout closed")
+		n := 0
+		err := c.StreamKeysByOwner(context.Background(), owners, func(string, []model.APIKey) error { n++; return stop })
+		if !errors.Is(err, stop) || n != 1 {
+			t.Errorf("err %v after %d owners", err, n)
+		}
+		if v := counting.inFlight.Load(); v != 0 {
+			t.Errorf("%d requests still in flight after return", v)
+		}
+	})
+	t.Run("a failing owner's error", func(t *testing.T) {
+		srv := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("filter") == "bob" {
+				writeEndpointError(w, 500, "database is down")
+				return
+			}
+			pagedList(t, rows, "username")(w, r)
+		})
+		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = 5; cfg.MaxRetries = -1 })
+		var got []string
+		err := c.StreamKeysByOwner(context.Background(), owners, func(o string, _ []model.APIKey) error { got = append(got, o); return nil })
+		var ae *APIError
+		if !errors.As(err, &ae) || ae.Status != 500 || !slices.Equal(got, []string{"alice"}) {
+			t.Errorf("err %v, delivered %v; want the 500 after alice only", err, got)
+		}
+	})
 }
