@@ -45,7 +45,8 @@ type summary struct {
 	keys []*keyState
 }
 
-// presence bits of the nullable fields.
+// presence bits of the nullable fields, in the order encodeSummary and
+// decodeSummary list them.
 const (
 	hasSince = 1 << iota
 	hasBaseTotal
@@ -57,37 +58,30 @@ const (
 )
 
 func encodeSummary(keys []*keyState) []byte {
-	b := make([]byte, 0, 64*len(keys)+16)
+	b := make([]byte, 0, 128*len(keys)+16)
 	b = append(b, summaryFormat)
 	b = binary.AppendUvarint(b, uint64(len(keys)))
-	str := func(s string) {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
-	}
 	for _, k := range keys {
-		str(k.id)
-		str(k.name)
-		str(k.user)
+		for _, s := range [3]string{k.id, k.name, k.user} {
+			b = binary.AppendUvarint(b, uint64(len(s)))
+			b = append(b, s...)
+		}
 		b = binary.AppendVarint(b, k.ref)
 		b = binary.AppendVarint(b, k.seenAt)
+		opt := [6]sql.NullInt64{k.callsSince, k.baseTotal, k.baseAt, k.obsTotal, k.obsUsed, k.obsExpires}
 		var bits byte
-		opt := []struct {
-			bit byte
-			v   sql.NullInt64
-		}{{hasSince, k.callsSince}, {hasBaseTotal, k.baseTotal}, {hasBaseAt, k.baseAt},
-			{hasObsTotal, k.obsTotal}, {hasObsUsed, k.obsUsed}, {hasObsExpires, k.obsExpires}}
-		for _, o := range opt {
-			if o.v.Valid {
-				bits |= o.bit
+		for i, v := range opt {
+			if v.Valid {
+				bits |= 1 << i
 			}
 		}
 		if k.obsActive {
 			bits |= isActive
 		}
 		b = append(b, bits)
-		for _, o := range opt {
-			if o.v.Valid {
-				b = binary.AppendVarint(b, o.v.Int64)
+		for _, v := range opt {
+			if v.Valid {
+				b = binary.AppendVarint(b, v.Int64)
 			}
 		}
 		b = binary.AppendUvarint(b, uint64(len(k.recent)))
@@ -146,6 +140,10 @@ func decodeSummary(blob []byte) ([]*keyState, error) {
 	}
 	keys := make([]*keyState, 0, n)
 	all := make([]keyState, n)
+	// One slab holds every key's intervals; each key's slice is capped at
+	// its own length, so an append (Record's) copies instead of
+	// overwriting the next key's.
+	slab := make([]interval, 0, 4*n)
 	for i := range all {
 		k := &all[i]
 		k.id, k.name, k.user = str(), str(), str()
@@ -171,7 +169,11 @@ func decodeSummary(blob []byte) ([]*keyState, error) {
 			return nil, errBadSummary
 		}
 		if m > 0 {
-			k.recent = make([]interval, m)
+			start := len(slab)
+			for range m {
+				slab = append(slab, interval{})
+			}
+			k.recent = slab[start:len(slab):len(slab)]
 			for j := range k.recent {
 				iv := &k.recent[j]
 				iv.at = sv()
