@@ -197,4 +197,3 @@ func (s *Store) keyRows(ctx context.Context, tx *sql.Tx, ids []string) ([]keyRow
 	}
 	return out, nil
 }
-
