@@ -1,6 +1,6 @@
 // Package actions is one API key's details and the changes that can be
-// made to it (edit its expiry, edit its inactivity interval, deactivate
-// it), or the changes for the selected keys together (NewBulk). It only
+// made to it (edit its expiry, edit its inactivity interval, rotate it,
+// deactivate it), or the changes for the selected keys together (NewBulk). It only
 // shows and chooses; the root opens the dialog that does the work.
 package actions
 
@@ -26,6 +26,9 @@ type Action int
 const (
 	EditExpiry Action = iota
 	EditInactivity
+	// Rotate replaces the key with a new one of the same reach; a key's
+	// own menu only, since each rotation shows its own secret.
+	Rotate
 	Deactivate
 )
 
@@ -36,7 +39,8 @@ const (
 type entry struct {
 	action Action
 	label  string
-	// bulk words the action for n keys.
+	// bulk words the action for n keys; nil for an action a selection is
+	// not offered.
 	bulk   func(n int) string
 	key    string
 	help   string
@@ -48,6 +52,9 @@ var entries = []entry{
 		bulk: func(n int) string { return "Set expiry of " + common.Count(n, "key") }},
 	{action: EditInactivity, label: "Edit inactivity interval", key: "i", help: "edit inactivity",
 		bulk: func(n int) string { return "Set inactivity interval of " + common.Count(n, "key") }},
+	// Not dangerous in itself: the old key is kept unless the admin
+	// chooses otherwise, and that choice is confirmed on its own.
+	{action: Rotate, label: "Rotate…", key: "r", help: "rotate"},
 	{action: Deactivate, label: "Deactivate…", key: "d", help: "deactivate", danger: true,
 		bulk: func(n int) string { return "Deactivate " + common.Count(n, "key") + "…" }},
 }
@@ -174,6 +181,9 @@ func activeCount(keys []model.APIKey) int {
 func (m *Model) setItems(offer bool) {
 	if !m.c.ReadOnly && offer {
 		for _, e := range entries {
+			if m.bulk != nil && e.bulk == nil {
+				continue
+			}
 			m.items = append(m.items, itemOf(e))
 		}
 	}

@@ -59,7 +59,7 @@ func TestItems(t *testing.T) {
 		readOnly bool
 		want     []actions.Action
 	}{
-		{"active key", true, false, []actions.Action{actions.EditExpiry, actions.EditInactivity, actions.Deactivate}},
+		{"active key", true, false, []actions.Action{actions.EditExpiry, actions.EditInactivity, actions.Rotate, actions.Deactivate}},
 		{"deactivated key: nothing to change", false, false, []actions.Action{}},
 		{"read-only has nothing", true, true, []actions.Action{}},
 		{"read-only deactivated key has nothing", false, true, []actions.Action{}},
@@ -72,7 +72,7 @@ func TestItems(t *testing.T) {
 			}
 			view := m.View()
 			canChange := tt.active && !tt.readOnly
-			for _, item := range []string{"Edit expiry", "Edit inactivity", "Deactivate…"} {
+			for _, item := range []string{"Edit expiry", "Edit inactivity", "Rotate…", "Deactivate…"} {
 				if shown := strings.Contains(view, item); shown != canChange {
 					t.Errorf("view shows %q = %v:\n%s", item, shown, view)
 				}
@@ -115,6 +115,9 @@ func TestKeys(t *testing.T) {
 		{"i shortcut", true, []string{"i"}, actions.Chosen{Action: actions.EditInactivity, Keys: []model.APIKey{testKey(true)}}},
 		{"d shortcut", true, []string{"d"}, actions.Chosen{Action: actions.Deactivate, Keys: []model.APIKey{testKey(true)}}},
 		{"d does nothing on an inactive key", false, []string{"d"}, nil},
+		{"r shortcut", true, []string{"r"}, actions.Chosen{Action: actions.Rotate, Keys: []model.APIKey{testKey(true)}}},
+		{"rotate sits before deactivate", true, []string{"j", "j", "enter"}, actions.Chosen{Action: actions.Rotate, Keys: []model.APIKey{testKey(true)}}},
+		{"r does nothing on a deactivated key", false, []string{"r"}, nil},
 		{"esc cancels", true, []string{"j", "esc"}, common.Cancelled{}},
 		{"other keys do nothing", true, []string{"x"}, nil},
 	}
@@ -175,7 +178,7 @@ func TestView(t *testing.T) {
 		keys     []string
 	}{
 		{"active", testKey(true), false, nil},
-		{"active_cursor_on_deactivate", testKey(true), false, []string{"j", "j"}},
+		{"active_cursor_on_deactivate", testKey(true), false, []string{"j", "j", "j"}},
 		{"inactive", testKey(false), false, nil},
 		{"idle", idleKey(), false, nil},
 		{"expired", expiredKey(), false, nil},
@@ -282,7 +285,8 @@ func TestBulk(t *testing.T) {
 		{name: "all active", keys: []model.APIKey{active, idleKey()},
 			want:   []actions.Action{actions.EditExpiry, actions.EditInactivity, actions.Deactivate},
 			labels: []string{"Set expiry of 2 keys", "Deactivate 2 keys…"},
-			absent: []string{"deactivated", "skipped"}},
+			// Each rotation shows its own secret: one key at a time.
+			absent: []string{"deactivated", "skipped", "Rotate"}},
 		{name: "all deactivated: nothing, and why", keys: []model.APIKey{inactive, inactive2},
 			want:   []actions.Action{},
 			notes:  []string{"2 keys selected", "Every selected key is deactivated", "cannot be changed or reactivated", "delete them with D"},
@@ -310,6 +314,9 @@ func TestBulk(t *testing.T) {
 					t.Errorf("menu shows %q:\n%s", not, m.View())
 				}
 			}
+			if msg := commontest.Press(m, "r"); msg != nil {
+				t.Errorf("r in a bulk menu gave %#v, want nothing: rotation is one key at a time", msg)
+			}
 			for _, a := range tt.want {
 				msg := commontest.Press(m, map[actions.Action]string{actions.EditExpiry: "e", actions.EditInactivity: "i", actions.Deactivate: "d"}[a])
 				got, ok := msg.(actions.Chosen)
@@ -318,7 +325,7 @@ func TestBulk(t *testing.T) {
 				}
 			}
 			if len(tt.want) == 0 {
-				for _, k := range []string{"e", "i", "d", "down"} {
+				for _, k := range []string{"e", "i", "d", "r", "down"} {
 					if msg := commontest.Press(m, k); msg != nil {
 						t.Errorf("%s with nothing offered gave %#v", k, msg)
 					}
