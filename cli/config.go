@@ -45,6 +45,9 @@ type fileConfig struct {
 	// how long raw observations and daily roll-ups are kept.
 	HistoryRawRetention   string `yaml:"history_raw_retention"`
 	HistoryDailyRetention string `yaml:"history_daily_retention"`
+	// MaxKeys caps how many keys (or users, or collections) one listing
+	// reads; unset means defaultMaxKeys.
+	MaxKeys *int `yaml:"max_keys"`
 }
 
 // globalFlags are the root command's persistent flags, bound by cobra.
@@ -61,6 +64,7 @@ type globalFlags struct {
 	allowHTTP  bool
 	logFile    string
 	noHistory  bool
+	maxKeys    int
 }
 
 // settings is the outcome of flags, environment and config file, in that
@@ -103,7 +107,14 @@ type settings struct {
 	// ConfigPath is the config file consulted ("" when there is no home to
 	// look in); it need not exist.
 	ConfigPath string
+	// MaxKeys is client.Config.MaxItems: a listing stops with an error past
+	// this many items, so a server that pages forever cannot keep the tool
+	// reading.
+	MaxKeys int
 }
+
+// defaultMaxKeys is the client's own default for Config.MaxItems.
+const defaultMaxKeys = 5_000_000
 
 // configPath returns $XDG_CONFIG_HOME/h2ogpte-keys/config.yaml, or the same
 // under ~/.config. XDG says a relative XDG_CONFIG_HOME is invalid and must
@@ -159,7 +170,7 @@ func yamlMessage(err error) string {
 	msgs := make([]string, 0, len(te.Errors))
 	for _, m := range te.Errors {
 		msgs = append(msgs, unknownFieldRE.ReplaceAllString(m,
-			`unknown setting "$1" (known: address, api_key_file, ca_cert, timeout, read_only, audit_log, history, history_raw_retention, history_daily_retention)`))
+			`unknown setting "$1" (known: address, api_key_file, ca_cert, timeout, read_only, audit_log, history, history_raw_retention, history_daily_retention, max_keys)`))
 	}
 	return strings.Join(msgs, "; ")
 }
@@ -230,6 +241,16 @@ func resolveSettings(fl globalFlags, changed func(string) bool, getenv func(stri
 	}
 	s.AllowHTTP = fl.allowHTTP
 	s.LogFile = fl.logFile
+	s.MaxKeys = defaultMaxKeys
+	switch {
+	case changed("max-keys"):
+		s.MaxKeys = fl.maxKeys
+	case fc.MaxKeys != nil:
+		s.MaxKeys = *fc.MaxKeys
+	}
+	if s.MaxKeys <= 0 {
+		return s, usageErrorf("--max-keys (max_keys in the config) must be more than zero, such as %d", defaultMaxKeys)
+	}
 	if s.Timeout <= 0 {
 		return s, usageErrorf("timeout must be more than zero, such as 30s")
 	}

@@ -215,7 +215,7 @@ The server address comes from --address or H2OGPTE_ADDRESS, the admin API key
 from H2OGPTE_API_KEY or --api-key-file (never from a flag value). Settings may
 also be kept in $XDG_CONFIG_HOME/h2ogpte-keys/config.yaml (address,
 api_key_file, ca_cert, timeout, read_only, audit_log, history,
-history_raw_retention, history_daily_retention); flags win over the environment,
+history_raw_retention, history_daily_retention, max_keys); flags win over the environment,
 the environment over the file.
 
 Exit codes: 0 success; 1 an operation failed (the server refused, the network
@@ -252,6 +252,7 @@ Try it without a server: h2ogpte-keys demo`,
 	pf.StringVar(&a.flags.caCert, "ca-cert", "", "trust the CA certificates in `FILE` (PEM) for the server")
 	pf.BoolVar(&a.flags.insecure, "insecure-skip-tls-verify", false, "do not verify the server's TLS certificate (unsafe)")
 	pf.DurationVar(&a.flags.timeout, "timeout", defaultTimeout, "per-request timeout")
+	pf.IntVar(&a.flags.maxKeys, "max-keys", defaultMaxKeys, "stop a listing with an error past `N` keys (a server whose paging never ends)")
 	pf.StringVarP(&a.flags.output, "output", "o", "", "output format: table, json or csv (default table on a terminal, json otherwise)")
 	pf.BoolVar(&a.flags.noColor, "no-color", false, "no colours (also when NO_COLOR is set)")
 	pf.BoolVar(&a.flags.readOnly, "read-only", false, "refuse every command that changes keys")
@@ -378,6 +379,7 @@ func (a *app) newClient(address string, tok model.Secret) (*client.Client, error
 		CACertFile:            a.cfg.CACert,
 		InsecureSkipTLSVerify: a.cfg.Insecure,
 		Timeout:               a.cfg.Timeout,
+		MaxItems:              a.cfg.MaxKeys,
 		UserAgent:             "h2ogpte-keys/" + a.Version,
 		Debug:                 a.cfg.Debug,
 		DebugOut:              a.debugOut,
