@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -327,4 +328,70 @@ func (p printer) history(rep historyReport, days int) error {
 	}
 	fmt.Fprintf(p.w, "last read %s; ~ estimated: calls between reads days apart, spread over those days\n", p.time(rep.Through))
 	return nil
+}
+
+// keysWithUsage prints keys as printer.keys does with the usage columns
+// added (list --with-usage): JSON records gain calls_24h, calls_7d,
+// calls_30d and usage_since (null where history does not cover them), CSV
+// the same columns (empty there), a table 24H, 7D, 30D and USAGE SINCE
+// ("-" there). m is keyUsage's map.
+func (p printer) keysWithUsage(keys []model.APIKey, m map[string]history.Usage) error {
+	switch p.format {
+	case formatJSON:
+		recs := make([]json.RawMessage, 0, len(keys))
+		for _, k := range keys {
+			rec, err := json.Marshal(model.NewKeyRecord(k, p.now))
+			if err != nil {
+				return fmt.Errorf("write keys as JSON: %w", err)
+			}
+			use, err := json.Marshal(usageFields(m, k.ID))
+			if err != nil {
+				return fmt.Errorf("write keys as JSON: %w", err)
+			}
+			// Both are JSON objects: splice the usage fields in.
+			rec = append(append(rec[:len(rec)-1], ','), use[1:]...)
+			recs = append(recs, rec)
+		}
+		if err := writeJSON(p.w, recs); err != nil {
+			return fmt.Errorf("write keys as JSON: %w", err)
+		}
+		return nil
+	case formatCSV:
+		rows := make([][]string, 0, len(keys))
+		for _, k := range keys {
+			rows = append(rows, append(model.KeyCSVRow(k, p.now), usageCells(usageFields(m, k.ID), false)...))
+		}
+		return writeCSV(p.w, append(model.KeyColumns(), usageColumns()...), rows)
+	}
+	cols := model.Columns()
+	headers := make([]string, 0, len(cols)+4)
+	for _, c := range cols {
+		headers = append(headers, c.Header)
+	}
+	headers = append(headers, "24H", "7D", "30D", "USAGE SINCE")
+	rows := make([][]string, len(keys))
+	statuses := make([]model.Status, len(keys))
+	for r, k := range keys {
+		row := make([]string, 0, len(headers))
+		for _, c := range cols {
+			row = append(row, model.Cut(c.Cell(k, p.now), maxCell))
+		}
+		rows[r] = append(row, usageCells(usageFields(m, k.ID), true)...)
+		statuses[r] = k.StatusAt(p.now)
+	}
+	return p.table(headers, rows, func(row, col int, st lipgloss.Style) lipgloss.Style {
+		if col >= len(cols) {
+			if col < len(cols)+3 {
+				st = st.Align(lipgloss.Right)
+			}
+			return st
+		}
+		if cols[col].Align == model.AlignRight {
+			st = st.Align(lipgloss.Right)
+		}
+		if row >= 0 && cols[col].ID == model.ColStatus {
+			st = st.Foreground(statusColor[statuses[row]])
+		}
+		return st
+	})
 }

@@ -212,6 +212,44 @@ func TestSnapshotThenHistory(t *testing.T) {
 	if got := strings.Join(usageCells(usageFields(m, "never-seen"), false), ","); got != ",,," {
 		t.Errorf("a key the history never saw has cells %q, want all empty", got)
 	}
+
+	// list --with-usage output, in each format.
+	keys := []model.APIKey{{ID: id, Name: "=HYPERLINK(1)", Username: "bob", IsActive: true, TotalCalls: model.Some[int64](10)},
+		{ID: "never-seen", Name: "other", Username: "bob", IsActive: true}}
+	var buf bytes.Buffer
+	p := printer{w: &buf, format: formatJSON, now: h.clk.Now()}
+	if err := p.keysWithUsage(keys, m); err != nil {
+		t.Fatal(err)
+	}
+	var recs []map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &recs); err != nil || len(recs) != 2 {
+		t.Fatalf("--with-usage JSON %q: %v", buf.String(), err)
+	}
+	if recs[0]["id"] != id || recs[0]["calls_24h"] != 7.0 || recs[0]["calls_7d"] != nil ||
+		recs[0]["usage_since"] != "2026-11-26T00:00:00Z" || recs[0]["status"] != "active" {
+		t.Errorf("--with-usage JSON record = %v", recs[0])
+	}
+	if v, ok := recs[1]["calls_30d"]; !ok || v != nil {
+		t.Errorf("unseen key's calls_30d = %v (present %v), want null", v, ok)
+	}
+	buf.Reset()
+	p.format = formatCSV
+	if err := p.keysWithUsage(keys, m); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(buf.String(), "\n")
+	if !strings.HasSuffix(lines[0], ",calls_24h,calls_7d,calls_30d,usage_since") ||
+		!strings.HasSuffix(lines[1], ",7,,,2026-11-26T00:00:00Z") || !strings.Contains(lines[1], "'=HYPERLINK") {
+		t.Errorf("--with-usage CSV:\n%s", buf.String())
+	}
+	buf.Reset()
+	p.format = formatTable
+	if err := p.keysWithUsage(keys, m); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "USAGE SINCE") || !strings.Contains(buf.String(), "2026-11-26") {
+		t.Errorf("--with-usage table:\n%s", buf.String())
+	}
 }
 
 func TestHistoryUnknownKeyExit1(t *testing.T) {
