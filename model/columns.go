@@ -59,6 +59,25 @@ type Column struct {
 	// Cell is the column's text for k, judged at now and shown in now's
 	// location.
 	Cell func(k APIKey, now time.Time) string
+
+	// What follows is the dashboard's alone.
+
+	// DashboardCell is the dashboard's text where it differs from Cell
+	// (dates without the time, "3h ago"); nil means Cell.
+	DashboardCell func(k APIKey, now time.Time) string
+	// DashboardOrder places the column on the dashboard, whose order
+	// differs from the command line's: Stops working sits by the expiry
+	// and inactivity it follows from.
+	DashboardOrder int
+	// MinWidth and MaxWidth bound the column's width on the dashboard (0:
+	// no bound); Flex marks the column that takes the room left over.
+	MinWidth, MaxWidth int
+	Flex               bool
+	// Owner marks the owner's column: the dashboard shows it only where
+	// keys of several users are listed.
+	Owner bool
+	// StatusTint paints the cell in the colour of the key's status.
+	StatusTint bool
 }
 
 // TimeLayout is how table cells show a time: minutes are precise enough to
@@ -71,33 +90,36 @@ func Columns() []Column {
 	return []Column{
 		{ID: ColID, Header: "ID", Title: "ID", ShortTitle: "ID",
 			Cell: func(k APIKey, _ time.Time) string { return CleanText(k.ID) }},
-		{ID: ColName, Header: "NAME", Title: "Name", ShortTitle: "Name", Dashboard: true,
+		{ID: ColName, Header: "NAME", Title: "Name", ShortTitle: "Name", Dashboard: true, DashboardOrder: 1,
+			MinWidth: 16, MaxWidth: 48, Flex: true,
 			Sort: SortName, Sortable: true,
 			Cell: func(k APIKey, _ time.Time) string { return CleanText(k.Name) }},
-		{ID: ColUser, Header: "USER", Title: "User", ShortTitle: "User", Drop: 8, Dashboard: true,
+		{ID: ColUser, Header: "USER", Title: "User", ShortTitle: "User", Drop: 8, Dashboard: true, DashboardOrder: 2, Owner: true,
 			Sort: SortUser, Sortable: true,
 			Cell: func(k APIKey, _ time.Time) string { return CleanText(k.Username) }},
-		{ID: ColSecret, Header: "SECRET", Title: "Secret key", ShortTitle: "Secret key", Drop: 2, Dashboard: true,
+		{ID: ColSecret, Header: "SECRET", Title: "Secret key", ShortTitle: "Secret key", Drop: 2, Dashboard: true, DashboardOrder: 3,
 			Cell: func(k APIKey, _ time.Time) string { return MaskedSecret(k.Hint) }},
-		{ID: ColCollection, Header: "COLLECTION", Title: "Collection", ShortTitle: "Collection", Drop: 4, Dashboard: true,
-			Sort: SortCollection, Sortable: true,
-			Cell: func(k APIKey, _ time.Time) string { return CleanText(k.CollectionName) }},
-		{ID: ColCreated, Header: "CREATED", Title: "Created", ShortTitle: "Created", Drop: 1, Dashboard: true,
+		{ID: ColCollection, Header: "COLLECTION", Title: "Collection", ShortTitle: "Collection", Drop: 4, Dashboard: true, DashboardOrder: 4,
+			MaxWidth: 24, Sort: SortCollection, Sortable: true,
+			Cell:          func(k APIKey, _ time.Time) string { return CleanText(k.CollectionName) },
+			DashboardCell: DashboardCollection},
+		{ID: ColCreated, Header: "CREATED", Title: "Created", ShortTitle: "Created", Drop: 1, Dashboard: true, DashboardOrder: 5,
 			Sort: SortCreated, Sortable: true,
-			Cell: func(k APIKey, now time.Time) string { return at(k.Created, now) }},
-		{ID: ColStatus, Header: "STATUS", Title: "Status", ShortTitle: "Status", Dashboard: true,
+			Cell:          func(k APIKey, now time.Time) string { return at(k.Created, now) },
+			DashboardCell: func(k APIKey, now time.Time) string { return DateCell(k.Created, now) }},
+		{ID: ColStatus, Header: "STATUS", Title: "Status", ShortTitle: "Status", Dashboard: true, DashboardOrder: 6, StatusTint: true,
 			Sort: SortStatus, Sortable: true,
 			Cell: func(k APIKey, now time.Time) string { return k.StatusAt(now).String() }},
-		{ID: ColExpires, Header: "EXPIRES", Title: "Expiry Date", ShortTitle: "Expiry Date", Drop: 5, Dashboard: true,
-			Sort: SortExpires, Sortable: true,
+		{ID: ColExpires, Header: "EXPIRES", Title: "Expiry Date", ShortTitle: "Expiry Date", Drop: 5, Dashboard: true, DashboardOrder: 7,
+			Sort: SortExpires, Sortable: true, DashboardCell: DashboardExpires,
 			Cell: func(k APIKey, now time.Time) string {
 				if k.Expires == nil {
 					return "never"
 				}
 				return at(*k.Expires, now)
 			}},
-		{ID: ColInactivity, Header: "INACTIVITY", Title: "Inactivity Interval", ShortTitle: "Inactivity", Drop: 3, Dashboard: true,
-			Sort: SortInactivity, Sortable: true,
+		{ID: ColInactivity, Header: "INACTIVITY", Title: "Inactivity Interval", ShortTitle: "Inactivity", Drop: 3, Dashboard: true, DashboardOrder: 8,
+			Sort: SortInactivity, Sortable: true, DashboardCell: DashboardInactivity,
 			Cell: func(k APIKey, _ time.Time) string {
 				if !k.InactivityDays.Reported {
 					return "-"
@@ -107,8 +129,8 @@ func Columns() []Column {
 				}
 				return ""
 			}},
-		{ID: ColLastUsed, Header: "LAST USED", Title: "Last Used", ShortTitle: "Last Used", Dashboard: true,
-			Sort: SortLastUsed, Sortable: true,
+		{ID: ColLastUsed, Header: "LAST USED", Title: "Last Used", ShortTitle: "Last Used", Dashboard: true, DashboardOrder: 10,
+			Sort: SortLastUsed, Sortable: true, DashboardCell: DashboardLastUsed,
 			Cell: func(k APIKey, now time.Time) string {
 				if !k.LastUsed.Reported {
 					return "-"
@@ -118,7 +140,7 @@ func Columns() []Column {
 				}
 				return "never"
 			}},
-		{ID: ColCalls, Header: "CALLS", Title: "Total Calls", ShortTitle: "Total Calls", Drop: 7, Dashboard: true,
+		{ID: ColCalls, Header: "CALLS", Title: "Total Calls", ShortTitle: "Total Calls", Drop: 7, Dashboard: true, DashboardOrder: 11,
 			Align: AlignRight, Sort: SortTotalCalls, Sortable: true,
 			Cell: func(k APIKey, _ time.Time) string {
 				if n, ok := k.TotalCalls.Get(); ok {
@@ -126,8 +148,8 @@ func Columns() []Column {
 				}
 				return "-"
 			}},
-		{ID: ColStopsAt, Header: "STOPS AT", Title: "Stops working", ShortTitle: "Stops", Drop: 6, Dashboard: true,
-			Sort: SortStopsAt, Sortable: true,
+		{ID: ColStopsAt, Header: "STOPS AT", Title: "Stops working", ShortTitle: "Stops", Drop: 6, Dashboard: true, DashboardOrder: 9,
+			Sort: SortStopsAt, Sortable: true, DashboardCell: DashboardStops,
 			Cell: func(k APIKey, now time.Time) string {
 				return StopsCell(k, now, func(t time.Time) string { return at(t, now) }, "never", "-")
 			}},

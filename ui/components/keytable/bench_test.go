@@ -65,13 +65,13 @@ func bubblesTable(keys []model.APIKey) table.Model {
 	m := benchTable(keys)
 	var cols []table.Column
 	for _, c := range m.lay.cols {
-		cols = append(cols, table.Column{Title: c.Title(), Width: m.lay.widths[c]})
+		cols = append(cols, table.Column{Title: m.spec[c].ShortTitle, Width: m.lay.widths[c]})
 	}
-	rows := make([]table.Row, len(m.all))
-	for i := range m.all {
+	rows := make([]table.Row, m.Len())
+	for i := range rows {
 		r := make(table.Row, len(m.lay.cols))
 		for j, c := range m.lay.cols {
-			r[j] = m.all[i].cell(c)
+			r[j] = m.spec[c].DashboardText(*m.d.key(int32(i)), m.d.asOf)
 		}
 		rows[i] = r
 	}
@@ -118,7 +118,7 @@ func BenchmarkSort100k(b *testing.B) {
 	})
 	b.Run("first", func(b *testing.B) {
 		for i := range b.N {
-			m.invalidateRanks()
+			m.d.ranksValid = false
 			m.SortBy(sortCycle[i%len(sortCycle)], i%2 == 1)
 		}
 	})

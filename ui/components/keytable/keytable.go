@@ -1,8 +1,8 @@
 // Package keytable is the dashboard's table of API keys. It is virtualised:
-// each row is formatted once, when its key arrives (FormatRows, which the
-// dashboard runs off Update); filtering and sorting rebuild only an index of
-// row numbers; View renders only the rows on screen. So 100,000 keys move,
-// filter and sort without lag. bubbles/table (v1.0.0) also renders only
+// keys are measured where pages arrive (FormatRows, off Update), a whole
+// reload is indexed, sorted and filtered off Update too (Prepare); filtering
+// and sorting rebuild only an index of row numbers; View formats only the
+// rows on screen. So a million keys move, filter and sort without lag. bubbles/table (v1.0.0) also renders only
 // about two viewports of rows per change, but it keeps every row as a
 // slice of strings built up front and allocates a slice as long as the
 // whole table on every cursor move, and it has no index to filter or sort
@@ -29,23 +29,13 @@ type Model struct {
 	c    common.Common
 	keys KeyMap
 
-	// all holds every row in arrival order; index finds a row by key id.
-	all   []row
-	index map[string]int32
-	// order is every row number in sort order (arrival order when
-	// unsorted); view is order with the filter applied: what is shown.
-	order []int32
-	view  []int32
-	// asOf is when the rows were formatted: the filters and the sort
-	// judge statuses at the same instant the Status column shows.
-	asOf time.Time
+	// spec is the dashboard's columns (model.DashboardColumns), in order.
+	spec []model.Column
 
-	sortCol Column // -1: arrival order
+	d *tableData
+
+	sortCol Column // NoColumn: arrival order
 	desc    bool
-	// byName, nameRank and foldRank serve the sort (sort.go); they are
-	// worked out on the first sort after rows change.
-	byName, nameRank, foldRank []int32
-	ranksValid                 bool
 
 	filter string // the text filter, lower-cased
 	quick  [NumQuick]bool
@@ -61,9 +51,9 @@ type Model struct {
 	emptyText      string
 
 	// Worked out from the rows and the size, not on every frame.
-	maxW    [numColumns]int
 	lay     columnLayout
 	brushes brushes
+	cells   cellCache
 }
 
 var _ common.Component = (*Model)(nil)
@@ -79,27 +69,44 @@ func New(c common.Common) *Model {
 	m := &Model{
 		c:          c,
 		keys:       DefaultKeyMap(),
-		index:      map[string]int32{},
+		spec:       model.DashboardColumns(),
+		d:          newData(c.Now()),
 		selected:   map[string]struct{}{},
 		selectable: !c.ReadOnly,
-		sortCol:    -1,
-		asOf:       c.Now(),
 	}
 	m.brushes = newBrushes(c.Styles)
-	m.resetWidths()
 	m.SetSize(c.Width, c.Height)
 	return m
+}
+
+// settings is the sort and filters in effect, as a value.
+func (m *Model) settings() settings {
+	s := settings{flt: m.flt, fltOn: m.fltOn, text: m.filter, desc: m.desc}
+	if m.sortCol != NoColumn {
+		if i := m.colIndex(m.sortCol); i >= 0 && m.spec[i].Sortable {
+			s.col, s.sorted = m.spec[i].Sort, true
+		}
+	}
+	return s
+}
+
+// colIndex is c's place in spec, -1 when the table has no such column.
+func (m *Model) colIndex(c Column) int {
+	for i := range m.spec {
+		if m.spec[i].ID == model.ColumnID(c) {
+			return i
+		}
+	}
+	return -1
 }
 
 // Reset drops every row, the selection and the cursor: another user's keys
 // are about to arrive. The filters and sort stay.
 func (m *Model) Reset() {
-	m.all, m.order, m.view = nil, nil, nil
-	m.invalidateRanks()
-	m.index = map[string]int32{}
+	m.d = newData(m.d.asOf)
+	m.cells.clear()
 	m.selected = map[string]struct{}{}
 	m.cursor, m.offset = 0, 0
-	m.resetWidths()
 	m.relayout()
 }
 
@@ -110,8 +117,8 @@ func (m *Model) SetShowUser(on bool) {
 		return
 	}
 	m.showUser = on
-	if !on && m.sortCol == ColUser {
-		m.SortBy(-1, false)
+	if i := m.colIndex(m.sortCol); !on && i >= 0 && m.spec[i].Owner {
+		m.SortBy(NoColumn, false)
 	}
 	m.relayout()
 }
@@ -119,140 +126,169 @@ func (m *Model) SetShowUser(on bool) {
 // ShowUser reports whether the User column is on.
 func (m *Model) ShowUser() bool { return m.showUser }
 
-// SetKeys replaces every row with keys, formatted now (FormatRows then
-// SetRows; the dashboard formats big loads off Update instead).
+// SetKeys replaces every row with keys, judged now (FormatRows then
+// SetRows; the dashboard prepares big loads off Update instead).
 func (m *Model) SetKeys(keys []model.APIKey) { m.SetRows(FormatRows(keys, m.c.Now())) }
 
 // AppendKeys formats keys now and appends them (see AppendRows).
 func (m *Model) AppendKeys(keys []model.APIKey) { m.AppendRows(FormatRows(keys, m.c.Now())) }
 
-// SetRows replaces every row; the table takes rows over (the caller must
-// not use them again). The selection (minus keys that are gone) and the
-// cursor's key survive.
+// prepared is a whole new set of rows, indexed, sorted and filtered under
+// the settings it was built for.
+type prepared struct {
+	d *tableData
+	s settings
+}
+
+// Prepare returns the work of SetRows(rows) under the table's current sort
+// and filters, as a function that reads nothing of the table: run it off
+// the UI goroutine (in a tea.Cmd) and hand its result to SetRows, which
+// then only swaps it in. Indexing, sorting and filtering a million keys
+// takes far longer than a frame.
+func (m *Model) Prepare(rows Rows) func() Rows {
+	s := m.settings()
+	return func() Rows {
+		d := buildData(rows)
+		d.resort(s)
+		d.refilter(s)
+		out := rows
+		out.ready = &prepared{d: d, s: s}
+		return out
+	}
+}
+
+// buildData indexes rows: a repeated key replaces its first row.
+func buildData(rows Rows) *tableData {
+	d := newData(rows.now)
+	d.index = make(map[string]int32, rows.n)
+	for _, p := range rows.pages {
+		for i := range p {
+			d.add(&p[i])
+		}
+	}
+	d.widen(rows.widths)
+	return d
+}
+
+// SetRows replaces every row. The selection (minus keys that are gone)
+// and the cursor's key survive. Rows from Prepare are swapped in as they
+// are, unless the sort or the filters changed meanwhile.
 func (m *Model) SetRows(rows Rows) {
 	cur, hasCur := m.currentID()
-	m.resetWidths()
-	m.asOf = rows.now
-	m.index = make(map[string]int32, len(rows.rows))
-	// Compact in place: a repeated key replaces its first row, so the
-	// write index never passes the read index.
-	all := rows.rows[:0]
-	for i := range rows.rows {
-		r := rows.rows[i]
-		m.widen(&r)
-		if j, ok := m.index[r.key.ID]; ok {
-			all[j] = r
-			continue
+	s := m.settings()
+	var d *tableData
+	if p := rows.ready; p != nil {
+		d = p.d
+		if p.s.sorted != s.sorted || p.s.col != s.col || p.s.desc != s.desc {
+			d.resort(s)
+			d.refilter(s)
+		} else if !sameFilter(p.s, s) {
+			d.refilter(s)
 		}
-		m.index[r.key.ID] = int32(len(all))
-		all = append(all, r)
+	} else {
+		d = buildData(rows)
+		d.resort(s)
+		d.refilter(s)
 	}
-	m.all = all
-	m.invalidateRanks()
+	m.d = d
+	m.cells.clear()
 	for id := range m.selected {
-		if _, ok := m.index[id]; !ok {
+		if _, ok := d.index[id]; !ok {
 			delete(m.selected, id)
 		}
 	}
-	m.resort()
-	m.refilter()
 	if !hasCur || !m.GoTo(cur) {
 		m.moveTo(m.cursor)
 	}
 	m.relayout()
 }
 
+func sameFilter(a, b settings) bool {
+	return a.fltOn == b.fltOn && a.text == b.text && slices.Equal(a.flt.Statuses, b.flt.Statuses) &&
+		a.flt.ExpiringWithin == b.flt.ExpiringWithin && a.flt.UnusedFor == b.flt.UnusedFor &&
+		a.flt.NeverUsed == b.flt.NeverUsed && a.flt.NotWorking == b.flt.NotWorking &&
+		a.flt.GlobalOnly == b.flt.GlobalOnly && a.flt.Text == b.flt.Text
+}
+
 // AppendRows adds a page of rows as it arrives while loading. Only the new
-// rows are merged into the order: loading n keys in pages never re-formats
-// or re-sorts earlier rows.
+// rows are merged into the order: loading n keys in pages never re-sorts
+// earlier rows.
 func (m *Model) AppendRows(rows Rows) {
-	if len(rows.rows) == 0 {
+	if rows.n == 0 {
 		return
 	}
-	if len(m.all) == 0 {
-		m.asOf = rows.now
+	d := m.d
+	if d.all.n == 0 {
+		d.asOf = rows.now
 	}
 	cur := int32(-1) // the row under the cursor, which must stay under it
-	if m.cursor < len(m.view) {
-		cur = m.view[m.cursor]
+	if m.cursor < len(d.view) {
+		cur = d.view[m.cursor]
 	}
-	added := make([]int32, 0, len(rows.rows))
-	for i := range rows.rows {
-		if at, isNew := m.add(&rows.rows[i]); isNew {
-			added = append(added, at)
+	s := m.settings()
+	added := make([]int32, 0, rows.n)
+	replaced := false
+	for _, p := range rows.pages {
+		for i := range p {
+			if at, isNew := d.add(&p[i]); isNew {
+				added = append(added, at)
+			} else {
+				replaced = true
+			}
 		}
 	}
-	m.invalidateRanks()
-	sorted := m.sortCol >= 0
-	if sorted {
-		col, _ := m.sortCol.SortColumn()
-		slices.SortFunc(added, func(i, j int32) int { return m.compareRows(i, j, col, m.desc) })
-		m.order = m.merge(m.order, added)
+	if replaced {
+		m.cells.clear()
+	}
+	d.widen(rows.widths)
+	d.ranksValid = false
+	if s.sorted {
+		slices.SortFunc(added, func(i, j int32) int { return d.compareRows(i, j, s.col, s.desc) })
+		d.order = d.merge(d.order, added, s)
 	} else {
-		m.order = append(m.order, added...)
+		d.order = append(d.order, added...)
+	}
+	if !s.fltOn {
+		d.view = d.order
+		m.keepCursor(cur, added, s)
+		return
 	}
 	var shown []int32
 	for _, i := range added {
-		if m.matches(i) {
+		if d.matches(i, &s) {
 			shown = append(shown, i)
 		}
 	}
-	// Under a sort, new rows can land above the cursor (an all-users load
-	// merges pages of every user); move the cursor, and the page with it,
-	// past them so the highlighted key stays the one the admin chose.
+	d.view = d.merge(d.view, shown, s)
+	m.keepCursor(cur, shown, s)
+}
+
+// keepCursor: under a sort, new rows can land above the cursor (an
+// all-users load merges pages of every user); move the cursor, and the
+// page with it, past them so the highlighted key stays the one the admin
+// chose.
+func (m *Model) keepCursor(cur int32, shown []int32, s settings) {
 	before := 0
-	if sorted {
-		if col, ok := m.sortCol.SortColumn(); ok && cur >= 0 {
-			before, _ = slices.BinarySearchFunc(shown, cur, func(s, c int32) int { return m.compareRows(s, c, col, m.desc) })
-		}
-		m.view = m.merge(m.view, shown)
-	} else {
-		m.view = append(m.view, shown...)
+	if s.sorted && cur >= 0 {
+		before, _ = slices.BinarySearchFunc(shown, cur, func(x, c int32) int { return m.d.compareRows(x, c, s.col, s.desc) })
 	}
 	m.offset += before
 	m.moveTo(m.cursor + before)
 	m.relayout()
 }
 
-// add takes in a formatted row; a key already present (pages can overlap
-// when the server's list shifts while it is read) is replaced in place.
-func (m *Model) add(r *row) (int32, bool) {
-	m.widen(r)
-	if i, ok := m.index[r.key.ID]; ok {
-		m.all[i] = *r
-		return i, false
-	}
-	i := int32(len(m.all))
-	m.all = append(m.all, *r)
-	m.index[r.key.ID] = i
-	return i, true
-}
-
-// widen grows the columns' natural widths to fit r.
-func (m *Model) widen(r *row) {
-	for c := range numColumns {
-		m.maxW[c] = max(m.maxW[c], int(r.widths[c]))
-	}
-}
-
-func (m *Model) resetWidths() {
-	for c := range numColumns {
-		m.maxW[c] = 0
-	}
-}
-
 // Len is the number of keys loaded.
-func (m *Model) Len() int { return len(m.all) }
+func (m *Model) Len() int { return m.d.all.n }
 
 // Shown is the number of rows the filters let through.
-func (m *Model) Shown() int { return len(m.view) }
+func (m *Model) Shown() int { return len(m.d.view) }
 
 // ShownKeys returns the keys shown, in display order (filtered and sorted),
 // as an export writes them.
 func (m *Model) ShownKeys() []model.APIKey {
-	out := make([]model.APIKey, len(m.view))
-	for i, v := range m.view {
-		out[i] = m.all[v].key
+	out := make([]model.APIKey, len(m.d.view))
+	for i, v := range m.d.view {
+		out[i] = *m.d.key(v)
 	}
 	return out
 }
@@ -260,73 +296,60 @@ func (m *Model) ShownKeys() []model.APIKey {
 // ShownCell returns the text of column c in the i-th shown row, as the
 // table draws it before padding (tests compare exports with it).
 func (m *Model) ShownCell(i int, c Column) string {
-	if i < 0 || i >= len(m.view) || c < 0 || c >= numColumns {
+	ci := m.colIndex(c)
+	if i < 0 || i >= len(m.d.view) || ci < 0 {
 		return ""
 	}
-	return m.all[m.view[i]].cell(c)
+	return m.spec[ci].DashboardText(*m.d.key(m.d.view[i]), m.d.asOf)
 }
 
-// SortBy orders rows by column c (descending when desc); c < 0, or a
+// SortBy orders rows by column c (descending when desc); NoColumn, or a
 // column that does not sort, restores arrival order.
 func (m *Model) SortBy(c Column, desc bool) {
 	cur, hasCur := m.currentID()
-	if _, ok := c.SortColumn(); !ok {
-		c, desc = -1, false
+	if i := m.colIndex(c); i < 0 || !m.spec[i].Sortable {
+		c, desc = NoColumn, false
 	}
 	m.sortCol, m.desc = c, desc
-	m.resort()
-	m.refilter()
+	s := m.settings()
+	m.d.resort(s)
+	m.d.refilter(s)
 	if hasCur {
 		m.GoTo(cur)
 	}
 	m.relayout()
 }
 
-// Sort reports the sort column (-1 for arrival order) and direction.
+// Sort reports the sort column (NoColumn for arrival order) and direction.
 func (m *Model) Sort() (Column, bool) { return m.sortCol, m.desc }
 
-// sortCycle is the order in which s walks the columns: every column that
-// sorts, in display order.
-var sortCycle = []Column{ColName, ColUser, ColCollection, ColCreated, ColStatus, ColExpiry, ColInactivity, ColStops, ColLastUsed, ColCalls}
-
-// nextSort moves the sort to the next shown column, ascending: sorting by a
-// column one cannot see would look like a shuffle.
+// nextSort moves the sort to the next shown column that sorts, ascending:
+// sorting by a column one cannot see would look like a shuffle.
 func (m *Model) nextSort() {
-	start := slices.Index(sortCycle, m.sortCol)
-	for i := 1; i <= len(sortCycle); i++ {
-		c := sortCycle[(start+i)%len(sortCycle)] // start is -1 when unsorted
-		if m.lay.shows(c) {
-			m.SortBy(c, false)
+	start := m.colIndex(m.sortCol) // -1 when unsorted
+	for i := 1; i <= len(m.spec); i++ {
+		c := m.spec[(start+i+len(m.spec))%len(m.spec)]
+		if c.Sortable && m.lay.shows(m.colIndex(Column(c.ID))) {
+			m.SortBy(Column(c.ID), false)
 			return
 		}
 	}
 }
 
 func (m *Model) reverse() {
-	if m.sortCol < 0 {
+	if m.sortCol == NoColumn {
 		m.SortBy(ColName, true)
 		return
 	}
 	m.SortBy(m.sortCol, !m.desc)
 }
 
-func (m *Model) resort() {
-	if m.sortCol >= 0 {
-		m.order = m.sortAll()
-		return
-	}
-	m.order = make([]int32, len(m.all))
-	for i := range m.order {
-		m.order[i] = int32(i)
-	}
-}
-
 // Current returns the key under the cursor.
 func (m *Model) Current() (model.APIKey, bool) {
-	if m.cursor < 0 || m.cursor >= len(m.view) {
+	if m.cursor < 0 || m.cursor >= len(m.d.view) {
 		return model.APIKey{}, false
 	}
-	return m.all[m.view[m.cursor]].key, true
+	return *m.d.key(m.d.view[m.cursor]), true
 }
 
 func (m *Model) currentID() (string, bool) {
@@ -341,9 +364,9 @@ func (m *Model) Selected() []model.APIKey {
 		return nil
 	}
 	out := make([]model.APIKey, 0, len(m.selected))
-	for _, i := range m.order {
-		if _, ok := m.selected[m.all[i].key.ID]; ok {
-			out = append(out, m.all[i].key)
+	for _, i := range m.d.order {
+		if k := m.d.key(i); m.isSel(k.ID) {
+			out = append(out, *k)
 		}
 	}
 	return out
@@ -351,6 +374,11 @@ func (m *Model) Selected() []model.APIKey {
 
 // SelectedCount is the number of selected keys.
 func (m *Model) SelectedCount() int { return len(m.selected) }
+
+func (m *Model) isSel(id string) bool {
+	_, ok := m.selected[id]
+	return ok
+}
 
 // IsSelected reports whether the key with this id is selected.
 func (m *Model) IsSelected(id string) bool {
@@ -377,8 +405,8 @@ func (m *Model) HiddenSelectedCount() int {
 		return 0
 	}
 	shown := 0
-	for _, i := range m.view {
-		if _, ok := m.selected[m.all[i].key.ID]; ok {
+	for _, i := range m.d.view {
+		if m.isSel(m.d.key(i).ID) {
 			shown++
 		}
 	}
@@ -410,11 +438,11 @@ func (m *Model) SetSelectable(on bool) {
 
 // GoTo moves the cursor to the key with this id if it is shown.
 func (m *Model) GoTo(id string) bool {
-	i, ok := m.index[id]
+	i, ok := m.d.index[id]
 	if !ok {
 		return false
 	}
-	for pos, v := range m.view {
+	for pos, v := range m.d.view {
 		if v == i {
 			m.moveTo(pos)
 			return true
@@ -442,7 +470,7 @@ func (m *Model) SetSize(width, height int) {
 func (m *Model) pageRows() int { return max(1, m.height-1) }
 
 func (m *Model) moveTo(i int) {
-	n := len(m.view)
+	n := len(m.d.view)
 	m.cursor = max(0, min(i, n-1))
 	rows := m.pageRows()
 	if m.cursor < m.offset {
@@ -467,8 +495,8 @@ func (m *Model) toggle() {
 }
 
 func (m *Model) selectAllShown() {
-	for _, i := range m.view {
-		m.selected[m.all[i].key.ID] = struct{}{}
+	for _, i := range m.d.view {
+		m.selected[m.d.key(i).ID] = struct{}{}
 	}
 }
 
@@ -487,7 +515,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(km, k.Top):
 		m.moveTo(0)
 	case key.Matches(km, k.Bottom):
-		m.moveTo(len(m.view) - 1)
+		m.moveTo(len(m.d.view) - 1)
 	case key.Matches(km, k.PageUp):
 		m.moveTo(m.cursor - m.pageRows())
 	case key.Matches(km, k.PageDown):
@@ -519,16 +547,16 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 // nothing.
 func (m *Model) KeyMap() KeyMap {
 	k := m.keys
-	rows := len(m.view) > 0
+	rows := len(m.d.view) > 0
 	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown} {
 		b.SetEnabled(rows)
 	}
 	k.Toggle.SetEnabled(rows && m.selectable)
 	k.SelectAll.SetEnabled(rows && m.selectable)
 	k.ClearSelection.SetEnabled(len(m.selected) > 0)
-	k.Sort.SetEnabled(len(m.all) > 1)
-	k.Reverse.SetEnabled(len(m.all) > 1)
-	quick := len(m.all) > 0 || m.fltOn
+	k.Sort.SetEnabled(m.d.all.n > 1)
+	k.Reverse.SetEnabled(m.d.all.n > 1)
+	quick := m.d.all.n > 0 || m.fltOn
 	for q := range NumQuick {
 		k.Quick[q].SetEnabled(quick)
 	}

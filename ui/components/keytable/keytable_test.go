@@ -104,13 +104,15 @@ func TestRowCells(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := FormatRows([]model.APIKey{tt.key}, now).rows[0]
+			rows := FormatRows([]model.APIKey{tt.key}, now)
+			m := newTable(200, 5)
+			m.SetRows(rows)
 			for c, want := range tt.want {
-				if r.cell(c) != want {
-					t.Errorf("%s = %q, want %q", c.Title(), r.cell(c), want)
+				if got := m.ShownCell(0, c); got != want {
+					t.Errorf("%s = %q, want %q", c.Title(), got, want)
 				}
-				if int(r.widths[c]) != ansi.StringWidth(want) {
-					t.Errorf("%s width %d", c.Title(), r.widths[c])
+				if w := rows.widths[model.ColumnID(c)]; w != ansi.StringWidth(want) {
+					t.Errorf("%s width %d", c.Title(), w)
 				}
 			}
 		})
@@ -178,7 +180,7 @@ func shownIDs(m *Model) []string {
 // shows exactly what loading all at once shows.
 func TestAppendMatchesSetKeys(t *testing.T) {
 	keys := genKeys(500, 2)
-	for _, col := range append([]Column{-1}, sortCycle...) {
+	for _, col := range append([]Column{NoColumn}, sortCycle...) {
 		for _, desc := range []bool{false, true} {
 			for _, filter := range []string{"", "laptop", "collection 1"} {
 				whole := newTable(200, 20)
@@ -208,7 +210,7 @@ func TestAppendMatchesSetKeys(t *testing.T) {
 // the admin, and stays on screen.
 func TestAppendKeepsCursorKey(t *testing.T) {
 	keys := genKeys(500, 2)
-	for _, col := range append([]Column{-1}, sortCycle...) {
+	for _, col := range append([]Column{NoColumn}, sortCycle...) {
 		for _, desc := range []bool{false, true} {
 			for _, filter := range []string{"", "laptop"} {
 				m := newTable(200, 20)
@@ -422,3 +424,15 @@ func TestKeyMapIsAGetter(t *testing.T) {
 		t.Error("asking for the KeyMap changed something")
 	}
 }
+
+// sortCycle is the order s walks the columns in the all-users view: every
+// dashboard column that sorts, in the dashboard's order.
+var sortCycle = func() []Column {
+	var out []Column
+	for _, c := range model.DashboardColumns() {
+		if c.Sortable {
+			out = append(out, Column(c.ID))
+		}
+	}
+	return out
+}()

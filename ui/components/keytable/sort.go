@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"h2ogpte-keys/model"
 )
@@ -13,24 +14,71 @@ import (
 // CLI's --sort): by the column, missing values last either way, ties by
 // name (ignoring ASCII case), then name, then id, ascending always. It
 // gets there without calling model.Compare per comparison, which would
-// take far too long on 100,000 keys:
+// take far too long on a million keys:
 //
-//   - each row keeps an order-preserving integer key per column (rows.go);
-//     equal keys that do not prove equal values (long strings, far-off
-//     dates) are settled by compareValues on the values themselves;
+//   - model.SortKey gives an order-preserving integer per key and column,
+//     worked out as a sort starts (not kept per row: that would cost more
+//     memory than the keys); equal keys that do not prove equal values
+//     (long strings, far-off dates) are settled by model.CompareValues;
 //   - the name tie-break, which decides most comparisons (a status column
 //     has four values), is a rank: every row's position in name order,
 //     worked out once per set of rows and kept until rows change.
 //
 // TestSortAgreesWithModel holds all of this to model.Compare.
 
-// sortEntry is what a full sort moves: a row and its key for the sort
-// column, copied out of the rows so that sorting 100,000 rows walks one
-// small, contiguous slice.
-type sortEntry struct {
-	key   uint64
-	row   int32
-	exact bool
+// tableData is the rows and what is worked out from them: everything a
+// load replaces, so that a whole new set can be built off the UI goroutine
+// (Model.Prepare) and swapped in.
+type tableData struct {
+	all   store
+	index map[string]int32 // row by key id
+	// order is every row number in sort order (arrival order when
+	// unsorted); view is order with the filter applied: what is shown.
+	order, view []int32
+	// asOf is when the rows are judged: the filters and the sort judge
+	// statuses at the same instant the Status column shows.
+	asOf time.Time
+	// widths is the widest cell of each column.
+	widths map[model.ColumnID]int
+	// byName, nameRank and foldRank serve the sort; they are worked out
+	// on the first sort after rows change.
+	byName, nameRank, foldRank []int32
+	ranksValid                 bool
+}
+
+func newData(asOf time.Time) *tableData {
+	return &tableData{index: map[string]int32{}, asOf: asOf, widths: map[model.ColumnID]int{}}
+}
+
+// settings is what decides order and view beyond the rows: the sort and
+// the filters. Copied by value into work done off the UI goroutine.
+type settings struct {
+	col    model.SortColumn
+	sorted bool
+	desc   bool
+	flt    model.Filter
+	fltOn  bool
+	text   string
+}
+
+func (d *tableData) key(i int32) *model.APIKey { return d.all.at(i) }
+
+// add takes in a key; a key already present (pages can overlap when the
+// server's list shifts while it is read) is replaced in place.
+func (d *tableData) add(k *model.APIKey) (int32, bool) {
+	if i, ok := d.index[k.ID]; ok {
+		*d.all.at(i) = *k
+		return i, false
+	}
+	i := d.all.push(k)
+	d.index[k.ID] = i
+	return i, true
+}
+
+func (d *tableData) widen(w map[model.ColumnID]int) {
+	for id, x := range w {
+		d.widths[id] = max(d.widths[id], x)
+	}
 }
 
 // nameEntry is what the name sort moves: the folded name's first 16 bytes
@@ -41,23 +89,55 @@ type nameEntry struct {
 	flags         uint8
 }
 
+// Flags of the name and id keys.
+const (
+	// nameFits: the folded name is the 16 bytes of its keys, whole.
+	nameFits uint8 = 1 << iota
+	// nameCaps: the name has ASCII capitals.
+	nameCaps
+	// idFits: the id is the 8 bytes of idKey, whole.
+	idFits
+)
+
+func newNameEntry(k *model.APIKey, row int32) nameEntry {
+	e := nameEntry{row: row}
+	e.key, _ = model.StringKey(k.Name, true)
+	if len(k.Name) > 8 {
+		e.key2, _ = model.StringKey(k.Name[8:], true)
+	}
+	if len(k.Name) <= 16 && strings.IndexByte(k.Name, 0) < 0 {
+		e.flags |= nameFits
+	}
+	for i := 0; i < len(k.Name); i++ {
+		if 'A' <= k.Name[i] && k.Name[i] <= 'Z' {
+			e.flags |= nameCaps
+			break
+		}
+	}
+	var exact bool
+	if e.id, exact = model.StringKey(k.ID, false); exact {
+		e.flags |= idFits
+	}
+	return e
+}
+
 // ensureRanks works out byName (rows in model.Compare's name order: folded
 // name, name, id), nameRank (each row's place in it) and foldRank (the
 // same, but equal for names equal ignoring ASCII case), unless current.
-func (m *Model) ensureRanks() {
-	if m.ranksValid && len(m.nameRank) == len(m.all) {
+func (d *tableData) ensureRanks() {
+	n := d.all.n
+	if d.ranksValid && len(d.nameRank) == n {
 		return
 	}
 	// The first 16 bytes of the folded names order most of them: a stable
 	// radix sort by bytes 8-15, then by bytes 0-7. Each run of equal
 	// prefixes is then ordered by what is left: the rest of a longer
 	// name, the name itself where case differs, the id. The keys carry all
-	// of that for the usual names and ids, so the strings (scattered over
-	// the rows) are read only for the rare rest.
-	es := make([]nameEntry, len(m.all))
-	for i := range m.all {
-		r := &m.all[i]
-		es[i] = nameEntry{key: r.sortKey[model.SortName], key2: r.nameKey2, id: r.idKey, row: int32(i), flags: r.nameFlags}
+	// of that for the usual names and ids, so the strings are read only
+	// for the rare rest.
+	es := make([]nameEntry, n)
+	for i := range es {
+		es[i] = newNameEntry(d.key(int32(i)), int32(i))
 	}
 	tmp := make([]nameEntry, len(es))
 	es, tmp = radixPass(es, tmp, func(e *nameEntry) uint64 { return e.key2 })
@@ -72,21 +152,20 @@ func (m *Model) ensureRanks() {
 		if end-start > 1 {
 			slices.SortFunc(es[start:end], func(a, b nameEntry) int {
 				if !fits(&a) || !fits(&b) || (a.flags|b.flags)&nameCaps != 0 {
-					return m.compareNames(a.row, b.row)
+					return d.compareNames(a.row, b.row)
 				}
 				// Same folded name, no capitals: the ids decide.
 				if a.id != b.id || a.flags&b.flags&idFits != 0 {
 					return cmp.Compare(a.id, b.id)
 				}
-				return strings.Compare(m.all[a.row].key.ID, m.all[b.row].key.ID)
+				return strings.Compare(d.key(a.row).ID, d.key(b.row).ID)
 			})
 		}
 		start = end
 	}
-	n := len(es)
-	m.byName = slices.Grow(m.byName[:0], n)[:n]
-	m.nameRank = slices.Grow(m.nameRank[:0], n)[:n]
-	m.foldRank = slices.Grow(m.foldRank[:0], n)[:n]
+	d.byName = slices.Grow(d.byName[:0], n)[:n]
+	d.nameRank = slices.Grow(d.nameRank[:0], n)[:n]
+	d.foldRank = slices.Grow(d.foldRank[:0], n)[:n]
 	fold := int32(0)
 	for pos := range es {
 		e := &es[pos]
@@ -94,75 +173,44 @@ func (m *Model) ensureRanks() {
 			prev := &es[pos-1]
 			same := samePrefix(prev, e)
 			if same && (!fits(prev) || !fits(e)) {
-				same = m.all[prev.row].foldName == m.all[e.row].foldName
+				same = model.CompareValues(d.key(prev.row), d.key(e.row), model.SortName, d.asOf) == 0
 			}
 			if !same {
 				fold++
 			}
 		}
-		m.byName[pos], m.nameRank[e.row], m.foldRank[e.row] = e.row, int32(pos), fold
+		d.byName[pos], d.nameRank[e.row], d.foldRank[e.row] = e.row, int32(pos), fold
 	}
-	m.ranksValid = true
+	d.ranksValid = true
 }
-
-// invalidateRanks marks the ranks stale: rows came or went.
-func (m *Model) invalidateRanks() { m.ranksValid = false }
 
 // compareNames is model.Compare's tie-break: folded name, name, id.
-func (m *Model) compareNames(i, j int32) int {
-	a, b := &m.all[i], &m.all[j]
-	if ka, kb := a.sortKey[model.SortName], b.sortKey[model.SortName]; ka != kb {
-		return cmp.Compare(ka, kb)
-	}
-	if c := strings.Compare(a.foldName, b.foldName); c != 0 {
+func (d *tableData) compareNames(i, j int32) int {
+	a, b := d.key(i), d.key(j)
+	if c := model.CompareValues(a, b, model.SortName, d.asOf); c != 0 {
 		return c
 	}
-	if c := strings.Compare(a.key.Name, b.key.Name); c != 0 {
+	if c := strings.Compare(a.Name, b.Name); c != 0 {
 		return c
 	}
-	return strings.Compare(a.key.ID, b.key.ID)
-}
-
-// compareValues compares two present values of col exactly, for keys that
-// tie without proving the values equal (model's compareBy, for the columns
-// whose keys can be inexact: strings and times).
-func (m *Model) compareValues(i, j int32, col model.SortColumn) int {
-	a, b := &m.all[i].key, &m.all[j].key
-	switch col {
-	case model.SortName:
-		return strings.Compare(m.all[i].foldName, m.all[j].foldName)
-	case model.SortUser:
-		return strings.Compare(a.Username, b.Username)
-	case model.SortCollection:
-		return strings.Compare(m.all[i].foldColl, m.all[j].foldColl)
-	case model.SortCreated:
-		return a.Created.Compare(b.Created)
-	case model.SortExpires:
-		return a.Expires.Compare(*b.Expires)
-	case model.SortLastUsed:
-		return a.LastUsed.V.Compare(b.LastUsed.V)
-	case model.SortStopsAt:
-		at, _ := a.StopsAtForSort()
-		bt, _ := b.StopsAtForSort()
-		return at.Compare(bt)
-	}
-	return 0 // integer columns: their keys are exact
+	return strings.Compare(a.ID, b.ID)
 }
 
 // compareRows is the whole order for two rows without the ranks (which
 // rows still arriving do not have yet): used to merge pages into the order.
-func (m *Model) compareRows(i, j int32, col model.SortColumn, desc bool) int {
-	a, b := &m.all[i], &m.all[j]
-	am, bm := a.sortFlags[col]&keyMissing != 0, b.sortFlags[col]&keyMissing != 0
+func (d *tableData) compareRows(i, j int32, col model.SortColumn, desc bool) int {
+	a, b := d.key(i), d.key(j)
+	ak, aexact, aok := model.SortKey(a, col, d.asOf)
+	bk, bexact, bok := model.SortKey(b, col, d.asOf)
 	switch {
-	case am && !bm:
+	case !aok && bok:
 		return 1
-	case bm && !am:
+	case !bok && aok:
 		return -1
-	case !am:
-		c := cmp.Compare(a.sortKey[col], b.sortKey[col])
-		if c == 0 && a.sortFlags[col]&b.sortFlags[col]&keyExact == 0 {
-			c = m.compareValues(i, j, col)
+	case aok:
+		c := cmp.Compare(ak, bk)
+		if c == 0 && !(aexact && bexact) {
+			c = model.CompareValues(a, b, col, d.asOf)
 		}
 		if desc {
 			c = -c
@@ -171,36 +219,40 @@ func (m *Model) compareRows(i, j int32, col model.SortColumn, desc bool) int {
 			return c
 		}
 	}
-	return m.compareNames(i, j)
+	return d.compareNames(i, j)
 }
 
-// sortAll rebuilds the order: every row by the current column. Rows start
-// in name order (the tie-break) and a stable radix sort orders them by the
-// column's key, missing values last; the rare runs of equal keys that do
-// not prove equal values are then settled by compareValues.
-func (m *Model) sortAll() []int32 {
-	col, ok := m.sortCol.SortColumn()
-	if !ok {
-		return nil
-	}
-	m.ensureRanks()
+// sortEntry is what a full sort moves: a row and its key for the sort
+// column, in one small, contiguous slice.
+type sortEntry struct {
+	key   uint64
+	row   int32
+	exact bool
+}
+
+// sortAll returns every row in s's order. Rows start in name order (the
+// tie-break) and a stable radix sort orders them by the column's key,
+// missing values last; the rare runs of equal keys that do not prove
+// equal values are then settled by model.CompareValues.
+func (d *tableData) sortAll(s settings) []int32 {
+	col, desc := s.col, s.desc
+	d.ensureRanks()
 	var dense []int32
 	switch col {
 	case model.SortName:
-		dense = m.foldRank
+		dense = d.foldRank
 	case model.SortUser, model.SortCollection:
-		dense = m.denseRank(col)
+		dense = d.denseRank(col)
 	}
-	desc := m.desc
-	present := make([]sortEntry, 0, len(m.all))
+	present := make([]sortEntry, 0, d.all.n)
 	var missing []int32
-	for _, i := range m.byName {
-		r := &m.all[i]
-		if r.sortFlags[col]&keyMissing != 0 {
+	for _, i := range d.byName {
+		key, exact, ok := model.SortKey(d.key(i), col, d.asOf)
+		if !ok {
 			missing = append(missing, i)
 			continue
 		}
-		e := sortEntry{key: r.sortKey[col], row: i, exact: r.sortFlags[col]&keyExact != 0}
+		e := sortEntry{key: key, row: i, exact: exact}
 		if dense != nil {
 			e.key, e.exact = uint64(dense[i]), true
 		}
@@ -209,28 +261,22 @@ func (m *Model) sortAll() []int32 {
 		}
 		present = append(present, e)
 	}
-	present = radixSort(present)
+	present, _ = radixPass(present, make([]sortEntry, len(present)), func(e *sortEntry) uint64 { return e.key })
 	fixRuns(present, func(a, b sortEntry) int {
-		c := m.compareValues(a.row, b.row, col)
+		c := model.CompareValues(d.key(a.row), d.key(b.row), col, d.asOf)
 		if desc {
 			c = -c
 		}
 		if c != 0 {
 			return c
 		}
-		return cmp.Compare(m.nameRank[a.row], m.nameRank[b.row])
+		return cmp.Compare(d.nameRank[a.row], d.nameRank[b.row])
 	})
-	out := make([]int32, 0, len(m.all))
+	out := make([]int32, 0, d.all.n)
 	for _, e := range present {
 		out = append(out, e.row)
 	}
 	return append(out, missing...)
-}
-
-// radixSort sorts es by key, stably.
-func radixSort(es []sortEntry) []sortEntry {
-	es, _ = radixPass(es, make([]sortEntry, len(es)), func(e *sortEntry) uint64 { return e.key })
-	return es
 }
 
 // radixPass sorts es by key(e), stably (least significant byte first),
@@ -280,45 +326,49 @@ func fixRuns(es []sortEntry, cmpFn func(a, b sortEntry) int) {
 	}
 }
 
-// denseRank numbers the distinct values of a string column in
-// model.Compare's order (users byte-wise, collections ignoring ASCII
-// case), so that a sort by them sorts integers.
-func (m *Model) denseRank(col model.SortColumn) []int32 {
-	value := func(r *row) string {
+// denseRank numbers the distinct values of a string column (users,
+// collections) in model.Compare's order, values equal in that order
+// numbered alike, so that a sort by them sorts integers. The values repeat
+// (the client shares their strings), so the map stays small.
+func (d *tableData) denseRank(col model.SortColumn) []int32 {
+	value := func(k *model.APIKey) string {
 		if col == model.SortUser {
-			return r.key.Username
+			return k.Username
 		}
-		return r.foldColl
+		return k.CollectionName
 	}
 	rank := make(map[string]int32)
-	var distinct []string
-	for i := range m.all {
-		v := value(&m.all[i])
-		if _, ok := rank[v]; !ok {
-			rank[v] = 0
-			distinct = append(distinct, v)
+	var distinct []*model.APIKey
+	for i := range int32(d.all.n) {
+		k := d.key(i)
+		if _, ok := rank[value(k)]; !ok {
+			rank[value(k)] = 0
+			distinct = append(distinct, k)
 		}
 	}
-	slices.Sort(distinct)
-	for n, v := range distinct {
-		rank[v] = int32(n)
+	slices.SortFunc(distinct, func(a, b *model.APIKey) int { return model.CompareValues(a, b, col, d.asOf) })
+	n := int32(0)
+	for i, k := range distinct {
+		if i > 0 && model.CompareValues(distinct[i-1], k, col, d.asOf) != 0 {
+			n++
+		}
+		rank[value(k)] = n
 	}
-	out := make([]int32, len(m.all))
-	for i := range m.all {
-		out[i] = rank[value(&m.all[i])]
+	out := make([]int32, d.all.n)
+	for i := range out {
+		out[i] = rank[value(d.key(int32(i)))]
 	}
 	return out
 }
 
 // merge merges the sorted list b (a few new rows) into the sorted list a
 // (all rows so far): each of b is placed by binary search, and a is copied
-// across in runs, so a page costs |b|·log|a| comparisons, not |a|.
-func (m *Model) merge(a, b []int32) []int32 {
+// across in runs, so a page costs |b|·log|a| comparisons and one copy.
+func (d *tableData) merge(a, b []int32, s settings) []int32 {
 	if len(b) == 0 {
 		return a
 	}
-	col, ok := m.sortCol.SortColumn()
-	if !ok {
+	if !s.sorted {
 		return append(a, b...)
 	}
 	out := make([]int32, 0, len(a)+len(b))
@@ -326,11 +376,44 @@ func (m *Model) merge(a, b []int32) []int32 {
 	for _, x := range b {
 		rest := a[from:]
 		at := from + sort.Search(len(rest), func(k int) bool {
-			return m.compareRows(rest[k], x, col, m.desc) > 0
+			return d.compareRows(rest[k], x, s.col, s.desc) > 0
 		})
 		out = append(out, a[from:at]...)
 		out = append(out, x)
 		from = at
 	}
 	return append(out, a[from:]...)
+}
+
+// resort rebuilds the order for s.
+func (d *tableData) resort(s settings) {
+	if s.sorted {
+		d.order = d.sortAll(s)
+		return
+	}
+	d.order = make([]int32, d.all.n)
+	for i := range d.order {
+		d.order[i] = int32(i)
+	}
+}
+
+// matches reports whether row i passes s's filters (model.Filter.Match
+// itself: no second copy of the rules to keep in step).
+func (d *tableData) matches(i int32, s *settings) bool {
+	return !s.fltOn || s.flt.Match(d.key(i), d.asOf, s.text)
+}
+
+// refilter rebuilds the view from the order for s.
+func (d *tableData) refilter(s settings) {
+	if !s.fltOn {
+		d.view = d.order
+		return
+	}
+	view := make([]int32, 0, len(d.view))
+	for _, i := range d.order {
+		if d.matches(i, &s) {
+			view = append(view, i)
+		}
+	}
+	d.view = view
 }

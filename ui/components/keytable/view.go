@@ -1,6 +1,7 @@
 package keytable
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -19,61 +20,45 @@ const (
 	markWidth   = 3 // "[x]"
 	gap         = 2 // between columns
 	actionWidth = 1 // "⋯"
-	nameMin     = 16
-	nameMax     = 48
-	collMax     = 24
 )
 
-// dropOrder is the order in which columns give way on narrow terminals.
-// Name, Status and Last Used always stay; Stops working gives way before
-// Total Calls (and so before Last Used), and the all-users view's User
-// column last of all.
-var dropOrder = []Column{ColCreated, ColSecret, ColInactivity, ColCollection, ColExpiry, ColStops, ColCalls, ColUser}
-
 // columnLayout is which columns show and how wide, decided per size and
-// load, never per frame.
+// load, never per frame. Columns are indexes into the table's spec.
 type columnLayout struct {
-	cols   []Column
-	widths [numColumns]int
+	cols   []int
+	widths []int // by spec index
 	// lineWidth is the width of a rendered row before padding to the
 	// table's width.
 	lineWidth int
 	header    string
-	// long marks columns shown with their long title (longTitles).
-	long [numColumns]bool
+	// long marks columns shown with their long title (model.Column.Title;
+	// ShortTitle decides which columns fit).
+	long []bool
 }
 
-// longTitles are the titles some columns get when there is room; the short
-// ones (Column.Title) decide which columns fit.
-var longTitles = map[Column]string{
-	ColStops:      "Stops working",
-	ColInactivity: "Inactivity Interval", // the web page's
-}
-
-func (l columnLayout) shows(c Column) bool {
-	for _, x := range l.cols {
-		if x == c {
-			return true
-		}
-	}
-	return false
-}
+func (l columnLayout) shows(c int) bool { return c >= 0 && slices.Contains(l.cols, c) }
 
 // Columns returns the columns shown at the current size, in order.
-func (m *Model) Columns() []Column { return append([]Column(nil), m.lay.cols...) }
+func (m *Model) Columns() []Column {
+	out := make([]Column, len(m.lay.cols))
+	for i, c := range m.lay.cols {
+		out[i] = Column(m.spec[c].ID)
+	}
+	return out
+}
 
-func (m *Model) headerTitle(c Column) string {
-	t := c.Title()
-	if c >= 0 && c < numColumns && m.lay.long[c] {
-		t = longTitles[c]
+func (m *Model) headerTitle(c int, long bool) string {
+	t := m.spec[c].ShortTitle
+	if long {
+		t = m.spec[c].Title
 	}
 	return t + m.sortMark(c)
 }
 
 // sortMark is " ▲" or " ▼" after the sort column's title, "" elsewhere.
-func (m *Model) sortMark(c Column) string {
+func (m *Model) sortMark(c int) string {
 	switch {
-	case c != m.sortCol:
+	case m.sortCol == NoColumn || m.spec[c].ID != model.ColumnID(m.sortCol):
 		return ""
 	case m.desc:
 		return " ▼"
@@ -81,57 +66,82 @@ func (m *Model) sortMark(c Column) string {
 	return " ▲"
 }
 
-func (m *Model) natural(c Column) int {
-	w := max(m.maxW[c], ansi.StringWidth(m.headerTitle(c)))
-	switch c {
-	case ColName:
-		w = min(w, nameMax)
-	case ColCollection:
-		w = min(w, collMax)
+// natural is column c's width with nothing cut: its widest cell or short
+// title, within its maximum.
+func (m *Model) natural(c int) int {
+	w := max(m.d.widths[m.spec[c].ID], ansi.StringWidth(m.headerTitle(c, false)))
+	if mx := m.spec[c].MaxWidth; mx > 0 {
+		w = min(w, mx)
 	}
 	return w
 }
 
+// dropOrder is the spec's columns that give way on a narrow screen, in
+// the order they go (model.Column.Drop).
+func (m *Model) dropOrder() []int {
+	var out []int
+	for i, c := range m.spec {
+		if c.Drop > 0 {
+			out = append(out, i)
+		}
+	}
+	slices.SortFunc(out, func(a, b int) int { return m.spec[a].Drop - m.spec[b].Drop })
+	return out
+}
+
 // relayout decides the columns for the current width and widest cells.
+// The flexible column (the name) takes what is left, at least its
+// MinWidth before another column gives way; long titles go where there is
+// room, the column that gives way last first.
 func (m *Model) relayout() {
-	m.lay.long = [numColumns]bool{} // decide the columns with the short titles
-	var lay columnLayout
-	nameW := 0
-	for drop := 0; drop <= len(dropOrder); drop++ {
+	n := len(m.spec)
+	lay := columnLayout{widths: make([]int, n), long: make([]bool, n)}
+	drops := m.dropOrder()
+	flex := -1
+	for drop := 0; drop <= len(drops); drop++ {
 		lay.cols = lay.cols[:0]
+		flex = -1
 		fixed := m.markCells() + actionWidth
-		for c := range numColumns {
-			if containsCol(dropOrder[:drop], c) || c == ColUser && !m.showUser {
+		for c := range n {
+			if slices.Contains(drops[:drop], c) || m.spec[c].Owner && !m.showUser {
 				continue
 			}
 			lay.cols = append(lay.cols, c)
 			fixed += gap
-			if c != ColName {
-				lay.widths[c] = m.natural(c)
-				fixed += lay.widths[c]
+			if m.spec[c].Flex && flex < 0 {
+				flex = c
+				continue
 			}
+			lay.widths[c] = m.natural(c)
+			fixed += lay.widths[c]
 		}
-		nat := m.natural(ColName)
-		if fixed+min(nat, nameMin) <= m.width || drop == len(dropOrder) {
-			nameW = max(1, min(nat, m.width-fixed))
-			lay.lineWidth = fixed + nameW
+		if flex < 0 {
+			if fixed <= m.width || drop == len(drops) {
+				lay.lineWidth = fixed
+				break
+			}
+			continue
+		}
+		nat := m.natural(flex)
+		if fixed+min(nat, m.spec[flex].MinWidth) <= m.width || drop == len(drops) {
+			lay.widths[flex] = max(1, min(nat, m.width-fixed))
+			lay.lineWidth = fixed + lay.widths[flex]
 			break
 		}
 	}
-	lay.widths[ColName] = nameW
-	// Long titles where there is room for them, Stops working first.
-	for _, c := range []Column{ColStops, ColInactivity} {
-		if !lay.shows(c) {
+	byLast := slices.Clone(drops)
+	slices.Reverse(byLast)
+	for _, c := range byLast {
+		if !lay.shows(c) || m.spec[c].Title == m.spec[c].ShortTitle {
 			continue
 		}
-		long := ansi.StringWidth(longTitles[c] + m.sortMark(c))
+		long := ansi.StringWidth(m.headerTitle(c, true))
 		if extra := long - lay.widths[c]; extra <= 0 || lay.lineWidth+extra <= m.width {
 			lay.long[c] = true
 			lay.lineWidth += max(0, extra)
 			lay.widths[c] = max(long, lay.widths[c])
 		}
 	}
-	m.lay.long = lay.long
 
 	var b strings.Builder
 	b.WriteString(spaces(m.markCells()))
@@ -139,7 +149,8 @@ func (m *Model) relayout() {
 		if i > 0 {
 			b.WriteString(spaces(gap))
 		}
-		writeCell(&b, m.headerTitle(c), ansi.StringWidth(m.headerTitle(c)), lay.widths[c], c == ColCalls)
+		t := m.headerTitle(c, lay.long[c])
+		writeCell(&b, t, ansi.StringWidth(t), lay.widths[c], m.spec[c].Align == model.AlignRight)
 	}
 	b.WriteString(spaces(gap + actionWidth))
 	line := b.String()
@@ -164,13 +175,38 @@ func (m *Model) markCells() int {
 	return cursorWidth + 1
 }
 
-func containsCol(cs []Column, c Column) bool {
-	for _, x := range cs {
-		if x == c {
-			return true
-		}
+// cellCache keeps the cells of rows drawn lately, a slot per row number
+// modulo its size: a frame formats only rows that came on screen since the
+// last one, and no key's cells are kept beyond about a screenful.
+type cellCache struct {
+	slots [256]cachedRow
+}
+
+type cachedRow struct {
+	row    int32 // -1 or unused when ok is false
+	ok     bool
+	status model.Status
+	cells  []string
+	widths []int
+}
+
+func (c *cellCache) clear() { c.slots = [256]cachedRow{} }
+
+// rowCells returns row i's cells, formatted as of the rows' time.
+func (m *Model) rowCells(i int32) *cachedRow {
+	s := &m.cells.slots[int(i)%len(m.cells.slots)]
+	if s.ok && s.row == i && len(s.cells) == len(m.spec) {
+		return s
 	}
-	return false
+	k := m.d.key(i)
+	s.row, s.ok, s.status = i, true, k.StatusAt(m.d.asOf)
+	s.cells = slices.Grow(s.cells[:0], len(m.spec))[:len(m.spec)]
+	s.widths = slices.Grow(s.widths[:0], len(m.spec))[:len(m.spec)]
+	for c := range m.spec {
+		s.cells[c] = m.spec[c].DashboardText(*k, m.d.asOf)
+		s.widths[c] = cellWidth(s.cells[c])
+	}
+	return s
 }
 
 // brush is a style taken apart into what goes before and after the text,
@@ -259,9 +295,9 @@ func (m *Model) View() string {
 	b.Grow((m.lay.lineWidth + 32) * m.height)
 	b.WriteString(m.lay.header)
 	rows := m.height - 1
-	if len(m.view) == 0 {
+	if len(m.d.view) == 0 {
 		empty := m.emptyText
-		if len(m.all) > 0 {
+		if m.d.all.n > 0 {
 			empty = m.noMatchText()
 		}
 		if rows > 0 && empty != "" {
@@ -278,15 +314,16 @@ func (m *Model) View() string {
 	}
 	for i := m.offset; i < m.offset+rows; i++ {
 		b.WriteByte('\n')
-		if i < len(m.view) {
-			m.renderRow(&b, &m.all[m.view[i]], i == m.cursor)
+		if i < len(m.d.view) {
+			m.renderRow(&b, m.d.view[i], i == m.cursor)
 		}
 	}
 	return b.String()
 }
 
-func (m *Model) renderRow(b *strings.Builder, r *row, cursor bool) {
-	_, sel := m.selected[r.key.ID]
+func (m *Model) renderRow(b *strings.Builder, i int32, cursor bool) {
+	sel := m.isSel(m.d.key(i).ID)
+	r := m.rowCells(i)
 	kind := kindNormal
 	switch {
 	case cursor && sel:
@@ -307,7 +344,7 @@ func (m *Model) renderRow(b *strings.Builder, r *row, cursor bool) {
 	m.writeRow(b, r, kind, sel, cursor)
 }
 
-func (m *Model) writeRow(b *strings.Builder, r *row, kind rowKind, sel, cursor bool) {
+func (m *Model) writeRow(b *strings.Builder, r *cachedRow, kind rowKind, sel, cursor bool) {
 	rb := m.brushes.row[kind]
 	b.WriteString(rb.pre)
 	if cursor {
@@ -327,17 +364,17 @@ func (m *Model) writeRow(b *strings.Builder, r *row, kind rowKind, sel, cursor b
 		if i > 0 {
 			b.WriteString(spaces(gap))
 		}
-		w := m.lay.widths[c]
-		if c == ColStatus {
+		w, spec := m.lay.widths[c], &m.spec[c]
+		if spec.StatusTint {
 			sb := m.brushes.status[kind][r.status]
 			b.WriteString(rb.post)
 			b.WriteString(sb.pre)
-			writeCell(b, r.cell(c), int(r.widths[c]), w, false)
+			writeCell(b, r.cells[c], r.widths[c], w, spec.Align == model.AlignRight)
 			b.WriteString(sb.post)
 			b.WriteString(rb.pre)
 			continue
 		}
-		writeCell(b, r.cell(c), int(r.widths[c]), w, c == ColCalls)
+		writeCell(b, r.cells[c], r.widths[c], w, spec.Align == model.AlignRight)
 	}
 	b.WriteString(spaces(gap))
 	if cursor {
