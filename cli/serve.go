@@ -171,6 +171,7 @@ func (s *service) dashboard(t sshserve.Terminal) (tea.Model, []tea.ProgramOption
 	api := &sessionAPI{API: s.client, sess: t.Context, begin: t.BeginChange}
 	rec := &sessionRecorder{rec: s.recorderFor(t.Person), api: api}
 	app := ui.New(api, ui.Options{
+		Context:      t.Context,
 		Address:      s.address,
 		ReadOnly:     !t.Person.CanChange(),
 		Insecure:     s.cfg.Insecure,
@@ -182,6 +183,8 @@ func (s *service) dashboard(t sshserve.Terminal) (tea.Model, []tea.ProgramOption
 	// A session that ends (disconnect, limits, shutdown) gives back a
 	// change span it still holds.
 	context.AfterFunc(t.Context, api.release)
+	// A cut session closes no dialog: wipe a secret still shown.
+	context.AfterFunc(t.Context, app.Close)
 	// The alternate screen keeps a shown secret out of the client's
 	// scrollback once the dashboard ends.
 	return app, []tea.ProgramOption{tea.WithAltScreen()}

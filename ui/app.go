@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -26,6 +27,10 @@ import (
 
 // Options configure the dashboard.
 type Options struct {
+	// Context is the parent of every request the dashboard sends: they
+	// end with it (Run's context, an SSH session's). nil means
+	// context.Background; quitting ends them either way.
+	Context context.Context
 	// Address is the server address shown in the header.
 	Address string
 	// User opens the dashboard on this user (exact username); empty opens
@@ -59,6 +64,10 @@ type Options struct {
 // first, then the filter input, then the global keys, then the table
 // Use New.
 type App struct {
+	// mu serialises Update and View with Close, which an SSH session's end
+	// calls from its own goroutine while the program may still be drawing.
+	mu sync.Mutex
+
 	api    API
 	runner *change.Runner
 	opts   Options
@@ -136,7 +145,11 @@ func New(api API, opts Options) *App {
 		copier = stderrCopier(os.Stderr, term.IsTerminal)
 	}
 	c := common.Common{Styles: opts.Styles, Now: opts.Now, ReadOnly: opts.ReadOnly}
-	ctx, cancel := context.WithCancel(context.Background())
+	parent := opts.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
 
 	f := textinput.New()
 	f.Prompt = "/ "
@@ -180,10 +193,17 @@ func stderrCopier(stderr *os.File, isTerminal func(fd int) bool) secret.Copier {
 	return secret.NewCopier(w)
 }
 
-// withContext makes ctx the parent of every request (Run passes its own).
-func (a *App) withContext(ctx context.Context) {
+// Close ends the dashboard's requests and wipes every secret still on
+// its dialog stack. A program that ends without the admin quitting (its
+// context ended, an SSH session was cut) closes no dialog, so whoever ran
+// it calls Close, from any goroutine, even while the program is still
+// drawing; calling it again does nothing more.
+func (a *App) Close() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.wipeSecrets()
+	a.cancelLoad()
 	a.cancel()
-	a.ctx, a.cancel = context.WithCancel(ctx)
 }
 
 // Init loads users and the expiry limit; keys follow once a user is known.
@@ -193,19 +213,24 @@ func (a *App) Init() tea.Cmd {
 
 // Update routes msg and then brings keys and sizes up to date.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a, a.update(msg)
+}
+
+func (a *App) update(msg tea.Msg) tea.Cmd {
 	if keys, ok := splitRunes(msg); ok {
 		cmds := make([]tea.Cmd, 0, len(keys))
 		for _, k := range keys {
-			_, cmd := a.Update(k)
-			cmds = append(cmds, cmd)
+			cmds = append(cmds, a.update(k))
 		}
-		return a, tea.Batch(cmds...)
+		return tea.Batch(cmds...)
 	}
 	cmd := a.route(msg)
 	a.updateKeys()
 	a.status.SetHelp(a.focusedHelp())
 	a.relayout()
-	return a, cmd
+	return cmd
 }
 
 // splitRunes splits letters that arrived together into one key each.
@@ -278,6 +303,8 @@ func (a *App) handleReply(msg tea.Msg) (tea.Cmd, bool) {
 		return a.onNewKeyReady(msg), true
 	case createdMsg:
 		return a.onCreated(msg), true
+	case rotatedMsg:
+		return a.onRotated(msg), true
 	case changeDoneMsg:
 		return a.onChangeDone(msg), true
 	case exportDoneMsg:
@@ -372,6 +399,11 @@ func (a *App) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return a.startNewKey(), true
 	case key.Matches(msg, k.Delete):
 		return a.confirmPlan(deletePlan(a.table.SelectedOrCurrent())), true
+	case key.Matches(msg, k.Rotate), key.Matches(msg, k.RotateRefused):
+		if cur, ok := a.table.Current(); ok {
+			return a.startRotate(cur), true
+		}
+		return nil, true
 	case key.Matches(msg, k.Export):
 		return a.openExport(), true
 	}
@@ -466,11 +498,12 @@ func (a *App) focusedHelp() help.KeyMap {
 }
 
 func (a *App) updateKeys() {
-	_, hasRow := a.table.Current()
+	cur, hasRow := a.table.Current()
 	a.keys.update(keyState{
 		readOnly:      a.opts.ReadOnly,
 		hasUser:       a.hasUser,
 		hasRow:        hasRow,
+		rowActive:     hasRow && cur.IsActive,
 		hasRows:       a.table.Len() > 0,
 		hasShown:      a.table.Shown() > 0,
 		hasSelection:  a.table.SelectedCount() > 0,
@@ -481,7 +514,7 @@ func (a *App) updateKeys() {
 }
 
 // wipeSecrets destroys every secret still on the dialog stack. Quitting
-// (ctrl+c, or Run's context ending) closes no dialog, so without this the
+// (ctrl+c, or the context ending) closes no dialog, so without this the
 // secret would outlive the screen that showed it.
 func (a *App) wipeSecrets() {
 	for _, f := range a.dialogs {

@@ -6,12 +6,14 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"h2ogpte-keys/change"
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/common"
 	"h2ogpte-keys/ui/components/actions"
 	"h2ogpte-keys/ui/components/confirm"
 	"h2ogpte-keys/ui/components/editvalue"
 	"h2ogpte-keys/ui/components/newkey"
+	"h2ogpte-keys/ui/components/rotate"
 	"h2ogpte-keys/ui/components/secret"
 	"h2ogpte-keys/ui/components/userpicker"
 )
@@ -67,6 +69,8 @@ func (a *App) onAction(r actions.Chosen) tea.Cmd {
 	case actions.EditInactivity:
 		d := editvalue.NewInactivity(c, k)
 		return a.push(d, whenChosen(d, a.onInactivityChosen))
+	case actions.Rotate:
+		return a.startRotate(k)
 	case actions.Deactivate:
 		p := deactivatePlan(r.Keys)
 		p.single = true
@@ -218,4 +222,160 @@ func keyLine(k model.APIKey) string {
 		s += "  (collection " + model.CleanText(k.CollectionName) + ")"
 	}
 	return s
+}
+
+// startRotate opens the rotation plan of k, from its menu or R. A key
+// that cannot be rotated (deactivated, say) is refused on the status bar
+// before any dialog opens; the plan needs the server's expiry limit.
+func (a *App) startRotate(k model.APIKey) tea.Cmd {
+	if cmd := a.refuseChanges(); cmd != nil {
+		return cmd
+	}
+	if cmd := a.needLimit(); cmd != nil {
+		return cmd
+	}
+	plan, err := change.PlanRotation(k, a.limitDays, a.opts.Now())
+	if err != nil {
+		a.status.SetError(fmt.Errorf("rotate %s: %w", displayName(k), err))
+		return nil
+	}
+	plan.OwnerID = a.ownerID(k.Username)
+	d := rotate.New(a.dialogCommon(), plan)
+	return a.push(d, whenChosen(d, a.onRotateChosen))
+}
+
+// ownerID is the user id of username when the dashboard knows it, which
+// spares the Runner a read; "" lets the Runner look it up.
+func (a *App) ownerID(username string) string {
+	if a.hasUser && !a.allUsers && a.user.Username == username {
+		return a.user.ID
+	}
+	for _, u := range a.users {
+		if u.Username == username {
+			return u.ID
+		}
+	}
+	return ""
+}
+
+// onRotateChosen runs the rotation as planned on the plan screen, which
+// was its confirmation (and that of a destructive retirement).
+func (a *App) onRotateChosen(r rotate.Chosen) tea.Cmd {
+	if cmd := a.refuseChanges(); cmd != nil {
+		return cmd
+	}
+	return a.request("Rotating key "+displayName(r.Plan.Old)+"…", rotateKey(a.ctx, a.runner, r.Plan, r.Then))
+}
+
+// rotateKey runs one rotation through the pipeline; it reads nothing from
+// the App. The create in it is never retried.
+func rotateKey(ctx context.Context, r *change.Runner, plan change.RotationPlan, then change.Retire) func() tea.Msg {
+	return func() tea.Msg {
+		rep, err := r.Rotate(ctx, plan, then)
+		return rotatedMsg{report: rep, err: err}
+	}
+}
+
+// onRotated reports a rotation as onCreated reports a create: refused or
+// not created, nothing changed; created unknown, reload (never a second
+// try from here, which could make a second key); created with its secret
+// lost, the lost-secret dialog, the old key kept; else the secret, shown
+// once, and when it closes what became of the old key.
+func (a *App) onRotated(msg rotatedMsg) tea.Cmd {
+	rep := msg.report
+	if len(rep.Results) == 0 {
+		a.status.SetError(fmt.Errorf("could not rotate the key: %s", describe(msg.err)))
+		return nil
+	}
+	old := rep.Plan.Old
+	oldName, owner := namedKey(old), model.CleanText(old.Username)
+	cr := rep.Create()
+	switch {
+	case rep.Refused != nil:
+		a.status.SetError(fmt.Errorf("did not rotate %s: %s; nothing was changed", oldName, describe(rep.Refused)))
+		return nil
+	case cr.Outcome == model.Unknown:
+		a.status.SetError(fmt.Errorf("unknown whether the new key %s was created for %s (%s): reload to see before trying again; the old key %s was left active",
+			displayName(cr.Key), owner, describe(cr.Err), oldName))
+		return a.refreshAfterChange()
+	case cr.Outcome == model.NotDone:
+		a.status.SetError(fmt.Errorf("could not create the new key to rotate %s: %s; the old key was left as it was", oldName, describe(cr.Err)))
+		return nil
+	case rep.SecretLost():
+		k := rep.NewKey()
+		a.focusID = k.ID
+		d := newLostSecret(a.dialogCommon(), k, owner,
+			"The old key "+oldName+" was kept: it is still active, and its secret is still the one that works.")
+		del := whenChosen(d, func(confirm.Confirmed) tea.Cmd { return a.runPlan(deletePlan([]model.APIKey{k})) })
+		return tea.Batch(a.push(d, del), a.refreshAfterChange())
+	}
+	a.status.SetInfo("Created the new key to rotate " + oldName + ": store its secret now, it is shown once")
+	if msg.err != nil {
+		a.status.SetError(msg.err) // the recorder failed: say so
+	}
+	a.focusID = rep.Created.Key.ID
+	s := secret.New(a.dialogCommon(), rep.Created, a.copier)
+	// The report waits for the dialog to close, without the secret: the
+	// dialog owns it and wipes it on close.
+	rep.Created.Secret = model.Secret{}
+	return a.push(s, func() tea.Cmd { return a.reportRotation(rep, msg.err) })
+}
+
+// reportRotation says what became of the old key once the new secret's
+// dialog is closed: one line when everything asked for was done, else a
+// dialog to acknowledge, naming the old key still active and how to
+// retire it. The new key exists either way.
+func (a *App) reportRotation(rep change.RotationReport, recErr error) tea.Cmd {
+	old, nk := rep.Plan.Old, rep.NewKey()
+	oldName, newName := namedKey(old), namedKey(nk)
+	a.focusID = nk.ID
+	if rep.Complete() {
+		fate := "old key kept: it stays active until you deactivate or delete it"
+		if rep.Then != change.RetireKeep {
+			fate = "old key " + retiredWord(rep.Then)
+		}
+		a.status.SetInfo(fmt.Sprintf("Rotated %s: new key %s; %s", oldName, newName, fate))
+		if recErr != nil {
+			a.status.SetError(recErr)
+		}
+		return a.refreshAfterChange()
+	}
+	res, _ := rep.Retirement()
+	past := retiredWord(rep.Then)
+	lines := []string{"✓ Created the new key " + newName + " for " + model.CleanText(old.Username) + "; its secret was shown."}
+	var still string
+	switch res.Outcome {
+	case model.Done:
+		lines = append(lines, "✓ The old key "+oldName+" was "+past+".")
+	case model.Unknown:
+		lines = append(lines, fmt.Sprintf("? Unknown whether the old key %s was %s: %s", oldName, past, describe(res.Err)))
+		still = "The old key " + oldName + " may still be active: reload, and if it is, deactivate or delete it from its actions menu."
+	default:
+		lines = append(lines, fmt.Sprintf("✗ The old key %s was not %s: %s", oldName, past, describe(res.Err)))
+		still = "The old key " + oldName + " is still active: deactivate or delete it from its actions menu."
+	}
+	if rep.OldStillActive() && still != "" {
+		lines = append(lines, "", still)
+	}
+	a.status.SetError(fmt.Errorf("rotated %s, but the old key was not %s: %s", oldName, past, res.Outcome))
+	d := confirm.New(a.dialogCommon(), confirm.Options{
+		Title:       "Rotated " + displayName(old) + ": the old key is still active",
+		Lines:       lines,
+		Acknowledge: true,
+	})
+	return tea.Batch(a.push(d, nil), a.refreshAfterChange())
+}
+
+// namedKey names a key with its masked secret: a rotation's two keys
+// share their name.
+func namedKey(k model.APIKey) string {
+	return displayName(k) + " (" + common.MaskedSecret(k.Hint) + ")"
+}
+
+// retiredWord is the past tense of a retirement: deactivated, deleted.
+func retiredWord(t change.Retire) string {
+	if t == change.RetireDelete {
+		return "deleted"
+	}
+	return "deactivated"
 }

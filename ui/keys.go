@@ -13,6 +13,10 @@ type keyMap struct {
 	Quit, ForceQuit, Help              key.Binding
 	User, Refresh, Filter, ClearFilter key.Binding
 	Actions, New, Delete, Export       key.Binding
+	// Rotate opens the rotation of the active key under the cursor.
+	// RotateRefused is the same key on a deactivated one: it says why
+	// that cannot be rotated, and no help offers it.
+	Rotate, RotateRefused key.Binding
 	// CancelLoad stops a load in flight (esc, before anything else esc
 	// does), except the refresh that follows a change.
 	CancelLoad key.Binding
@@ -22,20 +26,22 @@ type keyMap struct {
 
 func newKeyMap() keyMap {
 	return keyMap{
-		Quit:         key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
-		ForceQuit:    key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
-		Help:         key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more keys")),
-		User:         key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "user")),
-		Refresh:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
-		Filter:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filters")),
-		CancelLoad:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop loading")),
-		Export:       key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export")),
-		Actions:      key.NewBinding(key.WithKeys("enter", "a"), key.WithHelp("enter/a", "actions")),
-		New:          key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new key")),
-		Delete:       key.NewBinding(key.WithKeys("D", "delete"), key.WithHelp("D", "delete")),
-		FilterDone:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
-		FilterCancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+		Quit:          key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		ForceQuit:     key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Help:          key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more keys")),
+		User:          key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "user")),
+		Refresh:       key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+		Filter:        key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		ClearFilter:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filters")),
+		CancelLoad:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop loading")),
+		Export:        key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export")),
+		Actions:       key.NewBinding(key.WithKeys("enter", "a"), key.WithHelp("enter/a", "actions")),
+		New:           key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new key")),
+		Delete:        key.NewBinding(key.WithKeys("D", "delete"), key.WithHelp("D", "delete")),
+		Rotate:        key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "rotate")),
+		RotateRefused: key.NewBinding(key.WithKeys("R")),
+		FilterDone:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
+		FilterCancel:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 	}
 }
 
@@ -44,6 +50,7 @@ type keyState struct {
 	readOnly      bool
 	hasUser       bool // a user, or all users, is on screen
 	hasRow        bool // a key is under the cursor
+	rowActive     bool // and it is active
 	hasRows       bool // the user has keys at all
 	hasShown      bool // some key is shown
 	hasSelection  bool
@@ -77,6 +84,8 @@ func (k *keyMap) update(s keyState) {
 	}
 	k.New.SetEnabled(!s.readOnly && s.hasUser)
 	k.Delete.SetEnabled(!s.readOnly && (s.hasRow || s.hasSelection))
+	k.Rotate.SetEnabled(!s.readOnly && s.rowActive)
+	k.RotateRefused.SetEnabled(!s.readOnly && s.hasRow && !s.rowActive)
 	k.Export.SetEnabled(s.hasShown)
 }
 
@@ -99,16 +108,17 @@ func (h mainHelp) ShortHelp() []key.Binding {
 // a narrow line: the entries before them give way instead.
 func (h mainHelp) PinnedHelp() int { return 2 }
 
-// FullHelp is every key, by group, in four columns of at most seven that
-// fit an 80-column terminal: moving, acting on keys, filtering, ordering
-// and the rest.
+// FullHelp is every key, by group, in four columns of at most seven shown
+// that fit an 80-column terminal: moving, acting on keys, filtering,
+// ordering and the rest. The last column declares eight, but esc shows as
+// one of clear selection and stop loading at a time (focusedHelp).
 func (h mainHelp) FullHelp() [][]key.Binding {
 	t := h.table
 	return [][]key.Binding{
 		{t.Up, t.Down, t.Top, t.Bottom, t.PageUp, t.PageDown, h.app.Help},
-		{h.app.Actions, h.app.New, h.app.Delete, h.app.Export, t.Toggle, h.app.Quit, h.app.ForceQuit},
+		{h.app.Actions, h.app.New, h.app.Rotate, h.app.Delete, h.app.Export, t.Toggle, h.app.Quit},
 		append(append([]key.Binding{h.app.Filter}, t.Quick[:]...), h.app.ClearFilter),
-		{t.Sort, t.Reverse, t.SelectAll, t.ClearSelection, h.app.User, h.app.Refresh, h.app.CancelLoad},
+		{t.Sort, t.Reverse, t.SelectAll, t.ClearSelection, h.app.User, h.app.Refresh, h.app.CancelLoad, h.app.ForceQuit},
 	}
 }
 

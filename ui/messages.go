@@ -77,6 +77,13 @@ type createdMsg struct {
 	err    error
 }
 
+// rotatedMsg answers a rotation with the pipeline's report; err is
+// ErrReadOnly or the Recorder's.
+type rotatedMsg struct {
+	report change.RotationReport
+	err    error
+}
+
 // exportDoneMsg answers an export: written (n keys), or refused because
 // the file exists, or failed.
 type exportDoneMsg struct {

@@ -471,18 +471,19 @@ func isAre(n int) string {
 // newLostSecret is the dialog for a key created without its answer: it
 // exists, its secret cannot be shown again. Cancel (the default) keeps it;
 // the button deletes it; deactivating is a press of a on it, where the
-// cursor goes.
-func newLostSecret(c common.Common, k model.APIKey, owner string) *confirm.Model {
+// cursor goes. notes say more (a rotation: what became of the old key).
+func newLostSecret(c common.Common, k model.APIKey, owner string, notes ...string) *confirm.Model {
+	lines := []string{
+		keyLine(k),
+		"Owner: " + owner,
+		"The server created this key but its answer was lost on the way back,",
+		"so its secret cannot be shown again, and nothing that needs the key has it.",
+	}
+	lines = append(lines, notes...)
+	lines = append(lines, "", "Keep it (Cancel), delete it now, or keep it and press a on it to deactivate it.")
 	return confirm.New(c, confirm.Options{
-		Title: "Key " + displayName(k) + " was created; its secret is lost",
-		Lines: []string{
-			keyLine(k),
-			"Owner: " + owner,
-			"The server created this key but its answer was lost on the way back,",
-			"so its secret cannot be shown again, and nothing that needs the key has it.",
-			"",
-			"Keep it (Cancel), delete it now, or keep it and press a on it to deactivate it.",
-		},
+		Title:        "Key " + displayName(k) + " was created; its secret is lost",
+		Lines:        lines,
 		ConfirmLabel: "Delete it",
 		Danger:       true,
 	})

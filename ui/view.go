@@ -16,6 +16,8 @@ import (
 // View draws header, toolbar, table and status bar, with the top dialog
 // over them.
 func (a *App) View() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if a.width <= 0 || a.height <= 0 {
 		return ""
 	}
