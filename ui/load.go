@@ -265,11 +265,22 @@ func (a *App) stopLoad() {
 }
 
 // onKeysPage takes pages of the current load and drops any other load's.
-// The rows come formatted: this only appends them.
+// The rows come measured: this only appends them. A refresh keeps its
+// rows aside until the last page, then has them indexed, sorted and
+// filtered off Update (keytable.Prepare, in a command) and swaps them in
+// when they come back: on a million keys that work is far longer than a
+// frame. The load stays current meanwhile, so esc, r or another user
+// still drop its reply.
 func (a *App) onKeysPage(msg keysPageMsg) tea.Cmd {
 	l := a.load
 	if l == nil || msg.tag != l.tag {
 		return nil // stale: another user or a newer load
+	}
+	if msg.rows.Prepared() {
+		a.table.SetRows(msg.rows)
+		a.partial = false
+		a.finishLoad(l)
+		return nil
 	}
 	if n := msg.rows.Len(); n > 0 {
 		l.count += n
@@ -287,10 +298,10 @@ func (a *App) onKeysPage(msg keysPageMsg) tea.Cmd {
 	if !msg.done {
 		return waitPage(l.tag, l.ch)
 	}
-	a.status.Stop(l.task)
-	l.cancel()
-	a.load = nil
 	if msg.err != nil {
+		a.status.Stop(l.task)
+		l.cancel()
+		a.load = nil
 		if !l.refresh {
 			a.partial = true
 		}
@@ -299,9 +310,24 @@ func (a *App) onKeysPage(msg keysPageMsg) tea.Cmd {
 		return nil
 	}
 	if l.refresh {
-		a.table.SetRows(l.rows)
-		a.partial = false
+		a.status.SetLabel(l.task, fmt.Sprintf("refreshing: sorting %s keys…", common.Grouped(int64(l.count))))
+		return prepareRows(l.tag, a.table.Prepare(l.rows))
 	}
+	a.finishLoad(l)
+	return nil
+}
+
+// prepareRows runs a refresh's indexing, sorting and filtering and brings
+// the result back as the load's last message.
+func prepareRows(tag loadTag, prepare func() keytable.Rows) tea.Cmd {
+	return func() tea.Msg { return keysPageMsg{tag: tag, rows: prepare(), done: true} }
+}
+
+// finishLoad ends load l, complete.
+func (a *App) finishLoad(l *keyLoad) {
+	a.status.Stop(l.task)
+	l.cancel()
+	a.load = nil
 	if l.tag.all {
 		a.table.SetEmptyText("There are no API keys on this server.")
 	} else {
@@ -311,7 +337,6 @@ func (a *App) onKeysPage(msg keysPageMsg) tea.Cmd {
 		a.table.GoTo(a.focusID)
 		a.focusID = ""
 	}
-	return nil
 }
 
 func (a *App) tagName(t loadTag) string {

@@ -32,3 +32,40 @@ func TestRefreshOverCutShortLoadIsPartial(t *testing.T) {
 		})
 	}
 }
+
+// TestRefreshPreparedOffUpdate: the last page of a refresh does not swap
+// the rows in on Update; it returns the command that indexes, sorts and
+// filters them, and the rows change when its reply lands. esc (or a newer
+// load) meanwhile drops that reply.
+func TestRefreshPreparedOffUpdate(t *testing.T) {
+	for _, stop := range []bool{false, true} {
+		f := newFakeAPI()
+		a := startApp(t, f, Options{User: "alice"}, 100, 30)
+		keys := f.keys["alice"]
+		a.table.SortBy(keytable.ColName, true)
+		a.refresh()
+		tag := a.load.tag
+		cmd := a.onKeysPage(keysPageMsg{tag: tag, rows: keytable.FormatRows(keys[:1], testNow), done: true})
+		if cmd == nil || a.load == nil {
+			t.Fatal("the refresh's last page finished on Update instead of preparing its rows in a command")
+		}
+		if a.table.Len() != len(keys) {
+			t.Errorf("rows swapped before the prepared reply: %d shown", a.table.Len())
+		}
+		if stop {
+			a.stopLoad()
+		}
+		msg, ok := cmd().(keysPageMsg)
+		if !ok || !msg.rows.Prepared() {
+			t.Fatalf("prepare command returned %T", msg)
+		}
+		a.Update(msg)
+		want := len(keys)
+		if !stop {
+			want = 1
+		}
+		if a.table.Len() != want || (!stop && a.load != nil) {
+			t.Errorf("stopped %v: %d rows after the reply, want %d (load %v)", stop, a.table.Len(), want, a.load)
+		}
+	}
+}
