@@ -334,3 +334,35 @@ func TestRowsFormattedOnce(t *testing.T) {
 		t.Errorf("repeat: Len %d, row 2 named %q", m.Len(), m.ShownCell(2, ColName))
 	}
 }
+
+// TestNewColumnFromSpec: a column added to the spec shows on the
+// dashboard, with its title, its cells and its sort, and nothing else in
+// the table needs to know of it.
+func TestNewColumnFromSpec(t *testing.T) {
+	hint := model.Column{ID: "hint", Header: "HINT", Title: "Key hint", ShortTitle: "Hint", Drop: 9, Dashboard: true,
+		DashboardOrder: 2, Sort: model.SortCreated, Sortable: true,
+		Cell: func(k model.APIKey, _ time.Time) string { return "h:" + model.CleanText(k.Hint) }}
+	m := newTable(250, 10)
+	m.spec = model.DashboardColumnsOf(append(model.Columns(), hint))
+	keys := genKeys(20, 31)
+	m.SetKeys(keys)
+	if got := m.Columns(); len(got) < 2 || got[1] != "hint" {
+		t.Fatalf("columns %v: the new column should follow Name", got)
+	}
+	if v := m.View(); !strings.Contains(v, "Key hint") || !strings.Contains(v, "h:"+keys[0].Hint) {
+		t.Errorf("new column's title or cells missing:\n%s", v)
+	}
+	if got := m.ShownCell(0, "hint"); got != "h:"+keys[0].Hint {
+		t.Errorf("cell %q", got)
+	}
+	press(m, "s")
+	press(m, "s")
+	if c, _ := m.Sort(); c != "hint" {
+		t.Fatalf("s reached %q, want the new column", c)
+	}
+	want := slices.Clone(keys)
+	slices.SortFunc(want, func(a, b model.APIKey) int { return model.Compare(&a, &b, model.SortCreated, false, now) })
+	if !slices.Equal(ids(m.ShownKeys()), ids(want)) {
+		t.Error("sorting by the new column is not its model order")
+	}
+}
