@@ -357,7 +357,11 @@ func (a *App) reportRotation(rep change.RotationReport, recErr error) tea.Cmd {
 	if rep.OldStillActive() && still != "" {
 		lines = append(lines, "", still)
 	}
-	a.status.SetError(fmt.Errorf("rotated %s, but the old key was not %s: %s", oldName, past, res.Outcome))
+	if res.Outcome == model.Unknown {
+		a.status.SetError(fmt.Errorf("rotated %s, but unknown whether the old key was %s: reload to see", oldName, past))
+	} else {
+		a.status.SetError(fmt.Errorf("rotated %s, but the old key was not %s: it is still active", oldName, past))
+	}
 	d := confirm.New(a.dialogCommon(), confirm.Options{
 		Title:       "Rotated " + displayName(old) + ": the old key is still active",
 		Lines:       lines,

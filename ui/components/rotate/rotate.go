@@ -365,15 +365,24 @@ func expiryWhy(p change.RotationPlan) string {
 	return "the old key's lifetime of " + lifetime(p.Lifetime) + ", from now"
 }
 
-// lifetime words a duration in the largest unit that holds it whole.
+// lifetime words a duration in days, hours and minutes, leaving out the
+// units that are zero ("45 days 45 minutes", not "64,845 minutes").
 func lifetime(d time.Duration) string {
-	switch {
-	case d%(24*time.Hour) == 0:
-		return common.Count(int(d/(24*time.Hour)), "day")
-	case d%time.Hour == 0:
-		return common.Count(int(d/time.Hour), "hour")
+	days, rest := int(d/(24*time.Hour)), d%(24*time.Hour)
+	hours, mins := int(rest/time.Hour), int(rest%time.Hour/time.Minute)
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		unit string
+	}{{days, "day"}, {hours, "hour"}, {mins, "minute"}} {
+		if p.n > 0 {
+			parts = append(parts, common.Count(p.n, p.unit))
+		}
 	}
-	return common.Count(int(d/time.Minute), "minute")
+	if len(parts) == 0 {
+		return common.Count(0, "minute")
+	}
+	return strings.Join(parts, " ")
 }
 
 func limitLine(days int) string {

@@ -3,6 +3,7 @@ package rotate_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/exp/golden"
 
@@ -168,6 +169,12 @@ func TestViewStatesThePlan(t *testing.T) {
 		{name: "capped", limit: 90, want: []string{"Owner alice", "Name ci-pipeline", `collection "Q3 reports" (col-7)`,
 			"stops after 60 days without use", "2027-02-24 15:00", "capped at the server's limit of 90 days (the old key's lifetime was 120 days)"}},
 		{name: "lifetime", limit: 0, want: []string{"2027-03-26 15:00", "the old key's lifetime of 120 days, from now", "sets no expiry limit"}},
+		// A lifetime not in whole hours is worded in days, hours and
+		// minutes, not as tens of thousands of minutes.
+		{name: "odd lifetime", limit: 0, edit: func(k *model.APIKey) {
+			e := k.Created.Add(45*24*time.Hour + 2*time.Hour + 45*time.Minute)
+			k.Expires = &e
+		}, want: []string{"the old key's lifetime of 45 days 2 hours 45 minutes, from now"}},
 		{name: "global without expiry", limit: 90, edit: func(k *model.APIKey) {
 			k.Expires, k.CollectionID, k.IsGlobal, k.InactivityDays = nil, "", true, model.Null[int]()
 		}, want: []string{"global", "Inactivity none", "none: never expires", "the old key had none"}},
