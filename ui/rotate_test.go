@@ -36,8 +36,8 @@ type rotateFake struct {
 	readsFailAfterCreate error
 
 	failReads atomic.Int32
-	mu      sync.Mutex
-	asked   []model.NewKey
+	mu        sync.Mutex
+	asked     []model.NewKey
 }
 
 func (r *rotateFake) CreateKey(ctx context.Context, k model.NewKey) (model.CreatedKey, error) {
