@@ -235,8 +235,14 @@ func (a *App) startRotate(k model.APIKey) tea.Cmd {
 		return cmd
 	}
 	plan, err := change.PlanRotation(k, a.limitDays, a.opts.Now())
-	if err != nil {
-		a.status.SetError(fmt.Errorf("rotate %s: %w", displayName(k), err))
+	switch {
+	case err != nil && !k.IsActive:
+		// The plan's reason names the key by id; the name is shorter and
+		// the whole line fits the status bar.
+		a.status.SetError(fmt.Errorf("cannot rotate %s: it is deactivated, and a deactivated key stays retired", displayName(k)))
+		return nil
+	case err != nil:
+		a.status.SetError(fmt.Errorf("cannot rotate %s: %w", displayName(k), err))
 		return nil
 	}
 	plan.OwnerID = a.ownerID(k.Username)

@@ -143,7 +143,7 @@ func TestRotateOffered(t *testing.T) {
 	if topDialog(a) != nil {
 		t.Fatalf("R on a deactivated key opened %T", topDialog(a))
 	}
-	wantNotice(t, a, true, "rotate research-bot", "deactivated", "cannot be rotated")
+	wantNotice(t, a, true, "cannot rotate research-bot: it is deactivated, and a deactivated key stays retired")
 
 	ro := newFakeAPI()
 	r := startApp(t, ro, Options{User: "alice", ReadOnly: true}, 120, 30)
