@@ -5,11 +5,16 @@
 # (`tmux capture-pane -e -p`) and renders it with charmbracelet/freeze.
 #
 #   screenshots/make.sh            # from anywhere; needs go and tmux
+#   screenshots/make.sh rotate     # only the named screens are rendered
+#                                  # and written; the rest are driven through
 #
 # The secret in secret.png is NOT the demo key's real secret: it is replaced
 # by "sk-" and 48 "•" in the capture, before anything is written to disk, so
 # no secret (not even a demo one) lands in a committed file.
 set -euo pipefail
+
+# The screens to render; all when none is named.
+only=" $* "
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -356,6 +361,7 @@ start() {
 # screen is done). Secrets are replaced in the stream, before the capture
 # reaches a file.
 shoot() {
+	[[ $only == "  " || $only == *" $1 "* ]] || return 0
 	local ansi="$work/$1.ansi"
 	t capture-pane -e -p -t shots | sed -E "s/$secret_re/$placeholder/g" | "$work/fixansi.bin" >"$ansi"
 	if sed -E 's/\x1b\[[0-9;:]*m//g' "$ansi" | grep -Eq "$secret_re"; then
@@ -392,6 +398,13 @@ wait_text "Edit inactivity interval"
 shoot actions
 key Escape
 wait_gone "Edit inactivity interval"
+
+# The rotation's plan screen for the same key (R), left with esc.
+key R
+wait_text "Rotate research-bot" "Then the old key:"
+shoot rotate
+key Escape
+wait_gone "Then the old key:"
 
 key n
 wait_text "New API key for alice" "none — global key"
@@ -444,4 +457,5 @@ wait_text "READ-ONLY" "research-bot"
 shoot readonly
 
 echo "make.sh: writing" $(cd "$work/png" && ls) "to $here" >&2
+[ -n "$(ls "$work/png")" ] || die "no screen named$only"
 mv "$work"/png/*.png "$here/"
