@@ -261,12 +261,21 @@ func (a *App) stopLoad() {
 	}
 	a.partial = true
 	a.table.SetEmptyText("Loading stopped before any key arrived. Press r to load the keys.")
-	a.status.SetInfo(fmt.Sprintf("Loading stopped: %s loaded, there may be more (r loads them all).", common.Count(l.count, "key")))
+	// Pages held aside for a merge are dropped with the load.
+	a.status.SetInfo(fmt.Sprintf("Loading stopped: %s loaded, there may be more (r loads them all).", common.Count(a.table.Len(), "key")))
 }
 
+// directRows is how many keys a first load appends to the table page by
+// page, on Update. Past it, merging a page into the sorted order costs a
+// copy of the whole order per page, so pages are held aside and merged off
+// Update in a few big steps (keytable.PrepareAppend), each started when
+// what is held reaches half the table: the table keeps filling as keys
+// arrive, and no frame waits for the merge.
+const directRows = 20_000
+
 // onKeysPage takes pages of the current load and drops any other load's.
-// The rows come measured: this only appends them. A refresh keeps its
-// rows aside until the last page, then has them indexed, sorted and
+// The rows come measured: this only appends or holds them. A refresh
+// holds every page until the last, then has them indexed, sorted and
 // filtered off Update (keytable.Prepare, in a command) and swaps them in
 // when they come back: on a million keys that work is far longer than a
 // frame. The load stays current meanwhile, so esc, r or another user
@@ -278,16 +287,23 @@ func (a *App) onKeysPage(msg keysPageMsg) tea.Cmd {
 	}
 	if msg.rows.Prepared() {
 		a.table.SetRows(msg.rows)
-		a.partial = false
-		a.finishLoad(l)
-		return nil
+		l.preparing = false
+		if l.refresh {
+			a.partial = false
+			a.finishLoad(l)
+			return nil
+		}
+		return a.nextMerge(l)
 	}
 	if n := msg.rows.Len(); n > 0 {
 		l.count += n
-		if l.refresh {
+		switch {
+		case l.refresh:
 			l.rows = l.rows.Append(msg.rows)
-		} else {
+		case !l.preparing && l.rows.Len() == 0 && a.table.Len()+n <= directRows:
 			a.table.AppendRows(msg.rows)
+		default:
+			l.rows = l.rows.Append(msg.rows)
 		}
 		label := fmt.Sprintf("loaded %s keys…", common.Grouped(int64(l.count)))
 		if l.refresh {
@@ -296,12 +312,10 @@ func (a *App) onKeysPage(msg keysPageMsg) tea.Cmd {
 		a.status.SetLabel(l.task, label)
 	}
 	if !msg.done {
-		return waitPage(l.tag, l.ch)
+		return tea.Batch(waitPage(l.tag, l.ch), a.nextMerge(l))
 	}
 	if msg.err != nil {
-		a.status.Stop(l.task)
-		l.cancel()
-		a.load = nil
+		a.cancelLoad()
 		if !l.refresh {
 			a.partial = true
 		}
@@ -309,12 +323,33 @@ func (a *App) onKeysPage(msg keysPageMsg) tea.Cmd {
 		a.table.SetEmptyText("Could not load keys. Press r to try again.")
 		return nil
 	}
+	l.done = true
 	if l.refresh {
 		a.status.SetLabel(l.task, fmt.Sprintf("refreshing: sorting %s keys…", common.Grouped(int64(l.count))))
 		return prepareRows(l.tag, a.table.Prepare(l.rows))
 	}
-	a.finishLoad(l)
-	return nil
+	return a.nextMerge(l)
+}
+
+// nextMerge starts merging the pages a first load holds aside, when none
+// is being merged and enough are held (all of them, once the last page
+// is in); with nothing left to merge after the last page, the load ends.
+func (a *App) nextMerge(l *keyLoad) tea.Cmd {
+	if l.refresh || l.preparing {
+		return nil
+	}
+	held := l.rows.Len()
+	switch {
+	case held == 0 && l.done:
+		a.finishLoad(l)
+		return nil
+	case held == 0 || !l.done && held < max(directRows, a.table.Len()/2):
+		return nil
+	}
+	l.preparing = true
+	rows := l.rows
+	l.rows = keytable.Rows{}
+	return prepareRows(l.tag, a.table.PrepareAppend(rows))
 }
 
 // prepareRows runs a refresh's indexing, sorting and filtering and brings
@@ -356,7 +391,12 @@ type keyLoad struct {
 	// a first load shows pages as they arrive instead.
 	refresh bool
 	// auto marks the refresh that follows a change: esc leaves it be.
-	auto  bool
+	auto bool
+	// rows are pages held aside: a refresh's all, a big first load's
+	// since the last merge.
 	rows  keytable.Rows
 	count int
+	// done: the last page is in. preparing: a merge or a refresh's rows
+	// are being prepared off Update.
+	done, preparing bool
 }

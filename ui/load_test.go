@@ -1,7 +1,14 @@
 package ui
 
 import (
+	"fmt"
+	"slices"
 	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"h2ogpte-keys/model"
 
 	"h2ogpte-keys/ui/components/keytable"
 )
@@ -66,6 +73,47 @@ func TestRefreshPreparedOffUpdate(t *testing.T) {
 		}
 		if a.table.Len() != want || (!stop && a.load != nil) {
 			t.Errorf("stopped %v: %d rows after the reply, want %d (load %v)", stop, a.table.Len(), want, a.load)
+		}
+	}
+}
+
+// TestBigLoadMergedOffUpdate: a first load past directRows under a sort
+// holds pages aside and merges them in a few prepared steps; every key
+// arrives, in model.Compare's order, and Update never merged more than
+// directRows rows page by page.
+func TestBigLoadMergedOffUpdate(t *testing.T) {
+	f := newFakeAPI()
+	const n = 3*directRows + 123
+	keys := make([]model.APIKey, n)
+	for i := range keys {
+		keys[i] = model.APIKey{ID: fmt.Sprintf("x%06d", i), Username: "alice", Name: fmt.Sprintf("key %d", i*7919%n),
+			Created: testNow.Add(-time.Duration(i) * time.Minute), IsActive: true, IsGlobal: true, TotalCalls: model.Some(int64(i % 97))}
+	}
+	f.keys["alice"], f.pageSize = keys, 500
+	a := newApp(t, f, Options{}, 120, 30)
+	a.table.SortBy(keytable.ColCalls, true)
+	d := newDriver(t, a)
+	merges := 0
+	d.hold = func(msg tea.Msg) bool {
+		if m, ok := msg.(keysPageMsg); ok && m.rows.Prepared() {
+			merges++
+			if a.load == nil || !a.load.preparing {
+				t.Error("a merge landed with none in flight")
+			}
+		}
+		return false
+	}
+	d.run(a.switchUser(model.User{Username: "alice"}))
+	d.settle()
+	if a.load != nil || a.table.Len() != n || merges == 0 {
+		t.Fatalf("load %v, %d of %d keys, %d merges", a.load, a.table.Len(), n, merges)
+	}
+	want := slices.Clone(keys)
+	slices.SortFunc(want, func(x, y model.APIKey) int { return model.Compare(&x, &y, model.SortTotalCalls, true, testNow) })
+	got := a.table.ShownKeys()
+	for i := range want {
+		if got[i].ID != want[i].ID {
+			t.Fatalf("row %d is %s, want %s", i, got[i].ID, want[i].ID)
 		}
 	}
 }

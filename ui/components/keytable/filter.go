@@ -158,4 +158,3 @@ func (m *Model) applyFilter() {
 		m.moveTo(0)
 	}
 }
-

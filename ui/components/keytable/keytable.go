@@ -14,6 +14,7 @@
 package keytable
 
 import (
+	"maps"
 	"slices"
 	"time"
 
@@ -149,6 +150,38 @@ func (m *Model) Prepare(rows Rows) func() Rows {
 	s := m.settings()
 	return func() Rows {
 		d := buildData(rows)
+		d.resort(s)
+		d.refilter(s)
+		out := rows
+		out.ready = &prepared{d: d, s: s}
+		return out
+	}
+}
+
+// PrepareAppend is Prepare for the table's rows followed by rows: the
+// work of AppendRows, off the UI goroutine, for loads too big to merge page
+// by page on it. The result shares the table's blocks of keys (copying
+// only those it changes), so it costs the new keys, not all of them again.
+// The table must take no rows (AppendRows) until the result is swapped in
+// with SetRows or dropped.
+func (m *Model) PrepareAppend(rows Rows) func() Rows {
+	s := m.settings()
+	old := m.d
+	all := old.all.share()
+	return func() Rows {
+		d := newData(old.asOf)
+		if all.n == 0 {
+			d.asOf = rows.now
+		}
+		d.all = all
+		d.index = maps.Clone(old.index)
+		d.widen(old.widths)
+		d.widen(rows.widths)
+		for _, p := range rows.pages {
+			for i := range p {
+				d.add(&p[i])
+			}
+		}
 		d.resort(s)
 		d.refilter(s)
 		out := rows

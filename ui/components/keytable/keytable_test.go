@@ -436,3 +436,38 @@ var sortCycle = func() []Column {
 	}
 	return out
 }()
+
+// TestPrepareAppendMatchesSetKeys: a load merged off Update in a few big
+// steps (PrepareAppend, then SetRows) shows what loading all at once
+// shows, under a sort and a filter; the table on screen is untouched until
+// the swap, even where a repeated key replaces one it holds.
+func TestPrepareAppendMatchesSetKeys(t *testing.T) {
+	keys := genKeys(3*chunkSize+100, 5)
+	for _, col := range []Column{NoColumn, ColLastUsed, ColName} {
+		whole := newTable(200, 20)
+		whole.SortBy(col, true)
+		whole.SetFilter("laptop")
+		whole.SetKeys(keys)
+
+		m := newTable(200, 20)
+		m.SortBy(col, true)
+		m.SetFilter("laptop")
+		m.AppendKeys(keys[:100])
+		m.SetRows(m.PrepareAppend(FormatRows(keys[100:chunkSize+7], now))())
+		before := shownIDs(m)
+		renamed := keys[3]
+		renamed.Name = "laptop renamed"
+		prep := m.PrepareAppend(FormatRows(append([]model.APIKey{renamed}, keys[chunkSize+7:]...), now))
+		ready := prep()
+		if got := shownIDs(m); !slices.Equal(got, before) || m.d.key(m.d.index[renamed.ID]).Name == renamed.Name {
+			t.Fatalf("sort %s: the table changed before the swap", col)
+		}
+		m.SetRows(ready)
+		final := slices.Clone(keys)
+		final[3] = renamed
+		whole.SetKeys(final)
+		if !slices.Equal(shownIDs(whole), shownIDs(m)) {
+			t.Errorf("sort %s: prepared load differs from a whole one", col)
+		}
+	}
+}

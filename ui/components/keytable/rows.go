@@ -2,6 +2,7 @@ package keytable
 
 import (
 	"math"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -58,22 +59,49 @@ const (
 	chunkSize = 1 << chunkBits
 )
 
-// store holds keys in arrival order, in fixed-size blocks.
+// store holds keys in arrival order, in fixed-size blocks. A store built
+// on another (Model.PrepareAppend) shares its blocks until it writes to
+// one: then it copies that block first, so the table on screen never sees
+// a write from the goroutine preparing its successor.
 type store struct {
 	chunks [][]model.APIKey
+	owned  []bool // chunks[i] may be written
 	n      int
 }
 
 func (s *store) at(i int32) *model.APIKey { return &s.chunks[i>>chunkBits][i&(chunkSize-1)] }
 
+// own makes chunk c this store's to write.
+func (s *store) own(c int) {
+	if s.owned[c] {
+		return
+	}
+	cp := make([]model.APIKey, len(s.chunks[c]), chunkSize)
+	copy(cp, s.chunks[c])
+	s.chunks[c], s.owned[c] = cp, true
+}
+
+// set replaces key i.
+func (s *store) set(i int32, k *model.APIKey) {
+	s.own(int(i >> chunkBits))
+	*s.at(i) = *k
+}
+
 func (s *store) push(k *model.APIKey) int32 {
 	if s.n&(chunkSize-1) == 0 {
 		s.chunks = append(s.chunks, make([]model.APIKey, 0, chunkSize))
+		s.owned = append(s.owned, true)
 	}
 	last := len(s.chunks) - 1
+	s.own(last)
 	s.chunks[last] = append(s.chunks[last], *k)
 	s.n++
 	return int32(s.n - 1)
+}
+
+// share is a store reading s's blocks, writing none of them.
+func (s *store) share() store {
+	return store{chunks: slices.Clone(s.chunks), owned: make([]bool, len(s.chunks)), n: s.n}
 }
 
 // Rows are keys on their way to the table, measured for it: each page's
