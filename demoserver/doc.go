@@ -26,6 +26,7 @@
 // stricter and older servers, Inject adds faults (an error before acting;
 // acting and then losing the answer as a 504, a dropped connection or a slow
 // write; endless or offset-blind paging), Block holds a user's key listing
+// and BlockUsers the users listing, AddKey stores a key with chosen fields,
 // and Calls logs what was asked.
 //
 // and for the demo command, Start listens on loopback and serves in the

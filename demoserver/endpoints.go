@@ -17,6 +17,9 @@ func (s *Server) listUsers(w http.ResponseWriter, req *http.Request, _ caller, _
 		writeAPIError(w, e)
 		return
 	}
+	if !s.waitBlock(req, blockKey{}) {
+		return // the client is gone
+	}
 	s.mu.RLock()
 	lo, hi := window(len(s.users), offset, limit)
 	out := make([]model.User, 0, hi-lo)

@@ -168,19 +168,36 @@ func (s *Server) ResetCalls() {
 // username; "" holds unfiltered listings) until release is called or the
 // request is cancelled. release may be called more than once.
 func (s *Server) Block(username string) (release func()) {
+	return s.hold(blockKey{keys: true, filter: username})
+}
+
+// BlockUsers holds every user-list request, as Block holds key listings,
+// until release is called or the request is cancelled.
+func (s *Server) BlockUsers() (release func()) {
+	return s.hold(blockKey{})
+}
+
+// blockKey names what a block holds: the key listings for one filter, or
+// (keys false) the user listings.
+type blockKey struct {
+	keys   bool
+	filter string
+}
+
+func (s *Server) hold(b blockKey) (release func()) {
 	ch := make(chan struct{})
 	s.faultMu.Lock()
 	if s.blocks == nil {
-		s.blocks = map[string]chan struct{}{}
+		s.blocks = map[blockKey]chan struct{}{}
 	}
-	s.blocks[username] = ch
+	s.blocks[b] = ch
 	s.faultMu.Unlock()
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			s.faultMu.Lock()
-			if s.blocks[username] == ch {
-				delete(s.blocks, username)
+			if s.blocks[b] == ch {
+				delete(s.blocks, b)
 			}
 			s.faultMu.Unlock()
 			close(ch)
@@ -188,11 +205,11 @@ func (s *Server) Block(username string) (release func()) {
 	}
 }
 
-// waitBlock waits while a Block holds listings for filter; false means the
-// request was cancelled meanwhile.
-func (s *Server) waitBlock(req *http.Request, filter string) bool {
+// waitBlock waits while a block holds req; false means the request was
+// cancelled meanwhile.
+func (s *Server) waitBlock(req *http.Request, b blockKey) bool {
 	s.faultMu.Lock()
-	ch := s.blocks[filter]
+	ch := s.blocks[b]
 	s.faultMu.Unlock()
 	if ch == nil {
 		return true

@@ -26,7 +26,7 @@ func (s *Server) listKeys(w http.ResponseWriter, req *http.Request, _ caller, _ 
 		writeAPIError(w, e)
 		return
 	}
-	if !s.waitBlock(req, q.Get("filter")) {
+	if !s.waitBlock(req, blockKey{keys: true, filter: q.Get("filter")}) {
 		return // the client is gone
 	}
 	filter := strings.ToLower(q.Get("filter"))

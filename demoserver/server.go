@@ -159,7 +159,7 @@ type Server struct {
 	faultMu sync.Mutex
 	faults  []fault
 	calls   []Call
-	blocks  map[string]chan struct{}
+	blocks  map[blockKey]chan struct{}
 
 	// bufs holds *[]byte buffers for encoding listings.
 	bufs sync.Pool
@@ -489,3 +489,59 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 }
 
 func writeAPIError(w http.ResponseWriter, e *apiError) { writeError(w, e.status, e.msg) }
+
+// AddKey stores k with the fields a test chooses (created and last-used
+// times, total calls, active or not, expiry, a collection, any name) and
+// returns it as stored. Its owner is k.Username, added as a user first when
+// the server has none of that name. An empty ID gets a new one; an ID the
+// server holds already is replaced. A zero Created is the clock's now. A
+// CollectionID the server holds makes a collection key named after that
+// collection unless k.CollectionName is set; any other CollectionID is kept
+// as given, so a test can model a collection that is gone. Its secret is
+// random and nobody is told it.
+func (s *Server) AddKey(k model.APIKey) model.APIKey {
+	secret, err := newSecret()
+	if err != nil {
+		// crypto/rand does not fail on the platforms Go supports; a fixed
+		// string keeps a test going and is no one's token.
+		secret = "added-key"
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	owner := s.usersByName[k.Username]
+	if owner == nil {
+		owner = s.addUserLocked(k.Username, k.Username+"@example.com", false)
+	}
+	if k.ID == "" {
+		k.ID = s.newID()
+	}
+	if old := s.keysByID[k.ID]; old != nil {
+		s.removeKeyLocked(old)
+	}
+	if k.Created.IsZero() {
+		k.Created = now
+	}
+	if k.CollectionID != "" {
+		k.IsGlobal = false
+		if c := s.collsByID[k.CollectionID]; c != nil && k.CollectionName == "" {
+			k.CollectionName = c.Name
+		}
+	}
+	if k.Hint == "" {
+		k.Hint = secret[len(secret)-4:]
+	}
+	rec := &keyRec{key: k, owner: owner, hash: sha256.Sum256([]byte(secret + "\x00" + k.ID))}
+	s.insertKeyLocked(rec)
+	return k
+}
+
+// Key returns the stored key with id, and whether there is one.
+func (s *Server) Key(id string) (model.APIKey, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if k := s.keysByID[id]; k != nil {
+		return k.key, true
+	}
+	return model.APIKey{}, false
+}
