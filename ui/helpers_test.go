@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -271,12 +271,15 @@ func (c *fakeCopier) Copy(string) []string {
 }
 
 // driver runs commands, and every command that follows from them,
-// through a.Update as the Bubble Tea runtime would, in goroutines.
+// through a.Update as the Bubble Tea runtime would. A real program (no
+// terminal, see loop) runs each command, so batches and sequences are
+// unpacked by the runtime itself; every message it would hand a model
+// comes back here and goes to a.Update on the test's goroutine.
 type driver struct {
-	t       *testing.T
-	a       *App
-	msgs    chan tea.Msg
-	done    chan struct{}
+	t    *testing.T
+	a    *App
+	loop *loop
+	// pending counts commands whose messages have not all come back.
 	pending int
 	// hold, when set, keeps the messages it matches from a.Update; they
 	// collect in held.
@@ -285,9 +288,7 @@ type driver struct {
 }
 
 func newDriver(t *testing.T, a *App) *driver {
-	d := &driver{t: t, a: a, msgs: make(chan tea.Msg), done: make(chan struct{})}
-	t.Cleanup(func() { close(d.done) })
-	return d
+	return &driver{t: t, a: a, loop: startLoop(t)}
 }
 
 func (d *driver) run(c tea.Cmd) {
@@ -295,27 +296,22 @@ func (d *driver) run(c tea.Cmd) {
 		return
 	}
 	d.pending++
-	go func() {
-		msg := c()
-		select {
-		case d.msgs <- msg:
-		case <-d.done:
-		}
-	}()
+	d.loop.run(c)
 }
 
 // step handles one message; false after quiet (nothing came back).
 func (d *driver) step(quiet time.Duration) bool {
 	select {
-	case msg := <-d.msgs:
-		d.pending--
+	case msg := <-d.loop.out:
+		if _, ok := msg.(ranMsg); ok {
+			d.pending--
+			return true
+		}
 		if d.hold != nil && d.hold(msg) {
 			d.held = append(d.held, msg)
 			return true
 		}
-		for _, c := range deliver(d.a, msg) {
-			d.run(c)
-		}
+		d.run(deliver(d.a, msg))
 		return true
 	case <-time.After(quiet):
 		return false
@@ -367,39 +363,99 @@ func drive(t *testing.T, a *App, cmd tea.Cmd) {
 	d.settle()
 }
 
-// deliver hands msg to a and returns the commands that follow.
-func deliver(a *App, msg tea.Msg) []tea.Cmd {
-	if msg == nil || isTimer(msg) {
-		return nil
-	}
-	if batch, ok := msg.(tea.BatchMsg); ok {
-		return batch
-	}
-	// tea.Sequence's message is unexported; run its commands in order.
-	if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == reflect.TypeOf(tea.Cmd(nil)) {
-		var out []tea.Cmd
-		for i := range v.Len() {
-			if c, _ := v.Index(i).Interface().(tea.Cmd); c != nil {
-				out = append(out, deliver(a, c())...)
-			}
-		}
-		return out
-	}
-	if _, ok := msg.(tea.QuitMsg); ok {
+// deliver hands msg to a and returns the command that follows; the
+// timers' messages (spinner ticks, cursor blinks), which would only
+// schedule more of themselves, stop here.
+func deliver(a *App, msg tea.Msg) tea.Cmd {
+	switch msg.(type) {
+	case nil, spinner.TickMsg, cursor.BlinkMsg:
 		return nil
 	}
 	_, cmd := a.Update(msg)
-	return []tea.Cmd{cmd}
+	return cmd
 }
 
-// isTimer reports the timers' messages (spinner ticks, cursor blinks),
-// which would only schedule more of themselves.
-func isTimer(msg tea.Msg) bool {
-	switch msg.(type) {
-	case spinner.TickMsg, cursor.BlinkMsg:
-		return true
+// loop is a Bubble Tea program without a terminal whose model only
+// relays: it runs the commands it is given as the runtime runs any
+// command (batches at once, sequences in order, nested ones too) and
+// sends every message the runtime would hand a model to out, followed by
+// a ranMsg once a command and all it led to are done.
+type loop struct {
+	p   *tea.Program
+	out chan tea.Msg
+}
+
+// ranMsg says a command given to loop.run has finished.
+type ranMsg struct{}
+
+// execMsg asks the relay to hand cmd to the runtime.
+type execMsg struct{ cmd tea.Cmd }
+
+type relay struct {
+	out  chan<- tea.Msg
+	done <-chan struct{}
+}
+
+func (r relay) Init() tea.Cmd { return nil }
+
+func (r relay) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m, ok := msg.(execMsg); ok {
+		return r, m.cmd
 	}
-	return false
+	select {
+	case r.out <- msg:
+	case <-r.done:
+	}
+	return r, nil
+}
+
+func (r relay) View() string { return "" }
+
+func startLoop(t *testing.T) *loop {
+	t.Helper()
+	out, done := make(chan tea.Msg), make(chan struct{})
+	p := tea.NewProgram(relay{out: out, done: done},
+		tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithoutRenderer(), tea.WithoutSignalHandler())
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		_, _ = p.Run()
+	}()
+	t.Cleanup(func() {
+		close(done)
+		p.Kill()
+		<-ended
+	})
+	return &loop{p: p, out: out}
+}
+
+// run hands c to the program; its messages, then a ranMsg, come to out.
+// A quit is dropped: the test, not the App, ends the program.
+func (l *loop) run(c tea.Cmd) {
+	cmd := tea.Sequence(noQuit(c), func() tea.Msg { return ranMsg{} })
+	// Send from another goroutine: the relay may be waiting for the test's
+	// goroutine, which is here, to read out.
+	go l.p.Send(execMsg{cmd: cmd})
+}
+
+// noQuit is c with any tea.QuitMsg it or a batch in it returns dropped.
+func noQuit(c tea.Cmd) tea.Cmd {
+	return func() tea.Msg {
+		switch msg := c().(type) {
+		case tea.QuitMsg:
+			return nil
+		case tea.BatchMsg:
+			out := make(tea.BatchMsg, 0, len(msg))
+			for _, inner := range msg {
+				if inner != nil {
+					out = append(out, noQuit(inner))
+				}
+			}
+			return out
+		default:
+			return msg
+		}
+	}
 }
 
 // press sends keys (a name like "enter", "ctrl+a", or runes) and drives what follows.
