@@ -34,9 +34,10 @@ var remoteRefusedFlags = []string{
 }
 
 // remoteRefusedCommands cannot run over SSH: they open the dashboard, run
-// servers on the host or print shell scripts for the host.
+// servers on the host, print shell scripts for the host, or (snapshot)
+// are the host's own cron job.
 var remoteRefusedCommands = []string{
-	"serve", "demo", "completion", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd,
+	"serve", "demo", "completion", "snapshot", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd,
 }
 
 // remoteRecordedChanges are the change commands that run through the

@@ -386,6 +386,7 @@ func TestServeExecRefusesHostSettingsAndCommands(t *testing.T) {
 		"demo --serve-only",
 		"serve --authorized-keys /tmp/x",
 		"completion bash",
+		"snapshot",
 		"__complete list --user ''",
 		"--user alice",
 	} {
