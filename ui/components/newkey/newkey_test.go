@@ -3,12 +3,13 @@ package newkey_test
 import (
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/golden"
@@ -32,18 +33,22 @@ var (
 	}
 )
 
-// driver runs a dialog the way a Bubble Tea program would: it runs each
-// command, feeds what comes back into Update, and collects the dialog's
-// results instead of feeding them back.
+// driver runs a dialog the way a Bubble Tea program would: a real
+// program without a terminal (see loop) runs each command, unpacking
+// batches and sequences itself; what it would hand a model comes back to
+// the test's goroutine, goes into Update, and the dialog's results are
+// collected instead of fed back.
 type driver struct {
 	t       *testing.T
 	m       *newkey.Model
+	loop    *loop
+	pending int
 	results []tea.Msg
 }
 
 func start(t *testing.T, m *newkey.Model) *driver {
 	t.Helper()
-	d := &driver{t: t, m: m}
+	d := &driver{t: t, m: m, loop: startLoop(t)}
 	d.run(m.Init())
 	return d
 }
@@ -70,52 +75,94 @@ func (d *driver) typeText(s string) *driver {
 	return d.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)})
 }
 
+// run runs cmd and what follows until nothing but the cursor's blink
+// timer, which only waits and redraws, is left running.
 func (d *driver) run(cmd tea.Cmd) {
 	d.t.Helper()
-	queue := []tea.Cmd{cmd}
-	for steps := 0; len(queue) > 0; steps++ {
-		if steps > 10000 {
+	if cmd != nil {
+		d.pending++
+		d.loop.run(cmd)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for d.pending > 0 {
+		if time.Now().After(deadline) {
 			d.t.Fatal("commands never settle")
 		}
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil || blinks(c) {
-			continue
-		}
-		switch msg := c().(type) {
-		case nil:
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
-		case common.Result:
-			d.results = append(d.results, msg)
-		default:
-			if cmds, ok := sequence(msg); ok {
-				queue = append(queue, cmds...)
-				continue
+		select {
+		case msg := <-d.loop.out:
+			switch msg := msg.(type) {
+			case ranMsg:
+				d.pending--
+			case nil, cursor.BlinkMsg:
+			case common.Result:
+				d.results = append(d.results, msg)
+			default:
+				if _, next := d.m.Update(msg); next != nil {
+					d.pending++
+					d.loop.run(next)
+				}
 			}
-			_, next := d.m.Update(msg)
-			queue = append(queue, next)
+		case <-time.After(40 * time.Millisecond):
+			return // only a blink timer can still be waiting
 		}
 	}
 }
 
-// blinks reports the cursor's blink timers, which only wait and redraw.
-func blinks(c tea.Cmd) bool {
-	name := runtime.FuncForPC(reflect.ValueOf(c).Pointer()).Name()
-	return strings.Contains(name, "bubbles/cursor.") || strings.Contains(name, "bubbletea.Tick")
+// loop is a Bubble Tea program without a terminal whose model only
+// relays: it runs the commands it is given as the runtime runs any
+// command and sends every message the runtime would hand a model to out,
+// then a ranMsg once a command and all it led to are done.
+type loop struct {
+	p   *tea.Program
+	out chan tea.Msg
 }
 
-// sequence unpacks tea.Sequence's message, whose type is unexported.
-func sequence(msg tea.Msg) ([]tea.Cmd, bool) {
-	v := reflect.ValueOf(msg)
-	if v.Kind() != reflect.Slice || v.Type().Elem() != reflect.TypeFor[tea.Cmd]() {
-		return nil, false
+type ranMsg struct{}
+
+type execMsg struct{ cmd tea.Cmd }
+
+type relay struct {
+	out  chan<- tea.Msg
+	done <-chan struct{}
+}
+
+func (r relay) Init() tea.Cmd { return nil }
+
+func (r relay) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m, ok := msg.(execMsg); ok {
+		return r, m.cmd
 	}
-	cmds := make([]tea.Cmd, v.Len())
-	for i := range cmds {
-		cmds[i] = v.Index(i).Interface().(tea.Cmd)
+	select {
+	case r.out <- msg:
+	case <-r.done:
 	}
-	return cmds, true
+	return r, nil
+}
+
+func (r relay) View() string { return "" }
+
+func startLoop(t *testing.T) *loop {
+	t.Helper()
+	out, done := make(chan tea.Msg), make(chan struct{})
+	p := tea.NewProgram(relay{out: out, done: done},
+		tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithoutRenderer(), tea.WithoutSignalHandler())
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		_, _ = p.Run()
+	}()
+	t.Cleanup(func() {
+		close(done)
+		p.Kill()
+		<-ended
+	})
+	return &loop{p: p, out: out}
+}
+
+func (l *loop) run(c tea.Cmd) {
+	cmd := tea.Sequence(c, func() tea.Msg { return ranMsg{} })
+	// From another goroutine: the relay may be waiting for this one.
+	go l.p.Send(execMsg{cmd: cmd})
 }
 
 func (d *driver) result() tea.Msg {
