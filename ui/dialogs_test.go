@@ -17,7 +17,7 @@ import (
 // TestQuitWipesShownSecret: ctrl+c while the new key's secret is on
 // screen closes no dialog, so the root must wipe it itself.
 func TestQuitWipesShownSecret(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice"}, 100, 30)
 	newKeyThroughForm(t, a, "notebook")
 	d := wantDialog[*secret.Model](t, a)
@@ -75,7 +75,7 @@ func startNewKeyForm(t *testing.T, a *App, name string) {
 // it is done, and ignores result messages.
 func TestDialogResultActsOnce(t *testing.T) {
 	t.Run("double enter on the delete confirmation", func(t *testing.T) {
-		f := newFakeAPI()
+		f := newTestAPI(t)
 		a := startApp(t, f, Options{User: "alice"}, 100, 30)
 		press(t, a, "space", "j", "space", "D", "right")
 		wantDialog[*confirm.Model](t, a)
@@ -89,7 +89,7 @@ func TestDialogResultActsOnce(t *testing.T) {
 		}
 	})
 	t.Run("messages after the new key form completed", func(t *testing.T) {
-		f := newFakeAPI()
+		f := newTestAPI(t)
 		a := startApp(t, f, Options{User: "alice"}, 100, 30)
 		startNewKeyForm(t, a, "twice")
 		held := pressHoldingResults(t, a, "n", "enter")
@@ -103,7 +103,7 @@ func TestDialogResultActsOnce(t *testing.T) {
 // TestLateResultKeepsSecretOpen: a result still queued from the form when
 // the secret dialog opens must not close (and wipe) the secret.
 func TestLateResultKeepsSecretOpen(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice"}, 100, 30)
 	startNewKeyForm(t, a, "late")
 	held := pressHoldingResults(t, a, "n")

@@ -32,7 +32,7 @@ func TestCreateOutcomes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeAPI()
+			f := newTestAPI(t)
 			a := startApp(t, f, Options{User: "alice"}, 120, 30)
 			rep := change.CreateReport{Report: change.Report{Action: "create", Results: []change.Result{tc.res}}}
 			drive(t, a, a.route(createdMsg{user: f.users[0], report: rep}))
@@ -71,9 +71,9 @@ func TestCreateOutcomes(t *testing.T) {
 
 // A bulk change reports unknown keys apart from those not done.
 func TestChangeReportUnknown(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice"}, 120, 30)
-	keys := f.keys["alice"][:3]
+	keys := f.keysOf(t, "alice")[:3]
 	rep := change.Report{Action: "deactivate", Results: []change.Result{
 		{Key: keys[0], Outcome: model.Done},
 		{Key: keys[1], Outcome: model.NotDone, Err: errors.New("conflict")},
@@ -96,7 +96,7 @@ func TestChangeReportUnknown(t *testing.T) {
 // Runner refuses changes when the session is read-only.
 func TestSessionOptions(t *testing.T) {
 	var out strings.Builder
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := New(f, Options{User: "alice", ClipboardOut: &out, ReadOnly: true})
 	dests := a.copier.Copy("sk-test")
 	if !strings.Contains(out.String(), "\x1b]52;c;") || len(dests) != 1 {
