@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -56,7 +57,7 @@ func TestStart(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeAPI()
+			f := newTestAPI(t)
 			a := startApp(t, f, Options{User: tt.user}, 100, 30)
 			_, isPicker := topDialog(a).(*userpicker.Model)
 			if isPicker != tt.wantPicker {
@@ -83,8 +84,8 @@ func TestStart(t *testing.T) {
 }
 
 func TestStartUsersFail(t *testing.T) {
-	f := newFakeAPI()
-	f.fail["ListUsers"] = errors.New("the token was rejected (401)")
+	f := newTestAPI(t)
+	f.fail("ListUsers", http.StatusUnauthorized)
 	a := startApp(t, f, Options{}, 100, 30)
 	if text, isErr := a.status.Notice(); !isErr || !strings.Contains(text, "rejected") {
 		t.Fatalf("notice = %q, want the error", text)
@@ -92,7 +93,7 @@ func TestStartUsersFail(t *testing.T) {
 	if topDialog(a) != nil {
 		t.Fatal("a dialog opened without users")
 	}
-	delete(f.fail, "ListUsers")
+	f.srv.ClearFaults()
 	press(t, a, "u")
 	if _, ok := topDialog(a).(*userpicker.Model); !ok {
 		t.Fatalf("u after a failed load should load users and open the picker; calls %v", f.Calls())
@@ -100,7 +101,7 @@ func TestStartUsersFail(t *testing.T) {
 }
 
 func TestPickUser(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{}, 100, 30)
 	typeText(t, a, "BOB")
 	press(t, a, "enter")
@@ -120,47 +121,47 @@ func TestPickUser(t *testing.T) {
 func TestKeys(t *testing.T) {
 	tests := []struct {
 		keys  []string
-		check func(t *testing.T, a *App, f *fakeAPI)
+		check func(t *testing.T, a *App, f *testAPI)
 	}{
-		{[]string{"j"}, func(t *testing.T, a *App, f *fakeAPI) { wantCursor(t, a, "k2") }},
-		{[]string{"down", "down", "k"}, func(t *testing.T, a *App, f *fakeAPI) { wantCursor(t, a, "k2") }},
-		{[]string{"G"}, func(t *testing.T, a *App, f *fakeAPI) { wantCursor(t, a, "k4") }},
-		{[]string{"end", "g"}, func(t *testing.T, a *App, f *fakeAPI) { wantCursor(t, a, "k1") }},
-		{[]string{"pgdown"}, func(t *testing.T, a *App, f *fakeAPI) { wantCursor(t, a, "k4") }},
-		{[]string{"pgdown", "pgup"}, func(t *testing.T, a *App, f *fakeAPI) { wantCursor(t, a, "k1") }},
-		{[]string{"space", "j", "space"}, func(t *testing.T, a *App, f *fakeAPI) {
+		{[]string{"j"}, func(t *testing.T, a *App, f *testAPI) { wantCursor(t, a, "k2") }},
+		{[]string{"down", "down", "k"}, func(t *testing.T, a *App, f *testAPI) { wantCursor(t, a, "k2") }},
+		{[]string{"G"}, func(t *testing.T, a *App, f *testAPI) { wantCursor(t, a, "k4") }},
+		{[]string{"end", "g"}, func(t *testing.T, a *App, f *testAPI) { wantCursor(t, a, "k1") }},
+		{[]string{"pgdown"}, func(t *testing.T, a *App, f *testAPI) { wantCursor(t, a, "k4") }},
+		{[]string{"pgdown", "pgup"}, func(t *testing.T, a *App, f *testAPI) { wantCursor(t, a, "k1") }},
+		{[]string{"space", "j", "space"}, func(t *testing.T, a *App, f *testAPI) {
 			wantSelected(t, a, "k1", "k2")
 			if !strings.Contains(plainView(a), "D Delete (2 selected)") {
 				t.Errorf("toolbar does not count the selection:\n%s", plainView(a))
 			}
 		}},
-		{[]string{"space", "space"}, func(t *testing.T, a *App, f *fakeAPI) { wantSelected(t, a) }},
-		{[]string{"ctrl+a"}, func(t *testing.T, a *App, f *fakeAPI) { wantSelected(t, a, "k1", "k2", "k3", "k4") }},
-		{[]string{"ctrl+a", "esc"}, func(t *testing.T, a *App, f *fakeAPI) { wantSelected(t, a) }},
-		{[]string{"s"}, func(t *testing.T, a *App, f *fakeAPI) {
+		{[]string{"space", "space"}, func(t *testing.T, a *App, f *testAPI) { wantSelected(t, a) }},
+		{[]string{"ctrl+a"}, func(t *testing.T, a *App, f *testAPI) { wantSelected(t, a, "k1", "k2", "k3", "k4") }},
+		{[]string{"ctrl+a", "esc"}, func(t *testing.T, a *App, f *testAPI) { wantSelected(t, a) }},
+		{[]string{"s"}, func(t *testing.T, a *App, f *testAPI) {
 			wantOrder(t, a, "k2", "k4", "k1", "k3") // ci-pipeline, evil…, laptop, research-bot
 			if !strings.Contains(plainView(a), "Name ▲") {
 				t.Errorf("no sort mark:\n%s", plainView(a))
 			}
 		}},
-		{[]string{"s", "S"}, func(t *testing.T, a *App, f *fakeAPI) {
+		{[]string{"s", "S"}, func(t *testing.T, a *App, f *testAPI) {
 			wantOrder(t, a, "k3", "k1", "k4", "k2")
 			if !strings.Contains(plainView(a), "Name ▼") {
 				t.Errorf("no reverse sort mark:\n%s", plainView(a))
 			}
 		}},
-		{[]string{"?"}, func(t *testing.T, a *App, f *fakeAPI) {
+		{[]string{"?"}, func(t *testing.T, a *App, f *testAPI) {
 			if !a.status.ShowsFullHelp() || !strings.Contains(plainView(a), "select all shown") {
 				t.Errorf("? should show the full help:\n%s", plainView(a))
 			}
 		}},
-		{[]string{"?", "?"}, func(t *testing.T, a *App, f *fakeAPI) {
+		{[]string{"?", "?"}, func(t *testing.T, a *App, f *testAPI) {
 			if a.status.ShowsFullHelp() {
 				t.Error("second ? should hide the full help")
 			}
 		}},
-		{[]string{"u"}, func(t *testing.T, a *App, f *fakeAPI) { wantDialog[*userpicker.Model](t, a) }},
-		{[]string{"r"}, func(t *testing.T, a *App, f *fakeAPI) {
+		{[]string{"u"}, func(t *testing.T, a *App, f *testAPI) { wantDialog[*userpicker.Model](t, a) }},
+		{[]string{"r"}, func(t *testing.T, a *App, f *testAPI) {
 			if n := f.called("StreamKeys:alice"); n != 2 {
 				t.Errorf("r: %d loads, want 2", n)
 			}
@@ -168,17 +169,17 @@ func TestKeys(t *testing.T) {
 				t.Error("r should re-read the expiry limit")
 			}
 		}},
-		{[]string{"enter"}, func(t *testing.T, a *App, f *fakeAPI) { wantDialog[*actions.Model](t, a) }},
-		{[]string{"j", "a"}, func(t *testing.T, a *App, f *fakeAPI) { wantDialog[*actions.Model](t, a) }},
-		{[]string{"n"}, func(t *testing.T, a *App, f *fakeAPI) {
+		{[]string{"enter"}, func(t *testing.T, a *App, f *testAPI) { wantDialog[*actions.Model](t, a) }},
+		{[]string{"j", "a"}, func(t *testing.T, a *App, f *testAPI) { wantDialog[*actions.Model](t, a) }},
+		{[]string{"n"}, func(t *testing.T, a *App, f *testAPI) {
 			wantDialog[*newkey.Model](t, a)
 			if f.called("ListCollections:alice") != 1 {
 				t.Errorf("n should load alice's collections: %v", f.Calls())
 			}
 		}},
-		{[]string{"D"}, func(t *testing.T, a *App, f *fakeAPI) { wantDialog[*confirm.Model](t, a) }},
-		{[]string{"delete"}, func(t *testing.T, a *App, f *fakeAPI) { wantDialog[*confirm.Model](t, a) }},
-		{[]string{"/"}, func(t *testing.T, a *App, f *fakeAPI) {
+		{[]string{"D"}, func(t *testing.T, a *App, f *testAPI) { wantDialog[*confirm.Model](t, a) }},
+		{[]string{"delete"}, func(t *testing.T, a *App, f *testAPI) { wantDialog[*confirm.Model](t, a) }},
+		{[]string{"/"}, func(t *testing.T, a *App, f *testAPI) {
 			if !a.filtering || !strings.Contains(plainView(a), "/ name, collection or user") {
 				t.Errorf("/ should focus the filter:\n%s", plainView(a))
 			}
@@ -186,7 +187,7 @@ func TestKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.keys, ","), func(t *testing.T) {
-			f := newFakeAPI()
+			f := newTestAPI(t)
 			a := startApp(t, f, Options{User: "alice"}, 100, 30)
 			press(t, a, tt.keys...)
 			tt.check(t, a, f)
@@ -196,7 +197,7 @@ func TestKeys(t *testing.T) {
 
 func TestQuit(t *testing.T) {
 	for _, k := range []string{"q", "ctrl+c"} {
-		a := startApp(t, newFakeAPI(), Options{User: "alice"}, 100, 30)
+		a := startApp(t, newTestAPI(t), Options{User: "alice"}, 100, 30)
 		_, cmd := a.Update(commontest.Key(k))
 		if cmd == nil {
 			t.Fatalf("%s: no command", k)
@@ -209,7 +210,7 @@ func TestQuit(t *testing.T) {
 		}
 	}
 	// q is text inside an input; ctrl+c quits from anywhere.
-	a := startApp(t, newFakeAPI(), Options{User: "alice"}, 100, 30)
+	a := startApp(t, newTestAPI(t), Options{User: "alice"}, 100, 30)
 	press(t, a, "/", "q")
 	if a.filter.Value() != "q" {
 		t.Errorf("q in the filter should type q, filter is %q", a.filter.Value())
@@ -225,7 +226,7 @@ func TestQuit(t *testing.T) {
 }
 
 func TestFilter(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice"}, 100, 30)
 	press(t, a, "/")
 	typeText(t, a, "PAPERS") // a collection name, any case
@@ -258,7 +259,7 @@ func TestFilter(t *testing.T) {
 }
 
 func TestReadOnly(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice", ReadOnly: true, Insecure: true}, 120, 30)
 	for _, k := range []string{"n", "D", "delete", "space", "ctrl+a"} {
 		press(t, a, k)
@@ -320,7 +321,7 @@ func TestReadOnly(t *testing.T) {
 }
 
 func TestStatusMessagesClearOnKey(t *testing.T) {
-	a := startApp(t, newFakeAPI(), Options{User: "alice"}, 100, 30)
+	a := startApp(t, newTestAPI(t), Options{User: "alice"}, 100, 30)
 	a.Update(common.ErrMsg{Err: errors.New("boom\x1b[31m")})
 	if v := a.View(); !strings.Contains(v, "Error: boom[31m") || strings.Contains(v, "\x1b[31m") {
 		t.Errorf("error not shown cleanly:\n%q", v)
@@ -340,7 +341,7 @@ func TestStatusMessagesClearOnKey(t *testing.T) {
 }
 
 func TestHelpShowsOnlyWorkingKeys(t *testing.T) {
-	a := startApp(t, newFakeAPI(), Options{User: "alice"}, 200, 30)
+	a := startApp(t, newTestAPI(t), Options{User: "alice"}, 200, 30)
 	helpLine := func() string {
 		lines := strings.Split(plainView(a), "\n")
 		return lines[len(lines)-1]
@@ -359,7 +360,7 @@ func TestHelpShowsOnlyWorkingKeys(t *testing.T) {
 }
 
 func TestControlCharactersStripped(t *testing.T) {
-	a := startApp(t, newFakeAPI(), Options{User: "alice"}, 100, 30)
+	a := startApp(t, newTestAPI(t), Options{User: "alice"}, 100, 30)
 	v := a.View()
 	if strings.Contains(v, "\x1b[2J") {
 		t.Fatal("a key name's escape sequence reached the screen")
@@ -371,12 +372,12 @@ func TestControlCharactersStripped(t *testing.T) {
 
 func TestTooSmall(t *testing.T) {
 	for _, sz := range [][2]int{{59, 30}, {100, 15}, {10, 3}} {
-		a := startApp(t, newFakeAPI(), Options{User: "alice"}, sz[0], sz[1])
+		a := startApp(t, newTestAPI(t), Options{User: "alice"}, sz[0], sz[1])
 		if v := plainView(a); !strings.Contains(strings.Join(strings.Fields(v), " "), "terminal too small (need at least 60x16") {
 			t.Errorf("%dx%d:\n%s", sz[0], sz[1], v)
 		}
 	}
-	a := startApp(t, newFakeAPI(), Options{User: "alice"}, 60, 16)
+	a := startApp(t, newTestAPI(t), Options{User: "alice"}, 60, 16)
 	if v := plainView(a); strings.Contains(v, "too small") {
 		t.Errorf("60x16 should fit:\n%s", v)
 	}
@@ -384,7 +385,7 @@ func TestTooSmall(t *testing.T) {
 
 func TestViewFitsTheTerminal(t *testing.T) {
 	for _, sz := range [][2]int{{60, 16}, {80, 24}, {140, 40}} {
-		a := startApp(t, newFakeAPI(), Options{User: "alice"}, sz[0], sz[1])
+		a := startApp(t, newTestAPI(t), Options{User: "alice"}, sz[0], sz[1])
 		for _, keys := range [][]string{nil, {"enter"}, {"esc", "u"}, {"esc", "?"}} {
 			press(t, a, keys...)
 			lines := strings.Split(plainView(a), "\n")
@@ -459,7 +460,7 @@ func TestRunesArrivingTogether(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := startApp(t, newFakeAPI(), Options{User: "alice"}, 100, 30)
+			a := startApp(t, newTestAPI(t), Options{User: "alice"}, 100, 30)
 			quit := false
 			for _, msg := range tt.msgs {
 				_, cmd := a.Update(msg)
@@ -483,7 +484,7 @@ func TestRunesArrivingTogether(t *testing.T) {
 func TestHelpLineKeepsMoreKeysAndQuit(t *testing.T) {
 	for _, w := range []int{60, 80, 140} {
 		for _, keys := range [][]string{nil, {"space", "4"}, {"/", "l", "a", "enter", "space"}} {
-			a := startApp(t, newFakeAPI(), Options{User: "alice"}, w, 30)
+			a := startApp(t, newTestAPI(t), Options{User: "alice"}, w, 30)
 			press(t, a, keys...)
 			lines := strings.Split(plainView(a), "\n")
 			help := lines[len(lines)-1]
@@ -505,7 +506,7 @@ func TestHelpLineKeepsMoreKeysAndQuit(t *testing.T) {
 func TestBadgesStandApart(t *testing.T) {
 	lipgloss.SetColorProfile(termenv.TrueColor)
 	t.Cleanup(func() { lipgloss.SetColorProfile(termenv.Ascii) })
-	a := startApp(t, newFakeAPI(), Options{User: "alice", ReadOnly: true, Insecure: true}, 120, 30)
+	a := startApp(t, newTestAPI(t), Options{User: "alice", ReadOnly: true, Insecure: true}, 120, 30)
 	header := strings.Split(a.View(), "\n")[0]
 	for _, between := range [][2]string{{"▾", "READ-ONLY"}, {"READ-ONLY", "INSECURE TLS"}} {
 		from := strings.Index(header, between[0])
@@ -547,7 +548,7 @@ func uncolouredCells(s string) int {
 // and what deleting them means.
 func TestDeleteConfirmSetsListApart(t *testing.T) {
 	for _, keys := range [][]string{{"D"}, {"space", "j", "space", "D"}, {"space", "j", "space", "enter", "d"}} {
-		a := startApp(t, newFakeAPI(), Options{User: "alice"}, 100, 30)
+		a := startApp(t, newTestAPI(t), Options{User: "alice"}, 100, 30)
 		press(t, a, keys...)
 		wantDialog[*confirm.Model](t, a)
 		lines := strings.Split(plainView(a), "\n")
