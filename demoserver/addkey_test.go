@@ -86,3 +86,15 @@ func TestBlockUsers(t *testing.T) {
 		t.Errorf("after release: %d", status)
 	}
 }
+
+func TestFaultMessage(t *testing.T) {
+	s, _ := newTestServer(t, Options{Seed: 1})
+	s.Inject(Fault{Method: "GET", Path: "/api/v1/users", Status: http.StatusConflict, Message: "name taken", Times: 1})
+	if msg := wantStatus(t, do(t, s, "GET", "/api/v1/users", DemoToken, ""), http.StatusConflict); msg != "name taken" {
+		t.Errorf("message %q, want the injected one", msg)
+	}
+	s.Inject(Fault{Method: "GET", Path: "/api/v1/users", Status: http.StatusConflict, Times: 1})
+	if msg := wantStatus(t, do(t, s, "GET", "/api/v1/users", DemoToken, ""), http.StatusConflict); msg != "Conflict (injected fault)" {
+		t.Errorf("message %q, want the status text", msg)
+	}
+}

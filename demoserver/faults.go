@@ -48,6 +48,9 @@ type Fault struct {
 	Kind   FaultKind
 	// Status is the answer for FaultStatus and FaultActThenStatus.
 	Status int
+	// Message is that answer's EndpointError message, as a server would
+	// give its reason; "" says the status text and that it was injected.
+	Message string
 	// Delay is how long FaultActThenDelay holds the answer.
 	Delay time.Duration
 	// Times is how many matching requests the fault affects; 0 or less
@@ -226,7 +229,11 @@ func (s *Server) waitBlock(req *http.Request, b blockKey) bool {
 func (s *Server) applyFault(w http.ResponseWriter, req *http.Request, f Fault) {
 	switch f.Kind {
 	case FaultStatus:
-		writeError(w, f.Status, http.StatusText(f.Status)+" (injected fault)")
+		msg := f.Message
+		if msg == "" {
+			msg = http.StatusText(f.Status) + " (injected fault)"
+		}
+		writeError(w, f.Status, msg)
 	case FaultActThenStatus, FaultActThenDrop, FaultActThenDelay:
 		buf := newBufferedWriter()
 		s.serve(buf, req)
@@ -236,7 +243,11 @@ func (s *Server) applyFault(w http.ResponseWriter, req *http.Request, f Fault) {
 			if status == 0 {
 				status = http.StatusGatewayTimeout
 			}
-			writeError(w, status, http.StatusText(status)+" (injected fault, after the server acted)")
+			msg := f.Message
+			if msg == "" {
+				msg = http.StatusText(status) + " (injected fault, after the server acted)"
+			}
+			writeError(w, status, msg)
 		case FaultActThenDrop:
 			dropConnection(w)
 		default:
