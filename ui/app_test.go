@@ -85,7 +85,7 @@ func TestStart(t *testing.T) {
 
 func TestStartUsersFail(t *testing.T) {
 	f := newTestAPI(t)
-	f.fail("ListUsers", http.StatusUnauthorized)
+	f.fail("ListUsers", http.StatusUnauthorized, "")
 	a := startApp(t, f, Options{}, 100, 30)
 	if text, isErr := a.status.Notice(); !isErr || !strings.Contains(text, "rejected") {
 		t.Fatalf("notice = %q, want the error", text)

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -41,7 +42,7 @@ func TestEditExpiry(t *testing.T) {
 	tests := []struct {
 		name     string
 		input    string
-		fail     error
+		fail     string // the server's reason for a 400
 		noLimit  bool
 		wantCall bool
 		wantErr  bool
@@ -51,17 +52,17 @@ func TestEditExpiry(t *testing.T) {
 		{name: "never removes it without a limit", input: "never", noLimit: true, wantCall: true, want: "Expiry of laptop removed (the server stored: never expires)"},
 		{name: "never is sent under a limit", input: "never", wantCall: true, want: "Expiry of laptop removed (the server stored: never expires)"},
 		{name: "past the limit is refused before sending", input: "200d", wantCall: false},
-		{name: "server error shown", input: "7d", fail: errors.New("bad request (400): nope"), wantCall: true, wantErr: true,
+		{name: "server error shown", input: "7d", fail: "nope", wantCall: true, wantErr: true,
 			want: "could not set the expiry of laptop: bad request (400): nope"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeAPI()
-			if tt.fail != nil {
-				f.fail["SetExpiry:k1"] = tt.fail
+			f := newTestAPI(t)
+			if tt.fail != "" {
+				f.fail("SetExpiry:k1", http.StatusBadRequest, tt.fail)
 			}
 			if tt.noLimit {
-				f.limit = 0
+				f.srv.SetExpiryLimitDays(0)
 			}
 			a := startApp(t, f, Options{User: "alice"}, 100, 30)
 			press(t, a, "enter")
@@ -95,7 +96,7 @@ func TestEditExpiry(t *testing.T) {
 }
 
 func TestEditInactivity(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice"}, 100, 30)
 	press(t, a, "enter", "i")
 	wantDialog[*editvalue.Model](t, a)
@@ -111,7 +112,7 @@ func TestEditInactivity(t *testing.T) {
 }
 
 func TestDeactivate(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice"}, 120, 30)
 	press(t, a, "enter", "d")
 	wantDialog[*confirm.Model](t, a)
@@ -148,13 +149,14 @@ func newKeyThroughForm(t *testing.T, a *App, name string) {
 }
 
 func TestNewKey(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	copier := &fakeCopier{}
 	a := startApp(t, f, Options{User: "alice", Copier: copier}, 100, 30)
 	newKeyThroughForm(t, a, "notebook")
-	if f.called("CreateKey:notebook") != 1 {
+	if f.called("CreateKey") != 1 {
 		t.Fatalf("calls %v; screen:\n%s", f.Calls(), plainView(a))
 	}
+	created := f.createdKey(t, "alice", "notebook")
 	wantDialog[*secret.Model](t, a)
 	secretLine := regexp.MustCompile(`(?m)^sk-[A-Za-z0-9]{48} *$`)
 	if !secretLine.MatchString(ansi.Strip(a.View())) {
@@ -170,20 +172,20 @@ func TestNewKey(t *testing.T) {
 	if secretRE.MatchString(ansi.Strip(a.View())) {
 		t.Error("the secret is still on screen after closing")
 	}
-	wantCursor(t, a, "new1")
+	wantCursor(t, a, created.ID)
 	if a.table.Len() != 5 {
 		t.Errorf("%d keys after create, want 5", a.table.Len())
 	}
 }
 
 func TestNewKeyFailureKeepsDraft(t *testing.T) {
-	f := newFakeAPI()
-	f.fail["CreateKey:notebook"] = errors.New("conflict (409): name taken")
+	f := newTestAPI(t)
+	f.fail("CreateKey", http.StatusConflict, "name taken")
 	a := startApp(t, f, Options{User: "alice"}, 100, 30)
 	newKeyThroughForm(t, a, "notebook")
 	form := wantDialog[*newkey.Model](t, a)
 	d := form.Draft()
-	if d.Name != "notebook" || d.CollectionID != "c1" || !d.Expire || d.Expiry != "30d" {
+	if d.Name != "notebook" || d.CollectionID != f.coll.ID || !d.Expire || d.Expiry != "30d" {
 		t.Errorf("draft after a failed create: %+v", d)
 	}
 	if !strings.Contains(plainView(a), "name taken") {
@@ -195,8 +197,8 @@ func TestNewKeyFailureKeepsDraft(t *testing.T) {
 }
 
 func TestNewKeyCollectionsFail(t *testing.T) {
-	f := newFakeAPI()
-	f.fail["ListCollections"] = errors.New("server error (500): db down")
+	f := newTestAPI(t)
+	f.fail("ListCollections", http.StatusInternalServerError, "db down")
 	a := startApp(t, f, Options{User: "alice"}, 100, 30)
 	press(t, a, "n")
 	if topDialog(a) != nil {
@@ -209,7 +211,7 @@ func TestDelete(t *testing.T) {
 	tests := []struct {
 		name        string
 		keys        []string
-		fail        map[string]error
+		fail        map[string]string // call: the server's reason for a 500
 		wantDeleted []string
 		wantLeft    []string
 		wantNotice  string
@@ -221,15 +223,15 @@ func TestDelete(t *testing.T) {
 		{name: "selection", keys: []string{"space", "j", "space", "j", "space"}, wantDeleted: []string{"k1", "k2", "k3"},
 			wantLeft: []string{"k4"}, wantNotice: "Deleted 3 keys"},
 		{name: "one fails", keys: []string{"space", "j", "space", "j", "space"},
-			fail:        map[string]error{"Delete:k2": errors.New("server error (500): boom")},
+			fail:        map[string]string{"Delete:k2": "boom"},
 			wantDeleted: []string{"k1", "k3"}, wantLeft: []string{"k2", "k4"},
 			wantNotice: "Deleted 2 of 3 keys. Failed: ci-pipeline (server error (500): boom)", wantErr: true, wantReport: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeAPI()
+			f := newTestAPI(t)
 			for k, v := range tt.fail {
-				f.fail[k] = v
+				f.fail(k, http.StatusInternalServerError, v)
 			}
 			a := startApp(t, f, Options{User: "alice"}, 120, 30)
 			press(t, a, tt.keys...)
@@ -278,7 +280,7 @@ func selectedLeft(keys, left []string) []string {
 }
 
 func TestDeleteConfirmationNamesKeys(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice"}, 140, 40)
 	press(t, a, "space", "j", "space", "/")
 	typeText(t, a, "lap")
@@ -297,11 +299,13 @@ func TestDeleteConfirmationNamesKeys(t *testing.T) {
 }
 
 func TestSelectionSurvivesRefresh(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice"}, 100, 30)
 	press(t, a, "space", "j", "space", "j")
 	// k1 vanishes on the server (deleted elsewhere).
-	f.keys["alice"] = f.keys["alice"][1:]
+	if err := f.Client.Delete(context.Background(), "k1"); err != nil {
+		t.Fatal(err)
+	}
 	press(t, a, "r")
 	wantSelected(t, a, "k2")
 	wantCursor(t, a, "k3")
@@ -310,8 +314,10 @@ func TestSelectionSurvivesRefresh(t *testing.T) {
 // TestStaleRepliesDropped switches user while the first user's keys are
 // still loading: that load's context is cancelled and its reply dropped.
 func TestStaleRepliesDropped(t *testing.T) {
-	f := newFakeAPI()
-	f.block["alice"] = make(chan struct{})
+	f := newTestAPI(t)
+	aliceKeys := f.keysOf(t, "alice")
+	f.srv.ResetCalls()
+	t.Cleanup(f.srv.Block("alice"))
 	a := newApp(t, f, Options{User: "alice"}, 100, 30)
 	d := newDriver(t, a)
 	d.run(a.Init())
@@ -329,12 +335,12 @@ func TestStaleRepliesDropped(t *testing.T) {
 	d.press("enter")
 	d.until("bob's keys", func() bool { return a.user.Username == "bob" && a.load == nil })
 
-	aliceCtx := f.ctxs["alice"][0]
+	aliceCtx := f.streamCtx(t, "alice", 0)
 	if !errors.Is(aliceCtx.Err(), context.Canceled) {
 		t.Errorf("alice's load was not cancelled: %v", aliceCtx.Err())
 	}
 	// A reply of alice's load arriving late changes nothing.
-	a.Update(keysPageMsg{tag: aliceTag, rows: keytable.FormatRows(f.keys["alice"], testNow), done: true})
+	a.Update(keysPageMsg{tag: aliceTag, rows: keytable.FormatRows(aliceKeys, testNow), done: true})
 	wantOrder(t, a, "b1")
 	if strings.Contains(plainView(a), "laptop") {
 		t.Error("alice's key shown under bob")
@@ -346,22 +352,22 @@ func TestStaleRepliesDropped(t *testing.T) {
 // TestPagesShowWhileLoading: the first load shows each page as it comes;
 // a refresh keeps the old rows until the new list is complete.
 func TestPagesShowWhileLoading(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice"}, 100, 30)
 	tag := loadTag{user: "alice", seq: a.seq + 1}
 	a.switchUser(a.user)
-	a.Update(keysPageMsg{tag: tag, rows: keytable.FormatRows(f.keys["alice"][:2], testNow)})
+	a.Update(keysPageMsg{tag: tag, rows: keytable.FormatRows(f.keysOf(t, "alice")[:2], testNow)})
 	if a.table.Len() != 2 || !strings.Contains(plainView(a), "loaded 2 keys…") {
 		t.Errorf("first page not shown with progress:\n%s", plainView(a))
 	}
-	a.Update(keysPageMsg{tag: tag, rows: keytable.FormatRows(f.keys["alice"][2:], testNow), done: true})
+	a.Update(keysPageMsg{tag: tag, rows: keytable.FormatRows(f.keysOf(t, "alice")[2:], testNow), done: true})
 	if a.table.Len() != 4 || a.status.Busy() {
 		t.Errorf("after the last page: %d keys, busy %v", a.table.Len(), a.status.Busy())
 	}
 
 	tag.seq++
 	a.startLoad(true)
-	a.Update(keysPageMsg{tag: tag, rows: keytable.FormatRows(f.keys["alice"][:1], testNow)})
+	a.Update(keysPageMsg{tag: tag, rows: keytable.FormatRows(f.keysOf(t, "alice")[:1], testNow)})
 	if a.table.Len() != 4 {
 		t.Errorf("a refresh emptied the table mid-way: %d keys", a.table.Len())
 	}
@@ -376,8 +382,8 @@ func TestPagesShowWhileLoading(t *testing.T) {
 // read, "no limit" and "not known" must not look alike, so no expiry is
 // offered until it is read again.
 func TestEditExpiryNeedsTheLimit(t *testing.T) {
-	f := newFakeAPI()
-	f.fail["GlobalExpiryLimit"] = errors.New("server error (500): boom")
+	f := newTestAPI(t)
+	f.fail("GlobalExpiryLimit", http.StatusInternalServerError, "boom")
 	a := startApp(t, f, Options{User: "alice"}, 100, 30)
 	press(t, a, "enter")
 	wantDialog[*actions.Model](t, a)
@@ -393,7 +399,7 @@ func TestEditExpiryNeedsTheLimit(t *testing.T) {
 	if f.called("GlobalExpiryLimit") <= before {
 		t.Errorf("the limit was not read again; calls %v", f.Calls())
 	}
-	delete(f.fail, "GlobalExpiryLimit")
+	f.srv.ClearFaults()
 	press(t, a, "r")
 	press(t, a, "enter", "enter")
 	wantDialog[*editvalue.Model](t, a)

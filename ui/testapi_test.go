@@ -154,10 +154,24 @@ func (f *testAPI) called(prefix string) int {
 }
 
 // fail makes the call named as in Calls ("SetExpiry:k1", "CreateKey",
-// "ListUsers") fail with status and nothing done, every time.
-func (f *testAPI) fail(call string, status int) {
+// "ListUsers") fail with status and the server's reason msg ("" for the
+// status text), nothing done, every time.
+func (f *testAPI) fail(call string, status int, msg string) {
 	method, p := f.route(call)
-	f.srv.Inject(demoserver.Fault{Method: method, Path: p, Kind: demoserver.FaultStatus, Status: status})
+	f.srv.Inject(demoserver.Fault{Method: method, Path: p, Kind: demoserver.FaultStatus, Status: status, Message: msg})
+}
+
+// createdKey is the key of username named name that is not one of the
+// fixed ones: the one a test created.
+func (f *testAPI) createdKey(t *testing.T, username, name string) model.APIKey {
+	t.Helper()
+	for _, k := range f.keysOf(t, username) {
+		if k.Name == name && k.ID != "k1" && k.ID != "k2" && k.ID != "k3" && k.ID != "k4" && k.ID != "b1" {
+			return k
+		}
+	}
+	t.Fatalf("the server holds no created key %s of %s", name, username)
+	return model.APIKey{}
 }
 
 // lose makes the call named act, then answer 504: its outcome is unknown
