@@ -5,6 +5,7 @@ package ui
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/components/keytable"
 )
 
 // benchKeys is n keys spread over 500 users, in every state.
@@ -53,4 +55,98 @@ func BenchmarkAppFrame100k(b *testing.B) {
 		a.Update(down)
 		_ = a.View()
 	}
+}
+
+// BenchmarkLoadMillion is a whole load of 1,000,000 keys (500 users) as
+// the UI sees it, in pages of 1,000 measured up front (the streaming
+// command's work, which runs beside the UI): every Update a page or a
+// merge brings, and the commands they return run in line (the merges
+// that run off the UI goroutine included). It reports the longest single
+// Update ("ui-max-ms": the frame that waits longest, issue 13's ≤ 50 ms),
+// the last page's Update, and the whole, for a first load and a refresh,
+// unsorted and under a sort.
+func BenchmarkLoadMillion(b *testing.B) {
+	const n, page = 1_000_000, 1000
+	keys := benchKeys(n)
+	var pages []keytable.Rows
+	for i := 0; i < n; i += page {
+		pages = append(pages, keytable.FormatRows(keys[i:i+page], testNow))
+	}
+	for _, refresh := range []bool{false, true} {
+		for _, sorted := range []bool{false, true} {
+			b.Run(fmt.Sprintf("refresh=%v/sorted=%v", refresh, sorted), func(b *testing.B) {
+				var maxUI, last, total time.Duration
+				for range b.N {
+					b.StopTimer()
+					a := New(newFakeAPI(), Options{Now: func() time.Time { return testNow }, Copier: &fakeCopier{}})
+					a.Update(tea.WindowSizeMsg{Width: 200, Height: 50})
+					a.hasUser, a.allUsers = true, true
+					a.table.SetShowUser(true)
+					if sorted {
+						a.table.SortBy(keytable.ColCreated, false) // arrival is newest first: every page lands above the last
+					}
+					if refresh {
+						a.table.SetKeys(keys)
+					}
+					runtime.GC()
+					b.StartTimer()
+					start := time.Now()
+					a.startLoad(refresh)
+					closed := make(chan keysEvent)
+					close(closed)
+					a.load.ch = closed // pages come from here, not the fake API
+					tag := a.load.tag
+					maxUI = 0
+					var queue []tea.Msg
+					for i, p := range pages {
+						queue = append(queue, keysPageMsg{tag: tag, rows: p, done: i == len(pages)-1})
+					}
+					for len(queue) > 0 {
+						msg := queue[0]
+						queue = queue[1:]
+						t0 := time.Now()
+						_, cmd := a.Update(msg)
+						d := time.Since(t0)
+						maxUI = max(maxUI, d)
+						if m, ok := msg.(keysPageMsg); ok && (m.done || len(queue) == 0) {
+							last = d
+						}
+						queue = append(queue, results(cmd)...)
+					}
+					total = time.Since(start)
+					b.StopTimer()
+					if a.table.Len() != n {
+						b.Fatalf("%d keys loaded", a.table.Len())
+					}
+					a.cancel()
+					b.StartTimer()
+				}
+				b.ReportMetric(float64(maxUI.Microseconds())/1000, "ui-max-ms")
+				b.ReportMetric(float64(last.Microseconds())/1000, "last-msg-ms")
+				b.ReportMetric(total.Seconds(), "total-s")
+			})
+		}
+	}
+}
+
+// results runs cmd and the commands it batches, and returns the messages
+// that carry rows (merged or prepared rows coming back); a wait for the
+// next page finds the channel closed and brings nothing.
+func results(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	switch msg := cmd().(type) {
+	case tea.BatchMsg:
+		var out []tea.Msg
+		for _, c := range msg {
+			out = append(out, results(c)...)
+		}
+		return out
+	case keysPageMsg:
+		if msg.rows.Len() > 0 {
+			return []tea.Msg{msg}
+		}
+	}
+	return nil
 }

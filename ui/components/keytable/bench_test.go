@@ -275,8 +275,8 @@ func BenchmarkMillion(b *testing.B) {
 // keys keeps, the keys and their strings included.
 func BenchmarkMemoryMillion(b *testing.B) {
 	for range b.N {
-		keys := genKeys(1_000_000, 17)
 		before := liveHeap()
+		keys := genKeys(1_000_000, 17)
 		m := benchTable(nil)
 		m.SetRows(FormatRows(keys, now))
 		keys = nil

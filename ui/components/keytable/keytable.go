@@ -150,6 +150,9 @@ func (m *Model) Prepare(rows Rows) func() Rows {
 	s := m.settings()
 	return func() Rows {
 		d := buildData(rows)
+		// The name order every sort breaks ties by, worked out here so
+		// that the first sort after a load does not pay for it on Update.
+		d.ensureRanks()
 		d.resort(s)
 		d.refilter(s)
 		out := rows
@@ -182,6 +185,9 @@ func (m *Model) PrepareAppend(rows Rows) func() Rows {
 				d.add(&p[i])
 			}
 		}
+		// The name order every sort breaks ties by, worked out here so
+		// that the first sort after a load does not pay for it on Update.
+		d.ensureRanks()
 		d.resort(s)
 		d.refilter(s)
 		out := rows

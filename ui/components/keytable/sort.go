@@ -3,10 +3,10 @@ package keytable
 import (
 	"cmp"
 	"runtime"
-	"sync"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"h2ogpte-keys/model"
