@@ -332,3 +332,62 @@ func TestSnapshotFailureExit1(t *testing.T) {
 		t.Errorf("recordKeys failure printed %q, want one warning line", got)
 	}
 }
+
+// TestListRecordsAndWithUsage: a collected list records what it read, so
+// two lists a day apart with calls in between give list --with-usage the
+// key's calls in the last 24 h; a window the history does not cover is
+// null. A streamed listing records nothing (it holds no whole set).
+func TestListRecordsAndWithUsage(t *testing.T) {
+	h := newHistoryRig(t)
+	id, secret := h.createKey()
+	day0 := h.clk.Now()
+	if r := h.run("list", "--user", "bob", "-o", "json"); r.code != 0 {
+		t.Fatalf("list: exit %d, %q", r.code, r.Stderr)
+	}
+	h.use(secret, 5)
+	h.clk.set(day0.Add(24 * time.Hour))
+	r := h.run("list", "--user", "bob", "-o", "json", "--with-usage")
+	if r.code != 0 {
+		t.Fatalf("list --with-usage: exit %d, %q", r.code, r.Stderr)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(r.Stdout), &rows); err != nil {
+		t.Fatalf("list --with-usage JSON: %v\n%s", err, r.Stdout)
+	}
+	var row map[string]any
+	for _, k := range rows {
+		if k["id"] == id {
+			row = k
+		}
+	}
+	if row == nil {
+		t.Fatalf("key %s not listed", id)
+	}
+	if row["calls_24h"] != float64(5) || row["calls_30d"] != nil {
+		t.Errorf("usage of the probe key: calls_24h %v, calls_30d %v; want 5 and null (30 days not covered)", row["calls_24h"], row["calls_30d"])
+	}
+
+	// Streamed: the default order of --all -o json records nothing more.
+	h.use(secret, 3)
+	h.clk.set(day0.Add(30 * time.Hour))
+	if r := h.run("list", "--all", "-o", "json"); r.code != 0 {
+		t.Fatalf("list --all: exit %d, %q", r.code, r.Stderr)
+	}
+	r = h.run("history", id, "-o", "json", "--days", "2")
+	if r.code != 0 {
+		t.Fatalf("history: exit %d, %q", r.code, r.Stderr)
+	}
+	var hist struct {
+		LastSeen time.Time `json:"last_seen_at"`
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &hist); err != nil {
+		t.Fatalf("history JSON: %v", err)
+	}
+	if want := day0.Add(24 * time.Hour); !hist.LastSeen.Equal(want) {
+		t.Errorf("last seen %v, want %v: the streamed listing at +30h was recorded", hist.LastSeen, want)
+	}
+
+	if r := h.run("--no-history", "list", "--user", "bob", "--with-usage"); r.code != 2 || !strings.Contains(r.Stderr, "--no-history") {
+		t.Errorf("--with-usage with history off: exit %d, %q; want 2 naming --no-history", r.code, r.Stderr)
+	}
+}

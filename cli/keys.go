@@ -39,9 +39,10 @@ func (a *app) newUsersCmd() *cobra.Command {
 
 func (a *app) newListCmd() *cobra.Command {
 	var (
-		user  string
-		all   bool
-		audit auditFlags
+		user      string
+		all       bool
+		withUsage bool
+		audit     auditFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "list (--user NAME | --all) [audit filters] [--sort COLUMN [--desc]]",
@@ -89,6 +90,12 @@ keys whose owner is not a listed user.
 If a streamed listing fails midway, what was written is cut short and the
 exit code is 1.
 
+A listing read whole (a table, --user, --sort, --with-usage) is recorded in
+the usage history (see history; --no-history turns it off); a streamed one
+is not: it never holds the whole set (run snapshot for that). --with-usage
+adds calls_24h, calls_7d and calls_30d (null where the history does not
+cover the window) and usage_since.
+
 JSON output has the API's field names (id, username, name, hint, created_at,
 expires_at, last_used_at, inactivity_interval, total_calls, is_active,
 collection_name, collection_id, is_global_key) plus "status" (active,
@@ -119,17 +126,22 @@ report are left out. CSV has a header row and the same columns.`,
 			if audit.unsorted && aud.sorted {
 				return usageErrorf("--unsorted and --sort contradict each other: give one")
 			}
+			if withUsage && !a.cfg.History {
+				return usageErrorf("--with-usage reads the usage history, which is off (%s)", a.cfg.HistoryFrom)
+			}
 			c, err := a.connect()
 			if err != nil {
 				return err
 			}
-			if audit.unsorted && p.format != formatTable {
+			// A streamed listing holds no whole set to record in the
+			// usage history or to join with it: --with-usage collects.
+			if audit.unsorted && p.format != formatTable && !withUsage {
 				if all {
 					user = ""
 				}
 				return a.streamKeys(ctx, c, p, user, aud)
 			}
-			if all && !audit.unsorted && !aud.sorted && p.format != formatTable {
+			if all && !audit.unsorted && !aud.sorted && p.format != formatTable && !withUsage {
 				// The default order can be met owner by owner; a table
 				// (column widths) and --sort need every key first.
 				return a.streamByOwner(ctx, c, p, aud)
@@ -148,15 +160,27 @@ report are left out. CSV has a header row and the same columns.`,
 			if err != nil {
 				return err
 			}
+			a.recordKeys(ctx, keys)
 			a.warnUnjudged(aud.filter.Unjudged(keys))
+			var shown []model.APIKey
 			if audit.unsorted {
-				return p.keys(aud.filterOnly(keys, p.now))
+				shown = aud.filterOnly(keys, p.now)
+			} else {
+				shown = aud.apply(keys, p.now)
 			}
-			return p.keys(aud.apply(keys, p.now))
+			if withUsage {
+				usage, err := a.keyUsage(ctx, shown)
+				if err != nil {
+					return err
+				}
+				return p.keysWithUsage(shown, usage)
+			}
+			return p.keys(shown)
 		}),
 	}
 	cmd.Flags().StringVar(&user, "user", "", "list this user's keys (exact username)")
 	cmd.Flags().BoolVar(&all, "all", false, "list every user's keys")
+	cmd.Flags().BoolVar(&withUsage, "with-usage", false, "add calls_24h, calls_7d, calls_30d and usage_since from the usage history (null where it does not cover the window)")
 	cmd.MarkFlagsMutuallyExclusive("user", "all")
 	cmd.MarkFlagsOneRequired("user", "all")
 	_ = cmd.RegisterFlagCompletionFunc("user", a.completeUsers)
