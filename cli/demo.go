@@ -86,6 +86,7 @@ commands can be pointed at it.`,
 					UserAgent: "h2ogpte-keys/" + a.Version,
 					Debug:     a.cfg.Debug,
 					DebugOut:  a.debugOut,
+					MaxItems:  a.cfg.MaxKeys,
 				})
 				if err != nil {
 					return err
