@@ -2,6 +2,7 @@ package demoserver
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -96,5 +97,38 @@ func TestFaultMessage(t *testing.T) {
 	s.Inject(Fault{Method: "GET", Path: "/api/v1/users", Status: http.StatusConflict, Times: 1})
 	if msg := wantStatus(t, do(t, s, "GET", "/api/v1/users", DemoToken, ""), http.StatusConflict); msg != "Conflict (injected fault)" {
 		t.Errorf("message %q, want the status text", msg)
+	}
+}
+
+// TestAddKeyUnreportedUsage: a usage field a stored key does not report is
+// left out of the listing, a null one is sent as null, by the fast encoder
+// (a plain name) and by encoding/json (a name it must escape) alike.
+func TestAddKeyUnreportedUsage(t *testing.T) {
+	for _, name := range []string{"plain", "evil\x1b[2Jname"} {
+		s, _ := newTestServer(t, Options{Seed: 1, Empty: true})
+		s.AddKey(model.APIKey{ID: "old", Username: "alice", Name: name, Hint: "dddd", Created: t0, IsActive: true, IsGlobal: true})
+		s.AddKey(model.APIKey{ID: "new", Username: "alice", Name: name, Hint: "eeee", Created: t0, IsActive: true, IsGlobal: true,
+			LastUsed: model.Null[time.Time](), InactivityDays: model.Null[int](), TotalCalls: model.Some[int64](0)})
+		rec := do(t, s, "GET", "/api/v1/admin/api_keys", DemoToken, "")
+		wantStatus(t, rec, http.StatusOK)
+		var raw []map[string]json.RawMessage
+		if err := json.Unmarshal(rec.Body.Bytes(), &raw); err != nil || len(raw) != 2 {
+			t.Fatalf("%q: listing %s: %v", name, rec.Body.String(), err)
+		}
+		for _, field := range []string{"last_used_at", "inactivity_interval", "total_calls"} {
+			if v, ok := raw[1][field]; ok { // "old" sorts after "new"
+				t.Errorf("%q: the key that does not report %s lists it as %s", name, field, v)
+			}
+		}
+		for field, want := range map[string]string{"last_used_at": "null", "inactivity_interval": "null", "total_calls": "0"} {
+			if got := string(raw[0][field]); got != want {
+				t.Errorf("%q: the key that reports %s lists %q, want %q", name, field, got, want)
+			}
+		}
+		// And the client's model of it: not reported at all.
+		old := mustKey(t, s, "old")
+		if old.LastUsed.Reported || old.InactivityDays.Reported || old.TotalCalls.Reported {
+			t.Errorf("%q: old key decoded as %+v", name, old)
+		}
 	}
 }

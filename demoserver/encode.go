@@ -84,18 +84,19 @@ func (sp spelling) appendKey(b []byte, k *model.APIKey) ([]byte, bool) {
 	if !sp.OldServer {
 		if t, set := k.LastUsed.Get(); set {
 			tm(`,"last_used_at":`, t)
-		} else if !sp.OmitEmpty {
+		} else if !sp.OmitEmpty && k.LastUsed.Reported {
 			null(`,"last_used_at":`)
 		}
 		if d, set := k.InactivityDays.Get(); set {
 			b = append(b, `,"inactivity_interval":`...)
 			b = strconv.AppendInt(b, int64(d), 10)
-		} else if !sp.OmitEmpty {
+		} else if !sp.OmitEmpty && k.InactivityDays.Reported {
 			null(`,"inactivity_interval":`)
 		}
-		n, _ := k.TotalCalls.Get()
-		b = append(b, `,"total_calls":`...)
-		b = strconv.AppendInt(b, n, 10)
+		if n, _ := k.TotalCalls.Get(); k.TotalCalls.Reported {
+			b = append(b, `,"total_calls":`...)
+			b = strconv.AppendInt(b, n, 10)
+		}
 	}
 	boolean(`,"is_active":`, k.IsActive)
 	switch {

@@ -498,7 +498,9 @@ func writeAPIError(w http.ResponseWriter, e *apiError) { writeError(w, e.status,
 // CollectionID the server holds makes a collection key named after that
 // collection unless k.CollectionName is set; any other CollectionID is kept
 // as given, so a test can model a collection that is gone. Its secret is
-// random and nobody is told it.
+// random and nobody is told it. A usage field (LastUsed, InactivityDays,
+// TotalCalls) that is not Reported is left out of listings, as a server from
+// before that field leaves it out, so one server can hold keys of both kinds.
 func (s *Server) AddKey(k model.APIKey) model.APIKey {
 	secret, err := newSecret()
 	if err != nil {
