@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -30,7 +31,7 @@ import (
 
 // startAll starts without --user and chooses "All users", the picker's
 // first entry.
-func startAll(t *testing.T, f *fakeAPI, w, h int) *App {
+func startAll(t *testing.T, f *testAPI, w, h int) *App {
 	t.Helper()
 	a := startApp(t, f, Options{}, w, h)
 	p := wantDialog[*userpicker.Model](t, a)
@@ -42,7 +43,7 @@ func startAll(t *testing.T, f *fakeAPI, w, h int) *App {
 }
 
 func TestAllUsers(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startAll(t, f, 140, 30)
 	if !a.allUsers || !a.hasUser || topDialog(a) != nil {
 		t.Fatalf("all users %v, dialog %T", a.allUsers, topDialog(a))
@@ -50,7 +51,7 @@ func TestAllUsers(t *testing.T) {
 	if f.called("StreamKeys") != 1 || !slices.Contains(f.Calls(), "StreamKeys:") {
 		t.Errorf("want one StreamKeys for every user (\"\"): %v", f.Calls())
 	}
-	wantOrder(t, a, "k1", "k2", "k3", "k4", "b1")
+	wantOrder(t, a, f.listed(t, "", "k1", "k2", "k3", "k4", "b1")...)
 	v := plainView(a)
 	for _, want := range []string{"User: All users ▾", "5 keys", " User ", "bob-key", "bob"} {
 		if !strings.Contains(v, want) {
@@ -74,8 +75,8 @@ func TestAllUsers(t *testing.T) {
 }
 
 func TestAllUsersEmpty(t *testing.T) {
-	f := newFakeAPI()
-	f.keys = map[string][]model.APIKey{}
+	f := newTestAPI(t)
+	f.deleteKeys(t, "k1", "k2", "k3", "k4", "b1")
 	a := startAll(t, f, 100, 30)
 	if v := plainView(a); !strings.Contains(v, "There are no API keys on this server.") {
 		t.Errorf("empty server not explained:\n%s", v)
@@ -85,7 +86,7 @@ func TestAllUsersEmpty(t *testing.T) {
 // In the all-users view, n asks whose key it is first, then opens the
 // form with that user's collections.
 func TestAllUsersNewKeyAsksOwner(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startAll(t, f, 120, 30)
 	press(t, a, "n")
 	p := wantDialog[*userpicker.Model](t, a)
@@ -117,7 +118,7 @@ func TestAllUsersNewKeyAsksOwner(t *testing.T) {
 // A reply with collections for an owner the admin has moved away from is
 // dropped.
 func TestNewKeyStaleCollections(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice"}, 100, 30)
 	a.Update(newKeyReadyMsg{user: f.users[2], cols: nil})
 	if topDialog(a) != nil {
@@ -142,14 +143,16 @@ func TestQuickFilterKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.keys, ","), func(t *testing.T) {
-			f := newFakeAPI()
+			f := newTestAPI(t)
 			soon := testNow.Add(3 * 24 * time.Hour)
-			f.keys["alice"][0].Expires = &soon
-			f.keys["alice"][2].Created = testNow.Add(-200 * 24 * time.Hour)
-			f.keys["alice"][3].Created = testNow.Add(-100 * 24 * time.Hour)
+			f.setKey(t, "k1", func(k *model.APIKey) { k.Expires = &soon })
+			f.setKey(t, "k3", func(k *model.APIKey) { k.Created = testNow.Add(-200 * 24 * time.Hour) })
+			f.setKey(t, "k4", func(k *model.APIKey) { k.Created = testNow.Add(-100 * 24 * time.Hour) })
 			a := startApp(t, f, Options{User: "alice"}, 140, 30)
 			press(t, a, tt.keys...)
-			wantOrder(t, a, tt.want...)
+			// The rows come in the server's order, which puts the older
+			// k3 and k4 first.
+			wantOrder(t, a, f.listed(t, "alice", tt.want...)...)
 			v := plainView(a)
 			if !strings.Contains(v, tt.shown) {
 				t.Errorf("count %q missing:\n%s", tt.shown, v)
@@ -171,7 +174,7 @@ func TestQuickFilterKeys(t *testing.T) {
 // Quick filters combine with the text filter and the sort; esc clears
 // both filters.
 func TestQuickFiltersWithTextAndSort(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice"}, 140, 30)
 	press(t, a, "5", "/")
 	typeText(t, a, "p")
@@ -193,7 +196,7 @@ func TestQuickFiltersWithTextAndSort(t *testing.T) {
 	}
 	wantOrder(t, a, "k2", "k4", "k1", "k3") // the sort stays
 	// The text filter matches owners too, as the CLI's --filter does.
-	b := startAll(t, newFakeAPI(), 140, 30)
+	b := startAll(t, newTestAPI(t), 140, 30)
 	press(t, b, "/")
 	typeText(t, b, "BOB")
 	wantOrder(t, b, "b1")
@@ -202,7 +205,7 @@ func TestQuickFiltersWithTextAndSort(t *testing.T) {
 // s walks every shown column, Stops working and Total Calls included, in
 // model.Compare's order.
 func TestSortKeysReachEveryColumn(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startAll(t, f, 220, 30)
 	keys := a.table.ShownKeys()
 	seen := map[keytable.Column]bool{}
@@ -231,8 +234,11 @@ func TestSortKeysReachEveryColumn(t *testing.T) {
 }
 
 func TestStopLoading(t *testing.T) {
-	f := newFakeAPI()
-	f.block["alice"] = make(chan struct{})
+	f := newTestAPI(t)
+	aliceKeys := f.keysOf(t, "alice")
+	f.srv.ResetCalls()
+	release := f.srv.Block("alice")
+	t.Cleanup(release)
 	a := newApp(t, f, Options{User: "alice"}, 120, 30)
 	d := newDriver(t, a)
 	d.run(a.Init())
@@ -244,7 +250,7 @@ func TestStopLoading(t *testing.T) {
 	if a.load != nil || a.status.Busy() {
 		t.Fatalf("esc did not stop the load: load %v, busy %v", a.load, a.status.Busy())
 	}
-	if err := f.ctxs["alice"][0].Err(); !errors.Is(err, context.Canceled) {
+	if err := f.streamCtx(t, "alice", 0).Err(); !errors.Is(err, context.Canceled) {
 		t.Errorf("the load's request was not cancelled: %v", err)
 	}
 	wantNotice(t, a, false, "Loading stopped: 0 keys loaded")
@@ -252,11 +258,11 @@ func TestStopLoading(t *testing.T) {
 		t.Errorf("empty table not explained:\n%s", plainView(a))
 	}
 	// Pages of the stopped load arriving late are dropped.
-	a.Update(keysPageMsg{tag: loadTag{user: "alice", seq: a.seq}, rows: keytable.FormatRows(f.keys["alice"], testNow)})
+	a.Update(keysPageMsg{tag: loadTag{user: "alice", seq: a.seq}, rows: keytable.FormatRows(aliceKeys, testNow)})
 	if a.table.Len() != 0 {
 		t.Errorf("a page of the stopped load was shown")
 	}
-	close(f.block["alice"])
+	release()
 	d.press("r")
 	d.settle()
 	if a.table.Len() != 4 || a.partial {
@@ -267,13 +273,12 @@ func TestStopLoading(t *testing.T) {
 // TestEscCancelsRefresh: esc stops a refresh as it stops a first load
 // (before it clears the selection); the rows from before it stay.
 func TestEscCancelsRefresh(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice"}, 140, 30)
 	press(t, a, "j", "space")
-	f.mu.Lock()
-	f.block["alice"] = make(chan struct{})
-	f.keys["alice"] = f.keys["alice"][:1] // what the refresh would have shown
-	f.mu.Unlock()
+	release := f.srv.Block("alice")
+	t.Cleanup(release)
+	f.deleteKeys(t, "k2", "k3", "k4") // what the refresh would have shown: k1 alone
 	d := newDriver(t, a)
 	d.press("r")
 	// r re-reads the expiry limit too; wait for that, so the refresh is the
@@ -288,14 +293,14 @@ func TestEscCancelsRefresh(t *testing.T) {
 	if a.load != nil || a.status.Busy() {
 		t.Fatalf("esc did not stop the refresh: load %v, busy %v", a.load, a.status.Busy())
 	}
-	if err := f.ctxs["alice"][1].Err(); !errors.Is(err, context.Canceled) {
+	if err := f.streamCtx(t, "alice", 1).Err(); !errors.Is(err, context.Canceled) {
 		t.Errorf("the refresh's request was not cancelled: %v", err)
 	}
 	wantNotice(t, a, false, "Refresh cancelled")
 	wantOrder(t, a, "k1", "k2", "k3", "k4")
 	wantSelected(t, a, "k2")
 	wantCursor(t, a, "k2")
-	close(f.block["alice"])
+	release()
 	d.settle()
 	if a.table.Len() != 4 {
 		t.Errorf("the cancelled refresh replaced the rows: %d keys", a.table.Len())
@@ -341,12 +346,11 @@ func TestEscAfterChange(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeAPI()
+			f := newTestAPI(t)
 			a := startApp(t, f, Options{User: "alice"}, 140, 30)
 			press(t, a, tt.setup...)
-			f.mu.Lock()
-			f.block["alice"] = make(chan struct{})
-			f.mu.Unlock()
+			release := f.srv.Block("alice")
+			t.Cleanup(release)
 			d := newDriver(t, a)
 			for _, st := range tt.change {
 				d.press(st.key)
@@ -362,8 +366,8 @@ func TestEscAfterChange(t *testing.T) {
 			}
 			d.press("esc")
 			tt.after(t, a)
-			if a.load == nil || f.ctxs["alice"][1].Err() != nil {
-				t.Fatalf("esc cancelled the refresh after the change: load %v, ctx %v", a.load, f.ctxs["alice"][1].Err())
+			if a.load == nil || f.streamCtx(t, "alice", 1).Err() != nil {
+				t.Fatalf("esc cancelled the refresh after the change: load %v, ctx %v", a.load, f.streamCtx(t, "alice", 1).Err())
 			}
 			if text, _ := a.status.Notice(); strings.Contains(text, "cancelled") {
 				t.Errorf("notice %q", text)
@@ -376,14 +380,14 @@ func TestEscAfterChange(t *testing.T) {
 				t.Errorf("help does not offer esc to cancel the refresh asked for:\n%s", h)
 			}
 			d.press("esc")
-			if a.load != nil || !errors.Is(f.ctxs["alice"][2].Err(), context.Canceled) {
+			if a.load != nil || !errors.Is(f.streamCtx(t, "alice", 2).Err(), context.Canceled) {
 				t.Errorf("esc did not cancel the refresh asked for: load %v", a.load)
 			}
 			wantNotice(t, a, false, "Refresh cancelled")
 
 			// The refresh after the change, left alone, would have shown
 			// the change: another one does now.
-			close(f.block["alice"])
+			release()
 			d.press("r")
 			d.settle()
 			if got := a.table.ShownCell(0, keytable.ColInactivity); got != "5 days" {
@@ -394,7 +398,7 @@ func TestEscAfterChange(t *testing.T) {
 }
 
 func TestLoadProgressGrouped(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice"}, 120, 30)
 	a.switchUser(a.user)
 	many := make([]model.APIKey, 34_200)
@@ -420,7 +424,7 @@ func exportTo(t *testing.T, a *App, path string) {
 }
 
 func TestExport(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice"}, 120, 30)
 	press(t, a, "e")
 	d := wantDialog[*export.Model](t, a)
@@ -487,7 +491,7 @@ func TestExport(t *testing.T) {
 }
 
 func TestExportRefusals(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice"}, 120, 30)
 	// No extension: refused inline, the dialog stays.
 	exportTo(t, a, filepath.Join(t.TempDir(), "keys.txt"))
@@ -506,13 +510,13 @@ func TestExportRefusals(t *testing.T) {
 		t.Errorf("export opened with no rows shown: %T", topDialog(a))
 	}
 	// Read-only mode may export: it changes nothing on the server.
-	ro := startApp(t, newFakeAPI(), Options{User: "alice", ReadOnly: true}, 120, 30)
+	ro := startApp(t, newTestAPI(t), Options{User: "alice", ReadOnly: true}, 120, 30)
 	press(t, ro, "e")
 	wantDialog[*export.Model](t, ro)
 }
 
 func TestExportWarnsWhenPartial(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice"}, 120, 40)
 	a.partial = true
 	press(t, a, "e")
@@ -537,8 +541,8 @@ func selectKeys(t *testing.T, a *App, ids ...string) {
 // confirmation; the deactivated key (k3) is skipped, not sent and not
 // counted as a failure; the key the server fails is reported.
 func TestBulkSetExpiry(t *testing.T) {
-	f := newFakeAPI()
-	f.fail["SetExpiry:k2"] = errors.New("server error (500): boom")
+	f := newTestAPI(t)
+	f.fail("SetExpiry:k2", http.StatusInternalServerError, "boom")
 	a := startApp(t, f, Options{User: "alice"}, 140, 40)
 	selectKeys(t, a, "k1", "k2", "k3", "k4")
 	press(t, a, "/")
@@ -594,7 +598,7 @@ func TestBulkSetExpiry(t *testing.T) {
 }
 
 func TestBulkInactivityAndDeactivate(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice"}, 140, 40)
 	selectKeys(t, a, "k1", "k4")
 	press(t, a, "a", "i")
@@ -671,7 +675,7 @@ func TestBulkSkipsDeactivated(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeAPI()
+			f := newTestAPI(t)
 			a := startApp(t, f, Options{User: "alice"}, 140, 40)
 			selectKeys(t, a, tt.ids...)
 			// The menu's result, as the menu sends it: the whole selection.
@@ -720,9 +724,9 @@ func TestBulkSkipsDeactivated(t *testing.T) {
 // Read-only mode: the one guard refuses every bulk step even if a result
 // slips through.
 func TestBulkReadOnly(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice", ReadOnly: true}, 120, 30)
-	keys := f.keys["alice"][:2]
+	keys := f.keysOf(t, "alice")[:2]
 	for name, next := range map[string]func() tea.Cmd{
 		"menu": func() tea.Cmd { return a.onBulkAction(actions.Chosen{Action: actions.Deactivate, Keys: keys}) },
 		"expiry": func() tea.Cmd {
@@ -747,7 +751,7 @@ func TestBulkReadOnly(t *testing.T) {
 }
 
 func TestFullHelpNamesNewKeys(t *testing.T) {
-	a := startApp(t, newFakeAPI(), Options{User: "alice"}, 160, 40)
+	a := startApp(t, newTestAPI(t), Options{User: "alice"}, 160, 40)
 	press(t, a, "?")
 	v := plainView(a)
 	for _, want := range []string{"1 expiring ≤7d", "2 never used", "3 unused 90d+", "4 not working", "5 global only", "e", "export"} {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -202,4 +203,42 @@ func (f *testAPI) route(call string) (method, p string) {
 		}
 	}
 	panic("testAPI: no call named " + call)
+}
+
+// setKey changes the stored key id as change says, on the server directly
+// (no call is logged).
+func (f *testAPI) setKey(t *testing.T, id string, change func(*model.APIKey)) {
+	t.Helper()
+	k, ok := f.srv.Key(id)
+	if !ok {
+		t.Fatalf("the server holds no key %s", id)
+	}
+	change(&k)
+	f.srv.AddKey(k)
+}
+
+// deleteKeys deletes keys through the API, as an admin elsewhere would.
+func (f *testAPI) deleteKeys(t *testing.T, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		if err := f.Client.Delete(context.Background(), id); err != nil {
+			t.Fatalf("delete %s: %v", id, err)
+		}
+	}
+}
+
+// listed is ids in the order the server lists username's keys ("" for
+// every user's): the order rows arrive in. Each id must be listed.
+func (f *testAPI) listed(t *testing.T, username string, ids ...string) []string {
+	t.Helper()
+	var out []string
+	for _, k := range f.keysOf(t, username) {
+		if slices.Contains(ids, k.ID) {
+			out = append(out, k.ID)
+		}
+	}
+	if len(out) != len(ids) {
+		t.Fatalf("the server lists %v of %v for %q", out, ids, username)
+	}
+	return out
 }
