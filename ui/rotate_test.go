@@ -2,87 +2,23 @@ package ui
 
 import (
 	"context"
-	"errors"
-	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"h2ogpte-keys/demoserver"
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/components/actions"
 	"h2ogpte-keys/ui/components/confirm"
 	"h2ogpte-keys/ui/components/rotate"
 	"h2ogpte-keys/ui/components/secret"
 )
-
-// rotateFake is fakeAPI with the faults a rotation can meet: a create
-// whose answer is lost (after making the key, or not), and reads that fail
-// once a create has been sent (so a read back cannot tell).
-type rotateFake struct {
-	*fakeAPI
-	// lost, when set, is the create's answer; made says whether the key
-	// was created all the same.
-	lost error
-	made bool
-	// readsFailAfterCreate makes the first StreamKeys after the create
-	// fail (a read back), and no other.
-	readsFailAfterCreate error
-
-	failReads atomic.Int32
-	mu        sync.Mutex
-	asked     []model.NewKey
-}
-
-func (r *rotateFake) CreateKey(ctx context.Context, k model.NewKey) (model.CreatedKey, error) {
-	r.mu.Lock()
-	r.asked = append(r.asked, k)
-	r.mu.Unlock()
-	if r.readsFailAfterCreate != nil {
-		defer r.failReads.Store(1)
-	}
-	if r.lost == nil {
-		return r.fakeAPI.CreateKey(ctx, k)
-	}
-	if r.made {
-		if _, err := r.fakeAPI.CreateKey(ctx, k); err != nil {
-			return model.CreatedKey{}, err
-		}
-	} else if err := r.record("CreateKey:" + k.Name); err != nil {
-		return model.CreatedKey{}, err
-	}
-	return model.CreatedKey{}, r.lost
-}
-
-func (r *rotateFake) StreamKeys(ctx context.Context, username string, onPage func([]model.APIKey)) error {
-	if r.failReads.CompareAndSwap(1, 0) {
-		return r.readsFailAfterCreate
-	}
-	return r.fakeAPI.StreamKeys(ctx, username, onPage)
-}
-
-func (r *rotateFake) requests() []model.NewKey {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.asked)
-}
-
-func (f *fakeAPI) key(user, id string) (model.APIKey, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, k := range f.keys[user] {
-		if k.ID == id {
-			return k, true
-		}
-	}
-	return model.APIKey{}, false
-}
 
 // cursorTo moves the table's cursor down to key id.
 func cursorTo(t *testing.T, a *App, id string) {
@@ -111,7 +47,7 @@ func fullHelpHas(a *App, k string) bool {
 // directly and the help offers R only on an active key outside read-only
 // mode; read-only mode offers neither, and R there changes nothing.
 func TestRotateOffered(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice"}, 120, 30)
 	wantCursor(t, a, "k1")
 	if !fullHelpHas(a, "R") {
@@ -145,7 +81,7 @@ func TestRotateOffered(t *testing.T) {
 	}
 	wantNotice(t, a, true, "cannot rotate research-bot: it is deactivated, and a deactivated key stays retired")
 
-	ro := newFakeAPI()
+	ro := newTestAPI(t)
 	r := startApp(t, ro, Options{User: "alice", ReadOnly: true}, 120, 30)
 	if fullHelpHas(r, "R") {
 		t.Error("read-only full help offers R")
@@ -170,15 +106,19 @@ func TestRotateOffered(t *testing.T) {
 // TestRotateFlow drives each outcome of a rotation of laptop (k1: global,
 // 70-day lifetime, limit 90) through the dashboard.
 func TestRotateFlow(t *testing.T) {
-	lost := fmt.Errorf("gateway timeout: %w", model.ErrOutcomeUnknown)
-	boom := errors.New("internal server error (500): boom")
+	// readBackFails makes the first key listing after the create answer
+	// 502, and no other: a read back cannot tell what happened.
+	readBackFails := demoserver.Fault{Method: http.MethodGet, Path: "/api/v1/admin/api_keys",
+		Kind: demoserver.FaultStatus, Status: http.StatusBadGateway, Message: "down", Times: 1}
 	tests := []struct {
 		name string
 		// then is the keys that choose the old key's fate on the plan
 		// screen (and move to the confirmation's button); enter follows.
 		then  []string
-		setup func(f *rotateFake)
-		// secret: the new secret is shown; report, what follows.
+		setup func(f *testAPI)
+		// secret: the new secret is shown; report, what follows. In
+		// wantDialog and wantNotice, {new} stands for the created key's
+		// hint, which the server chose.
 		secret      bool
 		wantDialog  []string // the dialog after the secret (or instead of it)
 		wantNotice  []string
@@ -189,44 +129,49 @@ func TestRotateFlow(t *testing.T) {
 		oldGone     bool
 	}{
 		{name: "keep", secret: true, created: 1, oldActive: true,
-			wantNotice: []string{"Rotated laptop (sk-…aaaa): new key laptop (sk-…wxyz); old key kept"}},
+			wantNotice: []string{"Rotated laptop (sk-…aaaa): new key laptop (sk-…{new}); old key kept"}},
 		{name: "deactivate", then: []string{"down", "enter", "right"}, secret: true, created: 1, retireCalls: "Deactivate:k1",
-			wantNotice: []string{"Rotated laptop (sk-…aaaa): new key laptop (sk-…wxyz); old key deactivated"}},
+			wantNotice: []string{"Rotated laptop (sk-…aaaa): new key laptop (sk-…{new}); old key deactivated"}},
 		{name: "delete", then: []string{"down", "down", "enter", "right"}, secret: true, created: 1, retireCalls: "Delete:k1", oldGone: true,
 			wantNotice: []string{"old key deleted"}},
 		{name: "created, deactivate failed: secret still shown, old key still active",
-			then: []string{"down", "enter", "right"}, setup: func(f *rotateFake) { f.fail["Deactivate:k1"] = boom },
+			then: []string{"down", "enter", "right"}, setup: func(f *testAPI) { f.fail("Deactivate:k1", http.StatusInternalServerError, "boom") },
 			secret: true, created: 1, retireCalls: "Deactivate:k1", oldActive: true, noticeErr: true,
-			wantDialog: []string{"✓ Created the new key laptop (sk-…wxyz) for alice", "✗ The old key laptop (sk-…aaaa) was not deactivated: internal server error (500): boom",
+			wantDialog: []string{"✓ Created the new key laptop (sk-…{new}) for alice", "✗ The old key laptop (sk-…aaaa) was not deactivated: server error (500): boom",
 				"The old key laptop (sk-…aaaa) is still active: deactivate or delete it from its actions menu."},
 			wantNotice: []string{"rotated laptop (sk-…aaaa), but the old key was not deactivated"}},
 		{name: "created, deactivate unknown: it may still be active",
 			then: []string{"down", "enter", "right"},
-			setup: func(f *rotateFake) {
-				f.fail["Deactivate:k1"] = lost
-				f.readsFailAfterCreate = errors.New("bad gateway (502): down")
+			setup: func(f *testAPI) {
+				// A gateway's 504 before the server acted: the key stays
+				// active, and the client cannot know it.
+				f.fail("Deactivate:k1", http.StatusGatewayTimeout, "")
+				f.afterCreate = []demoserver.Fault{readBackFails}
 			},
 			secret: true, created: 1, retireCalls: "Deactivate:k1", oldActive: true, noticeErr: true,
 			wantDialog: []string{"? Unknown whether the old key laptop (sk-…aaaa) was deactivated",
 				"may still be active: reload, and if it is, deactivate or delete it from its actions menu"},
 			wantNotice: []string{"rotated laptop (sk-…aaaa), but unknown whether the old key was deactivated: reload to see"}},
 		{name: "create refused: nothing else sent", then: []string{"down", "enter", "right"},
-			setup:   func(f *rotateFake) { f.fail["CreateKey:laptop"] = errors.New("bad request (400): no") },
+			setup:   func(f *testAPI) { f.fail("CreateKey", http.StatusBadRequest, "no") },
 			created: 1, oldActive: true, noticeErr: true,
 			wantNotice: []string{"could not create the new key to rotate laptop (sk-…aaaa): bad request (400): no", "the old key was left as it was"}},
 		{name: "create unknown: reload, never resent", then: []string{"down", "enter", "right"},
-			setup:   func(f *rotateFake) { f.lost = lost; f.readsFailAfterCreate = errors.New("bad gateway (502): down") },
+			setup: func(f *testAPI) {
+				f.fail("CreateKey", http.StatusGatewayTimeout, "") // no key made
+				f.afterCreate = []demoserver.Fault{readBackFails}
+			},
 			created: 1, oldActive: true, noticeErr: true,
 			wantNotice: []string{"unknown whether the new key laptop was created for alice", "reload to see before trying again", "left active"}},
 		{name: "created, secret lost: old key kept", then: []string{"down", "enter", "right"},
-			setup:   func(f *rotateFake) { f.lost, f.made = lost, true },
+			setup:   func(f *testAPI) { f.lose("CreateKey") },
 			created: 1, oldActive: true,
 			wantDialog: []string{"Key laptop was created; its secret is lost",
 				"The old key laptop (sk-…aaaa) was kept: it is still active, and its secret is still the one that works."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := &rotateFake{fakeAPI: newFakeAPI()}
+			f := newTestAPI(t)
 			if tt.setup != nil {
 				tt.setup(f)
 			}
@@ -246,9 +191,9 @@ func TestRotateFlow(t *testing.T) {
 			if tt.retireCalls != "" && f.called(tt.retireCalls) != 1 {
 				t.Errorf("want one %s; calls %v", tt.retireCalls, f.Calls())
 			}
-			nk := f.requests()[0]
+			nk := f.createRequests(t)[0]
 			want := testNow.Add(70 * 24 * time.Hour)
-			if nk.UserID != "id-alice" || nk.Name != "laptop" || nk.CollectionID != "" || nk.Expiry == nil || !nk.Expiry.At.Equal(want) {
+			if nk.UserID != f.users[0].ID || nk.Name != "laptop" || nk.CollectionID != "" || nk.Expiry == nil || !nk.Expiry.At.Equal(want) {
 				t.Errorf("create asked %+v (expiry %v), want alice's global laptop expiring %v", nk, nk.Expiry, want)
 			}
 			if f.called("ListUsers") != users {
@@ -267,10 +212,17 @@ func TestRotateFlow(t *testing.T) {
 			} else if _, ok := topDialog(a).(*secret.Model); ok {
 				t.Fatal("a secret dialog opened")
 			}
+			newHint := func(w string) string {
+				if !strings.Contains(w, "{new}") {
+					return w
+				}
+				return strings.ReplaceAll(w, "{new}", f.createdKey(t, "alice", "laptop").Hint)
+			}
 			if tt.wantDialog != nil {
 				c := wantDialog[*confirm.Model](t, a)
 				v := flat(ansi.Strip(c.View()))
 				for _, w := range tt.wantDialog {
+					w = newHint(w)
 					if !strings.Contains(v, w) {
 						t.Errorf("dialog lacks %q:\n%s", w, v)
 					}
@@ -279,13 +231,17 @@ func TestRotateFlow(t *testing.T) {
 				t.Errorf("%T left open:\n%s", topDialog(a), plainView(a))
 			}
 			if tt.wantNotice != nil || tt.noticeErr {
-				wantNotice(t, a, tt.noticeErr, tt.wantNotice...)
+				var want []string
+				for _, w := range tt.wantNotice {
+					want = append(want, newHint(w))
+				}
+				wantNotice(t, a, tt.noticeErr, want...)
 			}
 			text, _ := a.status.Notice()
 			if secretRE.MatchString(text) {
 				t.Error("the status bar shows the secret")
 			}
-			old, ok := f.key("alice", "k1")
+			old, ok := f.srv.Key("k1")
 			if tt.oldGone == ok {
 				t.Errorf("old key listed = %v, want %v", ok, !tt.oldGone)
 			}
@@ -299,7 +255,7 @@ func TestRotateFlow(t *testing.T) {
 // TestRotateRefusedBeforeCreate: a key deleted elsewhere while the plan
 // was open is refused by the Runner's own checks; nothing is created.
 func TestRotateRefusedBeforeCreate(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice"}, 120, 30)
 	press(t, a, "R")
 	wantDialog[*rotate.Model](t, a)
@@ -317,8 +273,8 @@ func TestRotateRefusedBeforeCreate(t *testing.T) {
 // made (its expiry would be capped at an unknown limit); the limit is
 // read again.
 func TestRotateNeedsTheLimit(t *testing.T) {
-	f := newFakeAPI()
-	f.fail["GlobalExpiryLimit"] = errors.New("bad gateway (502): down")
+	f := newTestAPI(t)
+	f.fail("GlobalExpiryLimit", http.StatusBadGateway, "down")
 	a := startApp(t, f, Options{User: "alice"}, 120, 30)
 	reads := f.called("GlobalExpiryLimit")
 	press(t, a, "R")
@@ -334,7 +290,7 @@ func TestRotateNeedsTheLimit(t *testing.T) {
 // TestCloseWipesSecret: Close, as a cut SSH session calls it from its own
 // goroutine, wipes a secret still on screen.
 func TestCloseWipesSecret(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
 	a := startApp(t, f, Options{User: "alice"}, 120, 30)
 	press(t, a, "R", "enter")
 	s := wantDialog[*secret.Model](t, a)
@@ -353,7 +309,7 @@ func TestCloseWipesSecret(t *testing.T) {
 // TestOptionsContext: the context given in Options ends every request.
 func TestOptionsContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	a := New(newFakeAPI(), Options{Context: ctx})
+	a := New(newTestAPI(t), Options{Context: ctx})
 	t.Cleanup(a.Close)
 	cancel()
 	if a.ctx.Err() == nil {

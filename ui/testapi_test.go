@@ -22,17 +22,24 @@ import (
 // retries, so a failed read is one call. The data: users alice, malice
 // and bob; alice's keys k1 (laptop, used, expiring), k2 (ci-pipeline,
 // never used, 60-day inactivity), k3 (research-bot, deactivated, on her
-// collection "Research papers") and k4 (a name with an escape sequence);
-// bob's b1.
+// collection "Research papers") and k4 (a name with an escape sequence,
+// from an older server: no usage fields); bob's b1.
 type testAPI struct {
 	*client.Client
 	srv   *demoserver.Server
 	users []model.User // alice, malice, bob
 	coll  model.Collection
 
+	// afterCreate is injected once CreateKey has been answered, whatever
+	// the answer: faults a rotation meets only after its create. Set it
+	// before the App starts.
+	afterCreate []demoserver.Fault
+
 	mu sync.Mutex
 	// ctxs records each StreamKeys call's ctx, by username, in order.
 	ctxs map[string][]context.Context
+	// asked records each CreateKey request, in order.
+	asked []model.NewKey
 }
 
 func newTestAPI(t *testing.T) *testAPI {
@@ -74,6 +81,30 @@ func (f *testAPI) StreamKeys(ctx context.Context, username string, onPage func([
 	f.ctxs[username] = append(f.ctxs[username], ctx)
 	f.mu.Unlock()
 	return f.Client.StreamKeys(ctx, username, onPage)
+}
+
+// CreateKey records k, creates it on the server, then injects afterCreate.
+func (f *testAPI) CreateKey(ctx context.Context, k model.NewKey) (model.CreatedKey, error) {
+	f.mu.Lock()
+	f.asked = append(f.asked, k)
+	f.mu.Unlock()
+	created, err := f.Client.CreateKey(ctx, k)
+	for _, fault := range f.afterCreate {
+		f.srv.Inject(fault)
+	}
+	return created, err
+}
+
+// createRequests is what each CreateKey call asked for, in order; it
+// fails the test when there was none.
+func (f *testAPI) createRequests(t *testing.T) []model.NewKey {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.asked) == 0 {
+		t.Fatal("no CreateKey call")
+	}
+	return slices.Clone(f.asked)
 }
 
 // streamCtx is the ctx of username's i-th StreamKeys call.
