@@ -27,14 +27,15 @@ func TestRefreshOverCutShortLoadIsPartial(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeAPI()
+			f := newTestAPI(t)
+			keys := f.keysOf(t, "alice")
 			a := startApp(t, f, Options{User: "alice"}, 100, 30)
 			a.switchUser(a.user) // a first load, left in flight
-			a.Update(keysPageMsg{tag: a.load.tag, rows: keytable.FormatRows(f.keys["alice"][:2], testNow), done: tt.firstDone})
+			a.Update(keysPageMsg{tag: a.load.tag, rows: keytable.FormatRows(keys[:2], testNow), done: tt.firstDone})
 			a.refresh()
 			a.stopLoad()
 			if a.partial != tt.wantPartial {
-				t.Errorf("%d of %d keys shown, partial %v, want %v", a.table.Len(), len(f.keys["alice"]), a.partial, tt.wantPartial)
+				t.Errorf("%d of %d keys shown, partial %v, want %v", a.table.Len(), len(keys), a.partial, tt.wantPartial)
 			}
 		})
 	}
@@ -46,9 +47,9 @@ func TestRefreshOverCutShortLoadIsPartial(t *testing.T) {
 // load) meanwhile drops that reply.
 func TestRefreshPreparedOffUpdate(t *testing.T) {
 	for _, stop := range []bool{false, true} {
-		f := newFakeAPI()
+		f := newTestAPI(t)
 		a := startApp(t, f, Options{User: "alice"}, 100, 30)
-		keys := f.keys["alice"]
+		keys := f.keysOf(t, "alice")
 		a.table.SortBy(keytable.ColName, true)
 		a.refresh()
 		tag := a.load.tag
@@ -82,14 +83,18 @@ func TestRefreshPreparedOffUpdate(t *testing.T) {
 // arrives, in model.Compare's order, and Update never merged more than
 // directRows rows page by page.
 func TestBigLoadMergedOffUpdate(t *testing.T) {
-	f := newFakeAPI()
+	f := newTestAPI(t)
+	f.deleteKeys(t, "k1", "k2", "k3", "k4") // alice's keys are these alone
+	f.setPageSize(t, 500)
 	const n = 3*directRows + 123
 	keys := make([]model.APIKey, n)
 	for i := range keys {
 		keys[i] = model.APIKey{ID: fmt.Sprintf("x%06d", i), Username: "alice", Name: fmt.Sprintf("key %d", i*7919%n),
 			Created: testNow.Add(-time.Duration(i) * time.Minute), IsActive: true, IsGlobal: true, TotalCalls: model.Some(int64(i % 97))}
 	}
-	f.keys["alice"], f.pageSize = keys, 500
+	for i := n - 1; i >= 0; i-- { // oldest first: each lands at the end of the server's list
+		f.srv.AddKey(keys[i])
+	}
 	a := newApp(t, f, Options{}, 120, 30)
 	a.table.SortBy(keytable.ColCalls, true)
 	d := newDriver(t, a)

@@ -27,6 +27,7 @@ import (
 type testAPI struct {
 	*client.Client
 	srv   *demoserver.Server
+	url   string       // the server's
 	users []model.User // alice, malice, bob
 	coll  model.Collection
 
@@ -42,17 +43,13 @@ type testAPI struct {
 	asked []model.NewKey
 }
 
-func newTestAPI(t *testing.T) *testAPI {
+func newTestAPI(t testing.TB) *testAPI {
 	t.Helper()
 	srv := demoserver.New(demoserver.Options{Seed: 1, Now: commontest.Clock, Empty: true})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	c, err := client.New(client.Config{Address: ts.URL, Token: model.NewSecret(demoserver.DemoToken),
-		PageSize: 2, MaxRetries: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &testAPI{Client: c, srv: srv, ctxs: map[string][]context.Context{}}
+	f := &testAPI{srv: srv, url: ts.URL, ctxs: map[string][]context.Context{}}
+	f.setPageSize(t, 2)
 	for _, name := range []string{"alice", "malice", "bob"} {
 		f.users = append(f.users, srv.AddUser(name, name+"@example.com", false))
 	}
@@ -73,6 +70,18 @@ func newTestAPI(t *testing.T) *testAPI {
 		srv.AddKey(k)
 	}
 	return f
+}
+
+// setPageSize replaces the client with one that asks for pages of n keys.
+// Call it before the App starts.
+func (f *testAPI) setPageSize(t testing.TB, n int) {
+	t.Helper()
+	c, err := client.New(client.Config{Address: f.url, Token: model.NewSecret(demoserver.DemoToken),
+		PageSize: n, MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Client = c
 }
 
 // StreamKeys records ctx, then streams from the server.
