@@ -3,7 +3,7 @@ package secret
 import (
 	"bytes"
 	"errors"
-	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -38,7 +38,7 @@ func TestSystemClipboard(t *testing.T) {
 			var buf bytes.Buffer
 			c := newCopier(&buf, func(k string) string { return tt.env[k] }, tt.goos, tt.unsupported, write)
 			got := c.Copy(text)
-			if !reflect.DeepEqual(got, tt.want) {
+			if !slices.Equal(got, tt.want) {
 				t.Errorf("Copy() = %q, want %q", got, tt.want)
 			}
 			if (len(called) > 0) != tt.wantCalled {
