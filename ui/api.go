@@ -10,7 +10,7 @@ import (
 )
 
 // API is what the dashboard needs from the server. *client.Client satisfies
-// it; tests pass the real client pointed at a demoserver, or a fake.
+// it; tests pass the real client pointed at a demoserver.
 type API interface {
 	ListUsers(ctx context.Context) ([]model.User, error)
 	// StreamKeys delivers every key of username ("" = all users) page by
