@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -40,6 +41,23 @@ func CheckKeyName(name string) error {
 		}
 	}
 	return nil
+}
+
+// DropForbidden removes from typed or pasted text every character a key
+// name may not hold, so it never reaches a field (or the screen), and says
+// what the first one removed was ("" when nothing was removed).
+func DropForbidden(s string) (kept, dropped string) {
+	var b strings.Builder
+	for _, r := range s {
+		if kind := forbiddenRune(r); kind != "" {
+			if dropped == "" {
+				dropped = fmt.Sprintf("%s (U+%04X)", kind, r)
+			}
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String(), dropped
 }
 
 // forbiddenRune names the kind of character r is when a key name may not

@@ -146,3 +146,20 @@ func TestClip(t *testing.T) {
 		t.Errorf("Clip of 130 KB: %d runes", utf8.RuneCountInString(got))
 	}
 }
+
+func TestDropForbidden(t *testing.T) {
+	for _, tt := range []struct{ in, kept, dropped string }{
+		{"plain name", "plain name", ""},
+		{"invoice\u202Efdp.exe", "invoicefdp.exe", "a bidirectional override or isolate, which reorders how text is shown (U+202E)"},
+		{"a\x1b[2Jb\u200B", "a[2Jb", "an escape character (the start of a terminal control sequence) (U+001B)"},
+		{"\u200B\u200D", "", "a zero-width character, invisible when shown (U+200B)"},
+	} {
+		kept, dropped := DropForbidden(tt.in)
+		if kept != tt.kept || dropped != tt.dropped {
+			t.Errorf("DropForbidden(%q) = %q, %q; want %q, %q", tt.in, kept, dropped, tt.kept, tt.dropped)
+		}
+		if kept != "" && CheckKeyName(kept) != nil && len(kept) <= MaxKeyNameLen {
+			t.Errorf("what DropForbidden kept of %q is still refused: %v", tt.in, CheckKeyName(kept))
+		}
+	}
+}

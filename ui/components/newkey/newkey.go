@@ -57,7 +57,10 @@ type Model struct {
 	colls     []model.Collection
 	limitDays int
 	lastErr   error
-	keys      KeyMap
+	// dropped names the character last left out of what was typed into
+	// the name ("" when nothing was).
+	dropped string
+	keys    KeyMap
 
 	// v is what huh's fields write to; a pointer so the fields' accessors
 	// stay valid while the Model is passed around.
@@ -313,9 +316,27 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 	if km, ok := msg.(tea.KeyMsg); ok && key.Matches(km, m.keys.Cancel) && !m.collection.GetFiltering() {
 		return m, m.Cancel()
 	}
+	if km, ok := msg.(tea.KeyMsg); ok && km.Type == tea.KeyRunes && m.form.GetFocusedField() == huh.Field(m.name) {
+		// What a name may not hold never enters the field, so a pasted
+		// bidi override or escape never reaches the screen, and the field
+		// shows exactly what will be sent; the feedback line says what
+		// was left out for as long as the name is being edited.
+		kept, dropped := model.DropForbidden(string(km.Runes))
+		if dropped != "" {
+			m.dropped = dropped
+			if kept == "" {
+				return m, nil
+			}
+			km.Runes = []rune(kept)
+			msg = km
+		}
+	}
 	f, cmd := m.form.Update(msg)
 	if ff, ok := f.(*huh.Form); ok {
 		m.form = ff
+	}
+	if m.form.GetFocusedField() != huh.Field(m.name) || m.v.Name == "" {
+		m.dropped = ""
 	}
 	switch m.form.State {
 	case huh.StateAborted:
@@ -391,6 +412,9 @@ func (m *Model) feedbackText() (text string, bad bool) {
 	}
 	switch m.form.GetFocusedField() {
 	case huh.Field(m.name):
+		if m.dropped != "" {
+			return "Left out " + m.dropped + ": a key name may not hold it. The field shows what will be sent.", true
+		}
 		if v.Name != "" {
 			if err := checkName(v.Name); err != nil {
 				return err.Error(), true

@@ -295,10 +295,6 @@ func TestValidation(t *testing.T) {
 		wantErr string
 	}{
 		{"name required", newkey.Draft{}, 0, "   ", "name", "name is required"},
-		// A pasted right-to-left override would make the name read
-		// differently from what it holds: refused with the reason.
-		{"name with a bidi override", newkey.Draft{}, 0, "invoice\u202Efdp.exe", "name", "bidirectional override"},
-		{"name with a zero-width space", newkey.Draft{}, 0, "ci\u200Bbot", "name", "zero-width character"},
 		{"expiry past limit", newkey.Draft{Name: "k", Expire: true}, 3, "100d", "expiry", "latest allowed is 2027-02-24 15:00"},
 		{"expiry never while on", newkey.Draft{Name: "k", Expire: true}, 3, "never", "expiry", `set "Allow key to expire" to No`},
 		{"expiry garbage", newkey.Draft{Name: "k", Expire: true}, 3, "soon", "expiry", "want a whole number and a unit"},
@@ -330,6 +326,50 @@ func TestValidation(t *testing.T) {
 			}
 			if !strings.Contains(commontest.Flat(d.m.View()), tt.wantErr) {
 				t.Errorf("view does not show %q:\n%s", tt.wantErr, d.m.View())
+			}
+		})
+	}
+}
+
+// A pasted right-to-left override, zero-width space or escape would make
+// the name read differently from what it holds: it never enters the field
+// (so it never reaches the screen), the feedback says what was left out
+// while the name is edited, and the name sent is what the field shows.
+func TestNameLeavesOutInvisibleCharacters(t *testing.T) {
+	tests := []struct {
+		name, input, want, note string
+		paste                   bool
+	}{
+		{"bidi override typed", "invoice\u202Efdp.exe", "invoicefdp.exe", "bidirectional override or isolate, which reorders how text is shown (U+202E)", false},
+		{"bidi override pasted", "invoice\u202Efdp.exe", "invoicefdp.exe", "(U+202E)", true},
+		{"zero-width space", "ci\u200Bbot", "cibot", "zero-width character, invisible when shown (U+200B)", false},
+		{"escape sequence pasted", "a\x1b[2Jb", "a[2Jb", "escape character", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := start(t, newkey.New(commontest.Common(), alice, colls, 90, newkey.Draft{}, nil))
+			if tt.paste {
+				d.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(tt.input), Paste: true})
+			} else {
+				d.typeText(tt.input)
+			}
+			view := d.m.View()
+			if strings.ContainsAny(view, "\u202E\u200B\x1b") && !strings.Contains(tt.input, "\x1b") {
+				t.Errorf("the view holds the invisible character:\n%q", view)
+			}
+			if strings.Contains(view, "\x1b[2J") {
+				t.Errorf("the pasted escape sequence reached the view:\n%q", view)
+			}
+			flat := commontest.Flat(view)
+			if !strings.Contains(flat, "Left out") || !strings.Contains(flat, tt.note) || !strings.Contains(flat, tt.want) {
+				t.Fatalf("view does not show the cleaned name %q and the note %q:\n%s", tt.want, tt.note, view)
+			}
+			for i := 0; i < 6 && d.result() == nil; i++ {
+				d.keys("enter")
+			}
+			sub, ok := d.result().(newkey.Submitted)
+			if !ok || sub.Key.Name != tt.want {
+				t.Fatalf("submitted %#v, want the name %q", d.result(), tt.want)
 			}
 		})
 	}
