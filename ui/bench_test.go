@@ -5,14 +5,19 @@ package ui
 
 import (
 	"fmt"
+	"net/http/httptest"
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/charmbracelet/bubbles/spinner"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"h2ogpte-keys/client"
+	"h2ogpte-keys/demoserver"
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/components/keytable"
 )
@@ -150,4 +155,78 @@ func results(cmd tea.Cmd) []tea.Msg {
 		}
 	}
 	return nil
+}
+
+// BenchmarkDemoLoad is the dashboard's whole "All users" load from the
+// in-process demo server (over HTTP on loopback, through the client), as
+// the Bubble Tea runtime would run it: commands in goroutines, messages
+// through Update one at a time (spinner ticks dropped). The server shares
+// the process and the CPUs, as with `demo --keys N`. Reported: seconds to
+// fully loaded, the longest Update, and the live heap once loaded.
+func BenchmarkDemoLoad(b *testing.B) {
+	for _, n := range []int{100_000, 1_000_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			srv := demoserver.New(demoserver.Options{Seed: 1, Now: func() time.Time { return testNow }, ExtraKeys: n})
+			ts := httptest.NewServer(srv)
+			defer ts.Close()
+			c, err := client.New(client.Config{Address: ts.URL, Token: model.NewSecret(demoserver.DemoToken)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var loaded, maxUI time.Duration
+			var heap uint64
+			for range b.N {
+				a := New(c, Options{Now: func() time.Time { return testNow }, Copier: &fakeCopier{}})
+				a.Update(tea.WindowSizeMsg{Width: 200, Height: 50})
+				a.hasUser, a.allUsers = true, true
+				a.table.SetShowUser(true)
+				runtime.GC()
+				start := time.Now()
+				msgs := make(chan tea.Msg, 64)
+				var run func(tea.Cmd)
+				run = func(cmd tea.Cmd) {
+					if cmd == nil {
+						return
+					}
+					go func() { msgs <- cmd() }()
+				}
+				run(a.startLoad(false))
+				maxUI = 0
+				for a.load != nil {
+					msg := <-msgs
+					if batch, ok := msg.(tea.BatchMsg); ok {
+						for _, c := range batch {
+							run(c)
+						}
+						continue
+					}
+					if _, ok := msg.(spinner.TickMsg); ok {
+						continue
+					}
+					t0 := time.Now()
+					_, cmd := a.Update(msg)
+					maxUI = max(maxUI, time.Since(t0))
+					run(cmd)
+				}
+				loaded = time.Since(start)
+				heap = liveHeapUI()
+				if a.table.Len() < n {
+					b.Fatalf("%d keys loaded", a.table.Len())
+				}
+				a.cancel()
+			}
+			b.ReportMetric(loaded.Seconds(), "loaded-s")
+			b.ReportMetric(float64(maxUI.Microseconds())/1000, "ui-max-ms")
+			b.ReportMetric(float64(heap)/(1<<20), "heap-MiB")
+		})
+	}
+}
+
+// liveHeapUI is the heap in use after a full collection (the server's
+// keys included: it shares the process).
+func liveHeapUI() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
 }
