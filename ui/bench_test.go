@@ -205,6 +205,7 @@ func BenchmarkDemoLoad(b *testing.B) {
 					}
 					t0 := time.Now()
 					_, cmd := a.Update(msg)
+					_ = a.View() // the runtime renders after every Update
 					maxUI = max(maxUI, time.Since(t0))
 					run(cmd)
 				}

@@ -269,8 +269,9 @@ func (a *App) stopLoad() {
 // page, on Update. Past it, merging a page into the sorted order costs a
 // copy of the whole order per page, so pages are held aside and merged off
 // Update in a few big steps (keytable.PrepareAppend), each started when
-// what is held reaches half the table: the table keeps filling as keys
-// arrive, and no frame waits for the merge.
+// what is held reaches the table's size: the table doubles step by step as
+// keys arrive (all steps together cost about twice the last), and no
+// frame waits for a merge.
 const directRows = 20_000
 
 // onKeysPage takes pages of the current load and drops any other load's.
@@ -343,13 +344,13 @@ func (a *App) nextMerge(l *keyLoad) tea.Cmd {
 	case held == 0 && l.done:
 		a.finishLoad(l)
 		return nil
-	case held == 0 || !l.done && held < max(directRows, a.table.Len()/2):
+	case held == 0 || !l.done && held < max(directRows, a.table.Len()):
 		return nil
 	}
 	l.preparing = true
 	rows := l.rows
 	l.rows = keytable.Rows{}
-	return prepareRows(l.tag, a.table.PrepareAppend(rows))
+	return prepareRows(l.tag, a.table.PrepareAppend(rows, l.done))
 }
 
 // prepareRows runs a refresh's indexing, sorting and filtering and brings

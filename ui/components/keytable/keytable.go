@@ -166,8 +166,9 @@ func (m *Model) Prepare(rows Rows) func() Rows {
 // by page on it. The result shares the table's blocks of keys (copying
 // only those it changes), so it costs the new keys, not all of them again.
 // The table must take no rows (AppendRows) until the result is swapped in
-// with SetRows or dropped.
-func (m *Model) PrepareAppend(rows Rows) func() Rows {
+// with SetRows or dropped. last says no more rows follow: only then is the
+// name order (which the first sort needs) worked out, not at every step.
+func (m *Model) PrepareAppend(rows Rows, last bool) func() Rows {
 	s := m.settings()
 	old := m.d
 	all := old.all.share()
@@ -185,9 +186,12 @@ func (m *Model) PrepareAppend(rows Rows) func() Rows {
 				d.add(&p[i])
 			}
 		}
-		// The name order every sort breaks ties by, worked out here so
-		// that the first sort after a load does not pay for it on Update.
-		d.ensureRanks()
+		if last {
+			// The name order every sort breaks ties by, worked out here
+			// so that the first sort after a load does not pay for it on
+			// Update.
+			d.ensureRanks()
+		}
 		d.resort(s)
 		d.refilter(s)
 		out := rows

@@ -453,11 +453,11 @@ func TestPrepareAppendMatchesSetKeys(t *testing.T) {
 		m.SortBy(col, true)
 		m.SetFilter("laptop")
 		m.AppendKeys(keys[:100])
-		m.SetRows(m.PrepareAppend(FormatRows(keys[100:chunkSize+7], now))())
+		m.SetRows(m.PrepareAppend(FormatRows(keys[100:chunkSize+7], now), false)())
 		before := shownIDs(m)
 		renamed := keys[3]
 		renamed.Name = "laptop renamed"
-		prep := m.PrepareAppend(FormatRows(append([]model.APIKey{renamed}, keys[chunkSize+7:]...), now))
+		prep := m.PrepareAppend(FormatRows(append([]model.APIKey{renamed}, keys[chunkSize+7:]...), now), true)
 		ready := prep()
 		if got := shownIDs(m); !slices.Equal(got, before) || m.d.key(m.d.index[renamed.ID]).Name == renamed.Name {
 			t.Fatalf("sort %s: the table changed before the swap", col)
