@@ -2,11 +2,12 @@
 // keys are measured where pages arrive (FormatRows, off Update), a whole
 // reload is indexed, sorted and filtered off Update too (Prepare); filtering
 // and sorting rebuild only an index of row numbers; View formats only the
-// rows on screen. So a million keys move, filter and sort without lag. bubbles/table (v1.0.0) also renders only
-// about two viewports of rows per change, but it keeps every row as a
-// slice of strings built up front and allocates a slice as long as the
-// whole table on every cursor move, and it has no index to filter or sort
-// through without rebuilding those rows.
+// rows on screen. So a million keys move, filter and sort without a frozen
+// frame. bubbles/table (v1.0.0) also renders only about two viewports of
+// rows per change, but it keeps every row as a slice of strings built up
+// front and allocates a slice as long as the whole table on every cursor
+// move, and it has no index to filter or sort through without rebuilding
+// those rows.
 //
 // The audit rules are the model's: filters are model.Filter (text and the
 // quick filters), and the order is model.Compare's, computed from keys
