@@ -78,6 +78,14 @@ type Column struct {
 	Owner bool
 	// StatusTint paints the cell in the colour of the key's status.
 	StatusTint bool
+
+	// UsageCell, set on the usage columns alone (UsageColumns), is the
+	// cell's text from the key's usage history instead of the key: u is
+	// nil where the history does not cover the key. Such a column sorts by
+	// UsageSort (false: no value, sorted last as other empty values), not
+	// by Sort, and its Cell is blank.
+	UsageCell func(u *KeyUsage) string
+	UsageSort func(u *KeyUsage) (float64, bool)
 }
 
 // TimeLayout is how table cells show a time: minutes are precise enough to
@@ -156,9 +164,9 @@ func Columns() []Column {
 	}
 }
 
-// ColumnByID finds a column by its id.
+// ColumnByID finds a column by its id, the usage columns included.
 func ColumnByID(id ColumnID) (Column, bool) {
-	for _, c := range Columns() {
+	for _, c := range append(Columns(), UsageColumns()...) {
 		if c.ID == id {
 			return c, true
 		}

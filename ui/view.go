@@ -113,7 +113,7 @@ func (a *App) toolbarView() string {
 	case a.table.Filter() != "":
 		parts = append(parts, s.ToolbarLabel.Render("Filter: ")+s.ToolbarOn.Render(model.CleanText(a.filter.Value())))
 	case a.table.Len() > 0 && len(a.table.Quicks()) == 0:
-		parts = append(parts, item("/", "Filter"), item("1-5", "Quick filters"))
+		parts = append(parts, item("/", "Filter"), item(a.table.QuickRange(), "Quick filters"))
 	case !a.hasUser:
 		parts = append(parts, item("u", "Choose a user"))
 	}

@@ -12,7 +12,7 @@ import (
 // with the CLI's list flags.
 type Quick int
 
-// The quick filters, in key order (1 to 5).
+// The quick filters, in key order (1 to 6).
 const (
 	// QuickExpiring keeps working keys that expire or go idle within 7 days.
 	QuickExpiring Quick = iota
@@ -24,6 +24,10 @@ const (
 	QuickNotWorking
 	// QuickGlobal keeps global keys.
 	QuickGlobal
+	// QuickUseChanged keeps keys whose use suddenly changed (a spike, or
+	// silence after steady use), by the usage history: it works only
+	// while the table has usage (SetUsage).
+	QuickUseChanged
 	// NumQuick is the number of quick filters.
 	NumQuick
 )
@@ -39,6 +43,8 @@ var quickInfo = [NumQuick]struct {
 	QuickUnused:     {"unused 90d+", model.Filter{UnusedFor: 90 * day}},
 	QuickNotWorking: {"not working", model.Filter{NotWorking: true}},
 	QuickGlobal:     {"global only", model.Filter{GlobalOnly: true}},
+	// Not a model.Filter: the usage is not in the key (settings.useChanged).
+	QuickUseChanged: {"use changed", model.Filter{}},
 }
 
 // Label names the quick filter in the toolbar and the help.
@@ -47,7 +53,7 @@ func (q Quick) Label() string { return quickInfo[q].label }
 // Filter is the quick filter's rule.
 func (q Quick) Filter() model.Filter { return quickInfo[q].filter }
 
-// Key is the key that toggles it: "1" to "5".
+// Key is the key that toggles it: "1" to "6".
 func (q Quick) Key() string { return string(rune('1' + q)) }
 
 // combine is the filter of every quick filter that is on, and text.
@@ -88,7 +94,7 @@ func (m *Model) ToggleQuick(q Quick) { m.SetQuick(q, !m.quick[q]) }
 
 // SetQuick turns a quick filter on or off.
 func (m *Model) SetQuick(q Quick, on bool) {
-	if q < 0 || q >= NumQuick || m.quick[q] == on {
+	if q < 0 || q >= NumQuick || m.quick[q] == on || on && q == QuickUseChanged && m.usage == nil {
 		return
 	}
 	m.quick[q] = on
@@ -152,7 +158,7 @@ func (m *Model) AsOf() time.Time { return m.d.asOf }
 func (m *Model) applyFilter() {
 	cur, hasCur := m.currentID()
 	m.flt = combine(m.quick, m.filter)
-	m.fltOn = m.flt.Active()
+	m.fltOn = m.flt.Active() || m.quick[QuickUseChanged]
 	m.d.refilter(m.settings())
 	if !hasCur || !m.GoTo(cur) {
 		m.moveTo(0)

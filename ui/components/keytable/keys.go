@@ -9,10 +9,10 @@ type KeyMap struct {
 	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
 	Toggle, SelectAll, ClearSelection       key.Binding
 	Sort, Reverse                           key.Binding
-	// Quick toggles each quick filter (1 to 5).
+	// Quick toggles each quick filter (1 to 6; 6 only with usage history).
 	Quick [NumQuick]key.Binding
 	// Quicks stands for all of them on the one-line help ("1-5 quick
-	// filters"); it matches the same keys.
+	// filters", "1-6" with usage history); it matches the same keys.
 	Quicks key.Binding
 }
 

@@ -31,8 +31,11 @@ type Model struct {
 	c    common.Common
 	keys KeyMap
 
-	// spec is the dashboard's columns (model.DashboardColumns), in order.
+	// spec is the dashboard's columns (model.DashboardColumns) and the
+	// usage columns (model.UsageColumns), in order.
 	spec []model.Column
+	// usage is the usage history's figures; nil hides the usage columns.
+	usage *Usage
 
 	d *tableData
 
@@ -71,7 +74,7 @@ func New(c common.Common) *Model {
 	m := &Model{
 		c:          c,
 		keys:       DefaultKeyMap(),
-		spec:       model.DashboardColumns(),
+		spec:       model.DashboardColumnsOf(append(model.Columns(), model.UsageColumns()...)),
 		d:          newData(c.Now()),
 		selected:   map[string]struct{}{},
 		selectable: !c.ReadOnly,
@@ -83,10 +86,18 @@ func New(c common.Common) *Model {
 
 // settings is the sort and filters in effect, as a value.
 func (m *Model) settings() settings {
-	s := settings{flt: m.flt, fltOn: m.fltOn, text: m.filter, desc: m.desc}
+	s := settings{flt: m.flt, fltOn: m.fltOn, text: m.filter, desc: m.desc,
+		usage: m.usage, useChanged: m.quick[QuickUseChanged] && m.usage != nil}
 	if m.sortCol != NoColumn {
 		if i := m.colIndex(m.sortCol); i >= 0 && m.spec[i].Sortable {
 			s.col, s.sorted = m.spec[i].Sort, true
+			if m.spec[i].UsageSort != nil {
+				if m.usage == nil {
+					s.sorted = false
+				} else {
+					s.usort = m.spec[i].UsageSort
+				}
+			}
 		}
 	}
 	return s
@@ -223,7 +234,7 @@ func (m *Model) SetRows(rows Rows) {
 	var d *tableData
 	if p := rows.ready; p != nil {
 		d = p.d
-		if p.s.sorted != s.sorted || p.s.col != s.col || p.s.desc != s.desc {
+		if p.s.sorted != s.sorted || p.s.col != s.col || p.s.desc != s.desc || (s.usort != nil && p.s.usage != s.usage) {
 			d.resort(s)
 			d.refilter(s)
 		} else if !sameFilter(p.s, s) {
@@ -251,7 +262,8 @@ func sameFilter(a, b settings) bool {
 	return a.fltOn == b.fltOn && a.text == b.text && slices.Equal(a.flt.Statuses, b.flt.Statuses) &&
 		a.flt.ExpiringWithin == b.flt.ExpiringWithin && a.flt.UnusedFor == b.flt.UnusedFor &&
 		a.flt.NeverUsed == b.flt.NeverUsed && a.flt.NotWorking == b.flt.NotWorking &&
-		a.flt.GlobalOnly == b.flt.GlobalOnly && a.flt.Text == b.flt.Text
+		a.flt.GlobalOnly == b.flt.GlobalOnly && a.flt.Text == b.flt.Text &&
+		a.useChanged == b.useChanged && (!a.useChanged || a.usage == b.usage)
 }
 
 // AppendRows adds a page of rows as it arrives while loading. Only the new
@@ -287,7 +299,7 @@ func (m *Model) AppendRows(rows Rows) {
 	d.widen(rows.widths)
 	d.ranksValid = false
 	if s.sorted {
-		slices.SortFunc(added, func(i, j int32) int { return d.compareRows(i, j, s.col, s.desc) })
+		slices.SortFunc(added, func(i, j int32) int { return d.compareRows(i, j, &s) })
 		d.order = d.merge(d.order, added, s)
 	} else {
 		d.order = append(d.order, added...)
@@ -314,7 +326,7 @@ func (m *Model) AppendRows(rows Rows) {
 func (m *Model) keepCursor(cur int32, shown []int32, s settings) {
 	before := 0
 	if s.sorted && cur >= 0 {
-		before, _ = slices.BinarySearchFunc(shown, cur, func(x, c int32) int { return m.d.compareRows(x, c, s.col, s.desc) })
+		before, _ = slices.BinarySearchFunc(shown, cur, func(x, c int32) int { return m.d.compareRows(x, c, &s) })
 	}
 	m.offset += before
 	m.moveTo(m.cursor + before)
@@ -344,7 +356,16 @@ func (m *Model) ShownCell(i int, c Column) string {
 	if i < 0 || i >= len(m.d.view) || ci < 0 {
 		return ""
 	}
-	return m.spec[ci].DashboardText(*m.d.key(m.d.view[i]), m.d.asOf)
+	return m.cellText(ci, m.d.key(m.d.view[i]))
+}
+
+// cellText is spec column c's text for k: from the usage history for a
+// usage column, else from the key.
+func (m *Model) cellText(c int, k *model.APIKey) string {
+	if f := m.spec[c].UsageCell; f != nil {
+		return f(m.usage.of(k.ID))
+	}
+	return m.spec[c].DashboardText(*k, m.d.asOf)
 }
 
 // SortBy orders rows by column c (descending when desc); NoColumn, or a
@@ -604,8 +625,29 @@ func (m *Model) KeyMap() KeyMap {
 	for q := range NumQuick {
 		k.Quick[q].SetEnabled(quick)
 	}
+	if m.usage == nil {
+		// Without usage history there is nothing for "use changed" to
+		// judge: its key and its place in the help go.
+		k.Quick[QuickUseChanged].SetEnabled(false)
+		var keys []string
+		for q := range QuickUseChanged {
+			keys = append(keys, q.Key())
+		}
+		k.Quicks.SetKeys(keys...)
+	}
+	k.Quicks.SetHelp(m.QuickRange(), "quick filters")
 	k.Quicks.SetEnabled(quick)
 	return k
+}
+
+// QuickRange names the quick filters' keys for the help: "1-5", or "1-6"
+// while the table has usage history.
+func (m *Model) QuickRange() string {
+	last := QuickUseChanged - 1
+	if m.usage != nil {
+		last = NumQuick - 1
+	}
+	return QuickExpiring.Key() + "-" + last.Key()
 }
 
 // ShortHelp implements help.KeyMap.

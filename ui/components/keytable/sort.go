@@ -61,6 +61,11 @@ type settings struct {
 	flt    model.Filter
 	fltOn  bool
 	text   string
+	// usort, when sorting by a usage column, is its sort value, read
+	// from usage. useChanged keeps only keys whose use changed in usage.
+	usort      func(*model.KeyUsage) (float64, bool)
+	usage      *Usage
+	useChanged bool
 }
 
 func (d *tableData) key(i int32) *model.APIKey { return d.all.at(i) }
@@ -200,10 +205,11 @@ func (d *tableData) compareNames(i, j int32) int {
 
 // compareRows is the whole order for two rows without the ranks (which
 // rows still arriving do not have yet): used to merge pages into the order.
-func (d *tableData) compareRows(i, j int32, col model.SortColumn, desc bool) int {
+func (d *tableData) compareRows(i, j int32, s *settings) int {
+	col, desc := s.col, s.desc
 	a, b := d.key(i), d.key(j)
-	ak, aexact, aok := model.SortKey(a, col, d.asOf)
-	bk, bexact, bok := model.SortKey(b, col, d.asOf)
+	ak, aexact, aok := d.sortKey(a, s)
+	bk, bexact, bok := d.sortKey(b, s)
 	switch {
 	case !aok && bok:
 		return 1
@@ -224,6 +230,15 @@ func (d *tableData) compareRows(i, j int32, col model.SortColumn, desc bool) int
 	return d.compareNames(i, j)
 }
 
+// sortKey is k's key for s's sort column: the model's (model.SortKey),
+// or a usage column's.
+func (d *tableData) sortKey(k *model.APIKey, s *settings) (uint64, bool, bool) {
+	if s.usort != nil {
+		return usageKey(k, s)
+	}
+	return model.SortKey(k, s.col, d.asOf)
+}
+
 // sortEntry is what a full sort moves: a row and its key for the sort
 // column, in one small, contiguous slice.
 type sortEntry struct {
@@ -240,10 +255,11 @@ func (d *tableData) sortAll(s settings) []int32 {
 	col, desc := s.col, s.desc
 	d.ensureRanks()
 	var dense []int32
-	switch col {
-	case model.SortName:
+	switch {
+	case s.usort != nil: // a usage column: its own keys
+	case col == model.SortName:
 		dense = d.foldRank
-	case model.SortUser, model.SortCollection:
+	case col == model.SortUser, col == model.SortCollection:
 		dense = d.denseRank(col)
 	}
 	// Keys are worked out walking the rows in memory order, in parallel,
@@ -253,7 +269,7 @@ func (d *tableData) sortAll(s settings) []int32 {
 	missingFlag := make([]bool, d.all.n)
 	parallel(d.all.n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			key, exact, ok := model.SortKey(d.key(int32(i)), col, d.asOf)
+			key, exact, ok := d.sortKey(d.key(int32(i)), &s)
 			if !ok {
 				missingFlag[i] = true
 				continue
@@ -392,7 +408,7 @@ func (d *tableData) merge(a, b []int32, s settings) []int32 {
 	for _, x := range b {
 		rest := a[from:]
 		at := from + sort.Search(len(rest), func(k int) bool {
-			return d.compareRows(rest[k], x, s.col, s.desc) > 0
+			return d.compareRows(rest[k], x, &s) > 0
 		})
 		out = append(out, a[from:at]...)
 		out = append(out, x)
@@ -416,7 +432,16 @@ func (d *tableData) resort(s settings) {
 // matches reports whether row i passes s's filters (model.Filter.Match
 // itself: no second copy of the rules to keep in step).
 func (d *tableData) matches(i int32, s *settings) bool {
-	return !s.fltOn || s.flt.Match(d.key(i), d.asOf, s.text)
+	if !s.fltOn {
+		return true
+	}
+	k := d.key(i)
+	if s.useChanged {
+		if u := s.usage.of(k.ID); u == nil || !u.Changed() {
+			return false
+		}
+	}
+	return s.flt.Match(k, d.asOf, s.text)
 }
 
 // refilter rebuilds the view from the order for s, matching in parallel

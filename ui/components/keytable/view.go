@@ -69,7 +69,11 @@ func (m *Model) sortMark(c int) string {
 // natural is column c's width with nothing cut: its widest cell or short
 // title, within its maximum.
 func (m *Model) natural(c int) int {
-	w := max(m.d.widths[m.spec[c].ID], ansi.StringWidth(m.headerTitle(c, false)))
+	cells := m.d.widths[m.spec[c].ID]
+	if m.spec[c].UsageCell != nil && m.usage != nil {
+		cells = m.usage.widths[m.spec[c].ID]
+	}
+	w := max(cells, ansi.StringWidth(m.headerTitle(c, false)))
 	if mx := m.spec[c].MaxWidth; mx > 0 {
 		w = min(w, mx)
 	}
@@ -103,7 +107,7 @@ func (m *Model) relayout() {
 		flex = -1
 		fixed := m.markCells() + actionWidth
 		for c := range n {
-			if slices.Contains(drops[:drop], c) || m.spec[c].Owner && !m.showUser {
+			if slices.Contains(drops[:drop], c) || m.spec[c].Owner && !m.showUser || m.spec[c].UsageCell != nil && m.usage == nil {
 				continue
 			}
 			lay.cols = append(lay.cols, c)
@@ -203,7 +207,7 @@ func (m *Model) rowCells(i int32) *cachedRow {
 	s.cells = slices.Grow(s.cells[:0], len(m.spec))[:len(m.spec)]
 	s.widths = slices.Grow(s.widths[:0], len(m.spec))[:len(m.spec)]
 	for c := range m.spec {
-		s.cells[c] = m.spec[c].DashboardText(*k, m.d.asOf)
+		s.cells[c] = m.cellText(c, k)
 		s.widths[c] = cellWidth(s.cells[c])
 	}
 	return s
