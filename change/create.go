@@ -42,6 +42,9 @@ func (r CreateReport) SecretLost() bool {
 func (r *Runner) Create(ctx context.Context, owner string, k model.NewKey) (CreateReport, error) {
 	if r.opts.ReadOnly {
 		asked := model.APIKey{Username: owner, Name: k.Name, CollectionID: k.CollectionID, IsGlobal: k.CollectionID == ""}
+	if k.Owner == "" {
+		k.Owner = owner
+	}
 		rep := CreateReport{Report: Report{Action: "create", Started: r.opts.Now(),
 			Results: []Result{{Key: asked, Outcome: model.NotDone, Err: ErrReadOnly}}}}
 		rep.Finished = rep.Started
@@ -62,6 +65,9 @@ func (r *Runner) Create(ctx context.Context, owner string, k model.NewKey) (Crea
 func (r *Runner) create(ctx context.Context, owner string, k model.NewKey, exclude string) CreateReport {
 	started := r.opts.Now()
 	asked := model.APIKey{Username: owner, Name: k.Name, CollectionID: k.CollectionID, IsGlobal: k.CollectionID == ""}
+	if k.Owner == "" {
+		k.Owner = owner
+	}
 	rep := CreateReport{Report: Report{Action: "create", Started: started}}
 	finish := func(res Result) CreateReport {
 		rep.Results = []Result{res}

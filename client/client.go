@@ -28,6 +28,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -503,11 +504,37 @@ func (c *Client) decode(op string, body []byte, v any) error {
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
 		return fmt.Errorf("%s: unexpected answer from the server: %s has %s, want %s",
-			op, orDefault(typeErr.Field, "the answer"), typeErr.Value, typeErr.Type)
+			op, orDefault(typeErr.Field, "the answer"), typeErr.Value, jsonKind(typeErr.Type))
 	}
 	var syntaxErr *json.SyntaxError
 	if errors.As(err, &syntaxErr) {
 		return fmt.Errorf("%s: the server's answer is not valid JSON (at byte %d)", op, syntaxErr.Offset)
 	}
 	return fmt.Errorf("%s: cannot read the server's answer: %s", op, oneLine(err.Error(), maxMessageLen))
+}
+
+// jsonKind words the JSON a Go type reads, for messages: an admin knows
+// "a list", not []model.User.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "something else"
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.String:
+		return "text"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "something else"
 }

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,7 +103,7 @@ func TestDecodeNotAPI(t *testing.T) {
 		name, body, want string
 	}{
 		{"web page", "<!doctype html><html><title>Sign in</title></html>", "list users: the server answered with a web page, not JSON: is "},
-		{"wrong shape", `{"users":[]}`, "list users: unexpected answer from the server: the answer has object, want []model.User"},
+		{"wrong shape", `{"users":[]}`, "list users: unexpected answer from the server: the answer has object, want a list"},
 		{"truncated", `[{"id":"u1"`, "list users: the server's answer is not valid JSON"},
 	}
 	for _, tt := range tests {
@@ -111,6 +112,9 @@ func TestDecodeNotAPI(t *testing.T) {
 			_, err := newTestClient(t, srv.URL).ListUsers(context.Background())
 			if err == nil || len(err.Error()) < len(tt.want) || err.Error()[:len(tt.want)] != tt.want {
 				t.Fatalf("err = %v, want prefix %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "model.") {
+				t.Errorf("the message names a Go type: %v", err)
 			}
 		})
 	}

@@ -191,3 +191,15 @@ func TestCallerCancel(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled only", err)
 	}
 }
+
+// A create's messages name the owner by username when the caller knows it:
+// admins know people by name, not by id.
+func TestCreateErrorNamesOwnerByName(t *testing.T) {
+	srv := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		writeRaw(w, 422, `{"code":422,"message":"name is too long"}`)
+	})
+	_, err := newTestClient(t, srv.URL).CreateKey(context.Background(), model.NewKey{UserID: "3f2a9c1e-uuid", Owner: "alice", Name: "x"})
+	if err == nil || !strings.HasPrefix(err.Error(), `create key "x" for user alice:`) || strings.Contains(err.Error(), "3f2a9c1e") {
+		t.Errorf("err = %v, want the owner named alice and no id", err)
+	}
+}

@@ -295,7 +295,11 @@ type createKeyResult struct {
 // the server shows only this once. It is never retried: a repeat could
 // create a second key. After a timeout the key may exist; the error says so.
 func (c *Client) CreateKey(ctx context.Context, k model.NewKey) (model.CreatedKey, error) {
-	op := fmt.Sprintf("create key %q for user %s", oneLine(k.Name, 80), oneLine(k.UserID, 80))
+	who := k.Owner
+	if who == "" {
+		who = k.UserID
+	}
+	op := fmt.Sprintf("create key %q for user %s", oneLine(k.Name, 80), oneLine(who, 80))
 	if k.UserID == "" {
 		return model.CreatedKey{}, fmt.Errorf("%s: no user id", op)
 	}

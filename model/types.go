@@ -143,6 +143,9 @@ func CountUsageUnknown(keys []APIKey) int {
 type NewKey struct {
 	// UserID is the owner's User.ID (not the username).
 	UserID string
+	// Owner is the owner's username, for messages only: the API takes the
+	// id, but an admin knows people by name.
+	Owner string
 	Name   string
 	// CollectionID is empty for a global key.
 	CollectionID string
