@@ -58,6 +58,10 @@ type Options struct {
 	// Copier copies a new key's secret; nil means OSC 52 on stderr plus
 	// the system clipboard where there is one.
 	Copier secret.Copier
+	// History, when set, records every complete read of keys and gives
+	// the calls-per-day column, the use-changed filter and the details'
+	// daily calls; nil turns the usage history off.
+	History History
 }
 
 // App is the dashboard's root model. It only routes: an open dialog
@@ -119,6 +123,9 @@ type App struct {
 	// pendingOwner is the id of the user whose New API key form is
 	// being prepared; a reply for anyone else is stale.
 	pendingOwner string
+	// usageSeq is the load whose usage the table shows: older replies
+	// are dropped.
+	usageSeq int
 }
 
 // New builds the dashboard as a tea.Model for any program: Run's on the
@@ -309,6 +316,10 @@ func (a *App) handleReply(msg tea.Msg) (tea.Cmd, bool) {
 		return a.onChangeDone(msg), true
 	case exportDoneMsg:
 		return a.onExported(msg), true
+	case usageMsg:
+		return a.onUsage(msg), true
+	case dailyMsg:
+		return a.onDaily(msg), true
 	}
 	return nil, false
 }
@@ -345,10 +356,13 @@ func (a *App) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if cmd, ok := a.globalKey(msg); ok {
 		return cmd
 	}
-	before := a.table.AuditFilter()
+	before, changedBefore := a.table.AuditFilter(), a.table.QuickOn(keytable.QuickUseChanged)
 	cmd := a.table.Update(msg)
 	if after := a.table.AuditFilter(); after.NeverUsed != before.NeverUsed || after.UnusedFor != before.UnusedFor {
 		a.noteUnjudged()
+	}
+	if a.table.QuickOn(keytable.QuickUseChanged) && !changedBefore {
+		a.noteUseChanged()
 	}
 	return cmd
 }

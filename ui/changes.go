@@ -38,7 +38,8 @@ func (a *App) openActions() tea.Cmd {
 		return nil
 	}
 	m := a.withoutUnsupported(actions.New(a.dialogCommon(), k))
-	return a.push(m, whenChosen(m, a.onAction))
+	usage := a.withUsage(m)
+	return tea.Batch(a.push(m, whenChosen(m, a.onAction)), usage)
 }
 
 // withoutUnsupported leaves out of m what the server said it does not

@@ -291,8 +291,7 @@ func (a *App) onKeysPage(msg keysPageMsg) tea.Cmd {
 		l.preparing = false
 		if l.refresh {
 			a.partial = false
-			a.finishLoad(l)
-			return nil
+			return a.finishLoad(l)
 		}
 		return a.nextMerge(l)
 	}
@@ -342,8 +341,7 @@ func (a *App) nextMerge(l *keyLoad) tea.Cmd {
 	held := l.rows.Len()
 	switch {
 	case held == 0 && l.done:
-		a.finishLoad(l)
-		return nil
+		return a.finishLoad(l)
 	case held == 0 || !l.done && held < max(directRows, a.table.Len()):
 		return nil
 	}
@@ -359,8 +357,9 @@ func prepareRows(tag loadTag, prepare func() keytable.Rows) tea.Cmd {
 	return func() tea.Msg { return keysPageMsg{tag: tag, rows: prepare(), done: true} }
 }
 
-// finishLoad ends load l, complete.
-func (a *App) finishLoad(l *keyLoad) {
+// finishLoad ends load l, complete, and records its keys in the usage
+// history (in a command) when there is one.
+func (a *App) finishLoad(l *keyLoad) tea.Cmd {
 	a.status.Stop(l.task)
 	l.cancel()
 	a.load = nil
@@ -373,6 +372,10 @@ func (a *App) finishLoad(l *keyLoad) {
 		a.table.GoTo(a.focusID)
 		a.focusID = ""
 	}
+	if a.opts.History == nil {
+		return nil
+	}
+	return recordUsage(a.ctx, a.opts.History, l.tag, a.table.AsOf(), a.table.KeysSnapshot())
 }
 
 func (a *App) tagName(t loadTag) string {

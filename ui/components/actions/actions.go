@@ -139,6 +139,8 @@ type Model struct {
 	items  []item
 	cursor int
 	keys   KeyMap
+	// usage is the key's usage history, when the dashboard keeps one.
+	usage *UsageView
 	common.Ending[Chosen]
 }
 

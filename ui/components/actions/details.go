@@ -111,7 +111,7 @@ func (m *Model) detailsHeader(inner int) []string {
 	lines := []string{title + "  " + st.Hint.Render(secret), ""}
 
 	now := m.now()
-	facts := Details(m.key, now)
+	facts := append(Details(m.key, now), usageFacts(m.usage, now)...)
 	labelW := 0
 	for _, f := range facts {
 		labelW = max(labelW, ansi.StringWidth(f.Label))

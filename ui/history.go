@@ -1,0 +1,152 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"h2ogpte-keys/history"
+	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/common"
+	"h2ogpte-keys/ui/components/actions"
+	"h2ogpte-keys/ui/components/keytable"
+)
+
+// History is the usage history the dashboard records every complete read
+// of keys in, and reads calls per day from. *history.Store satisfies it
+// (and is safe to share between SSH sessions). Options.History nil turns
+// it off: nothing is recorded, and no usage column or filter shows.
+type History interface {
+	Record(ctx context.Context, readAt time.Time, keys []model.APIKey) error
+	Usage(ctx context.Context, now time.Time, keyIDs []string) (map[string]history.Usage, error)
+	Daily(ctx context.Context, keyID string, days int, now time.Time) ([]history.Day, time.Time, error)
+}
+
+// usageMsg brings the usage of a load's keys, read after the load was
+// recorded; err says the recording or the reading failed.
+type usageMsg struct {
+	tag   loadTag
+	usage *keytable.Usage
+	err   error
+}
+
+// dailyMsg brings a key's daily calls for its details dialog.
+type dailyMsg struct {
+	keyID string
+	view  actions.UsageView
+}
+
+// recordUsage records a complete load's keys, read at readAt, in h, then
+// reads their usage as of readAt. keys copies them off the UI goroutine
+// (a million keys take about a second to record: a command's work).
+func recordUsage(ctx context.Context, h History, tag loadTag, readAt time.Time, keys func() []model.APIKey) tea.Cmd {
+	return func() tea.Msg {
+		ks := keys()
+		if err := h.Record(ctx, readAt, ks); err != nil {
+			return usageMsg{tag: tag, err: fmt.Errorf("usage history not recorded: %w", err)}
+		}
+		ids := make([]string, len(ks))
+		for i := range ks {
+			ids[i] = ks[i].ID
+		}
+		byID, err := h.Usage(ctx, readAt, ids)
+		if err != nil {
+			return usageMsg{tag: tag, err: fmt.Errorf("usage history not read: %w", err)}
+		}
+		out := make(map[string]model.KeyUsage, len(byID))
+		for id, u := range byID {
+			out[id] = keyUsage(u)
+		}
+		return usageMsg{tag: tag, usage: keytable.MeasureUsage(out)}
+	}
+}
+
+// keyUsage is the history's figures as the dashboard shows them.
+func keyUsage(u history.Usage) model.KeyUsage {
+	k := model.KeyUsage{Estimated: u.Estimated, Since: u.Since}
+	if u.PerDay7d != nil {
+		k.PerDay, k.PerDayKnown = *u.PerDay7d, true
+	}
+	if u.Calls24h != nil {
+		k.Calls24h, k.Calls24hKnown = *u.Calls24h, true
+	}
+	switch u.Change {
+	case history.ChangeSpike:
+		k.Change = model.UsageSpike
+	case history.ChangeSilent:
+		k.Change = model.UsageSilent
+	}
+	return k
+}
+
+// onUsage hands a load's usage to the table. A reply for another scope,
+// or older than the usage shown, is dropped; a failure is one warning on
+// the status bar and leaves the table as it is.
+func (a *App) onUsage(msg usageMsg) tea.Cmd {
+	if msg.tag.user != a.user.Username || msg.tag.all != a.allUsers || msg.tag.seq < a.usageSeq {
+		return nil
+	}
+	a.usageSeq = msg.tag.seq
+	if msg.err != nil {
+		if !errors.Is(msg.err, context.Canceled) {
+			a.status.SetError(msg.err)
+		}
+		return nil
+	}
+	a.table.SetUsage(msg.usage)
+	return nil
+}
+
+// readDaily reads key id's daily calls for its details, as of now.
+func readDaily(ctx context.Context, h History, id string, now time.Time) tea.Cmd {
+	return func() tea.Msg {
+		days, since, err := h.Daily(ctx, id, actions.UsageDays, now)
+		v := actions.UsageView{Since: since}
+		switch {
+		case errors.Is(err, history.ErrNoHistory):
+			v.None = true
+		case err != nil:
+			v.Err = err
+		}
+		for _, d := range days {
+			v.Days = append(v.Days, model.UsageDay{Date: d.Date, Calls: d.Calls, Estimated: d.Estimated})
+		}
+		return dailyMsg{keyID: id, view: v}
+	}
+}
+
+// withUsage starts reading the daily calls of the key m shows, when the
+// dashboard keeps a usage history.
+func (a *App) withUsage(m *actions.Model) tea.Cmd {
+	if a.opts.History == nil {
+		return nil
+	}
+	k := m.Key()
+	v := actions.UsageView{Loading: true}
+	v.Usage, v.HasUsage = a.table.UsageOf(k.ID)
+	m.SetUsage(v)
+	return readDaily(a.ctx, a.opts.History, k.ID, a.c.Now())
+}
+
+// onDaily shows daily calls in the details dialog of their key, if it is
+// still open.
+func (a *App) onDaily(msg dailyMsg) tea.Cmd {
+	for _, f := range a.dialogs {
+		if m, ok := f.d.(*actions.Model); ok && !m.Bulk() && m.Key().ID == msg.keyID {
+			v := msg.view
+			v.Usage, v.HasUsage = a.table.UsageOf(msg.keyID)
+			m.SetUsage(v)
+		}
+	}
+	return nil
+}
+
+// noteUseChanged says how many keys the use-changed filter found.
+func (a *App) noteUseChanged() {
+	n := a.table.ChangedCount()
+	a.status.SetInfo(fmt.Sprintf("Use changed: %s (a spike over 10× the usual daily calls, or silence after steady use); enter shows why.",
+		common.Count(n, "key")))
+}
