@@ -3,11 +3,14 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 	"golang.org/x/term"
 
+	"h2ogpte-keys/history"
+	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui"
 	"h2ogpte-keys/ui/components/secret"
 )
@@ -30,6 +33,18 @@ func OpenDashboard(ctx context.Context, d DashboardDeps) error {
 		Now:      d.Now,
 		Recorder: d.Recorder,
 	}
+	if d.OpenHistory != nil {
+		st, err := d.OpenHistory(ctx)
+		switch {
+		case err != nil:
+			// The keys matter more than their history: the dashboard opens,
+			// and says on its status bar why nothing is recorded.
+			opts.History = brokenHistory{err: err}
+		case st != nil:
+			defer st.Close()
+			opts.History = st
+		}
+	}
 	// Descriptor 2 is the log file while the dashboard runs; OSC 52
 	// copies go to the terminal stderr was, and only to a terminal.
 	if d.TTYStderr != nil && term.IsTerminal(int(d.TTYStderr.Fd())) {
@@ -38,4 +53,18 @@ func OpenDashboard(ctx context.Context, d DashboardDeps) error {
 		opts.Copier = secret.NewCopier(nil)
 	}
 	return ui.Run(ctx, d.Client, opts)
+}
+
+// brokenHistory is a usage history that could not be opened: every use
+// gives the reason, which the dashboard shows once per load.
+type brokenHistory struct{ err error }
+
+func (b brokenHistory) Record(context.Context, time.Time, []model.APIKey) error { return b.err }
+
+func (b brokenHistory) Usage(context.Context, time.Time, []string) (map[string]history.Usage, error) {
+	return nil, b.err
+}
+
+func (b brokenHistory) Daily(context.Context, string, int, time.Time) ([]history.Day, time.Time, error) {
+	return nil, time.Time{}, b.err
 }

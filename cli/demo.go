@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"h2ogpte-keys/change"
 	"h2ogpte-keys/client"
 	"h2ogpte-keys/demoserver"
+	"h2ogpte-keys/history"
 	"h2ogpte-keys/model"
 )
 
@@ -33,6 +35,9 @@ type DashboardDeps struct {
 	// Recorder gets every change's report before the dashboard shows it:
 	// the audit log when config.yaml sets audit_log, else nil.
 	Recorder change.Recorder
+	// OpenHistory opens the usage history the dashboard records its reads
+	// in; nil (or a nil Store) when history is off. The dashboard closes it.
+	OpenHistory func(ctx context.Context) (*history.Store, error)
 }
 
 func (a *app) dashboardDeps(c *client.Client, address string) DashboardDeps {
@@ -45,6 +50,9 @@ func (a *app) dashboardDeps(c *client.Client, address string) DashboardDeps {
 		Recorder: a.recorder(),
 		Now:      a.Now,
 		NoColor:  a.cfg.NoColor,
+		// The history of the configured server (a.historyStore keys it
+		// by a.cfg.Address); the demo replaces it.
+		OpenHistory: a.historyStore,
 	}
 }
 
@@ -93,6 +101,12 @@ commands can be pointed at it.`,
 				}
 				deps := a.dashboardDeps(c, srv.URL)
 				deps.Insecure = false
+				open, remove, err := a.demoHistory(srv.URL)
+				if err != nil {
+					return err
+				}
+				defer remove()
+				deps.OpenHistory = open
 				return a.openDashboard(ctx, deps)
 			}
 			fmt.Fprintf(a.Stdout, `h2ogpte-keys demo server on %[1]s
@@ -115,4 +129,26 @@ Serving until interrupted (Ctrl+C).
 	f.IntVar(&keys, "keys", 0, fmt.Sprintf("seed this many extra keys (at most %d) over generated users, for scale demos", demoserver.MaxExtraKeys))
 	f.StringVar(&a.user, "user", "", "open the dashboard on this user's keys")
 	return cmd
+}
+
+// demoHistory is the demo dashboard's usage history: a file in a new
+// temporary directory, removed by remove, so the demo shows calls per day
+// without leaving a random-port server's history in the admin's state
+// directory. open gives nil when history is off (--no-history).
+func (a *app) demoHistory(address string) (open func(context.Context) (*history.Store, error), remove func(), err error) {
+	if !a.cfg.History {
+		return func(context.Context) (*history.Store, error) { return nil, nil }, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "h2ogpte-keys-demo-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo usage history: %w", err)
+	}
+	open = func(ctx context.Context) (*history.Store, error) {
+		st, err := history.Open(ctx, filepath.Join(dir, "history.db"), address, history.Options{Now: a.Now})
+		if err != nil {
+			return nil, fmt.Errorf("demo usage history: %w", err)
+		}
+		return st, nil
+	}
+	return open, func() { os.RemoveAll(dir) }, nil
 }
