@@ -3,6 +3,7 @@ package model
 import (
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -96,8 +97,8 @@ func FormatPerDay(v float64) string {
 	case v <= 0 || math.IsNaN(v):
 		return "0"
 	case v < 9.95:
-		s := strconv.FormatFloat(v, 'f', 1, 64)
-		if s == "0.0" {
+		s := strings.TrimSuffix(strconv.FormatFloat(v, 'f', 1, 64), ".0")
+		if s == "0" {
 			return "<0.1"
 		}
 		return s

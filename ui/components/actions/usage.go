@@ -57,6 +57,10 @@ func usageFacts(v *UsageView, now time.Time) []Fact {
 		return []Fact{{"Usage (30 days)", "could not read the usage history: " + model.CleanText(v.Err.Error())}}
 	case v.None || len(v.Days) == 0:
 		return []Fact{{"Usage (30 days)", "no usage history yet"}}
+	case now.Sub(v.Since) < 24*time.Hour:
+		// Less than a day since the first read: a bar for a part of
+		// today would look like a quiet day.
+		return []Fact{{"Usage (30 days)", "no usage history yet: first read " + exactMinute(v.Since, now)}}
 	}
 	calls := make([]int64, len(v.Days))
 	var top int64
@@ -134,4 +138,9 @@ func UseChangedReason(u model.KeyUsage, days []model.UsageDay, now time.Time) st
 	ratio := float64(u.Calls24h) / float64(median)
 	return fmt.Sprintf("%s, %s× the median of the 7 days before (%s)", calls,
 		common.Grouped(int64(math.Floor(ratio))), common.Grouped(median))
+}
+
+// exactMinute is t to the minute, with its zone, in the clock's location.
+func exactMinute(t, now time.Time) string {
+	return t.In(now.Location()).Format("2006-01-02 15:04 MST")
 }
