@@ -34,6 +34,9 @@ type service struct {
 	log     *log.Logger
 	now     func() time.Time
 	version string
+	// history is the host's usage history, one Store shared by every
+	// session (it is safe for concurrent use); nil when history is off.
+	history ui.History
 }
 
 func (a *app) newServeCmd() *cobra.Command {
@@ -95,6 +98,14 @@ at start-up so people can check what their ssh client shows.`,
 			svc := &service{
 				client: c, token: a.token, cfg: a.cfg, address: a.cfg.Address,
 				audit: al, log: logger, now: a.Now, version: a.Version,
+			}
+			// The keys matter more than their history: a store that cannot
+			// be opened is logged, and the sessions run without one.
+			if st, err := a.historyStore(ctx); err != nil {
+				logger.Warn("usage history off", "err", err)
+			} else if st != nil {
+				defer st.Close()
+				svc.history = st
 			}
 			o.Logger = logger
 			o.Getenv = a.Getenv
@@ -179,6 +190,7 @@ func (s *service) dashboard(t sshserve.Terminal) (tea.Model, []tea.ProgramOption
 		Renderer:     t.Renderer,
 		ClipboardOut: t.Output,
 		Recorder:     rec,
+		History:      s.history,
 	})
 	// A session that ends (disconnect, limits, shutdown) gives back a
 	// change span it still holds.

@@ -147,6 +147,10 @@ func (a *App) onDaily(msg dailyMsg) tea.Cmd {
 // noteUseChanged says how many keys the use-changed filter found.
 func (a *App) noteUseChanged() {
 	n := a.table.ChangedCount()
+	if n == 0 {
+		a.status.SetInfo("Use changed: no key (no spike over 10× the usual daily calls, no silence after steady use).")
+		return
+	}
 	a.status.SetInfo(fmt.Sprintf("Use changed: %s (a spike over 10× the usual daily calls, or silence after steady use); enter shows why.",
 		common.Count(n, "key")))
 }

@@ -218,7 +218,7 @@ func TestHistoryDetailsNoHistory(t *testing.T) {
 	a := startApp(t, api, Options{User: "alice", History: st}, 140, 40)
 	drive(t, a, pressCmd(a, "enter"))
 	v := commontest.Words(plainView(a))
-	if !strings.Contains(v, "no usage history yet: first read") {
+	if !strings.Contains(v, "no usage history yet first read 2026-11-26 15:00 UTC") {
 		t.Errorf("details of a key recorded once:\n%s", v)
 	}
 	if _, ok := a.dialogs[0].d.(*actions.Model); !ok {

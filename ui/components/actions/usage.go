@@ -60,7 +60,7 @@ func usageFacts(v *UsageView, now time.Time) []Fact {
 	case now.Sub(v.Since) < 24*time.Hour:
 		// Less than a day since the first read: a bar for a part of
 		// today would look like a quiet day.
-		return []Fact{{"Usage (30 days)", "no usage history yet: first read " + exactMinute(v.Since, now)}}
+		return []Fact{{"Usage (30 days)", "no usage history yet"}, {"", "first read " + exactMinute(v.Since, now)}}
 	}
 	calls := make([]int64, len(v.Days))
 	var top int64
