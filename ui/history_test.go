@@ -104,7 +104,7 @@ func TestGoldenHistory(t *testing.T) {
 	}{
 		{name: "history_table", size: [2]int{140, 40}},
 		{name: "history_table_narrow", size: [2]int{80, 24}},
-		{name: "history_sorted_desc", keys: []string{"s", "s", "s", "s", "s", "s", "s", "s", "S"}, size: [2]int{140, 40}},
+		{name: "history_sorted_desc", keys: []string{"s", "s", "s", "s", "s", "s", "s", "s", "s", "S"}, size: [2]int{140, 40}},
 		{name: "history_use_changed", keys: []string{"6"}, size: [2]int{140, 40}},
 		{name: "history_details_spike", keys: []string{"6", "enter"}, size: [2]int{140, 40}},
 	}
