@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -79,6 +81,11 @@ commands can be pointed at it.`,
 			if keys < 0 || keys > demoserver.MaxExtraKeys {
 				return usageErrorf("--keys %d is out of range: want 0 to %d", keys, demoserver.MaxExtraKeys)
 			}
+			// A closed terminal (SIGHUP) ends the demo like Ctrl+C, so its
+			// temporary history directory is removed. Only here: for serve,
+			// SIGHUP means "re-read the authorized keys".
+			ctx, stop := signal.NotifyContext(ctx, syscall.SIGHUP)
+			defer stop()
 			srv, err := demoserver.Start(listen, demoserver.Options{Now: a.Now, Seed: 1, ExtraKeys: keys})
 			if err != nil {
 				return fmt.Errorf("start demo server: %w", err)
