@@ -100,8 +100,8 @@ func overlay(bg, fg string, width, height int) string {
 
 // reset ends any style s left open, so it does not run into what follows.
 func reset(s string) string {
-	if strings.Contains(s, "\x1b[") {
-		return "\x1b[0m"
+	if ansi.Strip(s) != s {
+		return ansi.ResetStyle
 	}
 	return ""
 }
