@@ -62,6 +62,9 @@ type Options struct {
 	// the calls-per-day column, the use-changed filter and the details'
 	// daily calls; nil turns the usage history off.
 	History History
+	// Table tunes the key table: from how many keys it sorts and filters
+	// off Update (the zero value: keytable.DefaultAsyncRows).
+	Table keytable.Options
 }
 
 // App is the dashboard's root model. It only routes: an open dialog
@@ -126,6 +129,9 @@ type App struct {
 	// usageSeq is the load whose usage the table shows: older replies
 	// are dropped.
 	usageSeq int
+	// workTask is the status bar's task for the table's sort or filter
+	// being worked out off Update (0: none).
+	workTask int
 }
 
 // New builds the dashboard as a tea.Model for any program: Run's on the
@@ -172,7 +178,7 @@ func New(api API, opts Options) *App {
 		runner: change.NewRunner(api, change.Options{ReadOnly: opts.ReadOnly, Recorder: opts.Recorder, Now: opts.Now}),
 		ctx:    ctx, cancel: cancel,
 		keys:   newKeyMap(),
-		table:  keytable.New(c),
+		table:  keytable.NewWithOptions(c, opts.Table),
 		status: statusbar.New(c),
 		filter: f,
 		reads:  map[int]*pendingRead{},
@@ -222,7 +228,29 @@ func (a *App) Init() tea.Cmd {
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a, a.update(msg)
+	cmd := a.update(msg)
+	return a, tea.Batch(cmd, a.tableWork())
+}
+
+// tableWork starts the sort or filter a big table works out off Update,
+// once per Update (a burst of typed letters starts one), and keeps the
+// status bar's "sorting…"/"filtering…" in step with it.
+func (a *App) tableWork() tea.Cmd {
+	work := a.table.Work()
+	var tick tea.Cmd
+	switch label := a.table.Working(); {
+	case label != "" && a.workTask == 0:
+		a.workTask, tick = a.status.Start(label)
+	case label != "":
+		a.status.SetLabel(a.workTask, label)
+	case a.workTask != 0:
+		a.status.Stop(a.workTask)
+		a.workTask = 0
+	default:
+		return work
+	}
+	a.relayout()
+	return tea.Batch(work, tick)
 }
 
 func (a *App) update(msg tea.Msg) tea.Cmd {
@@ -318,6 +346,9 @@ func (a *App) handleReply(msg tea.Msg) (tea.Cmd, bool) {
 		return a.onExported(msg), true
 	case usageMsg:
 		return a.onUsage(msg), true
+	case keytable.ReorderedMsg:
+		a.table.Reordered(msg)
+		return nil, true
 	case dailyMsg:
 		return a.onDaily(msg), true
 	}

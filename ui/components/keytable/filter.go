@@ -159,7 +159,9 @@ func (m *Model) applyFilter() {
 	cur, hasCur := m.currentID()
 	m.flt = combine(m.quick, m.filter)
 	m.fltOn = m.flt.Active() || m.quick[QuickUseChanged]
-	m.d.refilter(m.settings())
+	if !m.reindex(false) {
+		return
+	}
 	if !hasCur || !m.GoTo(cur) {
 		m.moveTo(0)
 	}

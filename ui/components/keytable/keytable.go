@@ -59,6 +59,17 @@ type Model struct {
 	lay     columnLayout
 	brushes brushes
 	cells   cellCache
+
+	// asyncRows is the size from which sorting and filtering run off
+	// Update (Options.AsyncRows); 0: never.
+	asyncRows int
+	// applied is the settings d's order and view were worked out for:
+	// the settings themselves (settings()) once Work has caught up.
+	applied settings
+	// gen counts changes to the rows: a job's result for rows since
+	// changed is dropped. seq numbers jobs; job is the one in flight.
+	gen, seq uint64
+	job      *job
 }
 
 var _ common.Component = (*Model)(nil)
@@ -78,7 +89,9 @@ func New(c common.Common) *Model {
 		d:          newData(c.Now()),
 		selected:   map[string]struct{}{},
 		selectable: !c.ReadOnly,
+		asyncRows:  DefaultAsyncRows,
 	}
+	m.applied = m.settings()
 	m.brushes = newBrushes(c.Styles)
 	m.SetSize(c.Width, c.Height)
 	return m
@@ -117,6 +130,8 @@ func (m *Model) colIndex(c Column) int {
 // are about to arrive. The filters and sort stay.
 func (m *Model) Reset() {
 	m.d = newData(m.d.asOf)
+	m.applied = m.settings()
+	m.gen++
 	m.cells.clear()
 	m.selected = map[string]struct{}{}
 	m.cursor, m.offset = 0, 0
@@ -156,7 +171,8 @@ type prepared struct {
 // Prepare returns the work of SetRows(rows) under the table's current sort
 // and filters, as a function that reads nothing of the table: run it off
 // the UI goroutine (in a tea.Cmd) and hand its result to SetRows, which
-// then only swaps it in. Indexing, sorting and filtering a million keys
+// then only swaps it in (a big table whose sort or filters changed
+// meanwhile shows it as prepared until Work catches up). Indexing, sorting and filtering a million keys
 // takes far longer than a frame.
 func (m *Model) Prepare(rows Rows) func() Rows {
 	s := m.settings()
@@ -234,10 +250,14 @@ func (m *Model) SetRows(rows Rows) {
 	var d *tableData
 	if p := rows.ready; p != nil {
 		d = p.d
-		if p.s.sorted != s.sorted || p.s.col != s.col || p.s.desc != s.desc || (s.usort != nil && p.s.usage != s.usage) {
+		switch {
+		case m.asyncRows > 0 && d.all.n >= m.asyncRows:
+			// Shown as prepared; Work catches up with any change since.
+			s = p.s
+		case !sameOrder(p.s, s):
 			d.resort(s)
 			d.refilter(s)
-		} else if !sameFilter(p.s, s) {
+		case !sameFilter(p.s, s):
 			d.refilter(s)
 		}
 	} else {
@@ -246,6 +266,8 @@ func (m *Model) SetRows(rows Rows) {
 		d.refilter(s)
 	}
 	m.d = d
+	m.applied = s
+	m.gen++
 	m.cells.clear()
 	for id := range m.selected {
 		if _, ok := d.index[id]; !ok {
@@ -281,7 +303,10 @@ func (m *Model) AppendRows(rows Rows) {
 	if m.cursor < len(d.view) {
 		cur = d.view[m.cursor]
 	}
-	s := m.settings()
+	// Merged under the settings the order was worked out for: Work
+	// catches up with any change since.
+	s := m.applied
+	m.gen++
 	added := make([]int32, 0, rows.n)
 	replaced := false
 	for _, p := range rows.pages {
@@ -376,10 +401,7 @@ func (m *Model) SortBy(c Column, desc bool) {
 		c, desc = NoColumn, false
 	}
 	m.sortCol, m.desc = c, desc
-	s := m.settings()
-	m.d.resort(s)
-	m.d.refilter(s)
-	if hasCur {
+	if m.reindex(true) && hasCur {
 		m.GoTo(cur)
 	}
 	m.relayout()

@@ -170,9 +170,9 @@ func (d *tableData) ensureRanks() {
 		}
 		start = end
 	}
-	d.byName = slices.Grow(d.byName[:0], n)[:n]
-	d.nameRank = slices.Grow(d.nameRank[:0], n)[:n]
-	d.foldRank = slices.Grow(d.foldRank[:0], n)[:n]
+	// New slices, never the old ones refilled: a sort running off Update
+	// (Work) may still read them.
+	d.byName, d.nameRank, d.foldRank = make([]int32, n), make([]int32, n), make([]int32, n)
 	fold := int32(0)
 	for pos := range es {
 		e := &es[pos]

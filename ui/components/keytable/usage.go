@@ -64,11 +64,7 @@ func (m *Model) SetUsage(u *Usage) {
 	}
 	m.cells.clear()
 	s := m.settings()
-	if s.usort != nil {
-		m.d.resort(s)
-	}
-	if s.usort != nil || s.useChanged || u == nil {
-		m.d.refilter(s)
+	if (s.usort != nil || s.useChanged || u == nil) && m.reindex(s.usort != nil) {
 		if !hasCur || !m.GoTo(cur) {
 			m.moveTo(m.cursor)
 		}
