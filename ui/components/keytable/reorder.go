@@ -195,15 +195,20 @@ func (m *Model) keepOn(cur string, hasCur bool) {
 }
 
 // Working names the sort or filter being worked out off Update for the
-// status bar ("sorting…", "filtering…"), "" when none is: meanwhile the
-// table shows the order and rows it had.
+// status bar ("sorting…", "filtering…"), "" when none is or waits for
+// Work: meanwhile the table shows the order and rows it had.
 func (m *Model) Working() string {
-	switch {
-	case m.job == nil:
+	sort := false
+	switch s := m.settings(); {
+	case m.job != nil:
+		sort = m.job.sort
+	case !m.async() || sameOrder(m.applied, s) && sameFilter(m.applied, s):
 		return ""
-	case m.job.sort:
-		return "sorting…"
 	default:
-		return "filtering…"
+		sort = !sameOrder(m.applied, s)
 	}
+	if sort {
+		return "sorting…"
+	}
+	return "filtering…"
 }

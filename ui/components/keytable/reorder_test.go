@@ -1,0 +1,206 @@
+package keytable
+
+import (
+	"slices"
+	"testing"
+
+	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/common/commontest"
+)
+
+// asyncPair is a table that sorts and filters off Update from 100 keys on
+// and one that never does, holding the same keys.
+func asyncPair(t *testing.T, keys []model.APIKey) (async, sync *Model) {
+	t.Helper()
+	c := commontest.Common()
+	c.Width, c.Height = 140, 20
+	async, sync = NewWithOptions(c, Options{AsyncRows: 100}), NewWithOptions(c, Options{AsyncRows: -1})
+	async.SetKeys(keys)
+	sync.SetKeys(keys)
+	return async, sync
+}
+
+// usageOf gives every third key calls a day, and every 50th a change.
+func usageOf(keys []model.APIKey) *Usage {
+	byID := map[string]model.KeyUsage{}
+	for i, k := range keys {
+		if i%3 == 0 {
+			byID[k.ID] = model.KeyUsage{PerDay: float64(i % 17), PerDayKnown: true, Change: model.UsageChange(min(1, i%50))}
+		}
+	}
+	return MeasureUsage(byID)
+}
+
+// finish runs the table's work as the runtime would and hands the result
+// back.
+func finish(t *testing.T, m *Model) {
+	t.Helper()
+	cmd := m.Work()
+	if cmd == nil {
+		t.Fatal("a big table with a new sort or filter returned no work")
+	}
+	msg, ok := cmd().(ReorderedMsg)
+	if !ok {
+		t.Fatalf("work brought %T", msg)
+	}
+	m.Reordered(msg)
+	if w := m.Working(); w != "" {
+		t.Fatalf("still %q after the result landed", w)
+	}
+	if m.Work() != nil {
+		t.Fatal("work again after the result landed")
+	}
+}
+
+// TestAsyncMatchesSync: each sort and filter change on a big table keeps
+// the old rows on screen, says what it works on, and once its work lands
+// shows exactly what a table doing it on Update shows, cursor on its key.
+func TestAsyncMatchesSync(t *testing.T) {
+	keys := genKeys(600, 3)
+	u := usageOf(keys)
+	steps := []struct {
+		name    string
+		working string
+		do      func(m *Model)
+	}{
+		{"sort by created", "sorting…", func(m *Model) { m.SortBy(ColCreated, false) }},
+		{"reverse", "sorting…", func(m *Model) { press(m, "S") }},
+		{"quick filter 2", "filtering…", func(m *Model) { press(m, "2") }},
+		{"text filter", "filtering…", func(m *Model) { m.SetFilter("Sync") }},
+		{"usage, then sort by calls/d", "sorting…", func(m *Model) { m.SetUsage(u); m.SortBy(Column(model.ColCallsPerDay), true) }},
+		{"new usage under calls/d", "sorting…", func(m *Model) { m.SetUsage(usageOf(keys[:300])) }},
+		{"use changed", "filtering…", func(m *Model) { m.SetQuick(QuickUseChanged, true) }},
+		{"clear filters", "filtering…", func(m *Model) { m.ClearFilters() }},
+		{"unsorted", "sorting…", func(m *Model) { m.SortBy(NoColumn, false) }},
+	}
+	a, s := asyncPair(t, keys)
+	for _, st := range steps {
+		press(a, "j", "j", "j")
+		press(s, "j", "j", "j")
+		before, cur := shownIDs(a), a.Cursor()
+		curKey, _ := a.Current()
+		st.do(a)
+		st.do(s)
+		if got := shownIDs(a); !slices.Equal(got, before) {
+			t.Fatalf("%s: rows changed on Update", st.name)
+		}
+		if a.Cursor() != cur {
+			t.Fatalf("%s: cursor moved on Update", st.name)
+		}
+		if got := a.Working(); got != st.working {
+			t.Fatalf("%s: Working() = %q, want %q", st.name, got, st.working)
+		}
+		finish(t, a)
+		if got, want := shownIDs(a), shownIDs(s); !slices.Equal(got, want) {
+			t.Fatalf("%s: %d rows shown after the work, want the %d the synchronous table shows", st.name, len(got), len(want))
+		}
+		if k, ok := a.Current(); slices.Contains(shownIDs(a), curKey.ID) && (!ok || k.ID != curKey.ID) {
+			t.Fatalf("%s: cursor on %s, want it kept on %s", st.name, k.ID, curKey.ID)
+		}
+	}
+}
+
+// TestSmallTableSortsOnUpdate: under the threshold nothing waits for a
+// command (tests and goldens rely on it).
+func TestSmallTableSortsOnUpdate(t *testing.T) {
+	keys := genKeys(99, 4)
+	a, s := asyncPair(t, keys)
+	a.SortBy(ColName, false)
+	s.SortBy(ColName, false)
+	a.SetFilter("bot")
+	s.SetFilter("bot")
+	if !slices.Equal(shownIDs(a), shownIDs(s)) || a.Working() != "" || a.Work() != nil {
+		t.Fatal("a table under the threshold did not sort and filter at once")
+	}
+}
+
+// TestAsyncSupersede: a newer request wins whatever order the results
+// come back in; the older result is dropped, never shown.
+func TestAsyncSupersede(t *testing.T) {
+	keys := genKeys(500, 5)
+	for _, olderFirst := range []bool{true, false} {
+		a, s := asyncPair(t, keys)
+		a.SetFilter("k")
+		older := a.Work()
+		a.SetFilter("key 1")
+		newer := a.Work()
+		if older == nil || newer == nil {
+			t.Fatal("no work for a filter change")
+		}
+		if a.Work() != nil {
+			t.Fatal("work started twice for the same filter")
+		}
+		s.SetFilter("key 1")
+		before := shownIDs(a)
+		if olderFirst {
+			a.Reordered(older().(ReorderedMsg))
+			if !slices.Equal(shownIDs(a), before) {
+				t.Fatal("the superseded filter's result was shown")
+			}
+			a.Reordered(newer().(ReorderedMsg))
+		} else {
+			msg := older().(ReorderedMsg)
+			a.Reordered(newer().(ReorderedMsg))
+			a.Reordered(msg)
+		}
+		if got, want := shownIDs(a), shownIDs(s); !slices.Equal(got, want) {
+			t.Fatalf("olderFirst=%v: %d rows shown, want %d", olderFirst, len(got), len(want))
+		}
+		if a.Working() != "" || a.Work() != nil {
+			t.Fatal("work left after the newest result landed")
+		}
+	}
+}
+
+// TestAsyncRowsChangeMeanwhile: while a sort runs off Update, pages
+// arrive (new keys and a key replaced in place) on the UI goroutine; the
+// result, made for the rows before, is dropped and the work redone, and
+// the table ends as a synchronous one with all the keys. Under -race this
+// also checks that the job reads nothing the table writes.
+func TestAsyncRowsChangeMeanwhile(t *testing.T) {
+	keys := genKeys(900, 6)
+	a, s := asyncPair(t, keys[:600])
+	a.SortBy(ColLastUsed, true)
+	s.SortBy(ColLastUsed, true)
+	cmd := a.Work()
+	done := make(chan ReorderedMsg)
+	go func() { done <- cmd().(ReorderedMsg) }()
+	changed := keys[10]
+	changed.Name = "renamed"
+	more := append(slices.Clone(keys[600:]), changed)
+	a.AppendKeys(more)
+	s.AppendKeys(more)
+	snapshot := a.KeysSnapshot()()
+	a.Reordered(<-done)
+	if a.Working() == "" {
+		t.Fatal("a result for rows since changed ended the work")
+	}
+	finish(t, a)
+	if got, want := shownIDs(a), shownIDs(s); !slices.Equal(got, want) {
+		t.Fatalf("%d rows after the redone sort, want %d in the synchronous order", len(got), len(want))
+	}
+	if len(snapshot) != 900 || snapshot[10].Name != "renamed" {
+		t.Fatalf("snapshot of %d keys, key 10 named %q", len(snapshot), snapshot[10].Name)
+	}
+}
+
+// TestAsyncPreparedLoadUnderNewSort: a load prepared under one sort
+// lands after the admin chose another; it is shown as prepared and the
+// new sort is worked out off Update.
+func TestAsyncPreparedLoadUnderNewSort(t *testing.T) {
+	keys := genKeys(400, 8)
+	a, s := asyncPair(t, keys[:200])
+	prepare := a.Prepare(FormatRows(keys, now))
+	a.SortBy(ColName, false)
+	s.SortBy(ColName, false)
+	finish(t, a)
+	a.SetRows(prepare())
+	s.SetKeys(keys)
+	if got := a.Working(); got != "sorting…" {
+		t.Fatalf("Working() = %q after a load prepared unsorted, want sorting…", got)
+	}
+	finish(t, a)
+	if got, want := shownIDs(a), shownIDs(s); !slices.Equal(got, want) {
+		t.Fatalf("%d rows, want %d in name order", len(got), len(want))
+	}
+}
