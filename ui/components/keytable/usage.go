@@ -35,6 +35,13 @@ func MeasureUsage(byID map[string]model.KeyUsage) *Usage {
 	return u
 }
 
+// shows reports whether usage column id has a figure to show for any key:
+// a column of blanks (the first read, before the history covers a day)
+// would only push a column with something to say off a narrow screen.
+func (u *Usage) shows(id model.ColumnID) bool {
+	return u != nil && u.widths[id] > 0
+}
+
 // of is the usage of key id; nil when the history does not cover it.
 func (u *Usage) of(id string) *model.KeyUsage {
 	if u == nil {

@@ -107,7 +107,7 @@ func (m *Model) relayout() {
 		flex = -1
 		fixed := m.markCells() + actionWidth
 		for c := range n {
-			if slices.Contains(drops[:drop], c) || m.spec[c].Owner && !m.showUser || m.spec[c].UsageCell != nil && m.usage == nil {
+			if slices.Contains(drops[:drop], c) || m.spec[c].Owner && !m.showUser || m.spec[c].UsageCell != nil && !m.usage.shows(m.spec[c].ID) {
 				continue
 			}
 			lay.cols = append(lay.cols, c)
