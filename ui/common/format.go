@@ -1,7 +1,6 @@
 package common
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -37,33 +36,8 @@ func Grouped(n int64) string {
 }
 
 // Relative says how long ago (or until) t is from now, briefly: "3h ago",
-// "in 5d", "just now".
-func Relative(t, now time.Time) string {
-	d := now.Sub(t)
-	suffix := " ago"
-	if d < 0 {
-		d, suffix = -d, ""
-	}
-	var s string
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		s = fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		s = fmt.Sprintf("%dh", int(d.Hours()))
-	case d < 60*24*time.Hour:
-		s = fmt.Sprintf("%dd", int(d.Hours()/24))
-	case d < 730*24*time.Hour:
-		s = fmt.Sprintf("%dmo", int(d.Hours()/24/30))
-	default:
-		s = fmt.Sprintf("%dy", int(d.Hours()/24/365))
-	}
-	if suffix == "" {
-		return "in " + s
-	}
-	return s + suffix
-}
+// "in 5d", "just now": the table's Last Used words, model.Ago.
+func Relative(t, now time.Time) string { return model.Ago(t, now) }
 
 // Date formats a time as the table's date: 2026-11-26 in t's location.
 func Date(t time.Time) string { return t.Format(model.DateLayout) }
