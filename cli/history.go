@@ -18,6 +18,20 @@ import (
 // dayLayout prints the history's days, which are UTC days.
 const dayLayout = "2006-01-02"
 
+// historyPath is where the usage history lives: the host's file for a
+// command sent over SSH (whose environment is not the host's), else from
+// this process's environment.
+func (a *app) historyPath() (string, error) {
+	if a.remote != nil {
+		return a.remote.historyPath, nil
+	}
+	path, err := history.DefaultPath(a.Getenv)
+	if err != nil {
+		return "", fmt.Errorf("usage history: %w", err)
+	}
+	return path, nil
+}
+
 // historyStore opens the usage history of the configured server (keyed by
 // the address as the settings give it). It returns nil, nil when history
 // is off (--no-history or history: false): then no file is created or
@@ -29,9 +43,9 @@ func (a *app) historyStore(ctx context.Context) (*history.Store, error) {
 	if a.cfg.Address == "" {
 		return nil, usageErrorf("the usage history is kept per server: set the server address (%s or --address)", envAddress)
 	}
-	path, err := history.DefaultPath(a.Getenv)
-	if err != nil {
-		return nil, fmt.Errorf("usage history: %w", err)
+	path, err := a.historyPath()
+	if err != nil || path == "" {
+		return nil, err
 	}
 	st, err := history.Open(ctx, path, a.cfg.Address, history.Options{
 		Now:            a.Now,

@@ -23,6 +23,9 @@ type remoteCall struct {
 	token    model.Secret
 	cfg      settings
 	recorder *auditRecorder
+	// historyPath is the host's usage history file, resolved from the
+	// host's environment when serve started ("" when history is off).
+	historyPath string
 }
 
 // remoteRefusedFlags are the root's flags that name host files or change
@@ -125,6 +128,8 @@ func (s *service) exec(ctx context.Context, p sshserve.Person, args []string, st
 		token:    s.token,
 		cfg:      s.cfg,
 		recorder: s.recorderFor(p),
+
+		historyPath: s.historyPath,
 	}
 	return runRemote(ctx, rc, args, Env{
 		Stdin:   stdin,

@@ -37,6 +37,9 @@ type service struct {
 	// history is the host's usage history, one Store shared by every
 	// session (it is safe for concurrent use); nil when history is off.
 	history ui.History
+	// historyPath is the history file commands sent over SSH open (""
+	// when history is off or its file cannot be found).
+	historyPath string
 }
 
 func (a *app) newServeCmd() *cobra.Command {
@@ -106,6 +109,7 @@ at start-up so people can check what their ssh client shows.`,
 			} else if st != nil {
 				defer st.Close()
 				svc.history = st
+				svc.historyPath, _ = a.historyPath()
 			}
 			o.Logger = logger
 			o.Getenv = a.Getenv

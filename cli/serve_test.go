@@ -372,6 +372,18 @@ func TestServeExecListUser(t *testing.T) {
 			t.Errorf("key %s: listed %q, want %q", id, got[id], name)
 		}
 	}
+	// The list went into the host's usage history (the person's
+	// environment is not the host's, so the host's file is used), and
+	// nothing about the history was said to the person.
+	if strings.Contains(errOut, "history") {
+		t.Errorf("exec list warned about the usage history: %q", errOut)
+	}
+	for id := range want {
+		if _, errOut, code := h.exec(h.viewer, "history "+id+" -o json"); code != 0 {
+			t.Errorf("history of %s over exec after a list: exit %d, %q", id, code, errOut)
+		}
+		break
+	}
 }
 
 func TestServeExecRefusesHostSettingsAndCommands(t *testing.T) {
