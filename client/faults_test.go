@@ -340,3 +340,34 @@ func equalKeys(a, b model.APIKey) bool {
 	}
 	return a == b
 }
+
+// A create answered 201 whose body cannot be read (or carries no secret)
+// did create the key: the change pipeline must read it back, so the error
+// matches model.ErrOutcomeUnknown rather than reading as not done. The
+// secret must not appear in the message.
+func TestCreateUnreadableAnswerIsUnknown(t *testing.T) {
+	for name, body := range map[string]string{
+		"broken JSON":  `{"secret_key":"sk-leakleakleak","api_key":{`,
+		"no secret":    `{"api_key":{"id":"k1","username":"alice"}}`,
+		"wrong shape":  `["sk-leakleakleak"]`,
+		"empty answer": ``,
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFake(t, func(w http.ResponseWriter, r *http.Request) { writeRaw(w, http.StatusCreated, body) })
+			c := newTestClient(t, f.URL)
+			_, err := c.CreateKey(context.Background(), model.NewKey{UserID: "u1", Owner: "alice", Name: "k"})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !errors.Is(err, model.ErrOutcomeUnknown) {
+				t.Errorf("%v: does not match model.ErrOutcomeUnknown", err)
+			}
+			if strings.Contains(err.Error(), "leak") {
+				t.Errorf("message quotes the answer: %v", err)
+			}
+			if n := len(f.requests()); n != 1 {
+				t.Errorf("%d requests, want 1 (a create is never repeated)", n)
+			}
+		})
+	}
+}

@@ -322,13 +322,17 @@ func (c *Client) CreateKey(ctx context.Context, k model.NewKey) (model.CreatedKe
 		return model.CreatedKey{}, err
 	}
 	defer clear(body) // the body holds the secret; keep it in memory no longer than needed
+	// A 2xx answer that cannot be used still means the server acted: the
+	// error is an unknown outcome, so callers read the key back instead of
+	// reporting it not created.
+	const mayExist = "the key may have been created, but its secret is lost; reload the list"
 	var res createKeyResult
 	if err := json.Unmarshal(body, &res); err != nil {
 		// Not c.decode: even a decoding error's text could quote the body.
-		return model.CreatedKey{}, fmt.Errorf("%s: the server's answer could not be read; the key may have been created: reload the list", op)
+		return model.CreatedKey{}, &outcomeUnknownError{err: fmt.Errorf("%s: the server's answer could not be read", op), note: mayExist}
 	}
 	if res.SecretKey == "" {
-		return model.CreatedKey{}, fmt.Errorf("%s: the server's answer has no secret; the key may have been created: reload the list", op)
+		return model.CreatedKey{}, &outcomeUnknownError{err: fmt.Errorf("%s: the server's answer has no secret", op), note: mayExist}
 	}
 	res.APIKey.Normalize()
 	return model.CreatedKey{Secret: model.NewSecret(res.SecretKey), Key: res.APIKey}, nil
