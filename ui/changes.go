@@ -364,13 +364,17 @@ func (a *App) reportRotation(rep change.RotationReport, recErr error) tea.Cmd {
 	if rep.OldStillActive() && still != "" {
 		lines = append(lines, "", still)
 	}
+	// An unknown retirement may have happened: the title must not say
+	// the old key is still active.
+	title := "Rotated " + displayName(old) + ": the old key is still active"
 	if res.Outcome == model.Unknown {
+		title = "Rotated " + displayName(old) + ": the old key may still be active"
 		a.status.SetError(fmt.Errorf("rotated %s, but unknown whether the old key was %s: reload to see", oldName, past))
 	} else {
 		a.status.SetError(fmt.Errorf("rotated %s, but the old key was not %s: it is still active", oldName, past))
 	}
 	d := confirm.New(a.dialogCommon(), confirm.Options{
-		Title:       "Rotated " + displayName(old) + ": the old key is still active",
+		Title:       title,
 		Lines:       lines,
 		Acknowledge: true,
 	})

@@ -149,7 +149,7 @@ func TestRotateFlow(t *testing.T) {
 				f.afterCreate = []demoserver.Fault{readBackFails}
 			},
 			secret: true, created: 1, retireCalls: "Deactivate:k1", oldActive: true, noticeErr: true,
-			wantDialog: []string{"? Unknown whether the old key laptop (sk-…aaaa) was deactivated",
+			wantDialog: []string{"Rotated laptop: the old key may still be active", "? Unknown whether the old key laptop (sk-…aaaa) was deactivated",
 				"may still be active: reload, and if it is, deactivate or delete it from its actions menu"},
 			wantNotice: []string{"rotated laptop (sk-…aaaa), but unknown whether the old key was deactivated: reload to see"}},
 		{name: "create refused: nothing else sent", then: []string{"down", "enter", "right"},
