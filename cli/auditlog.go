@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"h2ogpte-keys/audit"
@@ -116,6 +117,29 @@ func auditEntries(rep change.Report, who auditWho) ([]audit.Entry, error) {
 		entries[i].Keys = append(entries[i].Keys, k)
 	}
 	return entries, nil
+}
+
+// unrecorded is the error of a run whose changes reached the server and
+// were reported, but whose audit line could not be written (err is the
+// Runner's Recorder error). It comes after the report, never instead of
+// it: a report withheld would hide a change that happened (a create's
+// secret with it) and invite the admin to send it again.
+func unrecorded(err error) error {
+	return exitError{code: exitFail, msg: "the outcome is as reported, but the audit log could not record it: " + err.Error()}
+}
+
+// failAlsoUnrecorded is fail, the run's own failure, with the Recorder's
+// error recErr (if any) added to its one line.
+func failAlsoUnrecorded(fail, recErr error) error {
+	if recErr == nil {
+		return fail
+	}
+	var ee exitError
+	if errors.As(fail, &ee) {
+		ee.msg += "; and the audit log could not record it: " + recErr.Error()
+		return ee
+	}
+	return exitError{code: exitFail, msg: fail.Error() + "; and the audit log could not record it: " + recErr.Error()}
 }
 
 // recorder is the audit Recorder for changes this run makes: the SSH

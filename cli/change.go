@@ -214,12 +214,15 @@ func (a *app) runBulk(ctx context.Context, c *client.Client, op bulkOp, ids []st
 		// progress, and an interrupted run still shows what was done.
 		progress = func(r change.Result) { fmt.Fprintln(p.w, outcomeLine(past, r)) }
 	}
+	// err is ErrReadOnly (nothing sent) or the Recorder's: then the
+	// changes were sent and are reported all the same.
 	rep, err := a.runner(c, progress).Run(ctx, op.change, keys)
-	if err != nil {
+	if errors.Is(err, change.ErrReadOnly) {
 		return err
 	}
+	recErr := err
 	if ctx.Err() != nil && rep.Count(model.Done) == 0 && rep.Count(model.Unknown) == 0 {
-		return ctx.Err() // interrupted before anything was sent
+		return failAlsoUnrecorded(ctx.Err(), recErr) // interrupted before anything was sent
 	}
 	results := make([]bulkResult, 0, len(rep.Results))
 	for _, r := range rep.Results {
@@ -244,10 +247,13 @@ func (a *app) runBulk(ctx context.Context, c *client.Client, op bulkOp, ids []st
 		}
 	}
 	if !rep.AllDone() {
-		return exitError{code: exitFail, msg: bulkSummary(past, rep)}
+		return failAlsoUnrecorded(exitError{code: exitFail, msg: bulkSummary(past, rep)}, recErr)
 	}
 	if p.format == formatTable {
 		fmt.Fprintf(p.w, "%s %s\n", past, countKeys(len(ids)))
+	}
+	if recErr != nil {
+		return unrecorded(recErr)
 	}
 	return nil
 }
@@ -328,14 +334,18 @@ or a duration from now (30d, 12h, 2w, 90 days, 6 months), or remove it with
 			if err := checkLimit(ctx, c, e, now); err != nil {
 				return err
 			}
-			if err := a.changeOne(ctx, c, change.SetExpiry(e), id); err != nil {
+			unrec, err := a.changeOne(ctx, c, change.SetExpiry(e), id)
+			if err != nil {
 				return err
 			}
 			var at *time.Time
 			if !e.Never {
 				at = &e.At
 			}
-			return a.printChange(changeResult{ID: id, ExpiresAt: at, setExpiry: true})
+			if err := a.printChange(changeResult{ID: id, ExpiresAt: at, setExpiry: true}); err != nil {
+				return err
+			}
+			return unrec
 		}),
 	}
 	cmd.Flags().StringVar(&expires, "expires", "", "new expiry: a date (2026-12-31) or a duration (30d, 12h, 6 months)")
@@ -374,14 +384,18 @@ func (a *app) newInactivityCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := a.changeOne(ctx, c, change.SetInactivity(n), id); err != nil {
+			unrec, err := a.changeOne(ctx, c, change.SetInactivity(n), id)
+			if err != nil {
 				return err
 			}
 			var d *int
 			if n > 0 {
 				d = &n
 			}
-			return a.printChange(changeResult{ID: id, InactivityDays: d, setInactivity: true})
+			if err := a.printChange(changeResult{ID: id, InactivityDays: d, setInactivity: true}); err != nil {
+				return err
+			}
+			return unrec
 		}),
 	}
 	cmd.Flags().StringVar(&days, "days", "", "stop the key after N days without use")
@@ -391,25 +405,30 @@ func (a *app) newInactivityCmd() *cobra.Command {
 	return cmd
 }
 
-// changeOne applies ch to the key id through the shared pipeline: nil when
-// done (read back or not), the server's error when not done, and an exit
-// error saying so when the outcome stays unknown.
-func (a *app) changeOne(ctx context.Context, c *client.Client, ch change.Change, id string) error {
+// changeOne applies ch to the key id through the shared pipeline: err is
+// nil when done (read back or not), the server's error when not done, and
+// an exit error saying so when the outcome stays unknown. When done but
+// not recorded, unrec is the error to return once the change is printed.
+func (a *app) changeOne(ctx context.Context, c *client.Client, ch change.Change, id string) (unrec, err error) {
 	rep, err := a.runner(c, nil).Run(ctx, ch, []model.APIKey{{ID: id}})
-	if err != nil {
-		return err
+	if errors.Is(err, change.ErrReadOnly) {
+		return nil, err
 	}
+	recErr := err
 	r := rep.Results[0]
 	switch r.Outcome {
 	case model.Done:
-		return nil
+		if recErr != nil {
+			return unrecorded(recErr), nil
+		}
+		return nil, nil
 	case model.Unknown:
-		return exitError{code: exitFail, msg: fmt.Sprintf("unknown whether key %s was changed: %s; check with list", cell(id), failureReason(r.Err))}
+		return nil, failAlsoUnrecorded(exitError{code: exitFail, msg: fmt.Sprintf("unknown whether key %s was changed: %s; check with list", cell(id), failureReason(r.Err))}, recErr)
 	}
 	if r.ReadBack {
-		return fmt.Errorf("key %s was not changed (read back after the answer was lost): %w", cell(id), r.Err)
+		return nil, failAlsoUnrecorded(fmt.Errorf("key %s was not changed (read back after the answer was lost): %w", cell(id), r.Err), recErr)
 	}
-	return r.Err
+	return nil, failAlsoUnrecorded(r.Err, recErr)
 }
 
 // changeResult is what expire and inactivity report. ExpiresAt is the

@@ -668,10 +668,18 @@ The secret is printed once, on stdout, and cannot be shown again.`,
 			// after sending is read back, so the report says what the
 			// server holds rather than guessing.
 			rep, err := a.runner(c, nil).Create(ctx, u.Username, nk)
-			if err != nil {
-				return err
+			if errors.Is(err, change.ErrReadOnly) {
+				return usageErrorf("create changes keys and is refused in read-only mode")
 			}
-			return a.reportCreate(rep, u.Username, exp == nil)
+			// The report comes first whatever err is: a secret that
+			// arrived is shown now or never. err is then the Recorder's.
+			if rerr := a.reportCreate(rep, u.Username, exp == nil); rerr != nil {
+				return failAlsoUnrecorded(rerr, err)
+			}
+			if err != nil {
+				return unrecorded(err)
+			}
+			return nil
 		}),
 	}
 	f := cmd.Flags()

@@ -92,9 +92,12 @@ report says exactly what exists and which command finishes the job (exit 1).`,
 			// The report comes first whatever err is: a secret that arrived
 			// is shown now or never. err is then the Recorder's.
 			if rerr := a.reportRotation(cmd, rep); rerr != nil {
-				return rerr
+				return failAlsoUnrecorded(rerr, err)
 			}
-			return err
+			if err != nil {
+				return unrecorded(err)
+			}
+			return nil
 		}),
 	}
 	f := cmd.Flags()
