@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -182,11 +183,17 @@ func (a *App) onCreated(msg createdMsg) tea.Cmd {
 			model.CleanText(rep.Key().Name), owner, describe(rep.Err())))
 		return a.refreshAfterChange()
 	case rep.Outcome() == model.NotDone:
-		if msg.err != nil { // refused before sending (read-only)
+		if errors.Is(msg.err, change.ErrReadOnly) { // refused before sending
 			a.status.SetError(msg.err)
 			return nil
 		}
-		a.status.SetError(fmt.Errorf("could not create the key: %s", describe(rep.Err())))
+		// Any other err is the Recorder's: the server's refusal still
+		// stands, and the form reopens for it.
+		why := fmt.Errorf("could not create the key: %s", describe(rep.Err()))
+		if msg.err != nil {
+			why = fmt.Errorf("%w; %s", why, describe(msg.err))
+		}
+		a.status.SetError(why)
 		return a.openForm(msg.user, msg.cols, msg.limit, msg.draft, rep.Err())
 	case rep.SecretLost():
 		k := rep.Key()

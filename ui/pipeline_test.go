@@ -106,3 +106,22 @@ func TestSessionOptions(t *testing.T) {
 		t.Error("a read-only session's runner accepts changes")
 	}
 }
+
+// A create the server refused still reopens the form with the server's
+// reason when the audit log failed to record it: the Recorder's error is
+// said beside the refusal, not in its place.
+func TestCreateRefusedRecorderFailed(t *testing.T) {
+	f := newTestAPI(t)
+	a := startApp(t, f, Options{User: "alice"}, 120, 30)
+	rep := change.CreateReport{Report: change.Report{Action: "create", Results: []change.Result{
+		{Key: model.APIKey{Name: "ci"}, Outcome: model.NotDone, Err: errors.New("name taken")}}}}
+	recErr := errors.New("record the create report: disk full")
+	drive(t, a, a.route(createdMsg{user: f.users[0], report: rep, err: recErr}))
+	if _, isForm := topDialog(a).(*newkey.Model); !isForm {
+		t.Fatalf("form not reopened after a refusal (top %T)", topDialog(a))
+	}
+	text, isErr := a.status.Notice()
+	if !isErr || !strings.Contains(text, "could not create the key: name taken") || !strings.Contains(text, "disk full") {
+		t.Errorf("notice %q (error %v), want the refusal and the recorder's failure", text, isErr)
+	}
+}
