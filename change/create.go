@@ -42,9 +42,6 @@ func (r CreateReport) SecretLost() bool {
 func (r *Runner) Create(ctx context.Context, owner string, k model.NewKey) (CreateReport, error) {
 	if r.opts.ReadOnly {
 		asked := model.APIKey{Username: owner, Name: k.Name, CollectionID: k.CollectionID, IsGlobal: k.CollectionID == ""}
-	if k.Owner == "" {
-		k.Owner = owner
-	}
 		rep := CreateReport{Report: Report{Action: "create", Started: r.opts.Now(),
 			Results: []Result{{Key: asked, Outcome: model.NotDone, Err: ErrReadOnly}}}}
 		rep.Finished = rep.Started
