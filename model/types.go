@@ -146,7 +146,7 @@ type NewKey struct {
 	// Owner is the owner's username, for messages only: the API takes the
 	// id, but an admin knows people by name.
 	Owner string
-	Name   string
+	Name  string
 	// CollectionID is empty for a global key.
 	CollectionID string
 	// Expiry is nil or Never for a key that does not expire.
