@@ -228,9 +228,12 @@ type authFailuresKey struct{}
 func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.ssh.Serve(s.ln) }()
+	// The poller ends with Serve, not only with ctx: serving can stop on
+	// its own (Close, a broken listener) while ctx is still live.
+	pollCtx, stopPoll := context.WithCancel(ctx)
 	pollDone := make(chan struct{})
-	go s.poll(ctx, pollDone)
-	defer func() { <-pollDone }()
+	go s.poll(pollCtx, pollDone)
+	defer func() { stopPoll(); <-pollDone }()
 
 	select {
 	case err := <-errc:

@@ -661,3 +661,26 @@ func TestBeginChangeRefusedWhileDraining(t *testing.T) {
 		t.Fatal("not drained after the change ended")
 	}
 }
+
+// Close while Serve runs ends Serve with the error that stopped it, even
+// though Serve's context is still live: the reload poller must not keep it
+// waiting for a cancel that may never come.
+func TestServeReturnsWhenClosed(t *testing.T) {
+	alice := newPerson(t)
+	h := start(t, alice.line+" alice\n", nil)
+	// Let Serve start accepting before closing under it.
+	c := h.client(t, alice)
+	c.Close()
+	if err := h.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-h.served:
+		if err == nil {
+			t.Error("Serve returned nil after Close cut it short")
+		}
+		h.served <- err // for the cleanup
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return after Close with its context still live")
+	}
+}
