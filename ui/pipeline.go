@@ -404,6 +404,11 @@ func (a *App) onChangeDone(msg changeDoneMsg) tea.Cmd {
 	if len(unknown) > 0 {
 		parts = append(parts, "Unknown (reload to see): "+strings.Join(unknown, "; "))
 	}
+	if msg.err != nil {
+		// The recorder (the audit log) failed: a report must say so.
+		parts = append(parts, describe(msg.err))
+		lines = append(lines, "! "+describe(msg.err))
+	}
 	a.status.SetError(fmt.Errorf("%s %s", summary, strings.Join(parts, ". ")))
 	report := a.push(confirm.New(a.dialogCommon(), confirm.Options{
 		Title:       p.title + " finished with errors",
@@ -427,11 +432,20 @@ func (a *App) reportSingle(p plan, r change.Result, stored *model.APIKey, err er
 			a.status.SetError(err)
 		}
 	case model.Unknown:
-		a.status.SetError(fmt.Errorf("unknown whether the change to %s was made (%s): reload to see", name, describe(r.Err)))
+		a.status.SetError(withRecorderErr(fmt.Errorf("unknown whether the change to %s was made (%s): reload to see", name, describe(r.Err)), err))
 	default:
-		a.status.SetError(fmt.Errorf("could not %s %s: %s", p.change.Verb, name, describe(r.Err)))
+		a.status.SetError(withRecorderErr(fmt.Errorf("could not %s %s: %s", p.change.Verb, name, describe(r.Err)), err))
 	}
 	return a.refreshAfterChange()
+}
+
+// withRecorderErr adds the recorder's failure (the audit log's), if any, to
+// a report: a change not on record must not pass unsaid.
+func withRecorderErr(report, recErr error) error {
+	if recErr == nil {
+		return report
+	}
+	return fmt.Errorf("%w; %s", report, describe(recErr))
 }
 
 // errNoInactivity is what an older server's refusal of inactivity

@@ -125,3 +125,36 @@ func TestCreateRefusedRecorderFailed(t *testing.T) {
 		t.Errorf("notice %q (error %v), want the refusal and the recorder's failure", text, isErr)
 	}
 }
+
+// A change report whose recording failed (the audit log) says so in every
+// outcome, not only when everything was done.
+func TestChangeReportSaysRecorderFailed(t *testing.T) {
+	f := newTestAPI(t)
+	recErr := errors.New("record the report: disk full")
+	keys := f.keysOf(t, "alice")[:2]
+	tests := []struct {
+		name string
+		plan plan
+		rep  change.Report
+	}{
+		{"bulk with a key not done", deactivatePlan(keys), change.Report{Action: "deactivate", Results: []change.Result{
+			{Key: keys[0], Outcome: model.Done},
+			{Key: keys[1], Outcome: model.NotDone, Err: errors.New("conflict")},
+		}}},
+		{"single unknown", func() plan { p := deletePlan(keys[:1]); p.single = true; return p }(), change.Report{Action: "delete", Results: []change.Result{
+			{Key: keys[0], Outcome: model.Unknown, Err: errors.New("gateway timeout")},
+		}}},
+		{"single not done", func() plan { p := deletePlan(keys[:1]); p.single = true; return p }(), change.Report{Action: "delete", Results: []change.Result{
+			{Key: keys[0], Outcome: model.NotDone, Err: errors.New("conflict")},
+		}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := startApp(t, f, Options{User: "alice"}, 120, 30)
+			drive(t, a, a.route(changeDoneMsg{plan: tt.plan, report: tt.rep, err: recErr}))
+			if text, isErr := a.status.Notice(); !isErr || !strings.Contains(text, "disk full") {
+				t.Errorf("notice %q (error %v), want the recorder's failure said", text, isErr)
+			}
+		})
+	}
+}
