@@ -96,11 +96,8 @@ func (a *app) remoteSettings(cmd *cobra.Command) error {
 	s.LogFile = ""
 	s.AuditLog = ""
 	s.NoColor = true
-	s.ReadOnly, s.ReadOnlyFrom = false, ""
-	switch {
-	case !rc.person.CanChange():
-		s.ReadOnly, s.ReadOnlyFrom = true, "your role on this server is "+rc.person.Role.String()
-	case a.flags.readOnly:
+	s.ReadOnly, s.ReadOnlyFrom = sessionReadOnly(rc.person, rc.cfg)
+	if !s.ReadOnly && a.flags.readOnly {
 		s.ReadOnly, s.ReadOnlyFrom = true, "--read-only"
 	}
 	a.cfg = s
@@ -117,6 +114,19 @@ func (a *app) remoteSettings(cmd *cobra.Command) error {
 		return usageErrorf("%s is not available over ssh: it would not be recorded in the audit log; use the dashboard (ssh with no command)", cmd.Name())
 	}
 	return nil
+}
+
+// sessionReadOnly decides whether p's session may change nothing, and
+// why: the host's own read-only setting is a ceiling over every person's
+// role. The host's reason is not repeated, as it may name a host file.
+func sessionReadOnly(p sshserve.Person, host settings) (bool, string) {
+	switch {
+	case host.ReadOnly:
+		return true, "this server runs read-only"
+	case !p.CanChange():
+		return true, "your role on this server is " + p.Role.String()
+	}
+	return false, ""
 }
 
 // exec is the sshserve.ExecFunc of `serve`.

@@ -178,17 +178,18 @@ func (s *service) recorderFor(p sshserve.Person) *auditRecorder {
 
 // dashboard is the sshserve.DashboardFunc of `serve`: one dashboard per
 // terminal session, drawn for that client, copying to that client's
-// clipboard, read-only for read-only people (the dashboard's change
-// pipeline refuses, not only its screens), and every change recorded as
-// that person's.
+// clipboard, read-only for read-only people and on a read-only host (the
+// dashboard's change pipeline refuses, not only its screens), and every
+// change recorded as that person's.
 func (s *service) dashboard(t sshserve.Terminal) (tea.Model, []tea.ProgramOption) {
 	s.log.Info("dashboard", "person", t.Person.Name, "fingerprint", t.Person.Fingerprint, "role", t.Person.Role.String())
+	readOnly, _ := sessionReadOnly(t.Person, s.cfg)
 	api := &sessionAPI{API: s.client, sess: t.Context, begin: t.BeginChange}
 	rec := &sessionRecorder{rec: s.recorderFor(t.Person), api: api}
 	app := ui.New(api, ui.Options{
 		Context:      t.Context,
 		Address:      s.address,
-		ReadOnly:     !t.Person.CanChange(),
+		ReadOnly:     readOnly,
 		Insecure:     s.cfg.Insecure,
 		Now:          s.now,
 		Renderer:     t.Renderer,
