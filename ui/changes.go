@@ -306,18 +306,21 @@ func (a *App) onRotated(msg rotatedMsg) tea.Cmd {
 	cr := rep.Create()
 	switch {
 	case rep.Refused != nil:
-		a.status.SetError(fmt.Errorf("did not rotate %s: %s; nothing was changed", oldName, describe(rep.Refused)))
+		a.status.SetError(withRecorderErr(fmt.Errorf("did not rotate %s: %s; nothing was changed", oldName, describe(rep.Refused)), msg.err))
 		return nil
 	case cr.Outcome == model.Unknown:
-		a.status.SetError(fmt.Errorf("unknown whether the new key %s was created for %s (%s): reload to see before trying again; the old key %s was left active",
-			displayName(cr.Key), owner, describe(cr.Err), oldName))
+		a.status.SetError(withRecorderErr(fmt.Errorf("unknown whether the new key %s was created for %s (%s): reload to see before trying again; the old key %s was left active",
+			displayName(cr.Key), owner, describe(cr.Err), oldName), msg.err))
 		return a.refreshAfterChange()
 	case cr.Outcome == model.NotDone:
-		a.status.SetError(fmt.Errorf("could not create the new key to rotate %s: %s; the old key was left as it was", oldName, describe(cr.Err)))
+		a.status.SetError(withRecorderErr(fmt.Errorf("could not create the new key to rotate %s: %s; the old key was left as it was", oldName, describe(cr.Err)), msg.err))
 		return nil
 	case rep.SecretLost():
 		k := rep.NewKey()
 		a.focusID = k.ID
+		if msg.err != nil {
+			a.status.SetError(msg.err) // the recorder failed: say so
+		}
 		d := newLostSecret(a.dialogCommon(), k, owner,
 			"The old key "+oldName+" was kept: it is still active, and its secret is still the one that works.")
 		del := whenChosen(d, func(confirm.Confirmed) tea.Cmd { return a.runPlan(deletePlan([]model.APIKey{k})) })

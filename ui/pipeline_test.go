@@ -158,3 +158,27 @@ func TestChangeReportSaysRecorderFailed(t *testing.T) {
 		})
 	}
 }
+
+// A rotation that did not go through says when the audit log failed to
+// record it, beside what happened.
+func TestRotationReportSaysRecorderFailed(t *testing.T) {
+	f := newTestAPI(t)
+	old := f.keysOf(t, "alice")[0]
+	recErr := errors.New("record the rotation: disk full")
+	for _, tt := range []struct {
+		name string
+		out  model.Outcome
+	}{{"create unknown", model.Unknown}, {"create not done", model.NotDone}} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := startApp(t, f, Options{User: "alice"}, 120, 30)
+			rep := change.RotationReport{
+				Report: change.Report{Action: "rotate", Results: []change.Result{{Key: model.APIKey{Name: old.Name, Username: "alice"}, Outcome: tt.out, Err: errors.New("gateway timeout")}}},
+				Plan:   change.RotationPlan{Old: old},
+			}
+			drive(t, a, a.route(rotatedMsg{report: rep, err: recErr}))
+			if text, isErr := a.status.Notice(); !isErr || !strings.Contains(text, "disk full") || !strings.Contains(text, "gateway timeout") {
+				t.Errorf("notice %q (error %v), want the outcome and the recorder's failure", text, isErr)
+			}
+		})
+	}
+}
