@@ -125,6 +125,31 @@ func TestCreateUnknownSaysHowToCheck(t *testing.T) {
 	}
 }
 
+// A gateway's 504 before the server acted: read back, the key is not
+// there, so it was not created; but a server behind a gateway may still be
+// at work, so the way on is a look with list, never a resend.
+func TestCreateLostAndNotFoundSaysLookFirst(t *testing.T) {
+	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+	ts.srv.Inject(demoserver.Fault{Method: http.MethodPost, Path: createPath, Kind: demoserver.FaultStatus, Status: http.StatusGatewayTimeout, Times: 1})
+	r := runCLI(t, harness{env: ts.adminEnv()}, "create", "--user", "bob", "--name", "not-there", "--expires", "30d")
+	if r.code != exitFail {
+		t.Fatalf("exit %d, want 1; stderr %q", r.code, r.Stderr)
+	}
+	for _, want := range []string{"was not created for bob", "check that it has not appeared since: h2ogpte-keys list --user bob"} {
+		if !strings.Contains(r.Stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
+		}
+	}
+	for _, never := range []string{"try again", "retry", "h2ogpte-keys create"} {
+		if strings.Contains(strings.ToLower(r.Stderr), never) {
+			t.Errorf("stderr suggests a resend (%q):\n%s", never, r.Stderr)
+		}
+	}
+	if got := keysNamed(t, ts, "bob", "not-there"); len(got) != 0 {
+		t.Errorf("the server holds %d keys named not-there", len(got))
+	}
+}
+
 // A create refused before the server acted is plainly not done (exit 1,
 // the server's reason), and nothing was created.
 func TestCreateRefusedIsNotDone(t *testing.T) {

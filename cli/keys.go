@@ -771,6 +771,9 @@ func (a *app) reportCreate(rep change.CreateReport, owner string, noExpiryAsked 
 		return exitError{code: exitFail, msg: fmt.Sprintf("unknown whether key %s was created for %s", name, user)}
 	}
 	if rep.Results[0].ReadBack {
+		// Not there when read back; a server behind a gateway may still
+		// be working on it, so the way on is a look, not a resend.
+		fmt.Fprintf(a.Stderr, "h2ogpte-keys: before creating it again, check that it has not appeared since: h2ogpte-keys list --user %s\n", user)
 		return exitError{code: exitFail, msg: fmt.Sprintf("key %s was not created for %s (the answer was lost; read back, it is not there): %s",
 			name, user, failureReason(rep.Err()))}
 	}
