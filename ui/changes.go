@@ -187,6 +187,14 @@ func (a *App) onCreated(msg createdMsg) tea.Cmd {
 			a.status.SetError(msg.err)
 			return nil
 		}
+		if rep.Results[0].ReadBack {
+			// The answer was lost and the key was not there when read
+			// back; a server behind a gateway may still be at work, so no
+			// form waits for one more enter: the admin looks first.
+			a.status.SetError(withRecorderErr(fmt.Errorf("key %s was not created for %s (the answer was lost: %s; read back, it is not there): reload to check before creating it again",
+				model.CleanText(rep.Key().Name), owner, describe(rep.Err())), msg.err))
+			return a.refreshAfterChange()
+		}
 		// Any other err is the Recorder's: the server's refusal still
 		// stands, and the form reopens for it.
 		why := fmt.Errorf("could not create the key: %s", describe(rep.Err()))
