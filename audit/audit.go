@@ -63,6 +63,10 @@ type Entry struct {
 	Bulk bool
 	// Owner is the username whose keys were changed.
 	Owner string
+	// Detail is the new value, for changes that set one ("2026-12-31
+	//23:59", "30 days", "never"), or for a rotation which key replaced
+	// which ("OLD → NEW, then keep").
+	Detail string
 	// Keys holds the result for each key, in the order they were changed.
 	Keys []KeyResult
 }
@@ -89,6 +93,7 @@ type wireEntry struct {
 	Action      Action    `json:"action"`
 	Bulk        bool      `json:"bulk"`
 	Owner       string    `json:"owner"`
+	Detail      string    `json:"detail,omitempty"`
 	Keys        []wireKey `json:"keys"`
 }
 
@@ -127,6 +132,7 @@ func (e Entry) MarshalJSON() ([]byte, error) {
 		Action:      Action(Scrub(string(e.Action))),
 		Bulk:        e.Bulk,
 		Owner:       Scrub(e.Owner),
+		Detail:      Scrub(e.Detail),
 		Keys:        make([]wireKey, len(e.Keys)),
 	}
 	for i, k := range e.Keys {

@@ -108,6 +108,7 @@ func auditEntries(rep change.Report, who auditWho) ([]audit.Entry, error) {
 				Action:      action,
 				Bulk:        bulk,
 				Owner:       owner,
+				Detail:      rep.Value,
 			})
 		}
 		k := audit.KeyResult{ID: res.Key.ID, Name: res.Key.Name, Outcome: res.Outcome}

@@ -667,3 +667,45 @@ func TestLocalCLIChangesAreAudited(t *testing.T) {
 		t.Errorf("audit line %s", lines[0])
 	}
 }
+
+// An audit line says what a change set: a rotation kept with --then keep
+// touches only the new key, and its detail names the old key it replaces.
+func TestAuditDetailNamesTheRotatedKey(t *testing.T) {
+	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+	cfgHome := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(cfgHome, "h2ogpte-keys"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(t.TempDir(), "audit.log")
+	if err := os.WriteFile(filepath.Join(cfgHome, "h2ogpte-keys", "config.yaml"), []byte("audit_log: "+logPath+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := ts.adminEnv()
+	env["XDG_CONFIG_HOME"] = cfgHome
+	env["USER"] = "carol"
+	var old string
+	for _, k := range listKeys(t, ts) {
+		if k["is_active"] == true && k["username"] == "alice" {
+			old = k["id"].(string)
+			break
+		}
+	}
+	if r := runCLI(t, harness{env: env}, "rotate", old, "--then", "keep", "--expires", "10d"); r.code != 0 {
+		t.Fatalf("rotate: exit %d, stderr %q", r.code, r.Stderr)
+	}
+	b, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(b, &line); err != nil {
+		t.Fatalf("audit log %q: %v", b, err)
+	}
+	detail, _ := line["detail"].(string)
+	if line["action"] != "rotate" || !strings.Contains(detail, old) || !strings.Contains(detail, "then keep") {
+		t.Errorf("rotation's audit line %s: want its detail to name the old key %s and the choice", b, old)
+	}
+	if regexp.MustCompile(`sk-[A-Za-z0-9]{48}`).Match(b) {
+		t.Error("a secret reached the audit log")
+	}
+}
