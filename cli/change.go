@@ -209,9 +209,12 @@ func (a *app) runBulk(ctx context.Context, c *client.Client, op bulkOp, ids []st
 	}
 	past := op.change.Past
 	var progress func(change.Result)
-	if p.format == formatTable {
+	recorded := a.recorder() != nil
+	if p.format == formatTable && !recorded {
 		// Each line as it happens, so an admin watching a long run sees
 		// progress, and an interrupted run still shows what was done.
+		// Not when an audit log records the run: a result is shown only
+		// once it is on record, so the lines wait for the report.
 		progress = func(r change.Result) { fmt.Fprintln(p.w, outcomeLine(past, r)) }
 	}
 	// err is ErrReadOnly (nothing sent) or the Recorder's: then the
@@ -219,6 +222,11 @@ func (a *app) runBulk(ctx context.Context, c *client.Client, op bulkOp, ids []st
 	rep, err := a.runner(c, progress).Run(ctx, op.change, keys)
 	if errors.Is(err, change.ErrReadOnly) {
 		return err
+	}
+	if p.format == formatTable && recorded {
+		for _, r := range rep.Results {
+			fmt.Fprintln(p.w, outcomeLine(past, r))
+		}
 	}
 	recErr := err
 	if ctx.Err() != nil && rep.Count(model.Done) == 0 && rep.Count(model.Unknown) == 0 {

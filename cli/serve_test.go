@@ -709,3 +709,43 @@ func TestAuditDetailNamesTheRotatedKey(t *testing.T) {
 		t.Error("a secret reached the audit log")
 	}
 }
+
+// onRecord is a stdout that notes, at each write, whether the audit log
+// already held a line: a result may be shown only once it is on record.
+type onRecord struct {
+	path   string
+	writes int
+	early  int
+}
+
+func (w *onRecord) Write(p []byte) (int, error) {
+	w.writes++
+	if b, _ := os.ReadFile(w.path); len(b) == 0 {
+		w.early++
+	}
+	return len(p), nil
+}
+
+// With an audit log, a bulk delete's table lines wait for the audit line.
+func TestBulkTableShownOnlyOnceRecorded(t *testing.T) {
+	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+	cfgHome := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(cfgHome, "h2ogpte-keys"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(t.TempDir(), "audit.log")
+	if err := os.WriteFile(filepath.Join(cfgHome, "h2ogpte-keys", "config.yaml"), []byte("audit_log: "+logPath+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := ts.adminEnv()
+	env["XDG_CONFIG_HOME"] = cfgHome
+	keys := listKeys(t, ts)
+	out := &onRecord{path: logPath}
+	r := runCLIWith(t, harness{env: env}, func(e *Env) { e.Stdout = out }, "delete", keys[0]["id"].(string), keys[1]["id"].(string), "--yes", "-o", "table")
+	if r.code != 0 {
+		t.Fatalf("delete: exit %d, stderr %q", r.code, r.Stderr)
+	}
+	if out.writes == 0 || out.early != 0 {
+		t.Errorf("%d of %d table writes came before the audit line was written", out.early, out.writes)
+	}
+}
