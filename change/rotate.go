@@ -325,7 +325,7 @@ func (r *Runner) checkRotation(ctx context.Context, plan RotationPlan) (string, 
 	if err := model.CheckExpiry(plan.Expiry, plan.LimitDays, r.opts.Now()); err != nil {
 		return "", fmt.Errorf("rotate key %s: %w", id, err)
 	}
-	now, err := findKey(ctx, r.api, old.Username, old.ID)
+	now, err := FindKey(ctx, r.api, old.Username, old.ID)
 	switch {
 	case err != nil:
 		return "", fmt.Errorf("check key %s before rotating it: %w", id, err)

@@ -174,7 +174,7 @@ func (r *Runner) one(ctx context.Context, c Change, k model.APIKey) Result {
 		return Result{Key: k, Outcome: model.NotDone, Err: err}
 	}
 	sent := Window{From: from.Add(-r.opts.Skew), To: r.opts.Now().Add(r.opts.Skew)}
-	read, rerr := findKey(ctx, r.api, k.Username, k.ID)
+	read, rerr := FindKey(ctx, r.api, k.Username, k.ID)
 	if rerr != nil {
 		return Result{Key: k, Outcome: model.Unknown, Err: fmt.Errorf("%w; reading the key back failed too: %w", err, rerr)}
 	}
@@ -195,9 +195,16 @@ func (r *Runner) finish(ctx context.Context, rep Report, err error) (Report, err
 	return rep, err
 }
 
-// findKey reads the keys of owner ("" = every user's) until it finds id;
-// nil when the listing ends without it.
-func findKey(ctx context.Context, api API, owner, id string) (*model.APIKey, error) {
+// KeyLister is what FindKey needs: one owner's keys ("" = every owner's),
+// page by page. *client.Client satisfies it.
+type KeyLister interface {
+	StreamKeys(ctx context.Context, username string, onPage func([]model.APIKey)) error
+}
+
+// FindKey reads key id back from owner's keys ("" = every owner's, when the
+// owner is not known), stopping the listing once it is found: nil, nil
+// when the listing ends without it.
+func FindKey(ctx context.Context, api KeyLister, owner, id string) (*model.APIKey, error) {
 	var found *model.APIKey
 	sctx, stop := context.WithCancel(ctx)
 	defer stop()

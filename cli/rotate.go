@@ -114,11 +114,11 @@ report says exactly what exists and which command finishes the job (exit 1).`,
 // reads the server's expiry limit and plans the replacement, with the
 // expiry the admin asked for, if any.
 func (a *app) planRotation(ctx context.Context, c *client.Client, id string, asked *model.Expiry, now time.Time) (change.RotationPlan, error) {
-	old, found, err := findKeyByID(ctx, c, id)
+	found, err := change.FindKey(ctx, c, "", id)
 	if err != nil {
 		return change.RotationPlan{}, fmt.Errorf("find key %s: %w", cell(id), err)
 	}
-	if !found {
+	if found == nil {
 		// As delete reports an unknown id: the server has no such key, exit 1.
 		return change.RotationPlan{}, exitError{code: exitFail, msg: fmt.Sprintf("no key with id %s (see h2ogpte-keys list --all)", cell(id))}
 	}
@@ -126,7 +126,7 @@ func (a *app) planRotation(ctx context.Context, c *client.Client, id string, ask
 	if err != nil {
 		return change.RotationPlan{}, err
 	}
-	plan, err := change.PlanRotation(old, limit, now)
+	plan, err := change.PlanRotation(*found, limit, now)
 	if err != nil {
 		return change.RotationPlan{}, exitError{code: exitFail, msg: err.Error()}
 	}
@@ -136,28 +136,6 @@ func (a *app) planRotation(ctx context.Context, c *client.Client, id string, ask
 		}
 	}
 	return plan, nil
-}
-
-// findKeyByID reads every user's keys until it meets id; found is false
-// when the listing ends without it.
-func findKeyByID(ctx context.Context, c *client.Client, id string) (key model.APIKey, found bool, err error) {
-	sctx, stop := context.WithCancel(ctx)
-	defer stop()
-	err = c.StreamKeys(sctx, "", func(page []model.APIKey) {
-		for _, k := range page {
-			if !found && k.ID == id {
-				key, found = k, true
-				stop() // the rest of the listing is not needed
-			}
-		}
-	})
-	switch {
-	case ctx.Err() != nil:
-		return model.APIKey{}, false, ctx.Err()
-	case found:
-		return key, true, nil
-	}
-	return model.APIKey{}, false, err
 }
 
 // describeRotation states the plan on stderr before anything is changed.

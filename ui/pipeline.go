@@ -155,15 +155,7 @@ func applyPlan(ctx context.Context, r *change.Runner, api API, p plan) func() te
 // readKey reads k back from its owner's keys; nil when it cannot be read
 // (the report then says only what was asked).
 func readKey(ctx context.Context, api API, k model.APIKey) *model.APIKey {
-	var found *model.APIKey
-	err := api.StreamKeys(ctx, k.Username, func(page []model.APIKey) {
-		for i := range page {
-			if page[i].ID == k.ID {
-				got := page[i]
-				found = &got
-			}
-		}
-	})
+	found, err := change.FindKey(ctx, api, k.Username, k.ID)
 	if err != nil {
 		return nil
 	}
