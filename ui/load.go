@@ -326,7 +326,11 @@ func (a *App) onKeysPage(msg keysPageMsg) tea.Cmd {
 	l.done = true
 	if l.refresh {
 		a.status.SetLabel(l.task, fmt.Sprintf("refreshing: sorting %s keys…", common.Grouped(int64(l.count))))
-		return prepareRows(l.tag, a.table.Prepare(l.rows))
+		// The prepare lets go of each page as it indexes it: nothing
+		// here may hold them meanwhile.
+		rows := l.rows
+		l.rows = keytable.Rows{}
+		return prepareRows(l.tag, a.table.Prepare(rows))
 	}
 	return a.nextMerge(l)
 }

@@ -173,11 +173,12 @@ type prepared struct {
 // the UI goroutine (in a tea.Cmd) and hand its result to SetRows, which
 // then only swaps it in (a big table whose sort or filters changed
 // meanwhile shows it as prepared until Work catches up). Indexing, sorting and filtering a million keys
-// takes far longer than a frame.
+// takes far longer than a frame. The function uses rows up: each page is
+// let go once indexed, so a million keys are not held twice over.
 func (m *Model) Prepare(rows Rows) func() Rows {
 	s := m.settings()
 	return func() Rows {
-		d := buildData(rows)
+		d := buildData(&rows, true)
 		// The name order every sort breaks ties by, worked out here so
 		// that the first sort after a load does not pay for it on Update.
 		d.ensureRanks()
@@ -196,6 +197,7 @@ func (m *Model) Prepare(rows Rows) func() Rows {
 // The table must take no rows (AppendRows) until the result is swapped in
 // with SetRows or dropped. last says no more rows follow: only then is the
 // name order (which the first sort needs) worked out, not at every step.
+// Like Prepare's, the function uses rows up.
 func (m *Model) PrepareAppend(rows Rows, last bool) func() Rows {
 	s := m.settings()
 	old := m.d
@@ -209,11 +211,7 @@ func (m *Model) PrepareAppend(rows Rows, last bool) func() Rows {
 		d.index = maps.Clone(old.index)
 		d.widen(old.widths)
 		d.widen(rows.widths)
-		for _, p := range rows.pages {
-			for i := range p {
-				d.add(&p[i])
-			}
-		}
+		rows.drain(func(k *model.APIKey) { d.add(k) })
 		if last {
 			// The name order every sort breaks ties by, worked out here
 			// so that the first sort after a load does not pay for it on
@@ -228,16 +226,21 @@ func (m *Model) PrepareAppend(rows Rows, last bool) func() Rows {
 	}
 }
 
-// buildData indexes rows: a repeated key replaces its first row.
-func buildData(rows Rows) *tableData {
+// buildData indexes rows: a repeated key replaces its first row. With
+// drain it uses rows up (Rows.drain).
+func buildData(rows *Rows, drain bool) *tableData {
 	d := newData(rows.now)
 	d.index = make(map[string]int32, rows.n)
+	d.widen(rows.widths)
+	if drain {
+		rows.drain(func(k *model.APIKey) { d.add(k) })
+		return d
+	}
 	for _, p := range rows.pages {
 		for i := range p {
 			d.add(&p[i])
 		}
 	}
-	d.widen(rows.widths)
 	return d
 }
 
@@ -261,7 +264,7 @@ func (m *Model) SetRows(rows Rows) {
 			d.refilter(s)
 		}
 	} else {
-		d = buildData(rows)
+		d = buildData(&rows, false)
 		d.resort(s)
 		d.refilter(s)
 	}

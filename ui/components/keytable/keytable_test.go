@@ -471,3 +471,42 @@ func TestPrepareAppendMatchesSetKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestPrepareLetsPagesGo: Prepare and PrepareAppend let go of each page
+// they have merged (a million keys are not held twice over while they
+// run), and still show every key.
+func TestPrepareLetsPagesGo(t *testing.T) {
+	keys := genKeys(2*chunkSize+50, 9)
+	join := func(ks []model.APIKey) Rows {
+		r := Rows{}
+		for i := 0; i < len(ks); i += 1000 {
+			r = r.Append(FormatRows(ks[i:min(i+1000, len(ks))], now))
+		}
+		return r
+	}
+	for _, name := range []string{"Prepare", "PrepareAppend"} {
+		m := newTable(200, 20)
+		m.SortBy(ColName, true)
+		in := join(keys[100:])
+		var prep func() Rows
+		if name == "Prepare" {
+			in = join(keys)
+			prep = m.Prepare(in)
+		} else {
+			m.AppendKeys(keys[:100])
+			prep = m.PrepareAppend(in, true)
+		}
+		m.SetRows(prep())
+		for i, p := range in.pages {
+			if p != nil {
+				t.Fatalf("%s: page %d of %d still held after the merge", name, i, len(in.pages))
+			}
+		}
+		whole := newTable(200, 20)
+		whole.SortBy(ColName, true)
+		whole.SetKeys(keys)
+		if m.Len() != len(keys) || !slices.Equal(shownIDs(whole), shownIDs(m)) {
+			t.Errorf("%s: %d keys shown, want %d in a whole load's order", name, m.Len(), len(keys))
+		}
+	}
+}

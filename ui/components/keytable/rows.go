@@ -141,6 +141,21 @@ func FormatRows(keys []model.APIKey, now time.Time) Rows {
 // Len is the number of rows.
 func (r Rows) Len() int { return r.n }
 
+// drain hands f every key in order and lets go of each page once its keys
+// are handed over (they are copied into the table's own blocks), so a
+// merge holds its input and its output at once for a page, not for all of
+// them. The Rows keeps its count and widths but no keys: merging it twice
+// would merge nothing the second time.
+func (r *Rows) drain(f func(k *model.APIKey)) {
+	for j, p := range r.pages {
+		for i := range p {
+			f(&p[i])
+		}
+		r.pages[j] = nil
+	}
+	r.pages = nil
+}
+
 // Prepared reports whether the rows are ready for SetRows to install as
 // they are (Model.Prepare made them).
 func (r Rows) Prepared() bool { return r.ready != nil }
