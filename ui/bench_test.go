@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"runtime"
+	"runtime/metrics"
 	"testing"
 	"time"
 
@@ -162,10 +163,24 @@ func results(cmd tea.Cmd) []tea.Msg {
 // the Bubble Tea runtime would run it: commands in goroutines, messages
 // through Update one at a time (spinner ticks dropped). The server shares
 // the process and the CPUs, as with `demo --keys N`. Reported: seconds to
-// fully loaded, the longest Update, and the live heap once loaded.
+// fully loaded, the longest Update, the live heap once loaded, and the
+// most memory the Go runtime held from the system (less what it had
+// returned) during the load, sampled every 5 ms, the server's included;
+// "bounded" runs under BoundHeap, as the dashboard command does.
 func BenchmarkDemoLoad(b *testing.B) {
-	for _, n := range []int{100_000, 1_000_000} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
+	for _, run := range []struct {
+		n     int
+		bound bool
+	}{{100_000, false}, {1_000_000, false}, {1_000_000, true}} {
+		n := run.n
+		name := fmt.Sprint(n)
+		if run.bound {
+			name += "/bounded"
+		}
+		b.Run(name, func(b *testing.B) {
+			if run.bound {
+				defer BoundHeap(HeapFloor)()
+			}
 			srv := demoserver.New(demoserver.Options{Seed: 1, Now: func() time.Time { return testNow }, ExtraKeys: n})
 			ts := httptest.NewServer(srv)
 			defer ts.Close()
@@ -174,7 +189,7 @@ func BenchmarkDemoLoad(b *testing.B) {
 				b.Fatal(err)
 			}
 			var loaded, maxUI time.Duration
-			var heap uint64
+			var heap, peak uint64
 			for range b.N {
 				a := New(c, Options{Now: func() time.Time { return testNow }, Copier: &fakeCopier{}})
 				a.Update(tea.WindowSizeMsg{Width: 200, Height: 50})
@@ -190,6 +205,7 @@ func BenchmarkDemoLoad(b *testing.B) {
 					}
 					go func() { msgs <- cmd() }()
 				}
+				stopPeak := samplePeak(&peak)
 				run(a.startLoad(false))
 				maxUI = 0
 				for a.load != nil {
@@ -210,6 +226,7 @@ func BenchmarkDemoLoad(b *testing.B) {
 					run(cmd)
 				}
 				loaded = time.Since(start)
+				stopPeak()
 				heap = liveHeapUI()
 				if a.table.Len() < n {
 					b.Fatalf("%d keys loaded", a.table.Len())
@@ -219,8 +236,35 @@ func BenchmarkDemoLoad(b *testing.B) {
 			b.ReportMetric(loaded.Seconds(), "loaded-s")
 			b.ReportMetric(float64(maxUI.Microseconds())/1000, "ui-max-ms")
 			b.ReportMetric(float64(heap)/(1<<20), "heap-MiB")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
 		})
 	}
+}
+
+// samplePeak records in *peak the most memory the runtime holds from the
+// system, less what it has returned, until the returned function is called.
+func samplePeak(peak *uint64) (stop func()) {
+	*peak = 0
+	done, finished := make(chan struct{}), make(chan struct{})
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	read := func() {
+		metrics.Read(s)
+		*peak = max(*peak, s[0].Value.Uint64()-s[1].Value.Uint64())
+	}
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			read()
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 // liveHeapUI is the heap in use after a full collection (the server's

@@ -1,4 +1,4 @@
-package cli
+package ui
 
 import (
 	"math"
@@ -28,7 +28,7 @@ func TestBoundHeap(t *testing.T) {
 		t.Skip("GOMEMLIMIT is set for this run")
 	}
 	const floor = 1 << 20 // below any live heap, so the limit must follow it
-	stop := boundHeap(floor)
+	stop := BoundHeap(floor)
 	hold := make([][]byte, 0, 64)
 	for range 64 {
 		hold = append(hold, make([]byte, 1<<20)) // 64 MiB live
@@ -55,7 +55,7 @@ func TestBoundHeap(t *testing.T) {
 
 	debug.SetMemoryLimit(900 << 20)
 	defer debug.SetMemoryLimit(math.MaxInt64)
-	stop = boundHeap(floor)
+	stop = BoundHeap(floor)
 	runtime.GC()
 	runtime.GC()
 	if got := debug.SetMemoryLimit(-1); got != 900<<20 {
