@@ -16,7 +16,8 @@ const HeapFloor = 512 << 20
 // BoundHeap holds the dashboard process's memory to about 1.5 times its
 // live heap once that passes floor, instead of the default twice: at a
 // million keys the table holds about 370 MB, briefly 540 MB while the last
-// pages are merged, and the default headroom took the process past 1 GiB.
+// pages are merged, and the default headroom let the process reach 0.8-1
+// GiB by the time the load ended.
 // The limit follows the live heap after every collection, so a bigger
 // table raises it rather than making the collector run without pause; the
 // runtime also returns freed pages to the system to stay under it. A
