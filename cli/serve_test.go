@@ -637,16 +637,7 @@ func TestLocalAuditLogFromConfig(t *testing.T) {
 // as $USER, through the same pipeline as the SSH service.
 func TestLocalCLIChangesAreAudited(t *testing.T) {
 	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
-	cfgHome := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(cfgHome, "h2ogpte-keys"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	logPath := filepath.Join(t.TempDir(), "audit.log")
-	if err := os.WriteFile(filepath.Join(cfgHome, "h2ogpte-keys", "config.yaml"), []byte("audit_log: "+logPath+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := ts.adminEnv()
-	env["XDG_CONFIG_HOME"] = cfgHome
+	env, logPath := auditedEnv(t, ts)
 	env["USER"] = "carol"
 	id := listKeys(t, ts)[0]["id"].(string)
 	r := runCLI(t, harness{env: env}, "delete", id, "--yes")
@@ -672,16 +663,7 @@ func TestLocalCLIChangesAreAudited(t *testing.T) {
 // touches only the new key, and its detail names the old key it replaces.
 func TestAuditDetailNamesTheRotatedKey(t *testing.T) {
 	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
-	cfgHome := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(cfgHome, "h2ogpte-keys"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	logPath := filepath.Join(t.TempDir(), "audit.log")
-	if err := os.WriteFile(filepath.Join(cfgHome, "h2ogpte-keys", "config.yaml"), []byte("audit_log: "+logPath+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := ts.adminEnv()
-	env["XDG_CONFIG_HOME"] = cfgHome
+	env, logPath := auditedEnv(t, ts)
 	env["USER"] = "carol"
 	var old string
 	for _, k := range listKeys(t, ts) {
@@ -729,16 +711,7 @@ func (w *onRecord) Write(p []byte) (int, error) {
 // With an audit log, a bulk delete's table lines wait for the audit line.
 func TestBulkTableShownOnlyOnceRecorded(t *testing.T) {
 	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
-	cfgHome := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(cfgHome, "h2ogpte-keys"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	logPath := filepath.Join(t.TempDir(), "audit.log")
-	if err := os.WriteFile(filepath.Join(cfgHome, "h2ogpte-keys", "config.yaml"), []byte("audit_log: "+logPath+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := ts.adminEnv()
-	env["XDG_CONFIG_HOME"] = cfgHome
+	env, logPath := auditedEnv(t, ts)
 	keys := listKeys(t, ts)
 	out := &onRecord{path: logPath}
 	r := runCLIWith(t, harness{env: env}, func(e *Env) { e.Stdout = out }, "delete", keys[0]["id"].(string), keys[1]["id"].(string), "--yes", "-o", "table")
@@ -748,4 +721,21 @@ func TestBulkTableShownOnlyOnceRecorded(t *testing.T) {
 	if out.writes == 0 || out.early != 0 {
 		t.Errorf("%d of %d table writes came before the audit line was written", out.early, out.writes)
 	}
+}
+
+// auditedEnv is ts's admin environment with a config.yaml that sets
+// audit_log, and the log's path: the local command line's audit log on.
+func auditedEnv(t *testing.T, ts *testServer) (env map[string]string, logPath string) {
+	t.Helper()
+	cfgHome := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(cfgHome, "h2ogpte-keys"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	logPath = filepath.Join(t.TempDir(), "audit.log")
+	if err := os.WriteFile(filepath.Join(cfgHome, "h2ogpte-keys", "config.yaml"), []byte("audit_log: "+logPath+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env = ts.adminEnv()
+	env["XDG_CONFIG_HOME"] = cfgHome
+	return env, logPath
 }
