@@ -105,10 +105,12 @@ func (d *driver) step(quiet time.Duration) bool {
 	}
 }
 
-// until handles messages until cond holds.
+// until handles messages until cond holds. The bound only ends a test that
+// would otherwise hang: generous, since a loaded CI machine under -race
+// can take many seconds for a big load.
 func (d *driver) until(what string, cond func() bool) {
 	d.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			d.t.Fatalf("gave up waiting for %s; screen:\n%s", what, plainView(d.a))
