@@ -125,7 +125,7 @@ func (d *driver) until(what string, cond func() bool) {
 // schedule more of themselves.
 func (d *driver) settle() {
 	d.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // a bound against hangs, not a timing assertion
 	for d.pending > 0 {
 		if time.Now().After(deadline) {
 			d.t.Fatalf("requests still running after 10s; screen:\n%s", plainView(d.a))

@@ -71,7 +71,7 @@ func startJourneyOn(t *testing.T, server demoserver.Options, api API, opts Optio
 // redacted (test logs are logs).
 func (j *journey) waitFor(what string, re *regexp.Regexp) {
 	j.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // a bound against hangs, not a timing assertion
 	for time.Now().Before(deadline) {
 		b, _ := io.ReadAll(j.tm.Output())
 		j.out.Write(b)
