@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"io"
 	"sync"
 	"testing"
 	"time"
@@ -65,7 +64,7 @@ func (c *fakeCopier) Copy(string) []string {
 type driver struct {
 	t    *testing.T
 	a    *App
-	loop *loop
+	loop *commontest.Loop
 	// pending counts commands whose messages have not all come back.
 	pending int
 	// hold, when set, keeps the messages it matches from a.Update; they
@@ -75,7 +74,7 @@ type driver struct {
 }
 
 func newDriver(t *testing.T, a *App) *driver {
-	return &driver{t: t, a: a, loop: startLoop(t)}
+	return &driver{t: t, a: a, loop: commontest.StartLoop(t)}
 }
 
 func (d *driver) run(c tea.Cmd) {
@@ -83,14 +82,14 @@ func (d *driver) run(c tea.Cmd) {
 		return
 	}
 	d.pending++
-	d.loop.run(c)
+	d.loop.Run(c)
 }
 
 // step handles one message; false after quiet (nothing came back).
 func (d *driver) step(quiet time.Duration) bool {
 	select {
-	case msg := <-d.loop.out:
-		if _, ok := msg.(ranMsg); ok {
+	case msg := <-d.loop.Out():
+		if _, ok := msg.(commontest.Ran); ok {
 			d.pending--
 			return true
 		}
@@ -162,89 +161,6 @@ func deliver(a *App, msg tea.Msg) tea.Cmd {
 	}
 	_, cmd := a.Update(msg)
 	return cmd
-}
-
-// loop is a Bubble Tea program without a terminal whose model only
-// relays: it runs the commands it is given as the runtime runs any
-// command (batches at once, sequences in order, nested ones too) and
-// sends every message the runtime would hand a model to out, followed by
-// a ranMsg once a command and all it led to are done.
-type loop struct {
-	p   *tea.Program
-	out chan tea.Msg
-}
-
-// ranMsg says a command given to loop.run has finished.
-type ranMsg struct{}
-
-// execMsg asks the relay to hand cmd to the runtime.
-type execMsg struct{ cmd tea.Cmd }
-
-type relay struct {
-	out  chan<- tea.Msg
-	done <-chan struct{}
-}
-
-func (r relay) Init() tea.Cmd { return nil }
-
-func (r relay) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if m, ok := msg.(execMsg); ok {
-		return r, m.cmd
-	}
-	select {
-	case r.out <- msg:
-	case <-r.done:
-	}
-	return r, nil
-}
-
-func (r relay) View() string { return "" }
-
-func startLoop(t *testing.T) *loop {
-	t.Helper()
-	out, done := make(chan tea.Msg), make(chan struct{})
-	p := tea.NewProgram(relay{out: out, done: done},
-		tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithoutRenderer(), tea.WithoutSignalHandler())
-	ended := make(chan struct{})
-	go func() {
-		defer close(ended)
-		_, _ = p.Run()
-	}()
-	t.Cleanup(func() {
-		close(done)
-		p.Kill()
-		<-ended
-	})
-	return &loop{p: p, out: out}
-}
-
-// run hands c to the program; its messages, then a ranMsg, come to out.
-// A quit is dropped: the test, not the App, ends the program.
-func (l *loop) run(c tea.Cmd) {
-	cmd := tea.Sequence(noQuit(c), func() tea.Msg { return ranMsg{} })
-	// Send from another goroutine: the relay may be waiting for the test's
-	// goroutine, which is here, to read out.
-	go l.p.Send(execMsg{cmd: cmd})
-}
-
-// noQuit is c with any tea.QuitMsg it or a batch in it returns dropped.
-func noQuit(c tea.Cmd) tea.Cmd {
-	return func() tea.Msg {
-		switch msg := c().(type) {
-		case tea.QuitMsg:
-			return nil
-		case tea.BatchMsg:
-			out := make(tea.BatchMsg, 0, len(msg))
-			for _, inner := range msg {
-				if inner != nil {
-					out = append(out, noQuit(inner))
-				}
-			}
-			return out
-		default:
-			return msg
-		}
-	}
 }
 
 // press sends keys (a name like "enter", "ctrl+a", or runes) and drives what follows.

@@ -3,7 +3,6 @@ package newkey_test
 import (
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -41,14 +40,14 @@ var (
 type driver struct {
 	t       *testing.T
 	m       *newkey.Model
-	loop    *loop
+	loop    *commontest.Loop
 	pending int
 	results []tea.Msg
 }
 
 func start(t *testing.T, m *newkey.Model) *driver {
 	t.Helper()
-	d := &driver{t: t, m: m, loop: startLoop(t)}
+	d := &driver{t: t, m: m, loop: commontest.StartLoop(t)}
 	d.run(m.Init())
 	return d
 }
@@ -81,7 +80,7 @@ func (d *driver) run(cmd tea.Cmd) {
 	d.t.Helper()
 	if cmd != nil {
 		d.pending++
-		d.loop.run(cmd)
+		d.loop.Run(cmd)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for d.pending > 0 {
@@ -89,9 +88,9 @@ func (d *driver) run(cmd tea.Cmd) {
 			d.t.Fatal("commands never settle")
 		}
 		select {
-		case msg := <-d.loop.out:
+		case msg := <-d.loop.Out():
 			switch msg := msg.(type) {
-			case ranMsg:
+			case commontest.Ran:
 				d.pending--
 			case nil, cursor.BlinkMsg:
 			case common.Result:
@@ -99,70 +98,13 @@ func (d *driver) run(cmd tea.Cmd) {
 			default:
 				if _, next := d.m.Update(msg); next != nil {
 					d.pending++
-					d.loop.run(next)
+					d.loop.Run(next)
 				}
 			}
 		case <-time.After(40 * time.Millisecond):
 			return // only a blink timer can still be waiting
 		}
 	}
-}
-
-// loop is a Bubble Tea program without a terminal whose model only
-// relays: it runs the commands it is given as the runtime runs any
-// command and sends every message the runtime would hand a model to out,
-// then a ranMsg once a command and all it led to are done.
-type loop struct {
-	p   *tea.Program
-	out chan tea.Msg
-}
-
-type ranMsg struct{}
-
-type execMsg struct{ cmd tea.Cmd }
-
-type relay struct {
-	out  chan<- tea.Msg
-	done <-chan struct{}
-}
-
-func (r relay) Init() tea.Cmd { return nil }
-
-func (r relay) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if m, ok := msg.(execMsg); ok {
-		return r, m.cmd
-	}
-	select {
-	case r.out <- msg:
-	case <-r.done:
-	}
-	return r, nil
-}
-
-func (r relay) View() string { return "" }
-
-func startLoop(t *testing.T) *loop {
-	t.Helper()
-	out, done := make(chan tea.Msg), make(chan struct{})
-	p := tea.NewProgram(relay{out: out, done: done},
-		tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithoutRenderer(), tea.WithoutSignalHandler())
-	ended := make(chan struct{})
-	go func() {
-		defer close(ended)
-		_, _ = p.Run()
-	}()
-	t.Cleanup(func() {
-		close(done)
-		p.Kill()
-		<-ended
-	})
-	return &loop{p: p, out: out}
-}
-
-func (l *loop) run(c tea.Cmd) {
-	cmd := tea.Sequence(c, func() tea.Msg { return ranMsg{} })
-	// From another goroutine: the relay may be waiting for this one.
-	go l.p.Send(execMsg{cmd: cmd})
 }
 
 func (d *driver) result() tea.Msg {
