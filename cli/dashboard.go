@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"iter"
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
@@ -61,10 +62,12 @@ func OpenDashboard(ctx context.Context, d DashboardDeps) error {
 // gives the reason, which the dashboard shows once per load.
 type brokenHistory struct{ err error }
 
-func (b brokenHistory) Record(context.Context, time.Time, []model.APIKey) error { return b.err }
+func (b brokenHistory) RecordSeq(context.Context, time.Time, iter.Seq[*model.APIKey]) error {
+	return b.err
+}
 
-func (b brokenHistory) Usage(context.Context, time.Time, []string) (map[string]history.Usage, error) {
-	return nil, b.err
+func (b brokenHistory) UsageEach(context.Context, time.Time, []string, func(int), func(string, history.Usage)) error {
+	return b.err
 }
 
 func (b brokenHistory) Daily(context.Context, string, int, time.Time) ([]history.Day, time.Time, error) {

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"syscall"
 	"testing"
 	"time"
@@ -196,4 +199,75 @@ func fileSize(b *testing.B, s *Store, path string) int64 {
 		b.Fatal(err)
 	}
 	return fi.Size()
+}
+
+// BenchmarkMemoryMillion measures the memory a million keys cost the
+// store beyond the keys themselves: the peak while recording the first
+// read, a later read (10% changed) and the usage of every key, and the
+// heap the store still holds afterwards (its cached summary).
+func BenchmarkMemoryMillion(b *testing.B) {
+	const n = 1_000_000
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		ks := benchFleet(n)
+		s, _, now := benchStore(b)
+		base := liveHeap()
+		b.StartTimer()
+		for round, step := range []string{"first", "second", "usage"} {
+			*now = t0.Add(time.Duration(round) * time.Hour)
+			debug.FreeOSMemory()
+			stop := samplePeak()
+			var err error
+			switch step {
+			case "usage":
+				var m map[string]Usage
+				m, err = s.Usage(ctx, *now, nil)
+				if err == nil && len(m) != n {
+					err = fmt.Errorf("usage of %d keys", len(m))
+				}
+			default:
+				bump(ks, round, *now)
+				err = s.Record(ctx, *now, ks)
+			}
+			peak := stop()
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(peak-min(peak, base))/(1<<20), step+"-peak-MiB")
+		}
+		b.ReportMetric(float64(liveHeap()-min(liveHeap(), base))/(1<<20), "held-MiB")
+		runtime.KeepAlive(ks)
+	}
+}
+
+// liveHeap is the heap in use after a full collection.
+func liveHeap() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// samplePeak samples the memory the Go runtime holds from the system
+// (less what it released) every 5 ms until stop, which returns the peak.
+func samplePeak() (stop func() uint64) {
+	var peak uint64
+	done, finished := make(chan struct{}), make(chan struct{})
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			peak = max(peak, s[0].Value.Uint64()-s[1].Value.Uint64())
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 { close(done); <-finished; return peak }
 }

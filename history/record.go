@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 	"strings"
@@ -122,6 +123,19 @@ func spread(from, to, calls int64) []share {
 // new rows are inserted in batches: at 100,000 keys, a statement or a row
 // read per key would cost more than everything else together.
 func (s *Store) Record(ctx context.Context, readAt time.Time, keys []model.APIKey) error {
+	return s.RecordSeq(ctx, readAt, func(yield func(*model.APIKey) bool) {
+		for i := range keys {
+			if !yield(&keys[i]) {
+				return
+			}
+		}
+	})
+}
+
+// RecordSeq is Record of the keys keys yields, which it reads once and
+// does not keep: a caller holding a million keys in its own form need not
+// copy them into one slice first.
+func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*model.APIKey]) error {
 	at := readAt.UnixMilli()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -129,18 +143,20 @@ func (s *Store) Record(ctx context.Context, readAt time.Time, keys []model.APIKe
 	}
 	defer tx.Rollback()
 
+	// The states change in place: no Usage may read them meanwhile, and
+	// the cache lets go of them until the new summary is committed (a
+	// failed Record leaves it empty; the file still holds the old blob).
+	s.states.Lock()
+	defer s.states.Unlock()
 	old, err := s.loadSummary(ctx, tx)
 	if err != nil {
 		return fmt.Errorf("record history: %w", err)
 	}
-	// The loaded summary may be the cache other calls read: work on copies.
-	copies := make([]keyState, len(old.keys))
-	states := make([]*keyState, len(old.keys), len(old.keys)+len(keys))
-	byID := make(map[string]*keyState, len(old.keys)+len(keys))
-	for i, k := range old.keys {
-		copies[i] = *k
-		states[i] = &copies[i]
-		byID[k.id] = &copies[i]
+	s.setCache(nil)
+	states := old.keys
+	byID := make(map[string]*keyState, len(old.keys))
+	for _, k := range old.keys {
+		byID[k.id] = k
 	}
 	var lastRef int64
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM keys`).Scan(&lastRef); err != nil {
@@ -153,13 +169,8 @@ func (s *Store) Record(ctx context.Context, readAt time.Time, keys []model.APIKe
 	defer w.close()
 
 	var seenWithTotal, seenOnly []int64
-	done := make(map[string]struct{}, len(keys))
-	for i := range keys {
-		k := &keys[i]
-		if _, dup := done[k.ID]; dup {
-			continue
-		}
-		done[k.ID] = struct{}{}
+	for k := range keys {
+		// A key listed twice meets its own state, seen at this read.
 		r := readingOf(*k)
 		st, ok := byID[k.ID]
 		if !ok {

@@ -73,6 +73,10 @@ type Store struct {
 	// while the file's generation for the server is unchanged.
 	mu    sync.Mutex
 	cache *summary
+	// states guards the key states of summaries: Record changes them in
+	// place (a copy of a million states would cost hundreds of megabytes)
+	// while holding it, Usage reads them while holding it for reading.
+	states sync.RWMutex
 }
 
 // DefaultPath returns $XDG_STATE_HOME/h2ogpte-keys/history.db, or the same

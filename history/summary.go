@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
+	"unsafe"
 )
 
 // The summary is every key's state and its recent intervals packed into one
@@ -58,7 +60,25 @@ const (
 )
 
 func encodeSummary(keys []*keyState) []byte {
-	b := make([]byte, 0, 128*len(keys)+16)
+	// Sized exactly ahead: the blob of a million keys is the largest
+	// allocation of a Record, and growing it by appends would hold two
+	// copies at once.
+	size := 1 + uvarintLen(uint64(len(keys)))
+	for _, k := range keys {
+		for _, t := range [3]string{k.id, k.name, k.user} {
+			size += uvarintLen(uint64(len(t))) + len(t)
+		}
+		size += varintLen(k.ref) + varintLen(k.seenAt) + 1 + uvarintLen(uint64(len(k.recent)))
+		for _, v := range [6]sql.NullInt64{k.callsSince, k.baseTotal, k.baseAt, k.obsTotal, k.obsUsed, k.obsExpires} {
+			if v.Valid {
+				size += varintLen(v.Int64)
+			}
+		}
+		for _, iv := range k.recent {
+			size += varintLen(iv.at) + varintLen(iv.at-iv.from) + varintLen(iv.calls) + 1
+		}
+	}
+	b := make([]byte, 0, size)
 	b = append(b, summaryFormat)
 	b = binary.AppendUvarint(b, uint64(len(keys)))
 	for _, k := range keys {
@@ -95,15 +115,22 @@ func encodeSummary(keys []*keyState) []byte {
 	return b
 }
 
+// uvarintLen and varintLen are the bytes binary.AppendUvarint and
+// binary.AppendVarint write for x.
+func uvarintLen(x uint64) int { return (bits.Len64(x|1) + 6) / 7 }
+
+func varintLen(x int64) int { return uvarintLen(uint64(x<<1) ^ uint64(x>>63)) }
+
 var errBadSummary = errors.New("malformed summary")
 
-// decodeSummary unpacks a blob. Strings are slices of one copy of the
-// blob, so 100,000 keys cost one allocation for their text.
+// decodeSummary unpacks a blob, which it takes over: the strings it returns
+// share the blob's memory (no copy of a blob of a million keys), so the
+// caller must never change blob afterwards.
 func decodeSummary(blob []byte) ([]*keyState, error) {
 	if len(blob) == 0 || blob[0] != summaryFormat {
 		return nil, errBadSummary
 	}
-	text := string(blob)
+	text := unsafe.String(unsafe.SliceData(blob), len(blob))
 	p := 1
 	bad := false
 	uv := func() uint64 {
@@ -140,10 +167,11 @@ func decodeSummary(blob []byte) ([]*keyState, error) {
 	}
 	keys := make([]*keyState, 0, n)
 	all := make([]keyState, n)
-	// One slab holds every key's intervals; each key's slice is capped at
+	// Slabs of intervals hold every key's; each key's slice is capped at
 	// its own length, so an append (Record's) copies instead of
-	// overwriting the next key's.
-	slab := make([]interval, 0, 4*n)
+	// overwriting the next key's. A slab is filled before the next is
+	// made: nothing is reserved for keys without intervals.
+	var slab []interval
 	for i := range all {
 		k := &all[i]
 		k.id, k.name, k.user = str(), str(), str()
@@ -169,6 +197,9 @@ func decodeSummary(blob []byte) ([]*keyState, error) {
 			return nil, errBadSummary
 		}
 		if m > 0 {
+			if uint64(cap(slab)-len(slab)) < m {
+				slab = make([]interval, 0, max(m, 1<<14))
+			}
 			start := len(slab)
 			for range m {
 				slab = append(slab, interval{})

@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -141,6 +142,9 @@ func TestSummaryRoundTrip(t *testing.T) {
 		t.Errorf("rebuilt = %+v, %v\nsummary %+v", fromTables, err, sm.keys)
 	}
 	blob := encodeSummary(sm.keys)
+	if len(blob) != cap(blob) {
+		t.Errorf("the blob was sized for %d bytes and holds %d", cap(blob), len(blob))
+	}
 	for n := range len(blob) - 1 {
 		if _, err := decodeSummary(blob[:n]); err == nil {
 			t.Errorf("a blob cut at %d of %d bytes decoded", n, len(blob))
@@ -155,4 +159,22 @@ func fmtUsage(u Usage) string {
 	}
 	return fmt.Sprintf("24h %s 7d %s 30d %s perday %s over %v since %v through %v est %v reset %v change %q",
 		show(u.Calls24h), show(u.Calls7d), show(u.Calls30d), f, u.PerDaySpan, u.Since, u.Through, u.Estimated, u.Reset, u.Change)
+}
+
+// The summary's sizing agrees with what encoding/binary writes, at every
+// boundary of a varint's length and at the extremes.
+func TestVarintLen(t *testing.T) {
+	vals := []int64{0, 1, -1, math.MaxInt64, math.MinInt64}
+	for sh := 1; sh < 64; sh++ {
+		v := int64(1) << sh
+		vals = append(vals, v, v-1, -v, -v+1, -v-1)
+	}
+	for _, v := range vals {
+		if got, want := varintLen(v), len(binary.AppendVarint(nil, v)); got != want {
+			t.Errorf("varintLen(%d) = %d, want %d", v, got, want)
+		}
+		if got, want := uvarintLen(uint64(v)), len(binary.AppendUvarint(nil, uint64(v))); got != want {
+			t.Errorf("uvarintLen(%d) = %d, want %d", uint64(v), got, want)
+		}
+	}
 }

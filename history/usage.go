@@ -90,42 +90,63 @@ type Usage struct {
 // It reads the server's packed summary (one row, and none at all while
 // the file's generation for the server is the one already cached).
 func (s *Store) Usage(ctx context.Context, now time.Time, keyIDs []string) (map[string]Usage, error) {
+	var out map[string]Usage
+	err := s.UsageEach(ctx, now, keyIDs, func(n int) { out = make(map[string]Usage, n) },
+		func(id string, u Usage) { out[id] = u })
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// UsageEach is Usage handing each key's usage to each instead of
+// collecting them in a map; size is told first an upper bound on the calls
+// to each. A caller that keeps usage
+// in its own form saves a map of every key.
+func (s *Store) UsageEach(ctx context.Context, now time.Time, keyIDs []string, size func(n int), each func(id string, u Usage)) error {
+	s.states.RLock()
+	defer s.states.RUnlock()
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, fmt.Errorf("usage: %w", err)
+		return fmt.Errorf("usage: %w", err)
 	}
 	defer tx.Rollback()
 	sm, err := s.loadSummary(ctx, tx)
 	if err != nil {
-		return nil, fmt.Errorf("usage: %w", err)
+		return fmt.Errorf("usage: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("usage: %w", err)
+		return fmt.Errorf("usage: %w", err)
 	}
 	n := now.UnixMilli()
 	c := usageCalc{n: n, windows: [3]int64{n - dayMs, n - 7*dayMs, n - 30*dayMs},
 		horizon: n - s.opts.RawRetention.Milliseconds()}
 	d0 := dayOf(n - dayMs)
 	c.baseFrom, c.baseTo = d0-baselineDays, d0-1
+	var want map[string]struct{}
 	if keyIDs == nil {
-		out := make(map[string]Usage, len(sm.keys))
-		c.slab = make([]int64, 0, 3*len(sm.keys))
-		for _, k := range sm.keys {
-			out[k.id] = c.of(k)
+		size(len(sm.keys))
+	} else {
+		size(min(len(sm.keys), len(keyIDs)))
+		want = make(map[string]struct{}, len(keyIDs))
+		for _, id := range keyIDs {
+			want[id] = struct{}{}
 		}
-		return out, nil
 	}
-	want := make(map[string]struct{}, len(keyIDs))
-	for _, id := range keyIDs {
-		want[id] = struct{}{}
-	}
-	out := make(map[string]Usage, len(keyIDs))
+	c.slab = make([]int64, 0, 3*min(len(sm.keys), 4096))
 	for _, k := range sm.keys {
-		if _, ok := want[k.id]; ok {
-			out[k.id] = c.of(k)
+		if want != nil {
+			if _, ok := want[k.id]; !ok {
+				continue
+			}
 		}
+		if len(c.slab)+3 > cap(c.slab) {
+			// A new slab: the Usage values handed out point into the old one.
+			c.slab = make([]int64, 0, cap(c.slab))
+		}
+		each(k.id, c.of(k))
 	}
-	return out, nil
+	return nil
 }
 
 // usageCalc is the arithmetic of one Usage call: the window starts, the

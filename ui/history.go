@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -20,8 +21,8 @@ import (
 // (and is safe to share between SSH sessions). Options.History nil turns
 // it off: nothing is recorded, and no usage column or filter shows.
 type History interface {
-	Record(ctx context.Context, readAt time.Time, keys []model.APIKey) error
-	Usage(ctx context.Context, now time.Time, keyIDs []string) (map[string]history.Usage, error)
+	RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*model.APIKey]) error
+	UsageEach(ctx context.Context, now time.Time, keyIDs []string, size func(n int), each func(id string, u history.Usage)) error
 	Daily(ctx context.Context, keyID string, days int, now time.Time) ([]history.Day, time.Time, error)
 }
 
@@ -40,25 +41,27 @@ type dailyMsg struct {
 }
 
 // recordUsage records a complete load's keys, read at readAt, in h, then
-// reads their usage as of readAt. keys copies them off the UI goroutine
-// (a million keys take about a second to record: a command's work).
-func recordUsage(ctx context.Context, h History, tag loadTag, readAt time.Time, keys func() []model.APIKey) tea.Cmd {
+// reads their usage as of readAt. keys is read twice, off the UI goroutine
+// (a million keys take seconds to record: a command's work), and never
+// copied whole: at a million keys a copy would be 200 MB.
+func recordUsage(ctx context.Context, h History, tag loadTag, readAt time.Time, keys iter.Seq[*model.APIKey]) tea.Cmd {
 	return func() tea.Msg {
-		ks := keys()
-		if err := h.Record(ctx, readAt, ks); err != nil {
+		if err := h.RecordSeq(ctx, readAt, keys); err != nil {
 			return usageMsg{tag: tag, err: fmt.Errorf("usage history not recorded: %w", err)}
 		}
-		ids := make([]string, len(ks))
-		for i := range ks {
-			ids[i] = ks[i].ID
+		n := 0
+		for range keys {
+			n++
 		}
-		byID, err := h.Usage(ctx, readAt, ids)
+		ids := make([]string, 0, n)
+		for k := range keys {
+			ids = append(ids, k.ID)
+		}
+		var out map[string]model.KeyUsage
+		err := h.UsageEach(ctx, readAt, ids, func(n int) { out = make(map[string]model.KeyUsage, n) },
+			func(id string, u history.Usage) { out[id] = keyUsage(u) })
 		if err != nil {
 			return usageMsg{tag: tag, err: fmt.Errorf("usage history not read: %w", err)}
-		}
-		out := make(map[string]model.KeyUsage, len(byID))
-		for id, u := range byID {
-			out[id] = keyUsage(u)
 		}
 		return usageMsg{tag: tag, usage: keytable.MeasureUsage(out)}
 	}

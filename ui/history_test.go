@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -179,9 +180,11 @@ type brokenStore struct{}
 
 var errBroken = errors.New("disk full")
 
-func (brokenStore) Record(context.Context, time.Time, []model.APIKey) error { return errBroken }
-func (brokenStore) Usage(context.Context, time.Time, []string) (map[string]history.Usage, error) {
-	return nil, errBroken
+func (brokenStore) RecordSeq(context.Context, time.Time, iter.Seq[*model.APIKey]) error {
+	return errBroken
+}
+func (brokenStore) UsageEach(context.Context, time.Time, []string, func(int), func(string, history.Usage)) error {
+	return errBroken
 }
 func (brokenStore) Daily(context.Context, string, int, time.Time) ([]history.Day, time.Time, error) {
 	return nil, time.Time{}, errBroken

@@ -170,7 +170,10 @@ func TestAsyncRowsChangeMeanwhile(t *testing.T) {
 	more := append(slices.Clone(keys[600:]), changed)
 	a.AppendKeys(more)
 	s.AppendKeys(more)
-	snapshot := a.KeysSnapshot()()
+	var snapshot []model.APIKey
+	for k := range a.KeysSnapshot() {
+		snapshot = append(snapshot, *k)
+	}
 	a.Reordered(<-done)
 	if a.Working() == "" {
 		t.Fatal("a result for rows since changed ended the work")

@@ -1,6 +1,7 @@
 package keytable
 
 import (
+	"iter"
 	"math"
 
 	"h2ogpte-keys/model"
@@ -114,21 +115,27 @@ func usageKey(k *model.APIKey, s *settings) (uint64, bool, bool) {
 	return math.Float64bits(max(v, 0)), true, true
 }
 
-// KeysSnapshot returns a function that copies every key held, in arrival
-// order, reading nothing of the table but blocks it no longer writes: run
-// it off the UI goroutine (recording a million keys is a command's work).
-// The table copies a block before it next writes to it.
-func (m *Model) KeysSnapshot() func() []model.APIKey {
+// KeysSnapshot returns every key held, in arrival order, as a sequence
+// that may be read any number of times and from any goroutine: it reads
+// nothing of the table but blocks the table no longer writes (the table
+// copies a block before it next writes to it). Nothing is copied up
+// front, so recording a million keys in the history (a command's work)
+// does not first need a second copy of them.
+func (m *Model) KeysSnapshot() iter.Seq[*model.APIKey] {
 	all := &m.d.all
 	for i := range all.owned {
 		all.owned[i] = false
 	}
 	chunks, n := append([][]model.APIKey(nil), all.chunks...), all.n
-	return func() []model.APIKey {
-		out := make([]model.APIKey, 0, n)
+	return func(yield func(*model.APIKey) bool) {
+		left := n
 		for _, c := range chunks {
-			out = append(out, c...)
+			for i := range c[:min(len(c), left)] {
+				if !yield(&c[i]) {
+					return
+				}
+			}
+			left -= min(len(c), left)
 		}
-		return out[:n]
 	}
 }
