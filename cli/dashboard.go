@@ -45,7 +45,7 @@ func OpenDashboard(ctx context.Context, d DashboardDeps) error {
 			opts.History = brokenHistory{err: err}
 		case st != nil:
 			defer st.Close()
-			opts.History = st
+			opts.History = forgetful{st}
 		}
 	}
 	// Descriptor 2 is the log file while the dashboard runs; OSC 52
@@ -56,6 +56,17 @@ func OpenDashboard(ctx context.Context, d DashboardDeps) error {
 		opts.Copier = secret.NewCopier(nil)
 	}
 	return ui.Run(ctx, d.Client, opts)
+}
+
+// forgetful is the local dashboard's usage history: it reads usage once
+// per load, right after recording it, so the store need not keep every
+// key's state between loads (the SSH service's shared store does: its
+// sessions read usage at any time).
+type forgetful struct{ *history.Store }
+
+func (f forgetful) UsageEach(ctx context.Context, now time.Time, ids []string, size func(int), each func(string, history.Usage)) error {
+	defer f.Forget()
+	return f.Store.UsageEach(ctx, now, ids, size, each)
 }
 
 // brokenHistory is a usage history that could not be opened: every use

@@ -219,6 +219,7 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 	if err != nil {
 		return fmt.Errorf("record history: %w", err)
 	}
+	byID = nil // let a million entries go before the blob is encoded
 	kept := states[:0]
 	for _, st := range states {
 		if pruned && st.seenAt < keyCut {

@@ -673,3 +673,23 @@ func TestRecordAndUsageConcurrently(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Forget lets the cached summary go; usage read afterwards (from the file)
+// is the same.
+func TestForget(t *testing.T) {
+	s, _ := newStore(t)
+	record(t, s, t0, key("a", 5), key("b", 7))
+	record(t, s, t0.Add(26*time.Hour), key("a", 50), key("b", 7))
+	want, err := s.Usage(context.Background(), t0.Add(27*time.Hour), nil)
+	if err != nil || s.cache == nil {
+		t.Fatalf("usage %v, cached %v", err, s.cache != nil)
+	}
+	s.Forget()
+	if s.cache != nil {
+		t.Fatal("the summary is still cached")
+	}
+	got, err := s.Usage(context.Background(), t0.Add(27*time.Hour), nil)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("after Forget: %v %s, want %s", err, fmtUsage(got["a"]), fmtUsage(want["a"]))
+	}
+}
