@@ -127,7 +127,7 @@ func (d *driver) settle() {
 	deadline := time.Now().Add(30 * time.Second) // a bound against hangs, not a timing assertion
 	for d.pending > 0 {
 		if time.Now().After(deadline) {
-			d.t.Fatalf("requests still running after 10s; screen:\n%s", plainView(d.a))
+			d.t.Fatalf("requests still running after 30 s; screen:\n%s", plainView(d.a))
 		}
 		if !d.step(60*time.Millisecond) && !d.a.status.Busy() && d.a.load == nil {
 			return

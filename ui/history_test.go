@@ -88,10 +88,14 @@ func historyApp(t *testing.T, w, h int) (*App, *history.Store, model.APIKey) {
 		t.Fatal(err)
 	}
 	spiked := seedHistory(t, st, keys)
-	a := startApp(t, api, Options{User: "alice", History: st}, w, h)
-	if !a.table.HasUsage() {
-		t.Fatalf("no usage reached the table:\n%s", plainView(a))
-	}
+	a := newApp(t, api, Options{User: "alice", History: st}, w, h)
+	// The load's usage is recorded and read in a command no status-bar
+	// task tracks: settle, which returns once nothing has come back for
+	// 60 ms, may return before it ends. Wait for the usage itself.
+	d := newDriver(t, a)
+	d.run(a.Init())
+	d.until("the usage to reach the table", a.table.HasUsage)
+	d.settle()
 	return a, st, spiked
 }
 
@@ -112,9 +116,16 @@ func TestGoldenHistory(t *testing.T) {
 	for _, sc := range screens {
 		t.Run(fmt.Sprintf("%s/%dx%d", sc.name, sc.size[0], sc.size[1]), func(t *testing.T) {
 			a, _, _ := historyApp(t, sc.size[0], sc.size[1])
+			d := newDriver(t, a)
 			for _, k := range sc.keys {
-				drive(t, a, pressCmd(a, k))
+				d.run(pressCmd(a, k))
+				d.settle()
 			}
+			// The details read a key's daily calls in a command no
+			// status-bar task tracks: wait for them, not for a quiet spell.
+			d.until("the daily calls to be read", func() bool {
+				return !strings.Contains(plainView(a), "reading the usage history…")
+			})
 			golden.RequireEqual(t, []byte(a.View()))
 		})
 	}
