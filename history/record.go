@@ -509,5 +509,8 @@ func (s *Store) maybePrune(ctx context.Context, tx *sql.Tx) (bool, int64, error)
 		WHERE server_id != ?`, s.serverID); err != nil {
 		return false, 0, fmt.Errorf("prune: %w", err)
 	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM summary_parts WHERE server_id != ?`, s.serverID); err != nil {
+		return false, 0, fmt.Errorf("prune: %w", err)
+	}
 	return true, dailyCut * dayMs, nil
 }

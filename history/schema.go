@@ -70,6 +70,16 @@ func migrations() []string {
 		gen       INTEGER NOT NULL,
 		data      BLOB NOT NULL
 	);`,
+		// 4: the summary in parts of a few thousand keys each (see
+		// summary.go): one blob of a million keys is written through
+		// several whole copies at once. summaries keeps the generation;
+		// its data is empty for a summary kept in parts.
+		`CREATE TABLE summary_parts (
+		server_id INTEGER NOT NULL,
+		part      INTEGER NOT NULL,
+		data      BLOB NOT NULL,
+		PRIMARY KEY (server_id, part)
+	);`,
 	}
 }
 

@@ -248,9 +248,9 @@ func (s *Store) summaryGen(ctx context.Context, q querier) (int64, error) {
 }
 
 // loadSummary returns the server's summary: the cached one when its
-// generation is still the file's, else the blob, else (a file from before
-// summaries, or a blob this program cannot read) one rebuilt from the
-// tables. The result is shared with the cache: callers must not change it.
+// generation is still the file's, else the one in the file (its parts),
+// else (a file from before summaries, a summary pruned, or one this
+// program cannot read) one rebuilt from the tables. The result is shared with the cache: callers must not change it.
 func (s *Store) loadSummary(ctx context.Context, q querier) (*summary, error) {
 	gen, err := s.summaryGen(ctx, q)
 	if err != nil {
@@ -264,14 +264,14 @@ func (s *Store) loadSummary(ctx context.Context, q querier) (*summary, error) {
 	}
 	sm := &summary{gen: gen}
 	if gen != 0 {
-		var blob []byte
-		err := q.QueryRowContext(ctx, `SELECT data FROM summaries WHERE server_id = ?`, s.serverID).Scan(&blob)
-		if err != nil {
-			return nil, fmt.Errorf("read summary: %w", err)
-		}
-		if sm.keys, err = decodeSummary(blob); err == nil {
+		keys, err := s.readSummary(ctx, q)
+		switch {
+		case err == nil:
+			sm.keys = keys
 			s.setCache(sm)
 			return sm, nil
+		case !errors.Is(err, errBadSummary):
+			return nil, err
 		}
 	}
 	if sm.keys, err = s.rebuildSummary(ctx, q); err != nil {
@@ -281,6 +281,45 @@ func (s *Store) loadSummary(ctx context.Context, q querier) (*summary, error) {
 	// (or a bad) blob for it, and the next Record writes a proper one.
 	sm.gen = -1
 	return sm, nil
+}
+
+// readSummary reads and decodes the server's summary: its parts in order,
+// or the one blob of a file from before parts. errBadSummary: there is
+// none (pruned) or it cannot be read.
+func (s *Store) readSummary(ctx context.Context, q querier) ([]*keyState, error) {
+	var blob []byte
+	if err := q.QueryRowContext(ctx, `SELECT data FROM summaries WHERE server_id = ?`, s.serverID).Scan(&blob); err != nil {
+		return nil, fmt.Errorf("read summary: %w", err)
+	}
+	if len(blob) > 0 {
+		return decodeSummary(blob)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT data FROM summary_parts WHERE server_id = ? ORDER BY part`, s.serverID)
+	if err != nil {
+		return nil, fmt.Errorf("read summary: %w", err)
+	}
+	defer rows.Close()
+	var keys []*keyState
+	parts := 0
+	for rows.Next() {
+		var part []byte
+		if err := rows.Scan(&part); err != nil {
+			return nil, fmt.Errorf("read summary: %w", err)
+		}
+		ks, err := decodeSummary(part)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, ks...)
+		parts++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read summary: %w", err)
+	}
+	if parts == 0 {
+		return nil, errBadSummary
+	}
+	return keys, nil
 }
 
 // Forget lets go of the summary the Store keeps between calls: the next
@@ -345,18 +384,39 @@ func (s *Store) rebuildSummary(ctx context.Context, q querier) ([]*keyState, err
 	return keys, nil
 }
 
+// summaryPartKeys is how many keys one part of a summary holds: about
+// 2 MB, so that writing a million keys' summary never holds more than a
+// part's copies at once (one blob of them all was copied whole several
+// times on its way into the file: about 250 MB at once).
+const summaryPartKeys = 20_000
+
 // saveSummary writes keys as the server's summary with the next
-// generation, and returns it.
+// generation, in parts (at least one, so an empty summary is still one),
+// and returns it.
 func (s *Store) saveSummary(ctx context.Context, tx *sql.Tx, keys []*keyState) (*summary, error) {
 	gen, err := s.summaryGen(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
 	gen++
-	if _, err := tx.ExecContext(ctx, `INSERT INTO summaries (server_id, gen, data) VALUES (?, ?, ?)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO summaries (server_id, gen, data) VALUES (?, ?, x'')
 		ON CONFLICT (server_id) DO UPDATE SET gen = excluded.gen, data = excluded.data`,
-		s.serverID, gen, encodeSummary(keys)); err != nil {
+		s.serverID, gen); err != nil {
 		return nil, fmt.Errorf("write summary: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM summary_parts WHERE server_id = ?`, s.serverID); err != nil {
+		return nil, fmt.Errorf("write summary: %w", err)
+	}
+	put, err := tx.PrepareContext(ctx, `INSERT INTO summary_parts (server_id, part, data) VALUES (?, ?, ?)`)
+	if err != nil {
+		return nil, fmt.Errorf("write summary: %w", err)
+	}
+	defer put.Close()
+	for part, lo := 0, 0; part == 0 || lo < len(keys); part, lo = part+1, lo+summaryPartKeys {
+		hi := min(lo+summaryPartKeys, len(keys))
+		if _, err := put.ExecContext(ctx, s.serverID, part, encodeSummary(keys[lo:hi])); err != nil {
+			return nil, fmt.Errorf("write summary: %w", err)
+		}
 	}
 	return &summary{gen: gen, keys: keys}, nil
 }

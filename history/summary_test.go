@@ -178,3 +178,55 @@ func TestVarintLen(t *testing.T) {
 		}
 	}
 }
+
+// A summary of more keys than a part holds is written in parts and read
+// back whole; a file from before parts (one blob in summaries) still
+// reads.
+func TestSummaryInParts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	now := t0
+	s := openAt(t, path, server, &now, Options{})
+	ks := make([]model.APIKey, 2*summaryPartKeys+5)
+	for i := range ks {
+		ks[i] = key(fmt.Sprintf("k%06d", i), int64(i))
+	}
+	record(t, s, t0, ks...)
+	ks[7].TotalCalls = model.Some[int64](1000)
+	record(t, s, t0.Add(30*time.Hour), ks...)
+	var parts int
+	if err := s.db.QueryRow(`SELECT COUNT(*) FROM summary_parts`).Scan(&parts); err != nil || parts != 3 {
+		t.Fatalf("%d parts (%v), want 3", parts, err)
+	}
+	want, err := s.Usage(context.Background(), t0.Add(31*time.Hour), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, v := want["k000007"], want["k040004"]; len(want) != len(ks) || u.Calls24h == nil || *u.Calls24h == 0 || v.Calls24h == nil || *v.Calls24h != 0 {
+		t.Fatalf("usage of %d keys; k000007: %s; k040004: %s", len(want), fmtUsage(u), fmtUsage(v))
+	}
+	fresh := openAt(t, path, server, &now, Options{})
+	got, err := fresh.Usage(context.Background(), t0.Add(31*time.Hour), nil)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("read back from parts: %d keys (%v), want %d", len(got), err, len(want))
+	}
+	if fresh.cache == nil || fresh.cache.gen < 0 {
+		t.Fatal("the parts were not read: the summary was rebuilt from the tables")
+	}
+
+	// The one blob of a file from before parts.
+	sm, err := fresh.loadSummary(context.Background(), fresh.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Exec(`UPDATE summaries SET data = ?`, encodeSummary(sm.keys)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Exec(`DELETE FROM summary_parts`); err != nil {
+		t.Fatal(err)
+	}
+	old := openAt(t, path, server, &now, Options{})
+	got, err = old.Usage(context.Background(), t0.Add(31*time.Hour), nil)
+	if err != nil || !reflect.DeepEqual(got, want) || old.cache == nil || old.cache.gen < 0 {
+		t.Fatalf("read back from one blob: %d keys (%v), want %d", len(got), err, len(want))
+	}
+}
