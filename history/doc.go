@@ -68,14 +68,19 @@
 //
 // Reading 100,000 rows through database/sql costs about a microsecond each,
 // more than the whole arithmetic. So each server also has one packed
-// summary row: every key's latest state and its intervals of the last 31
-// days, rewritten by Record in the same transaction. Record reads its
-// previous states from it, and Usage computes every window from it
-// without touching the other tables; a Store keeps the decoded summary
-// and reuses it while the summary's generation (bumped by every write,
-// from any process) is unchanged, so repeated Usage calls read one small
-// row. The tables remain the record of truth: a missing or unreadable
-// summary is rebuilt from them. New rows are inserted in batches of 100.
+// summary: every key's latest state and its intervals of the last 31
+// days, in parts of 20,000 keys (a generation in summaries, the parts in
+// summary_parts), rewritten by Record in the same transaction. Record
+// reads its previous states from it and changes them in place, and Usage
+// computes every window from it without touching the other tables; a
+// Store keeps the decoded summary and reuses it while the summary's
+// generation (bumped by every write, from any process) is unchanged, so
+// repeated Usage calls read one small row (Forget lets it go, for a
+// process that would rather read it again than keep it). Record reads
+// the keys as a sequence (RecordSeq), so a caller need not copy a million
+// keys into one slice. The tables remain the record of truth: a missing
+// or unreadable summary is rebuilt from them. New rows are inserted in
+// batches of 100.
 //
 // # Schema
 //
