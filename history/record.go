@@ -145,7 +145,7 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 
 	// The states change in place: no Usage may read them meanwhile, and
 	// the cache lets go of them until the new summary is committed (a
-	// failed Record leaves it empty; the file still holds the old blob).
+	// failed Record leaves it empty; the file still holds the old summary).
 	s.states.Lock()
 	defer s.states.Unlock()
 	old, err := s.loadSummary(ctx, tx)
