@@ -9,14 +9,19 @@ import (
 )
 
 func TestHeapLimit(t *testing.T) {
-	for _, c := range []struct{ live, floor, want int64 }{
-		{0, 512 << 20, 512 << 20},
-		{95 << 20, 512 << 20, 512 << 20},    // 100,000 keys: the floor, GOGC alone decides
-		{370 << 20, 512 << 20, 555 << 20},   // 1,000,000 keys loaded
-		{1000 << 20, 512 << 20, 1500 << 20}, // a bigger table raises the limit
+	for _, c := range []struct {
+		live, floor, want int64
+		tight             bool
+	}{
+		{0, 512 << 20, 512 << 20, false},
+		{95 << 20, 512 << 20, 512 << 20, false},    // 100,000 keys: the floor, GOGC alone decides
+		{370 << 20, 512 << 20, 555 << 20, false},   // 1,000,000 keys loaded
+		{1000 << 20, 512 << 20, 1500 << 20, false}, // a bigger table raises the limit
+		{700 << 20, 512 << 20, 875 << 20, true},    // while the history records a load
+		{300 << 20, 512 << 20, 512 << 20, true},
 	} {
-		if got := heapLimit(c.live, c.floor); got != c.want {
-			t.Errorf("heapLimit(%d MiB, %d MiB) = %d MiB, want %d MiB", c.live>>20, c.floor>>20, got>>20, c.want>>20)
+		if got := heapLimit(c.live, c.floor, c.tight); got != c.want {
+			t.Errorf("heapLimit(%d MiB, %d MiB, tight %v) = %d MiB, want %d MiB", c.live>>20, c.floor>>20, c.tight, got>>20, c.want>>20)
 		}
 	}
 }
@@ -42,9 +47,22 @@ func TestBoundHeap(t *testing.T) {
 			break
 		}
 	}
-	runtime.KeepAlive(hold)
 	if got < 64<<20*3/2 || got == math.MaxInt64 {
 		t.Errorf("limit %d MiB with 64 MiB held, want at least 96 MiB and not unlimited", got>>20)
+	}
+	// While a recording runs, the next collections bind it tighter.
+	recordings.Add(1)
+	for range 100 {
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+		if got = debug.SetMemoryLimit(-1); got < 64<<20*3/2 {
+			break
+		}
+	}
+	recordings.Add(-1)
+	runtime.KeepAlive(hold)
+	if got < 64<<20*5/4 || got >= 64<<20*3/2 {
+		t.Errorf("limit %d MiB with 64 MiB held while recording, want 80 to 96 MiB", got>>20)
 	}
 	stop()
 	runtime.GC()

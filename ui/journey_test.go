@@ -270,7 +270,7 @@ func TestJourneyExpiryPastLimit(t *testing.T) {
 func TestJourneyExportNeverUsed(t *testing.T) {
 	j := startJourney(t, nil, Options{})
 	j.waitText("All users + 10 users") // the picker is open (see TestJourneyCreateKey)
-	j.key("enter") // All users, the first entry
+	j.key("enter")                     // All users, the first entry
 	j.waitAll("User: All users ▾", "24 keys")
 	j.key("2")
 	j.waitText("5 of 24 shown")
