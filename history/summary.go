@@ -250,7 +250,9 @@ func (s *Store) summaryGen(ctx context.Context, q querier) (int64, error) {
 // loadSummary returns the server's summary: the cached one when its
 // generation is still the file's, else the one in the file (its parts),
 // else (a file from before summaries, a summary pruned, or one this
-// program cannot read) one rebuilt from the tables. The result is shared with the cache: callers must not change it.
+// program cannot read) one rebuilt from the tables. The result may be the
+// cache: only Record changes it, holding s.states for writing, after
+// dropping it from the cache.
 func (s *Store) loadSummary(ctx context.Context, q querier) (*summary, error) {
 	gen, err := s.summaryGen(ctx, q)
 	if err != nil {
