@@ -41,7 +41,7 @@ type dailyMsg struct {
 }
 
 // recordUsage records a complete load's keys, read at readAt, in h, then
-// reads their usage as of readAt. keys is read twice, off the UI goroutine
+// reads their usage as of readAt. keys is read three times, off the UI goroutine
 // (a million keys take seconds to record: a command's work), and never
 // copied whole: at a million keys a copy would be 200 MB.
 func recordUsage(ctx context.Context, h History, tag loadTag, readAt time.Time, keys iter.Seq[*model.APIKey]) tea.Cmd {
