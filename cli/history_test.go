@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,35 +16,17 @@ import (
 	"h2ogpte-keys/model"
 )
 
-// clock is a settable clock shared by the demo server and the command line.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	c.now = t
-	c.mu.Unlock()
-}
-
 // historyRig is a demo server, a clock and a private state directory.
 type historyRig struct {
 	t     *testing.T
 	ts    *testServer
-	clk   *clock
+	clk   *demoserver.Clock
 	state string
 }
 
 func newHistoryRig(t *testing.T) *historyRig {
 	t.Helper()
-	clk := &clock{now: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)}
+	clk := demoserver.NewClock(time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC))
 	return &historyRig{t: t, clk: clk, state: t.TempDir(),
 		ts: newTestServer(t, demoserver.Options{Now: clk.Now, Seed: 1})}
 }
@@ -122,12 +103,12 @@ func TestSnapshotThenHistory(t *testing.T) {
 	day0 := h.clk.Now()
 	h.snapshot()
 	h.use(secret, 4)
-	h.clk.set(day0.Add(18 * time.Hour))
+	h.clk.Set(day0.Add(18 * time.Hour))
 	h.snapshot()
 	h.use(secret, 6)
 	// 6 calls between 18:00 on day 0 and 12:00 on day 1: 6 h and 12 h, so
 	// 2 and 4, both estimated.
-	h.clk.set(day0.Add(36 * time.Hour))
+	h.clk.Set(day0.Add(36 * time.Hour))
 	h.snapshot()
 
 	fi, err := os.Stat(h.dbPath())
@@ -345,7 +326,7 @@ func TestListRecordsAndWithUsage(t *testing.T) {
 		t.Fatalf("list: exit %d, %q", r.code, r.Stderr)
 	}
 	h.use(secret, 5)
-	h.clk.set(day0.Add(24 * time.Hour))
+	h.clk.Set(day0.Add(24 * time.Hour))
 	r := h.run("list", "--user", "bob", "-o", "json", "--with-usage")
 	if r.code != 0 {
 		t.Fatalf("list --with-usage: exit %d, %q", r.code, r.Stderr)
@@ -369,7 +350,7 @@ func TestListRecordsAndWithUsage(t *testing.T) {
 
 	// Streamed: the default order of --all -o json records nothing more.
 	h.use(secret, 3)
-	h.clk.set(day0.Add(30 * time.Hour))
+	h.clk.Set(day0.Add(30 * time.Hour))
 	if r := h.run("list", "--all", "-o", "json"); r.code != 0 {
 		t.Fatalf("list --all: exit %d, %q", r.code, r.Stderr)
 	}

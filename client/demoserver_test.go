@@ -27,29 +27,11 @@ var t0 = time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
 
 func fixedNow() time.Time { return t0 }
 
-// clock stands still at t0 until a test moves it.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // demo is a demo server over httptest with an admin client for it.
 type demo struct {
 	srv   *demoserver.Server
 	url   string
-	clock *clock
+	clock *demoserver.Clock
 	admin *Client
 
 	mu   sync.Mutex
@@ -60,7 +42,7 @@ type demo struct {
 // changes the admin client's Config; retries wait about a millisecond.
 func newDemo(t *testing.T, opts demoserver.Options, mod ...func(*Config)) *demo {
 	t.Helper()
-	d := &demo{clock: &clock{t: t0}}
+	d := &demo{clock: demoserver.NewClock(t0)}
 	opts.Seed, opts.Now = 1, d.clock.Now
 	d.srv = demoserver.New(opts)
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

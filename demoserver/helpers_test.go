@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,27 +15,9 @@ import (
 // t0 is the fixed "now" of every test server.
 var t0 = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
-// clock is an injected clock that tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func newTestServer(t *testing.T, opts Options) (*Server, *clock) {
+func newTestServer(t *testing.T, opts Options) (*Server, *Clock) {
 	t.Helper()
-	clk := &clock{t: t0}
+	clk := NewClock(t0)
 	opts.Now = clk.Now
 	return New(opts), clk
 }

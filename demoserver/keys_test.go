@@ -361,19 +361,19 @@ func TestKeysThatNoLongerWork(t *testing.T) {
 	tests := []struct {
 		name  string
 		body  string // extra create fields besides an expiry
-		setup func(t *testing.T, s *Server, clk *clock, id string)
+		setup func(t *testing.T, s *Server, clk *Clock, id string)
 		msg   string
 	}{
-		{"deactivated", "", func(t *testing.T, s *Server, _ *clock, id string) {
+		{"deactivated", "", func(t *testing.T, s *Server, _ *Clock, id string) {
 			wantStatus(t, do(t, s, "POST", "/api/v1/admin/api_keys/deactivate/"+id, DemoToken, ""), http.StatusNoContent)
 		}, "deactivated"},
-		{"expired", `,"expires_in":"1 hour"`, func(_ *testing.T, _ *Server, clk *clock, _ string) {
+		{"expired", `,"expires_in":"1 hour"`, func(_ *testing.T, _ *Server, clk *Clock, _ string) {
 			clk.Advance(time.Hour)
 		}, "expired"},
-		{"idle, never used", `,"inactivity_interval":1`, func(_ *testing.T, _ *Server, clk *clock, _ string) {
+		{"idle, never used", `,"inactivity_interval":1`, func(_ *testing.T, _ *Server, clk *Clock, _ string) {
 			clk.Advance(25 * time.Hour)
 		}, "inactivity"},
-		{"deleted", "", func(t *testing.T, s *Server, _ *clock, id string) {
+		{"deleted", "", func(t *testing.T, s *Server, _ *Clock, id string) {
 			wantStatus(t, do(t, s, "DELETE", "/api/v1/admin/api_keys/"+id, DemoToken, ""), http.StatusNoContent)
 		}, "invalid"},
 	}

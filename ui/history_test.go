@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -240,30 +239,12 @@ func TestHistoryDetailsNoHistory(t *testing.T) {
 	}
 }
 
-// movingClock is a clock a test moves forward.
-type movingClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *movingClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *movingClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // Journey: calls made with a new key appear as calls per day after a
 // refresh a (clock-controlled) day later, and quick filter 6 picks the
 // key whose use jumped.
 func TestJourneyUsageHistory(t *testing.T) {
 	ctx := context.Background()
-	clock := &movingClock{t: commontest.Now}
+	clock := demoserver.NewClock(commontest.Now)
 	run, err := demoserver.Start("", demoserver.Options{Seed: 1, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -318,7 +299,7 @@ func TestJourneyUsageHistory(t *testing.T) {
 	if k, _ := run.Server.Key(created.Key.ID); k.TotalCalls != model.Some[int64](calls) {
 		t.Fatalf("the server counted %v calls, want %d", k.TotalCalls, calls)
 	}
-	clock.add(24 * time.Hour)
+	clock.Advance(24 * time.Hour)
 	j.key("r")
 	// 350 calls over the last 7 days: 50 a day, all observed.
 	j.waitFor("50 calls a day", regexp.MustCompile(`ci-burst[^\n]*\s50\s`))
