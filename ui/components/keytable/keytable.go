@@ -178,16 +178,23 @@ type prepared struct {
 func (m *Model) Prepare(rows Rows) func() Rows {
 	s := m.settings()
 	return func() Rows {
-		d := buildData(&rows, true)
-		// The name order every sort breaks ties by, worked out here so
-		// that the first sort after a load does not pay for it on Update.
-		d.ensureRanks()
-		d.resort(s)
-		d.refilter(s)
-		out := rows
-		out.ready = &prepared{d: d, s: s}
-		return out
+		d := buildData(&rows, true) // uses rows up before they are handed on
+		return finishPrepare(d, s, rows, true)
 	}
+}
+
+// finishPrepare sorts and filters d under s and returns it as rows'
+// prepared result. ranks works out the name order every sort breaks ties
+// by, here, so that the first sort after a load does not pay for it on
+// Update.
+func finishPrepare(d *tableData, s settings, rows Rows, ranks bool) Rows {
+	if ranks {
+		d.ensureRanks()
+	}
+	d.resort(s)
+	d.refilter(s)
+	rows.ready = &prepared{d: d, s: s}
+	return rows
 }
 
 // PrepareAppend is Prepare for the table's rows followed by rows: the
@@ -212,17 +219,7 @@ func (m *Model) PrepareAppend(rows Rows, last bool) func() Rows {
 		d.widen(old.widths)
 		d.widen(rows.widths)
 		rows.drain(func(k *model.APIKey) { d.add(k) })
-		if last {
-			// The name order every sort breaks ties by, worked out here
-			// so that the first sort after a load does not pay for it on
-			// Update.
-			d.ensureRanks()
-		}
-		d.resort(s)
-		d.refilter(s)
-		out := rows
-		out.ready = &prepared{d: d, s: s}
-		return out
+		return finishPrepare(d, s, rows, last)
 	}
 }
 
