@@ -57,8 +57,14 @@ type Config struct {
 	Debug bool
 	// DebugOut receives the debug log; nil means os.Stderr.
 	DebugOut io.Writer
-	// PageSize is the limit asked for per page; 0 (or less) means 100.
+	// PageSize is the limit asked for per page; 0 (or less) means 100, the
+	// spec's default. A listing of keys asks for it on its first page only.
 	PageSize int
+	// LargePageSize is the limit a listing of keys asks for once its first
+	// page came back full: a large listing then costs a tenth of the
+	// requests. 0 (or less) means 1,000; less than PageSize means PageSize.
+	// A server that bounds its pages below it is found out (see StreamKeys).
+	LargePageSize int
 	// Concurrency is how many key pages may be read at once; 0 (or less)
 	// means 8, and more than 16 means 16. Eight, not four: pages are read in
 	// windows that each wait for their slowest page and for decoding, so a
@@ -77,6 +83,7 @@ const (
 	defaultTimeout     = 30 * time.Second
 	defaultUserAgent   = "h2ogpte-keys/dev"
 	defaultPageSize    = 100
+	defaultLargePage   = 1000
 	defaultConcurrency = 8
 	maxConcurrency     = 16
 	defaultMaxRetries  = 3
@@ -92,6 +99,7 @@ type Client struct {
 	server      string // https://HOST, for messages
 	timeout     time.Duration
 	pageSize    int
+	largePage   int
 	concurrency int
 	maxRetries  int
 	maxItems    int
@@ -133,6 +141,7 @@ func New(cfg Config) (*Client, error) {
 		server:        server,
 		timeout:       positive(cfg.Timeout, defaultTimeout),
 		pageSize:      positive(cfg.PageSize, defaultPageSize),
+		largePage:     max(positive(cfg.LargePageSize, defaultLargePage), positive(cfg.PageSize, defaultPageSize)),
 		concurrency:   min(positive(cfg.Concurrency, defaultConcurrency), maxConcurrency),
 		maxRetries:    cfg.MaxRetries,
 		maxItems:      positive(cfg.MaxItems, defaultMaxItems),

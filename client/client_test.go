@@ -86,16 +86,25 @@ func TestNewRejects(t *testing.T) {
 
 func TestDefaults(t *testing.T) {
 	c := newTestClient(t, "https://h")
-	if c.timeout.String() != "30s" || c.pageSize != 100 || c.concurrency != 8 || c.maxRetries != 3 {
-		t.Errorf("defaults: timeout %s page %d concurrency %d retries %d", c.timeout, c.pageSize, c.concurrency, c.maxRetries)
+	if c.timeout.String() != "30s" || c.pageSize != 100 || c.largePage != 1000 || c.concurrency != 8 || c.maxRetries != 3 {
+		t.Errorf("defaults: timeout %s page %d large page %d concurrency %d retries %d", c.timeout, c.pageSize, c.largePage, c.concurrency, c.maxRetries)
 	}
 	c = newTestClient(t, "https://h", func(cfg *Config) { cfg.Concurrency = 1000; cfg.MaxRetries = -1 })
 	if c.concurrency != maxConcurrency || c.maxRetries != 0 {
 		t.Errorf("concurrency %d retries %d, want %d and 0", c.concurrency, c.maxRetries, maxConcurrency)
 	}
-	c = newTestClient(t, "https://h", func(cfg *Config) { cfg.Concurrency = -2; cfg.PageSize = -5; cfg.Timeout = -time.Second })
-	if c.concurrency != 8 || c.pageSize != 100 || c.timeout != 30*time.Second {
-		t.Errorf("negative settings: concurrency %d page %d timeout %s, want the defaults", c.concurrency, c.pageSize, c.timeout)
+	c = newTestClient(t, "https://h", func(cfg *Config) {
+		cfg.Concurrency = -2
+		cfg.PageSize = -5
+		cfg.LargePageSize = -5
+		cfg.Timeout = -time.Second
+	})
+	if c.concurrency != 8 || c.pageSize != 100 || c.largePage != 1000 || c.timeout != 30*time.Second {
+		t.Errorf("negative settings: concurrency %d page %d large page %d timeout %s, want the defaults", c.concurrency, c.pageSize, c.largePage, c.timeout)
+	}
+	c = newTestClient(t, "https://h", func(cfg *Config) { cfg.PageSize = 100; cfg.LargePageSize = 10 })
+	if c.largePage != 100 {
+		t.Errorf("a large page below the page size: %d, want 100", c.largePage)
 	}
 }
 

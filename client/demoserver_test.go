@@ -253,7 +253,7 @@ func TestDemoUsers(t *testing.T) {
 
 	t.Run("ListUsers", func(t *testing.T) {
 		for _, size := range []int{0, 3, len(want)} { // a page size equal to the count ends on an empty page
-			c := d.client(t, demoserver.DemoToken, func(c *Config) { c.PageSize = size })
+			c := d.client(t, demoserver.DemoToken, func(c *Config) { c.PageSize, c.LargePageSize = size, size })
 			got, err := c.ListUsers(ctx)
 			if err != nil {
 				t.Fatalf("page size %d: %v", size, err)
@@ -330,7 +330,7 @@ func TestDemoListKeys(t *testing.T) {
 	for _, tt := range tests {
 		for _, size := range []int{0, 2} {
 			t.Run(tt.user, func(t *testing.T) {
-				c := d.client(t, demoserver.DemoToken, func(c *Config) { c.PageSize = size })
+				c := d.client(t, demoserver.DemoToken, func(c *Config) { c.PageSize, c.LargePageSize = size, size })
 				got, err := c.ListKeys(ctx, tt.user)
 				if err != nil {
 					t.Fatal(err)
@@ -345,7 +345,7 @@ func TestDemoListKeys(t *testing.T) {
 	t.Run("StreamKeys equals ListAllKeys", func(t *testing.T) {
 		for _, user := range []string{"", "alice"} {
 			var got []model.APIKey
-			c := d.client(t, demoserver.DemoToken, func(c *Config) { c.PageSize = 5 })
+			c := d.client(t, demoserver.DemoToken, func(c *Config) { c.PageSize, c.LargePageSize = 5, 5 })
 			if err := c.StreamKeys(ctx, user, func(p []model.APIKey) { got = append(got, p...) }); err != nil {
 				t.Fatal(err)
 			}
@@ -405,7 +405,7 @@ func TestDemoListCollections(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.user, func(t *testing.T) {
-			cols, err := d.client(t, demoserver.DemoToken, func(c *Config) { c.PageSize = 1 }).ListCollections(ctx, tt.user)
+			cols, err := d.client(t, demoserver.DemoToken, func(c *Config) { c.PageSize, c.LargePageSize = 1, 1 }).ListCollections(ctx, tt.user)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -838,4 +838,34 @@ func fixed(path string) func(string) string { return func(string) string { retur
 
 func keyPath(prefix string) func(string) string {
 	return func(id string) string { return "/api/v1/admin/api_keys/" + prefix + id }
+}
+
+// Against the demo server over HTTP, with and without a bound on its pages
+// (Options.MaxPageSize) and for one user's keys: large pages read the same
+// keys, in the same order, as the default page all along, in fewer requests
+// when the server honours them.
+func TestLargePagesReadTheSame(t *testing.T) {
+	ctx := context.Background()
+	for _, bound := range []int{0, 100, 300} {
+		d := newDemo(t, demoserver.Options{ExtraKeys: 3000, MaxPageSize: bound})
+		small := d.client(t, demoserver.DemoToken, func(c *Config) { c.PageSize, c.LargePageSize = 100, 100 })
+		for _, user := range []string{"", "user0001"} {
+			want, err := small.collectKeys(ctx, user)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := d.requests(http.MethodGet, "/api/v1/admin/api_keys")
+			got, err := d.client(t, demoserver.DemoToken).collectKeys(ctx, user)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reqs := d.requests(http.MethodGet, "/api/v1/admin/api_keys") - before
+			if len(want) < 2 || !reflect.DeepEqual(got, want) {
+				t.Fatalf("bound %d, user %q: large pages read %d keys, the default page %d, or not the same", bound, user, len(got), len(want))
+			}
+			if user == "" && bound == 0 && reqs > len(want)/1000+1+8 {
+				t.Errorf("%d requests for %d keys: large pages not used", reqs, len(want))
+			}
+		}
+	}
 }

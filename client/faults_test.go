@@ -273,7 +273,7 @@ func TestPagingThatDoesNotEnd(t *testing.T) {
 	for _, kind := range []demoserver.FaultKind{demoserver.FaultEndlessPages, demoserver.FaultIgnoreOffset} {
 		for _, l := range lists {
 			t.Run(l.name, func(t *testing.T) {
-				d := newDemo(t, demoserver.Options{ExtraKeys: 2000}, func(c *Config) { c.PageSize = 10; c.MaxItems = 1000 })
+				d := newDemo(t, demoserver.Options{ExtraKeys: 2000}, func(c *Config) { c.PageSize, c.LargePageSize = 10, 10; c.MaxItems = 1000 })
 				for range 12 { // more than a page, so an ignored offset shows
 					d.srv.AddCollection("alice", "more")
 				}

@@ -52,7 +52,7 @@ func (c *Client) collectKeys(ctx context.Context, username string) ([]model.APIK
 }
 
 type pageResult struct {
-	index int // the page's number: its offset over the page size
+	index int // the page's place in the listing (see pageLayout)
 	keys  []model.APIKey
 	err   error
 }
@@ -61,7 +61,8 @@ type pageResult struct {
 // onPage, in offset order, with each page's (exact-owner-filtered) keys as it arrives.
 //
 // The first page is read alone, so a user with few keys costs one request;
-// then waves of 2, 4, ... pages, each asked for once the wave before it is
+// a listing that fills it goes on in large pages (pageLayout: the first of
+// them alone too), then waves of 2, 4, ... pages, each asked for once the wave before it is
 // delivered, so a listing of a few pages reads no page past its end. Once a
 // wave would be Config.Concurrency pages wide, reads slide instead: up to
 // Config.Concurrency are in flight and a new one starts as soon as any
@@ -102,7 +103,10 @@ func (c *Client) streamKeys(ctx context.Context, username string, slots chan str
 	// Buffered for every read that can be in flight, so a read that
 	// finishes after StreamKeys has stopped listening never blocks.
 	results := make(chan pageResult, c.concurrency)
-	fetch := func(index int) {
+	lay := pageLayout{first: c.pageSize, size: c.largePage}
+	// fetch reads page index at offset and limit, fixed by the loop below
+	// when it starts the read (lay may change later; see pageLayout).
+	fetch := func(index, offset, limit int) {
 		defer wg.Done()
 		if slots != nil {
 			select {
@@ -113,7 +117,7 @@ func (c *Client) streamKeys(ctx context.Context, username string, slots chan str
 				return
 			}
 		}
-		pq := url.Values{"offset": {strconv.Itoa(index * c.pageSize)}, "limit": {strconv.Itoa(c.pageSize)}}
+		pq := url.Values{"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(limit)}}
 		for k, v := range q {
 			pq[k] = v
 		}
@@ -127,7 +131,7 @@ func (c *Client) streamKeys(ctx context.Context, username string, slots chan str
 
 	seen := newSeenIDs()
 	bound := c.newPageBound(op, "key")
-	keep := func(page []model.APIKey, offset int) ([]model.APIKey, error) {
+	keep := func(page []model.APIKey, offset, limit int) ([]model.APIKey, error) {
 		// Filtered in place: the page's backing array is this call's own.
 		kept := page[:0]
 		fresh := 0
@@ -150,7 +154,7 @@ func (c *Client) streamKeys(ctx context.Context, username string, slots chan str
 		n := len(page)
 		clear(page[len(kept):]) // no dropped key stays reachable
 		seen.endPage()
-		return kept, bound.check(offset, n, fresh)
+		return kept, bound.check(offset, limit, n, fresh)
 	}
 
 	pending := make(map[int]pageResult)
@@ -163,12 +167,15 @@ func (c *Client) streamKeys(ctx context.Context, username string, slots chan str
 		for !stop && inFlight < c.concurrency && next-deliver < 2*c.concurrency && (sliding || next < rampEnd) {
 			wg.Add(1)
 			inFlight++
-			go fetch(next)
+			go fetch(next, lay.offset(next), lay.limit(next))
 			next++
 		}
 		r := <-results
 		inFlight--
-		if r.err != nil || len(r.keys) < c.pageSize {
+		if r.err == nil && r.index == 1 {
+			lay.learn(len(r.keys))
+		}
+		if r.err != nil || len(r.keys) < lay.limit(r.index) {
 			stop = true
 		}
 		pending[r.index] = r
@@ -181,8 +188,9 @@ func (c *Client) streamKeys(ctx context.Context, username string, slots chan str
 			if p.err != nil {
 				return p.err
 			}
-			short := len(p.keys) < c.pageSize
-			kept, err := keep(p.keys, deliver*c.pageSize)
+			limit := lay.limit(deliver)
+			short := len(p.keys) < limit
+			kept, err := keep(p.keys, lay.offset(deliver), limit)
 			if err != nil {
 				return err
 			}
@@ -195,12 +203,66 @@ func (c *Client) streamKeys(ctx context.Context, username string, slots chan str
 			}
 			deliver++
 			if !sliding && deliver == rampEnd {
+				if lay.alone(deliver) {
+					rampEnd++
+					continue
+				}
 				wave *= 2
 				rampEnd += wave
 				sliding = wave >= c.concurrency
 			}
 		}
 	}
+}
+
+// pageLayout is where a listing of keys reads its pages. The first page
+// asks for Config.PageSize (the spec's default of 100, which any server
+// answers in full); a listing that fills it is large, and every page after
+// it asks for Config.LargePageSize, so a million keys take a tenth of the
+// requests. The spec says a page shorter than the limit asked for is the
+// last; a server that instead bounds its pages below the large size would
+// then seem to end the listing early. So the first large page is read
+// alone, and when it comes back shorter than asked but no shorter than the
+// first page (which such a server filled), its length is taken for the
+// page size from there on: the next page, at that size and read alone too,
+// is either full (the server bounds its pages) or short or empty (the
+// listing ended there). That costs one more request only for listings of
+// between PageSize and LargePageSize keys. A server that bounds its pages
+// below PageSize breaks the spec's rule for the default page as well, and
+// is not told from a short listing.
+type pageLayout struct {
+	first   int  // the first page's limit
+	size    int  // the limit of every page after it
+	learned bool // size is the length of the first large page
+}
+
+func (l pageLayout) offset(index int) int {
+	if index == 0 {
+		return 0
+	}
+	return l.first + (index-1)*l.size
+}
+
+func (l pageLayout) limit(index int) int {
+	if index == 0 {
+		return l.first
+	}
+	return l.size
+}
+
+// learn takes the length of the first large page (index 1, read alone).
+func (l *pageLayout) learn(n int) {
+	if n >= l.first && n < l.size {
+		l.size, l.learned = n, true
+	}
+}
+
+// alone reports whether page index must be read with no other page in
+// flight: the first page; the first large page, since where the pages after
+// it start is not known until it is back; and the page after a learned
+// size, which often finds the listing's end (so only one read is spent).
+func (l pageLayout) alone(index int) bool {
+	return index == 0 || index == 1 && l.size != l.first || index == 2 && l.learned
 }
 
 // StreamKeysByOwner reads the keys of each of usernames (exact owners, as

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/maphash"
 	"io"
 	"net/http"
@@ -20,38 +21,106 @@ import (
 	"h2ogpte-keys/model"
 )
 
-func TestListAllKeysPaging(t *testing.T) {
-	srv := newFake(t, pagedList(t, keyRows(250, "alice"), "username"))
-	keys, err := newTestClient(t, srv.URL).ListAllKeys(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(keys) != 250 || keys[0].ID != "key-0000" || keys[249].ID != "key-0249" {
-		t.Fatalf("got %d keys (%v...)", len(keys), keyIDs(keys)[:min(3, len(keys))])
-	}
-	reqs := srv.requests()
-	var offsets []string
+// pageQueries lists the (offset, limit) of each key listing request, in
+// offset order.
+func pageQueries(t *testing.T, reqs []seen) [][2]int {
+	t.Helper()
+	var got [][2]int
 	for _, r := range reqs {
-		if r.Method != http.MethodGet || r.Path != "/api/v1/admin/api_keys" || r.Query.Get("limit") != "100" || r.Query.Has("filter") {
+		if r.Method != http.MethodGet || r.Path != "/api/v1/admin/api_keys" || r.Query.Has("filter") {
 			t.Errorf("unexpected request %s %s", r.Method, r.RequestURI)
 		}
-		offsets = append(offsets, r.Query.Get("offset"))
+		off, _ := strconv.Atoi(r.Query.Get("offset"))
+		lim, _ := strconv.Atoi(r.Query.Get("limit"))
+		got = append(got, [2]int{off, lim})
 	}
-	slices.Sort(offsets)
-	if !reflect.DeepEqual(offsets, []string{"0", "100", "200"}) {
-		t.Errorf("offsets %v, want 0, 100, 200", offsets)
+	slices.SortFunc(got, func(a, b [2]int) int { return a[0] - b[0] })
+	return got
+}
+
+// wantPages wants the requests up to the page that finds the listing's end
+// (the last of want) exactly; past it, only reads that a wave or the window
+// had already started (at most 8, the window; they may be cancelled before
+// they reach the server).
+func wantPages(t *testing.T, got, want [][2]int) {
+	t.Helper()
+	if len(got) < len(want) || len(got) > len(want)+8 || !reflect.DeepEqual(got[:len(want)], want) {
+		t.Errorf("requests (offset, limit) %v, want %v and at most 8 more past it", got, want)
 	}
 }
 
-// An exact multiple of the page size ends with an empty page.
-func TestListAllKeysExactPages(t *testing.T) {
-	srv := newFake(t, pagedList(t, keyRows(200, "alice"), "username"))
-	keys, err := newTestClient(t, srv.URL).ListAllKeys(context.Background())
-	if err != nil || len(keys) != 200 {
-		t.Fatalf("ListAllKeys = %d keys, %v", len(keys), err)
+// A listing asks for the spec's default page first, then for large pages;
+// a large page that comes back shorter than asked but no shorter than the
+// first is told from the end by one more page of its length.
+func TestListAllKeysPaging(t *testing.T) {
+	for _, tt := range []struct {
+		n    int
+		want [][2]int
+	}{
+		{0, [][2]int{{0, 100}}},
+		{99, [][2]int{{0, 100}}},
+		{100, [][2]int{{0, 100}, {100, 1000}}},
+		{150, [][2]int{{0, 100}, {100, 1000}}},                // 50 < 100: the end
+		{250, [][2]int{{0, 100}, {100, 1000}, {250, 150}}},    // 150: a bound or the end?
+		{200, [][2]int{{0, 100}, {100, 1000}, {200, 100}}},    // an exact multiple ends empty
+		{1100, [][2]int{{0, 100}, {100, 1000}, {1100, 1000}}}, // full: then a wave of two
+		{2600, [][2]int{{0, 100}, {100, 1000}, {1100, 1000}, {2100, 1000}}},
+	} {
+		t.Run(strconv.Itoa(tt.n), func(t *testing.T) {
+			srv := newFake(t, pagedList(t, keyRows(tt.n, "alice"), "username"))
+			keys, err := newTestClient(t, srv.URL).ListAllKeys(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(keys) != tt.n || tt.n > 0 && (keys[0].ID != "key-0000" || keys[tt.n-1].ID != fmt.Sprintf("key-%04d", tt.n-1)) {
+				t.Fatalf("got %d keys (%v...)", len(keys), keyIDs(keys)[:min(3, len(keys))])
+			}
+			wantPages(t, pageQueries(t, srv.requests()), tt.want)
+		})
 	}
-	if n := len(srv.requests()); n != 3 {
-		t.Errorf("%d requests, want 3", n)
+}
+
+// A server that bounds its pages (here below the large size asked for) is
+// read whole: every key once, in order, as with the default page all along.
+func TestListAllKeysServerBoundsPages(t *testing.T) {
+	rows := keyRows(2345, "alice")
+	for _, bound := range []int{100, 250, 999} {
+		t.Run(strconv.Itoa(bound), func(t *testing.T) {
+			list := pagedList(t, rows, "username")
+			srv := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+				q := r.URL.Query()
+				if lim, _ := strconv.Atoi(q.Get("limit")); lim > bound {
+					q.Set("limit", strconv.Itoa(bound))
+					r.URL.RawQuery = q.Encode()
+				}
+				list(w, r)
+			})
+			keys, err := newTestClient(t, srv.URL).ListAllKeys(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(keys) != len(rows) {
+				t.Fatalf("got %d keys, want %d", len(keys), len(rows))
+			}
+			for i, k := range keys {
+				if want := fmt.Sprintf("key-%04d", i); k.ID != want {
+					t.Fatalf("key %d is %s, want %s", i, k.ID, want)
+				}
+			}
+			// Up to the page that finds the end, exactly these; past it,
+			// only reads already in flight (at most the window of 8).
+			want := [][2]int{{0, 100}, {100, 1000}}
+			for off := 100 + bound; off <= len(rows); off += bound {
+				want = append(want, [2]int{off, bound})
+			}
+			got := pageQueries(t, srv.requests())
+			wantPages(t, got, want)
+			for _, q := range got[min(len(want), len(got)):] {
+				if q[1] != bound || (q[0]-100)%bound != 0 {
+					t.Errorf("past the end, asked for (%d, %d): not a page of the bound %d", q[0], q[1], bound)
+				}
+			}
+		})
 	}
 }
 
@@ -96,7 +165,7 @@ func TestStreamKeysMatchesSequentialRead(t *testing.T) {
 		list(w, r)
 	})
 	read := func(concurrency int) ([][]string, []string) {
-		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = 7; cfg.Concurrency = concurrency })
+		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize, cfg.LargePageSize = 7, 7; cfg.Concurrency = concurrency })
 		var pages [][]string
 		var all []string
 		err := c.StreamKeys(context.Background(), "alice", func(p []model.APIKey) {
@@ -169,7 +238,7 @@ func TestStreamKeysReadsInParallel(t *testing.T) {
 		}
 		list(w, r)
 	})
-	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = 7; cfg.Concurrency = 4 })
+	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize, cfg.LargePageSize = 7, 7; cfg.Concurrency = 4 })
 	keys, err := c.ListAllKeys(context.Background())
 	if err != nil || len(keys) != 30 {
 		t.Fatalf("ListAllKeys = %d keys, %v", len(keys), err)
@@ -188,7 +257,7 @@ func TestStreamKeysStops(t *testing.T) {
 			}
 			list(w, r)
 		})
-		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = 7 })
+		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize, cfg.LargePageSize = 7, 7 })
 		var got []string
 		err := c.StreamKeys(context.Background(), "", func(p []model.APIKey) { got = append(got, keyIDs(p)...) })
 		var ae *APIError
@@ -202,7 +271,7 @@ func TestStreamKeysStops(t *testing.T) {
 
 	t.Run("cancelled from onPage", func(t *testing.T) {
 		srv := newFake(t, list)
-		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = 7 })
+		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize, cfg.LargePageSize = 7, 7 })
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		calls := 0
@@ -226,7 +295,7 @@ func TestStreamKeysStops(t *testing.T) {
 			}
 			writeJSON(w, 200, rows[:5])
 		})
-		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = 5; cfg.Concurrency = 1 })
+		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize, cfg.LargePageSize = 5, 5; cfg.Concurrency = 1 })
 		keys, err := c.ListAllKeys(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -306,7 +375,7 @@ func TestStreamKeysWaitsForRequestsInFlight(t *testing.T) {
 					list(w, r)
 				}
 			})
-			c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = 5; cfg.Concurrency = 4 })
+			c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize, cfg.LargePageSize = 5, 5; cfg.Concurrency = 4 })
 			ct := &countingTransport{rt: c.rc.GetClient().Transport}
 			c.rc.GetClient().Transport = ct
 
@@ -715,7 +784,7 @@ func TestStreamKeysByOwner(t *testing.T) {
 	slow := map[string]time.Duration{"alice": 30 * time.Millisecond, "carol": 10 * time.Millisecond}
 	var ct, peak atomic.Int32
 	srv := ownerKeysServer(t, rows, slow, &ct, &peak)
-	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = 5; cfg.Concurrency = 3 })
+	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize, cfg.LargePageSize = 5, 5; cfg.Concurrency = 3 })
 	counting := &countingTransport{rt: c.rc.GetClient().Transport}
 	c.rc.GetClient().Transport = counting
 	var got []string
@@ -755,7 +824,7 @@ func TestStreamKeysByOwner(t *testing.T) {
 		}
 	})
 	t.Run("more keys than MaxItems", func(t *testing.T) {
-		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = 5; cfg.MaxItems = 50 })
+		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize, cfg.LargePageSize = 5, 5; cfg.MaxItems = 50 })
 		n := 0
 		err := c.StreamKeysByOwner(context.Background(), owners, func(string, []model.APIKey) error { n++; return nil })
 		if !errors.Is(err, ErrPaging) || n != 2 {
@@ -763,7 +832,7 @@ func TestStreamKeysByOwner(t *testing.T) {
 		}
 	})
 	t.Run("onOwner's error stops it, with nothing left in flight", func(t *testing.T) {
-		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = 5; cfg.Concurrency = 3 })
+		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize, cfg.LargePageSize = 5, 5; cfg.Concurrency = 3 })
 		counting := &countingTransport{rt: c.rc.GetClient().Transport}
 		c.rc.GetClient().Transport = counting
 		stop := errors.New("stdout closed")
@@ -784,7 +853,7 @@ func TestStreamKeysByOwner(t *testing.T) {
 			}
 			pagedList(t, rows, "username")(w, r)
 		})
-		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = 5; cfg.MaxRetries = -1 })
+		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize, cfg.LargePageSize = 5, 5; cfg.MaxRetries = -1 })
 		var got []string
 		err := c.StreamKeysByOwner(context.Background(), owners, func(o string, _ []model.APIKey) error { got = append(got, o); return nil })
 		var ae *APIError

@@ -38,7 +38,7 @@ func pages[T any](ctx context.Context, c *Client, op, path, what string, q url.V
 			}
 		}
 		seen.endPage()
-		if err := bound.check(offset, len(page), fresh); err != nil {
+		if err := bound.check(offset, c.pageSize, len(page), fresh); err != nil {
 			return err
 		}
 		if !each(page) || len(page) < c.pageSize {
@@ -104,24 +104,24 @@ func (s *seenIDs) endPage() {
 // pageBound stops listings whose paging does not end.
 type pageBound struct {
 	op, what string
-	pageSize int
 	max      int
 	total    int
 	requests int
 }
 
 func (c *Client) newPageBound(op, what string) *pageBound {
-	return &pageBound{op: op, what: what, pageSize: c.pageSize, max: c.maxItems}
+	return &pageBound{op: op, what: what, max: c.maxItems}
 }
 
-// check takes one page in offset order: n items, fresh of them with an id
-// not seen before. A full page with nothing new means the server ignores
-// offset or repeats itself; reading on would never end.
-func (b *pageBound) check(offset, n, fresh int) error {
+// check takes one page in offset order: n items of the limit asked for,
+// fresh of them with an id not seen before. A full page with nothing new
+// means the server ignores offset or repeats itself; reading on would never
+// end.
+func (b *pageBound) check(offset, limit, n, fresh int) error {
 	b.requests++
 	b.total += n
 	switch {
-	case n >= b.pageSize && fresh == 0:
+	case n >= limit && fresh == 0:
 		return fmt.Errorf("%s: %w: the page at offset %d brought no %s not already seen (does the server ignore offset?); stopped after %d pages",
 			b.op, ErrPaging, offset, b.what, b.requests)
 	case b.total > b.max:

@@ -40,7 +40,7 @@ func TestStreamKeysSlides(t *testing.T) {
 		}
 		list(w, r)
 	})
-	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = size; cfg.Concurrency = conc })
+	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize, cfg.LargePageSize = size, size; cfg.Concurrency = conc })
 	var ids []string
 	err := c.StreamKeys(context.Background(), "", func(p []model.APIKey) { ids = append(ids, keyIDs(p)...) })
 	if err != nil {
@@ -90,7 +90,7 @@ func TestStreamKeysWindowStopsAtShortPage(t *testing.T) {
 			now--
 			mu.Unlock()
 		})
-		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = size; cfg.Concurrency = conc })
+		c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize, cfg.LargePageSize = size, size; cfg.Concurrency = conc })
 		var ids []string
 		err := c.StreamKeys(context.Background(), "", func(p []model.APIKey) { ids = append(ids, keyIDs(p)...) })
 		if err != nil {

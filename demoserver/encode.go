@@ -146,6 +146,7 @@ func (s *Server) encodeKeysLocked(keys []*model.APIKey) (answer func(http.Respon
 	}
 	return func(w http.ResponseWriter) {
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(b)
 		if cap(b) <= maxPooledBuf { // one huge listing should not stay pinned

@@ -12,7 +12,7 @@ import (
 
 // listUsers serves GET /users in creation order, the admin first.
 func (s *Server) listUsers(w http.ResponseWriter, req *http.Request, _ caller, _ []string) {
-	offset, limit, e := page(req.URL.Query())
+	offset, limit, e := s.page(req.URL.Query())
 	if e != nil {
 		writeAPIError(w, e)
 		return
@@ -99,7 +99,7 @@ func (s *Server) currentPermissions(w http.ResponseWriter, _ *http.Request, c ca
 // most recently updated first. The admin spec leaves it out; it is here so a
 // user's key has something ordinary to call.
 func (s *Server) listOwnCollections(w http.ResponseWriter, req *http.Request, c caller, _ []string) {
-	offset, limit, e := page(req.URL.Query())
+	offset, limit, e := s.page(req.URL.Query())
 	if e != nil {
 		writeAPIError(w, e)
 		return
@@ -151,7 +151,7 @@ func collOrder(column string, ascending bool) func(a, b collection) int {
 // name, id or owner loosely, like the real server.
 func (s *Server) listAllCollections(w http.ResponseWriter, req *http.Request, _ caller, _ []string) {
 	q := req.URL.Query()
-	offset, limit, e := page(q)
+	offset, limit, e := s.page(q)
 	column := cmp.Or(q.Get("sort_column"), "updated_at")
 	ascending, e2 := boolParam(q, "ascending", false)
 	if e = firstErr(e, e2); e == nil && collSorts[column] == nil {

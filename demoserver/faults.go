@@ -284,7 +284,7 @@ func dropConnection(w http.ResponseWriter) {
 // (keys owned by the filtered user, so exact-owner filtering keeps them).
 func (s *Server) endlessPage(w http.ResponseWriter, req *http.Request) {
 	q := req.URL.Query()
-	_, limit, e := page(q)
+	_, limit, e := s.page(q)
 	if e != nil {
 		writeAPIError(w, e)
 		return

@@ -21,7 +21,7 @@ type apiKeyResult struct {
 // finds malice's keys; clients must keep exact matches themselves.
 func (s *Server) listKeys(w http.ResponseWriter, req *http.Request, _ caller, _ []string) {
 	q := req.URL.Query()
-	offset, limit, e := page(q)
+	offset, limit, e := s.page(q)
 	if e != nil {
 		writeAPIError(w, e)
 		return

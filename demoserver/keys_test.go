@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -571,5 +572,28 @@ func TestDelete(t *testing.T) {
 	want := slices.DeleteFunc(slices.Clone(all), func(k model.APIKey) bool { return k.ID == mid.ID })
 	if got := listKeys(t, s, "?limit=1000"); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Error("listing after deleting a middle key is not the old listing minus that key")
+	}
+}
+
+// Lists answer with their length (no chunked body, as a server that
+// buffers its answer does), and MaxPageSize bounds every list's pages
+// whatever limit is asked for.
+func TestListLengthAndPageBound(t *testing.T) {
+	for _, bound := range []int{0, 3} {
+		s, _ := newTestServer(t, Options{ExtraKeys: 50, MaxPageSize: bound})
+		for _, path := range []string{"/api/v1/admin/api_keys", "/api/v1/users", "/api/v1/collections/all"} {
+			rec := do(t, s, http.MethodGet, path+"?offset=0&limit=5", DemoToken, "")
+			wantStatus(t, rec, http.StatusOK)
+			if cl := rec.Header().Get("Content-Length"); cl != strconv.Itoa(rec.Body.Len()) {
+				t.Errorf("%s: Content-Length %q for a body of %d bytes", path, cl, rec.Body.Len())
+			}
+			want := 5
+			if bound > 0 {
+				want = bound
+			}
+			if n := len(decode[[]json.RawMessage](t, rec)); n != want {
+				t.Errorf("bound %d, %s?limit=5: %d items, want %d", bound, path, n, want)
+			}
+		}
 	}
 }

@@ -78,14 +78,18 @@ func optInt(m map[string]json.RawMessage, name string) (int64, bool, *apiError) 
 	return n, true, nil
 }
 
-// page reads offset and limit (default 0 and 100). Anything but a
+// page reads offset and limit (default 0 and 100; the limit no more than
+// Options.MaxPageSize when that is set). Anything but a
 // non-negative whole number is a 400, as the spec's integer types imply.
-func page(q url.Values) (offset, limit int, e *apiError) {
+func (s *Server) page(q url.Values) (offset, limit int, e *apiError) {
 	offset, e = intParam(q, "offset", 0)
 	if e != nil {
 		return 0, 0, e
 	}
 	limit, e = intParam(q, "limit", defaultPageSize)
+	if s.maxPage > 0 {
+		limit = min(limit, s.maxPage)
+	}
 	return offset, limit, e
 }
 

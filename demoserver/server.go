@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -70,6 +71,11 @@ type Options struct {
 	// endpoint answer that status, as servers from before it existed do
 	// (404 with a framework's bare "Not Found", 405 with Allow). 0 serves it.
 	InactivityStatus int
+	// MaxPageSize, when above 0, caps the limit of every list call: a page
+	// holds at most that many items whatever limit was asked for, as servers
+	// that bound their pages do. Nothing published says h2oGPTe does; it
+	// keeps a client's answer to such a server testable.
+	MaxPageSize int
 }
 
 // MaxExtraKeys is the most Options.ExtraKeys a server seeds: about 1.5 GB
@@ -132,6 +138,7 @@ func (c collection) model() model.Collection {
 type Server struct {
 	now     func() time.Time
 	latency time.Duration
+	maxPage int // Options.MaxPageSize
 
 	mu sync.RWMutex
 	// rng is seeded from Options.Seed so ids of everything created later are
@@ -186,6 +193,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		now:         now,
 		latency:     opts.Latency,
+		maxPage:     opts.MaxPageSize,
 		rng:         rand.New(rand.NewPCG(uint64(opts.Seed), 0x68326f677074)),
 		usersByID:   map[string]*userRec{},
 		usersByName: map[string]*userRec{},
@@ -470,6 +478,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
+	// With its length, as servers that answer with a buffered body do (no
+	// chunked encoding).
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }

@@ -77,7 +77,7 @@ func newTestAPI(t testing.TB) *testAPI {
 func (f *testAPI) setPageSize(t testing.TB, n int) {
 	t.Helper()
 	c, err := client.New(client.Config{Address: f.url, Token: model.NewSecret(demoserver.DemoToken),
-		PageSize: n, MaxRetries: -1})
+		PageSize: n, LargePageSize: n, MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
