@@ -32,7 +32,7 @@ func benchTable(keys []model.APIKey) *Model {
 // BenchmarkMoveAndView is one frame: a key press (down) and View, at
 // 200x50, for this table and for bubbles/table holding the same rows.
 func BenchmarkMoveAndView(b *testing.B) {
-	for _, n := range []int{1_000, 100_000} {
+	for _, n := range []int{1_000, 100_000, 1_000_000} {
 		keys := genKeys(n, 9)
 		b.Run(fmt.Sprintf("keytable/%d", n), func(b *testing.B) {
 			m := benchTable(keys)
@@ -280,7 +280,8 @@ func BenchmarkMillion(b *testing.B) {
 }
 
 // BenchmarkMemoryMillion reports the live heap a table holding 1,000,000
-// keys keeps, the keys and their strings included.
+// keys keeps, the keys and their strings included, and the same for
+// bubbles/table holding their rows as strings.
 func BenchmarkMemoryMillion(b *testing.B) {
 	for range b.N {
 		before := liveHeap()
@@ -290,6 +291,15 @@ func BenchmarkMemoryMillion(b *testing.B) {
 		keys = nil
 		held := sub(liveHeap(), before)
 		runtime.KeepAlive(m)
+		m = nil
 		b.ReportMetric(float64(held)/1e6, "MB-held")
+
+		// bubbles/table holding the same rows as strings (the keys they
+		// were made from let go of, as above).
+		before = liveHeap()
+		t := bubblesTable(genKeys(1_000_000, 17))
+		held = sub(liveHeap(), before)
+		runtime.KeepAlive(t)
+		b.ReportMetric(float64(held)/1e6, "MB-held-bubbles")
 	}
 }
