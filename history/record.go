@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"iter"
 	"math"
 	"slices"
@@ -38,18 +39,57 @@ func dayOf(ms int64) int64 {
 	return d
 }
 
-// state is a key's row in the keys table.
+// state is a key's row in the keys table, packed (a million of them are
+// held at once): the nullable numbers sit in vals, each with a presence bit
+// in has, which also holds obs_active; the bits are the summary's own
+// (hasSince, ..., isActive).
 type state struct {
 	ref        int64
 	name, user string
 	seenAt     int64
-	callsSince sql.NullInt64
-	baseTotal  sql.NullInt64
-	baseAt     sql.NullInt64
-	obsTotal   sql.NullInt64
-	obsUsed    sql.NullInt64
-	obsActive  bool
-	obsExpires sql.NullInt64
+	vals       [numOpt]int64
+	has        byte
+}
+
+// The nullable numbers of a state, in the order of their presence bits.
+const (
+	optSince      = iota // calls_since
+	optBaseTotal         // base_total
+	optBaseAt            // base_at
+	optObsTotal          // obs_total
+	optObsUsed           // obs_used
+	optObsExpires        // obs_expires
+	numOpt
+)
+
+func (st *state) get(f int) sql.NullInt64 {
+	return sql.NullInt64{Int64: st.vals[f], Valid: st.has&(1<<f) != 0}
+}
+
+func (st *state) set(f int, v sql.NullInt64) {
+	if v.Valid {
+		st.vals[f], st.has = v.Int64, st.has|1<<f
+	} else {
+		st.vals[f], st.has = 0, st.has&^(1<<f)
+	}
+}
+
+func (st *state) active() bool { return st.has&isActive != 0 }
+
+func (st *state) setActive(a bool) {
+	if a {
+		st.has |= isActive
+	} else {
+		st.has &^= isActive
+	}
+}
+
+// observed sets what the last observation said.
+func (st *state) observed(r reading) {
+	st.set(optObsTotal, r.total)
+	st.set(optObsUsed, r.used)
+	st.set(optObsExpires, r.expires)
+	st.setActive(r.active)
 }
 
 // reading is what one read says about one key, in the store's terms.
@@ -76,7 +116,7 @@ func readingOf(k model.APIKey) reading {
 }
 
 func (st *state) changed(r reading) bool {
-	return st.obsTotal != r.total || st.obsUsed != r.used || st.obsActive != r.active || st.obsExpires != r.expires
+	return st.get(optObsTotal) != r.total || st.get(optObsUsed) != r.used || st.active() != r.active || st.get(optObsExpires) != r.expires
 }
 
 // share is the calls of one interval that fall on one UTC day.
@@ -154,9 +194,9 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 	}
 	s.setCache(nil)
 	states := old.keys
-	byID := make(map[string]*keyState, len(old.keys))
-	for _, k := range old.keys {
-		byID[k.id] = k
+	byID := newIDIndex(len(old.keys))
+	for i, k := range old.keys {
+		byID.add(states, k.id, int32(i))
 	}
 	var lastRef int64
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM keys`).Scan(&lastRef); err != nil {
@@ -172,7 +212,7 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 	for k := range keys {
 		// A key listed twice meets its own state, seen at this read.
 		r := readingOf(*k)
-		st, ok := byID[k.ID]
+		i, ok := byID.find(states, k.ID)
 		if !ok {
 			lastRef++
 			st, err := w.newKey(lastRef, k, r, at)
@@ -180,9 +220,10 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 				return fmt.Errorf("record history: key %s: %w", k.ID, err)
 			}
 			states = append(states, st)
-			byID[k.ID] = st
+			byID.add(states, k.ID, int32(len(states)-1))
 			continue
 		}
+		st := states[i]
 		if at <= st.seenAt {
 			continue
 		}
@@ -195,7 +236,7 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 			}
 			st.seenAt = at
 			if r.total.Valid {
-				st.baseAt = sql.NullInt64{Int64: at, Valid: true}
+				st.set(optBaseAt, sql.NullInt64{Int64: at, Valid: true})
 				seenWithTotal = append(seenWithTotal, st.ref)
 			} else {
 				seenOnly = append(seenOnly, st.ref)
@@ -219,7 +260,7 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 	if err != nil {
 		return fmt.Errorf("record history: %w", err)
 	}
-	byID = nil // let a million entries go before the blob is encoded
+	byID = idIndex{} // let a million entries go before the blob is encoded
 	kept := states[:0]
 	for _, st := range states {
 		if pruned && st.seenAt < keyCut {
@@ -243,6 +284,45 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 	}
 	s.setCache(sm)
 	return nil
+}
+
+// idIndex finds a key's place in a Record's states by id: a 64-bit hash of
+// each id maps to its place (12 bytes a key, and nothing for the collector
+// to scan, against 24 bytes and two pointers a key in a map by id), and
+// the rare id whose hash another id already has is kept by id in clash.
+// A hash alone never decides: find compares the id it points at.
+type idIndex struct {
+	hash   func(string) uint64
+	byHash map[uint64]int32
+	clash  map[string]int32
+}
+
+func newIDIndex(n int) idIndex {
+	seed := maphash.MakeSeed()
+	return idIndex{hash: func(id string) uint64 { return maphash.String(seed, id) },
+		byHash: make(map[uint64]int32, n), clash: map[string]int32{}}
+}
+
+func (x idIndex) find(states []*keyState, id string) (int32, bool) {
+	i, ok := x.byHash[x.hash(id)]
+	if !ok {
+		return 0, false
+	}
+	if states[i].id == id {
+		return i, true
+	}
+	i, ok = x.clash[id]
+	return i, ok
+}
+
+// add records that states[i] has id, which find does not know yet.
+func (x idIndex) add(states []*keyState, id string, i int32) {
+	h := x.hash(id)
+	if j, taken := x.byHash[h]; taken && states[j].id != id {
+		x.clash[id] = i
+		return
+	}
+	x.byHash[h] = i
 }
 
 // markSeen moves seen_at (and base_at, when the read confirmed the total)
@@ -368,17 +448,18 @@ func (w *writer) close() {
 }
 
 func (w *writer) newKey(ref int64, k *model.APIKey, r reading, at int64) (*keyState, error) {
-	st := &keyState{id: k.ID, state: state{ref: ref, name: k.Name, user: k.Username, seenAt: at,
-		obsTotal: r.total, obsUsed: r.used, obsActive: r.active, obsExpires: r.expires}}
+	st := &keyState{id: k.ID, state: state{ref: ref, name: k.Name, user: k.Username, seenAt: at}}
+	st.observed(r)
 	flags := 0
 	if r.total.Valid {
-		st.callsSince = sql.NullInt64{Int64: at, Valid: true}
-		st.baseAt = st.callsSince
-		st.baseTotal = r.total
+		atV := sql.NullInt64{Int64: at, Valid: true}
+		st.set(optSince, atV)
+		st.set(optBaseAt, atV)
+		st.set(optBaseTotal, r.total)
 		flags = flagBaseline
 	}
-	if err := w.keys.add(ref, w.server, k.ID, k.Name, k.Username, at, st.callsSince,
-		st.baseTotal, st.baseAt, r.total, r.used, r.active, r.expires); err != nil {
+	if err := w.keys.add(ref, w.server, k.ID, k.Name, k.Username, at, st.get(optSince),
+		st.get(optBaseTotal), st.get(optBaseAt), r.total, r.used, r.active, r.expires); err != nil {
 		return nil, fmt.Errorf("insert key: %w", err)
 	}
 	return st, w.observe(ref, at, sql.NullInt64{}, r, sql.NullInt64{}, flags)
@@ -395,11 +476,11 @@ func (w *writer) observe(ref, at int64, from sql.NullInt64, r reading, calls sql
 // are labels for its history, not usage.
 func (w *writer) rename(st *keyState, k *model.APIKey, r reading, at int64) error {
 	if r.total.Valid {
-		st.baseAt = sql.NullInt64{Int64: at, Valid: true}
+		st.set(optBaseAt, sql.NullInt64{Int64: at, Valid: true})
 	}
 	st.name, st.user, st.seenAt = k.Name, k.Username, at
-	_, err := w.updKey.ExecContext(w.ctx, k.Name, k.Username, at, st.callsSince, st.baseTotal, st.baseAt,
-		st.obsTotal, st.obsUsed, st.obsActive, st.obsExpires, st.ref)
+	_, err := w.updKey.ExecContext(w.ctx, k.Name, k.Username, at, st.get(optSince), st.get(optBaseTotal), st.get(optBaseAt),
+		st.get(optObsTotal), st.get(optObsUsed), st.active(), st.get(optObsExpires), st.ref)
 	if err != nil {
 		return fmt.Errorf("update key: %w", err)
 	}
@@ -411,26 +492,26 @@ func (w *writer) rename(st *keyState, k *model.APIKey, r reading, at int64) erro
 // after the last read that confirmed that total (base_at), so they are
 // spread over [base_at, at).
 func (w *writer) change(st *keyState, k *model.APIKey, r reading, at int64) error {
-	since, baseTotal, baseAt := st.callsSince, st.baseTotal, st.baseAt
+	since, baseTotal, baseAt := st.get(optSince), st.get(optBaseTotal), st.get(optBaseAt)
 	var from, calls sql.NullInt64
 	flags := 0
 	if r.total.Valid {
 		switch {
-		case !st.baseTotal.Valid:
+		case !baseTotal.Valid:
 			flags = flagBaseline
 			if !since.Valid {
 				since = sql.NullInt64{Int64: at, Valid: true}
 			}
-		case r.total.Int64 < st.baseTotal.Int64:
+		case r.total.Int64 < baseTotal.Int64:
 			flags = flagReset
-			from = st.baseAt
+			from = baseAt
 			if err := w.day(st.ref, dayOf(at), 0, flagReset); err != nil {
 				return err
 			}
 			st.recent = append(slices.Clip(st.recent), interval{from: from.Int64, at: at, flags: flagReset})
 		default:
-			from = st.baseAt
-			d := r.total.Int64 - st.baseTotal.Int64
+			from = baseAt
+			d := r.total.Int64 - baseTotal.Int64
 			calls = sql.NullInt64{Int64: d, Valid: true}
 			if d == 0 {
 				break
@@ -453,8 +534,10 @@ func (w *writer) change(st *keyState, k *model.APIKey, r reading, at int64) erro
 		return err
 	}
 	st.name, st.user, st.seenAt = k.Name, k.Username, at
-	st.callsSince, st.baseTotal, st.baseAt = since, baseTotal, baseAt
-	st.obsTotal, st.obsUsed, st.obsActive, st.obsExpires = r.total, r.used, r.active, r.expires
+	st.set(optSince, since)
+	st.set(optBaseTotal, baseTotal)
+	st.set(optBaseAt, baseAt)
+	st.observed(r)
 	_, err := w.updKey.ExecContext(w.ctx, k.Name, k.Username, at, since, baseTotal, baseAt,
 		r.total, r.used, r.active, r.expires, st.ref)
 	if err != nil {

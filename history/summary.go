@@ -69,9 +69,9 @@ func encodeSummary(keys []*keyState) []byte {
 			size += uvarintLen(uint64(len(t))) + len(t)
 		}
 		size += varintLen(k.ref) + varintLen(k.seenAt) + 1 + uvarintLen(uint64(len(k.recent)))
-		for _, v := range [6]sql.NullInt64{k.callsSince, k.baseTotal, k.baseAt, k.obsTotal, k.obsUsed, k.obsExpires} {
-			if v.Valid {
-				size += varintLen(v.Int64)
+		for f := range numOpt {
+			if k.has&(1<<f) != 0 {
+				size += varintLen(k.vals[f])
 			}
 		}
 		for _, iv := range k.recent {
@@ -88,20 +88,10 @@ func encodeSummary(keys []*keyState) []byte {
 		}
 		b = binary.AppendVarint(b, k.ref)
 		b = binary.AppendVarint(b, k.seenAt)
-		opt := [6]sql.NullInt64{k.callsSince, k.baseTotal, k.baseAt, k.obsTotal, k.obsUsed, k.obsExpires}
-		var bits byte
-		for i, v := range opt {
-			if v.Valid {
-				bits |= 1 << i
-			}
-		}
-		if k.obsActive {
-			bits |= isActive
-		}
-		b = append(b, bits)
-		for _, v := range opt {
-			if v.Valid {
-				b = binary.AppendVarint(b, v.Int64)
+		b = append(b, k.has)
+		for f := range numOpt {
+			if k.has&(1<<f) != 0 {
+				b = binary.AppendVarint(b, k.vals[f])
 			}
 		}
 		b = binary.AppendUvarint(b, uint64(len(k.recent)))
@@ -182,16 +172,12 @@ func decodeSummary(blob []byte) ([]*keyState, error) {
 		}
 		bits := blob[p]
 		p++
-		for _, o := range []struct {
-			bit byte
-			v   *sql.NullInt64
-		}{{hasSince, &k.callsSince}, {hasBaseTotal, &k.baseTotal}, {hasBaseAt, &k.baseAt},
-			{hasObsTotal, &k.obsTotal}, {hasObsUsed, &k.obsUsed}, {hasObsExpires, &k.obsExpires}} {
-			if bits&o.bit != 0 {
-				*o.v = sql.NullInt64{Int64: sv(), Valid: true}
+		k.has = bits & (1<<numOpt - 1 | isActive)
+		for f := range numOpt {
+			if bits&(1<<f) != 0 {
+				k.vals[f] = sv()
 			}
 		}
-		k.obsActive = bits&isActive != 0
 		m := uv()
 		if bad || m > uint64(len(blob)-p) {
 			return nil, errBadSummary
@@ -351,10 +337,16 @@ func (s *Store) rebuildSummary(ctx context.Context, q querier) ([]*keyState, err
 	var latest int64
 	for rows.Next() {
 		k := new(keyState)
-		if err := rows.Scan(&k.ref, &k.id, &k.name, &k.user, &k.seenAt, &k.callsSince,
-			&k.baseTotal, &k.baseAt, &k.obsTotal, &k.obsUsed, &k.obsActive, &k.obsExpires); err != nil {
+		var opt [numOpt]sql.NullInt64
+		var active bool
+		if err := rows.Scan(&k.ref, &k.id, &k.name, &k.user, &k.seenAt, &opt[optSince],
+			&opt[optBaseTotal], &opt[optBaseAt], &opt[optObsTotal], &opt[optObsUsed], &active, &opt[optObsExpires]); err != nil {
 			return nil, fmt.Errorf("rebuild summary: %w", err)
 		}
+		for f, v := range opt {
+			k.set(f, v)
+		}
+		k.setActive(active)
 		keys = append(keys, k)
 		byRef[k.ref] = k
 		latest = max(latest, k.seenAt)

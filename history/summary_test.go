@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -228,5 +229,54 @@ func TestSummaryInParts(t *testing.T) {
 	got, err = old.Usage(context.Background(), t0.Add(31*time.Hour), nil)
 	if err != nil || !reflect.DeepEqual(got, want) || old.cache == nil || old.cache.gen < 0 {
 		t.Fatalf("read back from one blob: %d keys (%v), want %d", len(got), err, len(want))
+	}
+}
+
+// A state's presence bits are the summary's: the blob's bits byte is has.
+func TestStateBitsAreTheSummarys(t *testing.T) {
+	for f, bit := range []byte{hasSince, hasBaseTotal, hasBaseAt, hasObsTotal, hasObsUsed, hasObsExpires} {
+		if bit != 1<<f {
+			t.Errorf("presence bit of value %d is %#x, want %#x", f, bit, 1<<f)
+		}
+	}
+	if isActive != 1<<numOpt {
+		t.Errorf("isActive is %#x, want %#x", isActive, 1<<numOpt)
+	}
+	var st state
+	st.set(optBaseAt, sql.NullInt64{Int64: 7, Valid: true})
+	st.setActive(true)
+	st.set(optBaseAt, sql.NullInt64{})
+	if st.get(optBaseAt).Valid || st.vals[optBaseAt] != 0 || !st.active() || st.has != isActive {
+		t.Errorf("after set and unset: %+v", st)
+	}
+}
+
+// The id index finds every key by its id even when all ids share one hash,
+// and never takes a hash match alone for a find.
+func TestIDIndexClashes(t *testing.T) {
+	for _, hash := range []func(string) uint64{
+		func(string) uint64 { return 1 },                  // every id clashes
+		func(id string) uint64 { return uint64(len(id)) }, // some do
+		newIDIndex(0).hash,
+	} {
+		x := idIndex{hash: hash, byHash: map[uint64]int32{}, clash: map[string]int32{}}
+		var states []*keyState
+		for _, id := range []string{"a", "b", "cc", "dd", "eee"} {
+			if _, ok := x.find(states, id); ok {
+				t.Fatalf("%s found before it was added", id)
+			}
+			states = append(states, &keyState{id: id})
+			x.add(states, id, int32(len(states)-1))
+		}
+		for i, k := range states {
+			if j, ok := x.find(states, k.id); !ok || j != int32(i) {
+				t.Errorf("find(%s) = %d, %v; want %d", k.id, j, ok, i)
+			}
+		}
+		for _, id := range []string{"f", "ff", ""} {
+			if j, ok := x.find(states, id); ok {
+				t.Errorf("find(%q) = %d for an id never added", id, j)
+			}
+		}
 	}
 }

@@ -165,10 +165,10 @@ type usageCalc struct {
 // it, the one straddling its start taking the share of its time inside.
 func (c *usageCalc) of(k *keyState) Usage {
 	u := Usage{Through: time.UnixMilli(k.seenAt).UTC()}
-	if !k.callsSince.Valid {
+	if k.has&hasSince == 0 {
 		return u
 	}
-	since := k.callsSince.Int64
+	since := k.vals[optSince]
 	u.Since = time.UnixMilli(since).UTC()
 	var calls [3]float64
 	var est [3]bool
