@@ -14,7 +14,8 @@ func TestHeapLimit(t *testing.T) {
 		tight             bool
 	}{
 		{0, 512 << 20, 512 << 20, false},
-		{95 << 20, 512 << 20, 512 << 20, false},    // 100,000 keys: the floor, GOGC alone decides
+		{95 << 20, 512 << 20, 512 << 20, false},    // under a floor, GOGC alone decides
+		{56 << 20, HeapFloor, 84 << 20, false},     // 100,000 keys: half again over the live heap
 		{370 << 20, 512 << 20, 555 << 20, false},   // 1,000,000 keys loaded
 		{1000 << 20, 512 << 20, 1500 << 20, false}, // a bigger table raises the limit
 		{700 << 20, 512 << 20, 875 << 20, true},    // while the history records a load
