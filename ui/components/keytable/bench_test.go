@@ -70,8 +70,9 @@ func bubblesTable(keys []model.APIKey) table.Model {
 	rows := make([]table.Row, m.Len())
 	for i := range rows {
 		r := make(table.Row, len(m.lay.cols))
+		k := m.d.key(int32(i))
 		for j, c := range m.lay.cols {
-			r[j] = m.spec[c].DashboardText(*m.d.key(int32(i)), m.d.asOf)
+			r[j] = m.spec[c].DashboardText(k, m.d.asOf)
 		}
 		rows[i] = r
 	}

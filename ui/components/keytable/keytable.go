@@ -369,7 +369,7 @@ func (m *Model) Shown() int { return len(m.d.view) }
 func (m *Model) ShownKeys() []model.APIKey {
 	out := make([]model.APIKey, len(m.d.view))
 	for i, v := range m.d.view {
-		out[i] = *m.d.key(v)
+		out[i] = m.d.key(v)
 	}
 	return out
 }
@@ -381,7 +381,8 @@ func (m *Model) ShownCell(i int, c Column) string {
 	if i < 0 || i >= len(m.d.view) || ci < 0 {
 		return ""
 	}
-	return m.cellText(ci, m.d.key(m.d.view[i]))
+	k := m.d.key(m.d.view[i])
+	return m.cellText(ci, &k)
 }
 
 // cellText is spec column c's text for k: from the usage history for a
@@ -436,7 +437,7 @@ func (m *Model) Current() (model.APIKey, bool) {
 	if m.cursor < 0 || m.cursor >= len(m.d.view) {
 		return model.APIKey{}, false
 	}
-	return *m.d.key(m.d.view[m.cursor]), true
+	return m.d.key(m.d.view[m.cursor]), true
 }
 
 func (m *Model) currentID() (string, bool) {
@@ -452,8 +453,8 @@ func (m *Model) Selected() []model.APIKey {
 	}
 	out := make([]model.APIKey, 0, len(m.selected))
 	for _, i := range m.d.order {
-		if k := m.d.key(i); m.isSel(k.ID) {
-			out = append(out, *k)
+		if m.isSel(m.d.id(i)) {
+			out = append(out, m.d.key(i))
 		}
 	}
 	return out
@@ -493,7 +494,7 @@ func (m *Model) HiddenSelectedCount() int {
 	}
 	shown := 0
 	for _, i := range m.d.view {
-		if m.isSel(m.d.key(i).ID) {
+		if m.isSel(m.d.id(i)) {
 			shown++
 		}
 	}
@@ -583,7 +584,7 @@ func (m *Model) toggle() {
 
 func (m *Model) selectAllShown() {
 	for _, i := range m.d.view {
-		m.selected[m.d.key(i).ID] = struct{}{}
+		m.selected[m.d.id(i)] = struct{}{}
 	}
 }
 

@@ -68,7 +68,10 @@ type settings struct {
 	useChanged bool
 }
 
-func (d *tableData) key(i int32) *model.APIKey { return d.all.at(i) }
+// key is row i's key (a copy); id its id alone.
+func (d *tableData) key(i int32) model.APIKey { return d.all.key(i) }
+
+func (d *tableData) id(i int32) string { return d.all.id(i) }
 
 // add takes in a key; a key already present (pages can overlap when the
 // server's list shifts while it is read) is replaced in place.
@@ -144,7 +147,8 @@ func (d *tableData) ensureRanks() {
 	// for the rare rest.
 	es := make([]nameEntry, n)
 	for i := range es {
-		es[i] = newNameEntry(d.key(int32(i)), int32(i))
+		k := d.key(int32(i))
+		es[i] = newNameEntry(&k, int32(i))
 	}
 	tmp := make([]nameEntry, len(es))
 	es, tmp = radixPass(es, tmp, func(e *nameEntry) uint64 { return e.key2 })
@@ -165,7 +169,7 @@ func (d *tableData) ensureRanks() {
 				if a.id != b.id || a.flags&b.flags&idFits != 0 {
 					return cmp.Compare(a.id, b.id)
 				}
-				return strings.Compare(d.key(a.row).ID, d.key(b.row).ID)
+				return strings.Compare(d.id(a.row), d.id(b.row))
 			})
 		}
 		start = end
@@ -180,7 +184,8 @@ func (d *tableData) ensureRanks() {
 			prev := &es[pos-1]
 			same := samePrefix(prev, e)
 			if same && (!fits(prev) || !fits(e)) {
-				same = model.CompareValues(d.key(prev.row), d.key(e.row), model.SortName, d.asOf) == 0
+				pk, ek := d.key(prev.row), d.key(e.row)
+				same = model.CompareValues(&pk, &ek, model.SortName, d.asOf) == 0
 			}
 			if !same {
 				fold++
@@ -194,7 +199,7 @@ func (d *tableData) ensureRanks() {
 // compareNames is model.Compare's tie-break: folded name, name, id.
 func (d *tableData) compareNames(i, j int32) int {
 	a, b := d.key(i), d.key(j)
-	if c := model.CompareValues(a, b, model.SortName, d.asOf); c != 0 {
+	if c := model.CompareValues(&a, &b, model.SortName, d.asOf); c != 0 {
 		return c
 	}
 	if c := strings.Compare(a.Name, b.Name); c != 0 {
@@ -208,8 +213,8 @@ func (d *tableData) compareNames(i, j int32) int {
 func (d *tableData) compareRows(i, j int32, s *settings) int {
 	col, desc := s.col, s.desc
 	a, b := d.key(i), d.key(j)
-	ak, aexact, aok := d.sortKey(a, s)
-	bk, bexact, bok := d.sortKey(b, s)
+	ak, aexact, aok := d.sortKey(&a, s)
+	bk, bexact, bok := d.sortKey(&b, s)
 	switch {
 	case !aok && bok:
 		return 1
@@ -218,7 +223,7 @@ func (d *tableData) compareRows(i, j int32, s *settings) int {
 	case aok:
 		c := cmp.Compare(ak, bk)
 		if c == 0 && !(aexact && bexact) {
-			c = model.CompareValues(a, b, col, d.asOf)
+			c = model.CompareValues(&a, &b, col, d.asOf)
 		}
 		if desc {
 			c = -c
@@ -269,7 +274,8 @@ func (d *tableData) sortAll(s settings) []int32 {
 	missingFlag := make([]bool, d.all.n)
 	parallel(d.all.n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			key, exact, ok := d.sortKey(d.key(int32(i)), &s)
+			k := d.key(int32(i))
+			key, exact, ok := d.sortKey(&k, &s)
 			if !ok {
 				missingFlag[i] = true
 				continue
@@ -295,7 +301,8 @@ func (d *tableData) sortAll(s settings) []int32 {
 	}
 	present, _ = radixPass(present, make([]sortEntry, len(present)), func(e *sortEntry) uint64 { return e.key })
 	fixRuns(present, func(a, b sortEntry) int {
-		c := model.CompareValues(d.key(a.row), d.key(b.row), col, d.asOf)
+		ak, bk := d.key(a.row), d.key(b.row)
+		c := model.CompareValues(&ak, &bk, col, d.asOf)
 		if desc {
 			c = -c
 		}
@@ -373,9 +380,9 @@ func (d *tableData) denseRank(col model.SortColumn) []int32 {
 	var distinct []*model.APIKey
 	for i := range int32(d.all.n) {
 		k := d.key(i)
-		if _, ok := rank[value(k)]; !ok {
-			rank[value(k)] = 0
-			distinct = append(distinct, k)
+		if _, ok := rank[value(&k)]; !ok {
+			rank[value(&k)] = 0
+			distinct = append(distinct, &k)
 		}
 	}
 	slices.SortFunc(distinct, func(a, b *model.APIKey) int { return model.CompareValues(a, b, col, d.asOf) })
@@ -388,7 +395,8 @@ func (d *tableData) denseRank(col model.SortColumn) []int32 {
 	}
 	out := make([]int32, d.all.n)
 	for i := range out {
-		out[i] = rank[value(d.key(int32(i)))]
+		k := d.key(int32(i))
+		out[i] = rank[value(&k)]
 	}
 	return out
 }
@@ -441,7 +449,7 @@ func (d *tableData) matches(i int32, s *settings) bool {
 			return false
 		}
 	}
-	return s.flt.Match(k, d.asOf, s.text)
+	return s.flt.Match(&k, d.asOf, s.text)
 }
 
 // refilter rebuilds the view from the order for s, matching in parallel

@@ -126,16 +126,6 @@ func (m *Model) KeysSnapshot() iter.Seq[*model.APIKey] {
 	for i := range all.owned {
 		all.owned[i] = false
 	}
-	chunks, n := append([][]model.APIKey(nil), all.chunks...), all.n
-	return func(yield func(*model.APIKey) bool) {
-		left := n
-		for _, c := range chunks {
-			for i := range c[:min(len(c), left)] {
-				if !yield(&c[i]) {
-					return
-				}
-			}
-			left -= min(len(c), left)
-		}
-	}
+	snap := all.share()
+	return snap.each
 }

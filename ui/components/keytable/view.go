@@ -207,7 +207,7 @@ func (m *Model) rowCells(i int32) *cachedRow {
 	s.cells = slices.Grow(s.cells[:0], len(m.spec))[:len(m.spec)]
 	s.widths = slices.Grow(s.widths[:0], len(m.spec))[:len(m.spec)]
 	for c := range m.spec {
-		s.cells[c] = m.cellText(c, k)
+		s.cells[c] = m.cellText(c, &k)
 		s.widths[c] = cellWidth(s.cells[c])
 	}
 	return s
@@ -326,7 +326,7 @@ func (m *Model) View() string {
 }
 
 func (m *Model) renderRow(b *strings.Builder, i int32, cursor bool) {
-	sel := m.isSel(m.d.key(i).ID)
+	sel := m.isSel(m.d.id(i))
 	r := m.rowCells(i)
 	kind := kindNormal
 	switch {
