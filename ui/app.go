@@ -349,6 +349,9 @@ func (a *App) handleReply(msg tea.Msg) (tea.Cmd, bool) {
 	case keytable.ReorderedMsg:
 		a.table.Reordered(msg)
 		return nil, true
+	case keytable.RankedMsg:
+		a.table.Ranked(msg)
+		return nil, true
 	case dailyMsg:
 		return a.onDaily(msg), true
 	}

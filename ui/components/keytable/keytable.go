@@ -70,6 +70,9 @@ type Model struct {
 	// changed is dropped. seq numbers jobs; job is the one in flight.
 	gen, seq uint64
 	job      *job
+	// ranking is the gen whose name order a rank job is working out (0:
+	// none); see Work.
+	ranking uint64
 }
 
 var _ common.Component = (*Model)(nil)
@@ -185,10 +188,11 @@ func (m *Model) Prepare(rows Rows) func() Rows {
 
 // finishPrepare sorts and filters d under s and returns it as rows'
 // prepared result. ranks works out the name order every sort breaks ties
-// by, here, so that the first sort after a load does not pay for it on
-// Update.
+// by, here, when the rows are sorted; unsorted, the load ends without it
+// (half a second of a million keys' load) and Work starts a job for it
+// once nothing else is to be done.
 func finishPrepare(d *tableData, s settings, rows Rows, ranks bool) Rows {
-	if ranks {
+	if ranks && s.sorted {
 		d.ensureRanks()
 	}
 	d.resort(s)

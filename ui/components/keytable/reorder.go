@@ -87,7 +87,8 @@ func (m *Model) reindex(sort bool) bool {
 // line with its sort and filters, or nil when they are (a small table is
 // brought in line here, at once). Call it after every change to the table
 // (the dashboard does, after each Update) and hand the command's
-// ReorderedMsg to Reordered. A newer sort or filter supersedes a job in
+// ReorderedMsg to Reordered. With nothing else to do, a big table without
+// its name order gets a job for it (RankedMsg, for Ranked). A newer sort or filter supersedes a job in
 // flight: it is told to stop and its result, if it still comes, is
 // dropped.
 func (m *Model) Work() tea.Cmd {
@@ -97,7 +98,7 @@ func (m *Model) Work() tea.Cmd {
 			m.job.stop.Store(true)
 			m.job = nil
 		}
-		return nil
+		return m.rankLater()
 	}
 	if !m.async() {
 		if m.job != nil {
@@ -160,6 +161,39 @@ func (d *tableData) work(j *job, order []int32) tea.Msg {
 		msg.byName, msg.nameRank, msg.foldRank = d.byName, d.nameRank, d.foldRank
 	}
 	return msg
+}
+
+// RankedMsg is a rank job's result: the name order of the rows as of gen.
+type RankedMsg struct {
+	gen                        uint64
+	byName, nameRank, foldRank []int32
+}
+
+// rankLater is the command that works out the name order (every sort's
+// tie-break) of a big table that has none, off Update: a load that is
+// not sorted ends without it, so the first sort does not wait for it
+// either. Nil when there is nothing to do or a job is already at it.
+func (m *Model) rankLater() tea.Cmd {
+	if !m.async() || m.d.ranksValid || m.ranking == m.gen {
+		return nil
+	}
+	m.ranking = m.gen
+	d, gen := m.d.snapshot(), m.gen
+	return func() tea.Msg {
+		d.ensureRanks()
+		return RankedMsg{gen: gen, byName: d.byName, nameRank: d.nameRank, foldRank: d.foldRank}
+	}
+}
+
+// Ranked takes in a rank job's result, unless the rows changed since (or a
+// sort worked the order out meanwhile).
+func (m *Model) Ranked(msg RankedMsg) {
+	if m.ranking == msg.gen {
+		m.ranking = 0
+	}
+	if msg.gen == m.gen && !m.d.ranksValid && len(msg.nameRank) == m.d.all.n {
+		m.d.byName, m.d.nameRank, m.d.foldRank, m.d.ranksValid = msg.byName, msg.nameRank, msg.foldRank, true
+	}
 }
 
 // Reordered takes in Work's result: the new order and view are swapped in,

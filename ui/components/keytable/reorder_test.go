@@ -47,8 +47,70 @@ func finish(t *testing.T, m *Model) {
 	if w := m.Working(); w != "" {
 		t.Fatalf("still %q after the result landed", w)
 	}
+	noWorkLeft(t, m)
+}
+
+// noWorkLeft fails unless Work has nothing left to do but, at most once,
+// the name order's rank job (a table without a sort leaves the name order
+// to it), which it runs and hands back.
+func noWorkLeft(t *testing.T, m *Model) {
+	t.Helper()
+	cmd := m.Work()
+	if cmd == nil {
+		return
+	}
+	msg, ok := cmd().(RankedMsg)
+	if !ok {
+		t.Fatalf("work left: %T", msg)
+	}
+	m.Ranked(msg)
 	if m.Work() != nil {
-		t.Fatal("work again after the result landed")
+		t.Fatal("work left after the rank job landed")
+	}
+}
+
+// A big table without a sort gets its name order from a job off Update
+// once nothing else is to be done: the same order a sort works out on
+// Update, taken in only for the rows it was worked out for.
+func TestRankJob(t *testing.T) {
+	keys := genKeys(600, 8)
+	a, s := asyncPair(t, keys)
+	if a.d.ranksValid {
+		t.Fatal("an unsorted table has its name order before any job")
+	}
+	job := a.Work()
+	if job == nil {
+		t.Fatal("no rank job for a big table without a name order")
+	}
+	if a.Work() != nil {
+		t.Fatal("a second rank job while one is under way")
+	}
+	stale := job().(RankedMsg)
+	a.AppendKeys(genKeys(3, 9)) // the rows change: that result is for the old ones
+	a.Ranked(stale)
+	if a.d.ranksValid {
+		t.Fatal("a rank job's result for rows since changed was taken")
+	}
+	fresh := a.Work()
+	if fresh == nil {
+		t.Fatal("no new rank job after the rows changed")
+	}
+	a.Ranked(fresh().(RankedMsg))
+	if !a.d.ranksValid || a.Work() != nil {
+		t.Fatalf("after the rank job: ranks valid %v, work left %v", a.d.ranksValid, a.Work() != nil)
+	}
+	s.AppendKeys(genKeys(3, 9))
+	s.d.ensureRanks()
+	if !slices.Equal(a.d.byName, s.d.byName) || !slices.Equal(a.d.nameRank, s.d.nameRank) || !slices.Equal(a.d.foldRank, s.d.foldRank) {
+		t.Fatal("the rank job's name order differs from one worked out on Update")
+	}
+	// A sort now needs no name order of its own and shows what the other
+	// table shows.
+	a.SortBy(ColName, false)
+	s.SortBy(ColName, false)
+	finish(t, a)
+	if got, want := shownIDs(a), shownIDs(s); !slices.Equal(got, want) {
+		t.Fatal("sorted by name after the rank job: not the same rows")
 	}
 }
 
@@ -146,9 +208,10 @@ func TestAsyncSupersede(t *testing.T) {
 		if got, want := shownIDs(a), shownIDs(s); !slices.Equal(got, want) {
 			t.Fatalf("olderFirst=%v: %d rows shown, want %d", olderFirst, len(got), len(want))
 		}
-		if a.Working() != "" || a.Work() != nil {
+		if a.Working() != "" {
 			t.Fatal("work left after the newest result landed")
 		}
+		noWorkLeft(t, a)
 	}
 }
 
