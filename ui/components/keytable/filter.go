@@ -142,7 +142,7 @@ func (m *Model) Unjudged() int {
 	}
 	n := 0
 	for i := range int32(m.d.all.n) {
-		if model.UsageUnknown(m.d.key(i)) {
+		if model.UsageUnknown(m.d.all.row(i).usage()) {
 			n++
 		}
 	}

@@ -30,6 +30,14 @@ func TestRowKeepsKeysExactly(t *testing.T) {
 		if got := s.key(int32(i)); !reflect.DeepEqual(got, keys[i]) {
 			t.Fatalf("key %d came back as\n%+v\nwant\n%+v", i, got, keys[i])
 		}
+		// The partial keys carry what their readers need.
+		if u := s.row(int32(i)).usage(); model.UsageUnknown(u) != model.UsageUnknown(keys[i]) {
+			t.Errorf("key %d: usage unknown %v from the row, %v from the key", i, model.UsageUnknown(u), model.UsageUnknown(keys[i]))
+		}
+		d := tableData{all: s}
+		if n := d.named(int32(i)); n.Name != keys[i].Name || n.ID != keys[i].ID {
+			t.Errorf("key %d: named %q %q", i, n.Name, n.ID)
+		}
 	}
 	n := 0
 	for k := range s.each {

@@ -185,14 +185,25 @@ func (s *store) pack(k *model.APIKey) row {
 	return r
 }
 
+// usage is the key with its usage fields alone (model.UsageUnknown's).
+func (r *row) usage() model.APIKey {
+	f := r.flags
+	return model.APIKey{
+		LastUsed:   model.Opt[time.Time]{Reported: f&rowUsedReported != 0, Set: f&rowUsedSet != 0, V: r.lastUsed},
+		TotalCalls: model.Opt[int64]{Reported: f&rowCallsReported != 0, Set: f&rowCallsSet != 0, V: r.calls},
+	}
+}
+
+// key is the row as the model's APIKey. It runs for every row of a sort or
+// a filter, so it is written out field by field.
 func (r *row) key() model.APIKey {
-	has := func(bit uint16) bool { return r.flags&bit != 0 }
+	f := r.flags
 	return model.APIKey{
 		ID: r.id, Username: r.owner.user, Name: r.name, Hint: r.hint, Created: r.created, Expires: r.expires,
-		LastUsed:       model.Opt[time.Time]{Reported: has(rowUsedReported), Set: has(rowUsedSet), V: r.lastUsed},
-		InactivityDays: model.Opt[int]{Reported: has(rowIdleReported), Set: has(rowIdleSet), V: int(r.inactivity)},
-		TotalCalls:     model.Opt[int64]{Reported: has(rowCallsReported), Set: has(rowCallsSet), V: r.calls},
-		IsActive:       has(rowActive), CollectionName: r.owner.collName, CollectionID: r.owner.collID, IsGlobal: has(rowGlobal),
+		LastUsed:       model.Opt[time.Time]{Reported: f&rowUsedReported != 0, Set: f&rowUsedSet != 0, V: r.lastUsed},
+		InactivityDays: model.Opt[int]{Reported: f&rowIdleReported != 0, Set: f&rowIdleSet != 0, V: int(r.inactivity)},
+		TotalCalls:     model.Opt[int64]{Reported: f&rowCallsReported != 0, Set: f&rowCallsSet != 0, V: r.calls},
+		IsActive:       f&rowActive != 0, CollectionName: r.owner.collName, CollectionID: r.owner.collID, IsGlobal: f&rowGlobal != 0,
 	}
 }
 

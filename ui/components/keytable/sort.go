@@ -73,6 +73,13 @@ func (d *tableData) key(i int32) model.APIKey { return d.all.key(i) }
 
 func (d *tableData) id(i int32) string { return d.all.id(i) }
 
+// named is row i's key with its name and id alone: all the name order
+// reads, without the cost of the whole key on a million rows.
+func (d *tableData) named(i int32) model.APIKey {
+	r := d.all.row(i)
+	return model.APIKey{ID: r.id, Name: r.name}
+}
+
 // add takes in a key; a key already present (pages can overlap when the
 // server's list shifts while it is read) is replaced in place.
 func (d *tableData) add(k *model.APIKey) (int32, bool) {
@@ -109,23 +116,23 @@ const (
 	idFits
 )
 
-func newNameEntry(k *model.APIKey, row int32) nameEntry {
+func newNameEntry(name, id string, row int32) nameEntry {
 	e := nameEntry{row: row}
-	e.key, _ = model.StringKey(k.Name, true)
-	if len(k.Name) > 8 {
-		e.key2, _ = model.StringKey(k.Name[8:], true)
+	e.key, _ = model.StringKey(name, true)
+	if len(name) > 8 {
+		e.key2, _ = model.StringKey(name[8:], true)
 	}
-	if len(k.Name) <= 16 && strings.IndexByte(k.Name, 0) < 0 {
+	if len(name) <= 16 && strings.IndexByte(name, 0) < 0 {
 		e.flags |= nameFits
 	}
-	for i := 0; i < len(k.Name); i++ {
-		if 'A' <= k.Name[i] && k.Name[i] <= 'Z' {
+	for i := 0; i < len(name); i++ {
+		if 'A' <= name[i] && name[i] <= 'Z' {
 			e.flags |= nameCaps
 			break
 		}
 	}
 	var exact bool
-	if e.id, exact = model.StringKey(k.ID, false); exact {
+	if e.id, exact = model.StringKey(id, false); exact {
 		e.flags |= idFits
 	}
 	return e
@@ -147,8 +154,8 @@ func (d *tableData) ensureRanks() {
 	// for the rare rest.
 	es := make([]nameEntry, n)
 	for i := range es {
-		k := d.key(int32(i))
-		es[i] = newNameEntry(&k, int32(i))
+		r := d.all.row(int32(i))
+		es[i] = newNameEntry(r.name, r.id, int32(i))
 	}
 	tmp := make([]nameEntry, len(es))
 	es, tmp = radixPass(es, tmp, func(e *nameEntry) uint64 { return e.key2 })
@@ -184,7 +191,7 @@ func (d *tableData) ensureRanks() {
 			prev := &es[pos-1]
 			same := samePrefix(prev, e)
 			if same && (!fits(prev) || !fits(e)) {
-				pk, ek := d.key(prev.row), d.key(e.row)
+				pk, ek := d.named(prev.row), d.named(e.row)
 				same = model.CompareValues(&pk, &ek, model.SortName, d.asOf) == 0
 			}
 			if !same {
@@ -198,7 +205,7 @@ func (d *tableData) ensureRanks() {
 
 // compareNames is model.Compare's tie-break: folded name, name, id.
 func (d *tableData) compareNames(i, j int32) int {
-	a, b := d.key(i), d.key(j)
+	a, b := d.named(i), d.named(j)
 	if c := model.CompareValues(&a, &b, model.SortName, d.asOf); c != 0 {
 		return c
 	}
@@ -274,15 +281,19 @@ func (d *tableData) sortAll(s settings) []int32 {
 	missingFlag := make([]bool, d.all.n)
 	parallel(d.all.n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			k := d.key(int32(i))
-			key, exact, ok := d.sortKey(&k, &s)
-			if !ok {
-				missingFlag[i] = true
-				continue
-			}
-			e := sortEntry{key: key, row: int32(i), exact: exact}
+			var e sortEntry
 			if dense != nil {
-				e.key, e.exact = uint64(dense[i]), true
+				// Name, owner, collection: always present (model.SortKey),
+				// and the rank is the key: the row need not be read.
+				e = sortEntry{key: uint64(dense[i]), row: int32(i), exact: true}
+			} else {
+				k := d.key(int32(i))
+				key, exact, ok := d.sortKey(&k, &s)
+				if !ok {
+					missingFlag[i] = true
+					continue
+				}
+				e = sortEntry{key: key, row: int32(i), exact: exact}
 			}
 			if desc {
 				e.key = ^e.key
@@ -367,36 +378,49 @@ func fixRuns(es []sortEntry, cmpFn func(a, b sortEntry) int) {
 
 // denseRank numbers the distinct values of a string column (users,
 // collections) in model.Compare's order, values equal in that order
-// numbered alike, so that a sort by them sorts integers. The values repeat
-// (the client shares their strings), so the map stays small.
+// numbered alike, so that a sort by them sorts integers. Rows share their
+// owner and collection (row.owner), so the values are looked up once per
+// distinct owner, not once per row.
 func (d *tableData) denseRank(col model.SortColumn) []int32 {
-	value := func(k *model.APIKey) string {
+	asKey := func(o *ownerInfo) model.APIKey {
+		return model.APIKey{Username: o.user, CollectionName: o.collName}
+	}
+	value := func(o *ownerInfo) string {
 		if col == model.SortUser {
-			return k.Username
+			return o.user
 		}
-		return k.CollectionName
+		return o.collName
+	}
+	ownerRank := make(map[*ownerInfo]int32)
+	for i := range int32(d.all.n) {
+		ownerRank[d.all.row(i).owner] = 0
 	}
 	rank := make(map[string]int32)
-	var distinct []*model.APIKey
-	for i := range int32(d.all.n) {
-		k := d.key(i)
-		if _, ok := rank[value(&k)]; !ok {
-			rank[value(&k)] = 0
-			distinct = append(distinct, &k)
+	var distinct []model.APIKey
+	for o := range ownerRank {
+		if _, ok := rank[value(o)]; !ok {
+			rank[value(o)] = 0
+			distinct = append(distinct, asKey(o))
 		}
 	}
-	slices.SortFunc(distinct, func(a, b *model.APIKey) int { return model.CompareValues(a, b, col, d.asOf) })
+	slices.SortFunc(distinct, func(a, b model.APIKey) int { return model.CompareValues(&a, &b, col, d.asOf) })
 	n := int32(0)
-	for i, k := range distinct {
-		if i > 0 && model.CompareValues(distinct[i-1], k, col, d.asOf) != 0 {
+	for i := range distinct {
+		if i > 0 && model.CompareValues(&distinct[i-1], &distinct[i], col, d.asOf) != 0 {
 			n++
 		}
-		rank[value(k)] = n
+		if col == model.SortUser {
+			rank[distinct[i].Username] = n
+		} else {
+			rank[distinct[i].CollectionName] = n
+		}
+	}
+	for o := range ownerRank {
+		ownerRank[o] = rank[value(o)]
 	}
 	out := make([]int32, d.all.n)
 	for i := range out {
-		k := d.key(int32(i))
-		out[i] = rank[value(&k)]
+		out[i] = ownerRank[d.all.row(int32(i)).owner]
 	}
 	return out
 }
