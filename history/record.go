@@ -224,6 +224,16 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 			continue
 		}
 		st := states[i]
+		// The read's strings stand in for the summary's equal ones: those
+		// are views of the summary's blob, which can go once no key's
+		// state points into it (at a million keys, about 90 MB).
+		st.id = k.ID
+		if st.name == k.Name {
+			st.name = k.Name
+		}
+		if st.user == k.Username {
+			st.user = k.Username
+		}
 		if at <= st.seenAt {
 			continue
 		}
