@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"hash/maphash"
 	"iter"
 	"math"
 	"slices"
@@ -194,9 +193,10 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 	}
 	s.setCache(nil)
 	states := old.keys
-	byID := newIDIndex(len(old.keys))
+	byID := model.NewIDIndex(len(old.keys))
+	idAt := func(i int32) string { return states[i].id }
 	for i, k := range old.keys {
-		byID.add(states, k.id, int32(i))
+		byID.Set(k.id, int32(i), idAt)
 	}
 	var lastRef int64
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM keys`).Scan(&lastRef); err != nil {
@@ -212,7 +212,7 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 	for k := range keys {
 		// A key listed twice meets its own state, seen at this read.
 		r := readingOf(*k)
-		i, ok := byID.find(states, k.ID)
+		i, ok := byID.Find(k.ID, idAt)
 		if !ok {
 			lastRef++
 			st, err := w.newKey(lastRef, k, r, at)
@@ -220,7 +220,7 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 				return fmt.Errorf("record history: key %s: %w", k.ID, err)
 			}
 			states = append(states, st)
-			byID.add(states, k.ID, int32(len(states)-1))
+			byID.Set(k.ID, int32(len(states)-1), idAt)
 			continue
 		}
 		st := states[i]
@@ -270,7 +270,7 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 	if err != nil {
 		return fmt.Errorf("record history: %w", err)
 	}
-	byID = idIndex{} // let a million entries go before the blob is encoded
+	byID = model.IDIndex{} // let a million entries go before the blob is encoded
 	kept := states[:0]
 	for _, st := range states {
 		if pruned && st.seenAt < keyCut {
@@ -294,45 +294,6 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 	}
 	s.setCache(sm)
 	return nil
-}
-
-// idIndex finds a key's place in a Record's states by id: a 64-bit hash of
-// each id maps to its place (12 bytes a key, and nothing for the collector
-// to scan, against 24 bytes and two pointers a key in a map by id), and
-// the rare id whose hash another id already has is kept by id in clash.
-// A hash alone never decides: find compares the id it points at.
-type idIndex struct {
-	hash   func(string) uint64
-	byHash map[uint64]int32
-	clash  map[string]int32
-}
-
-func newIDIndex(n int) idIndex {
-	seed := maphash.MakeSeed()
-	return idIndex{hash: func(id string) uint64 { return maphash.String(seed, id) },
-		byHash: make(map[uint64]int32, n), clash: map[string]int32{}}
-}
-
-func (x idIndex) find(states []*keyState, id string) (int32, bool) {
-	i, ok := x.byHash[x.hash(id)]
-	if !ok {
-		return 0, false
-	}
-	if states[i].id == id {
-		return i, true
-	}
-	i, ok = x.clash[id]
-	return i, ok
-}
-
-// add records that states[i] has id, which find does not know yet.
-func (x idIndex) add(states []*keyState, id string, i int32) {
-	h := x.hash(id)
-	if j, taken := x.byHash[h]; taken && states[j].id != id {
-		x.clash[id] = i
-		return
-	}
-	x.byHash[h] = i
 }
 
 // markSeen moves seen_at (and base_at, when the read confirmed the total)

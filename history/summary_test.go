@@ -250,33 +250,3 @@ func TestStateBitsAreTheSummarys(t *testing.T) {
 		t.Errorf("after set and unset: %+v", st)
 	}
 }
-
-// The id index finds every key by its id even when all ids share one hash,
-// and never takes a hash match alone for a find.
-func TestIDIndexClashes(t *testing.T) {
-	for _, hash := range []func(string) uint64{
-		func(string) uint64 { return 1 },                  // every id clashes
-		func(id string) uint64 { return uint64(len(id)) }, // some do
-		newIDIndex(0).hash,
-	} {
-		x := idIndex{hash: hash, byHash: map[uint64]int32{}, clash: map[string]int32{}}
-		var states []*keyState
-		for _, id := range []string{"a", "b", "cc", "dd", "eee"} {
-			if _, ok := x.find(states, id); ok {
-				t.Fatalf("%s found before it was added", id)
-			}
-			states = append(states, &keyState{id: id})
-			x.add(states, id, int32(len(states)-1))
-		}
-		for i, k := range states {
-			if j, ok := x.find(states, k.id); !ok || j != int32(i) {
-				t.Errorf("find(%s) = %d, %v; want %d", k.id, j, ok, i)
-			}
-		}
-		for _, id := range []string{"f", "ff", ""} {
-			if j, ok := x.find(states, id); ok {
-				t.Errorf("find(%q) = %d for an id never added", id, j)
-			}
-		}
-	}
-}

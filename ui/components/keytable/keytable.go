@@ -15,7 +15,6 @@
 package keytable
 
 import (
-	"maps"
 	"slices"
 	"time"
 
@@ -219,7 +218,7 @@ func (m *Model) PrepareAppend(rows Rows, last bool) func() Rows {
 			d.asOf = rows.now
 		}
 		d.all = all
-		d.index = maps.Clone(old.index)
+		d.index = old.index.Clone()
 		d.widen(old.widths)
 		d.widen(rows.widths)
 		rows.drain(func(k *model.APIKey) { d.add(k) })
@@ -231,7 +230,7 @@ func (m *Model) PrepareAppend(rows Rows, last bool) func() Rows {
 // drain it uses rows up (Rows.drain).
 func buildData(rows *Rows, drain bool) *tableData {
 	d := newData(rows.now)
-	d.index = make(map[string]int32, rows.n)
+	d.index = model.NewIDIndex(rows.n)
 	d.widen(rows.widths)
 	if drain {
 		rows.drain(func(k *model.APIKey) { d.add(k) })
@@ -274,7 +273,7 @@ func (m *Model) SetRows(rows Rows) {
 	m.gen++
 	m.cells.clear()
 	for id := range m.selected {
-		if _, ok := d.index[id]; !ok {
+		if _, ok := d.index.Find(id, d.id); !ok {
 			delete(m.selected, id)
 		}
 	}
@@ -530,7 +529,7 @@ func (m *Model) SetSelectable(on bool) {
 
 // GoTo moves the cursor to the key with this id if it is shown.
 func (m *Model) GoTo(id string) bool {
-	i, ok := m.d.index[id]
+	i, ok := m.d.index.Find(id, m.d.id)
 	if !ok {
 		return false
 	}

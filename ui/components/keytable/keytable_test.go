@@ -459,7 +459,8 @@ func TestPrepareAppendMatchesSetKeys(t *testing.T) {
 		renamed.Name = "laptop renamed"
 		prep := m.PrepareAppend(FormatRows(append([]model.APIKey{renamed}, keys[chunkSize+7:]...), now), true)
 		ready := prep()
-		if got := shownIDs(m); !slices.Equal(got, before) || m.d.key(m.d.index[renamed.ID]).Name == renamed.Name {
+		at, _ := m.d.index.Find(renamed.ID, m.d.id)
+		if got := shownIDs(m); !slices.Equal(got, before) || m.d.key(at).Name == renamed.Name {
 			t.Fatalf("sort %s: the table changed before the swap", col)
 		}
 		m.SetRows(ready)

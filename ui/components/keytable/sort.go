@@ -33,7 +33,7 @@ import (
 // (Model.Prepare) and swapped in.
 type tableData struct {
 	all   store
-	index map[string]int32 // row by key id
+	index model.IDIndex // row by key id
 	// order is every row number in sort order (arrival order when
 	// unsorted); view is order with the filter applied: what is shown.
 	order, view []int32
@@ -49,7 +49,7 @@ type tableData struct {
 }
 
 func newData(asOf time.Time) *tableData {
-	return &tableData{index: map[string]int32{}, asOf: asOf, widths: map[model.ColumnID]int{}}
+	return &tableData{index: model.NewIDIndex(0), asOf: asOf, widths: map[model.ColumnID]int{}}
 }
 
 // settings is what decides order and view beyond the rows: the sort and
@@ -83,12 +83,12 @@ func (d *tableData) named(i int32) model.APIKey {
 // add takes in a key; a key already present (pages can overlap when the
 // server's list shifts while it is read) is replaced in place.
 func (d *tableData) add(k *model.APIKey) (int32, bool) {
-	if i, ok := d.index[k.ID]; ok {
+	if i, ok := d.index.Find(k.ID, d.id); ok {
 		d.all.set(i, k)
 		return i, false
 	}
 	i := d.all.push(k)
-	d.index[k.ID] = i
+	d.index.Set(k.ID, i, d.id)
 	return i, true
 }
 
