@@ -854,18 +854,39 @@ func TestLargePagesReadTheSame(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			before := d.requests(http.MethodGet, "/api/v1/admin/api_keys")
-			got, err := d.client(t, demoserver.DemoToken).collectKeys(ctx, user)
-			if err != nil {
-				t.Fatal(err)
-			}
-			reqs := d.requests(http.MethodGet, "/api/v1/admin/api_keys") - before
-			if len(want) < 2 || !reflect.DeepEqual(got, want) {
-				t.Fatalf("bound %d, user %q: large pages read %d keys, the default page %d, or not the same", bound, user, len(got), len(want))
-			}
-			if user == "" && bound == 0 && reqs > len(want)/1000+1+8 {
-				t.Errorf("%d requests for %d keys: large pages not used", reqs, len(want))
+			// One read at a time, a few, and the default window.
+			for _, conc := range []int{1, 3, 8} {
+				before := d.requests(http.MethodGet, "/api/v1/admin/api_keys")
+				got, err := d.client(t, demoserver.DemoToken, func(c *Config) { c.Concurrency = conc }).collectKeys(ctx, user)
+				if err != nil {
+					t.Fatal(err)
+				}
+				reqs := d.requests(http.MethodGet, "/api/v1/admin/api_keys") - before
+				if len(want) < 2 || !reflect.DeepEqual(got, want) {
+					t.Fatalf("bound %d, user %q, concurrency %d: large pages read %d keys, the default page %d, or not the same", bound, user, conc, len(got), len(want))
+				}
+				if user == "" && bound == 0 && reqs > len(want)/1000+1+8 {
+					t.Errorf("concurrency %d: %d requests for %d keys: large pages not used", conc, reqs, len(want))
+				}
 			}
 		}
+	}
+	// Owner by owner, each owner's listing in large pages where it has
+	// many keys, against the server's own filter.
+	d := newDemo(t, demoserver.Options{ExtraKeys: 3000, MaxPageSize: 250})
+	c := d.client(t, demoserver.DemoToken)
+	owners := []string{"user0001", "user0002", "alice"}
+	err := c.StreamKeysByOwner(ctx, owners, func(owner string, keys []model.APIKey) error {
+		want, err := c.collectKeys(ctx, owner)
+		if err != nil {
+			return err
+		}
+		if !reflect.DeepEqual(keys, want) {
+			t.Errorf("owner %s: %d keys by owner, %d listed alone", owner, len(keys), len(want))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -227,9 +227,9 @@ func (c *Client) streamKeys(ctx context.Context, username string, slots chan str
 // page size from there on: the next page, at that size and read alone too,
 // is either full (the server bounds its pages) or short or empty (the
 // listing ended there). That costs one more request only for listings of
-// between PageSize and LargePageSize keys. A server that bounds its pages
-// below PageSize breaks the spec's rule for the default page as well, and
-// is not told from a short listing.
+// 2×PageSize to PageSize+LargePageSize-1 keys (200 to 1,099 by default).
+// A server that bounds its pages below PageSize breaks the spec's rule for
+// the default page as well, and is not told from a short listing.
 type pageLayout struct {
 	first   int  // the first page's limit
 	size    int  // the limit of every page after it

@@ -209,6 +209,7 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 	defer w.close()
 
 	var seenWithTotal, seenOnly []int64
+	matched := make([]bool, len(old.keys)) // the summary's states this read lists
 	for k := range keys {
 		// A key listed twice meets its own state, seen at this read.
 		r := readingOf(*k)
@@ -224,9 +225,13 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 			continue
 		}
 		st := states[i]
+		if int(i) < len(matched) {
+			matched[i] = true
+		}
 		// The read's strings stand in for the summary's equal ones: those
 		// are views of the summary's blob, which can go once no key's
-		// state points into it (at a million keys, about 90 MB).
+		// state points into it (at a million keys, about 90 MB; see
+		// letBlobGo for the states this read does not list).
 		st.id = k.ID
 		if st.name == k.Name {
 			st.name = k.Name
@@ -270,6 +275,7 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 	if err != nil {
 		return fmt.Errorf("record history: %w", err)
 	}
+	letBlobGo(old.keys, matched)
 	byID = model.IDIndex{} // let a million entries go before the blob is encoded
 	kept := states[:0]
 	for _, st := range states {
@@ -294,6 +300,28 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 	}
 	s.setCache(sm)
 	return nil
+}
+
+// letBlobGo gives the summary's states this read did not list (deleted
+// keys, other users' keys when one user's keys were read) their own copies
+// of their strings, which were views of the summary's blob, so that the
+// blob can go: but only when they are few. When most were not listed,
+// copying them would cost as much as the blob, which then stays.
+func letBlobGo(states []*keyState, matched []bool) {
+	unmatched := 0
+	for _, m := range matched {
+		if !m {
+			unmatched++
+		}
+	}
+	if unmatched == 0 || unmatched > len(states)/4 {
+		return
+	}
+	for i, st := range states {
+		if !matched[i] {
+			st.id, st.name, st.user = strings.Clone(st.id), strings.Clone(st.name), strings.Clone(st.user)
+		}
+	}
 }
 
 // markSeen moves seen_at (and base_at, when the read confirmed the total)

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 
 	"h2ogpte-keys/model"
 )
@@ -248,5 +249,43 @@ func TestStateBitsAreTheSummarys(t *testing.T) {
 	st.set(optBaseAt, sql.NullInt64{})
 	if st.get(optBaseAt).Valid || st.vals[optBaseAt] != 0 || !st.active() || st.has != isActive {
 		t.Errorf("after set and unset: %+v", st)
+	}
+}
+
+// States a read did not list get their own strings (the blob can go) when
+// they are few; when most were not listed, they keep the blob's.
+func TestLetBlobGo(t *testing.T) {
+	blob := []byte("id0id1id2id3id4id5id6id7")
+	inBlob := func(s string) bool {
+		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		lo := uintptr(unsafe.Pointer(&blob[0]))
+		return p >= lo && p < lo+uintptr(len(blob))
+	}
+	text := unsafe.String(&blob[0], len(blob))
+	fresh := func() []*keyState {
+		var sts []*keyState
+		for i := range 8 {
+			id := text[3*i : 3*i+3]
+			sts = append(sts, &keyState{id: id, state: state{name: id, user: id}})
+		}
+		return sts
+	}
+	few := fresh()
+	matched := []bool{true, true, true, true, true, true, true, false}
+	letBlobGo(few, matched)
+	for i, st := range few {
+		if st.id != fmt.Sprint("id", i) || st.name != st.id || st.user != st.id {
+			t.Fatalf("state %d changed: %+v", i, st)
+		}
+		if !matched[i] && (inBlob(st.id) || inBlob(st.name) || inBlob(st.user)) {
+			t.Errorf("state %d, not listed, still points into the blob", i)
+		}
+	}
+	many := fresh()
+	letBlobGo(many, []bool{true, false, false, false, false, false, false, false})
+	for i, st := range many {
+		if !inBlob(st.id) {
+			t.Errorf("state %d: copied although most were not listed", i)
+		}
 	}
 }

@@ -218,6 +218,7 @@ func (m *Model) PrepareAppend(rows Rows, last bool) func() Rows {
 			d.asOf = rows.now
 		}
 		d.all = all
+		d.partial = !last
 		d.index = old.index.Clone()
 		d.widen(old.widths)
 		d.widen(rows.widths)

@@ -172,9 +172,11 @@ type RankedMsg struct {
 // rankLater is the command that works out the name order (every sort's
 // tie-break) of a big table that has none, off Update: a load that is
 // not sorted ends without it, so the first sort does not wait for it
-// either. Nil when there is nothing to do or a job is already at it.
+// either. Nil when there is nothing to do, a job is already at it, or the
+// rows are a load's with more to come (their order would be thrown away
+// at the next merge).
 func (m *Model) rankLater() tea.Cmd {
-	if !m.async() || m.d.ranksValid || m.ranking == m.gen {
+	if !m.async() || m.d.ranksValid || m.d.partial || m.ranking == m.gen {
 		return nil
 	}
 	m.ranking = m.gen

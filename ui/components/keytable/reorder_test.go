@@ -59,13 +59,30 @@ func noWorkLeft(t *testing.T, m *Model) {
 	if cmd == nil {
 		return
 	}
-	msg, ok := cmd().(RankedMsg)
+	got := cmd()
+	msg, ok := got.(RankedMsg)
 	if !ok {
-		t.Fatalf("work left: %T", msg)
+		t.Fatalf("work left: %T", got)
 	}
 	m.Ranked(msg)
 	if m.Work() != nil {
 		t.Fatal("work left after the rank job landed")
+	}
+}
+
+// A load's merges with more to come start no rank job (the next merge
+// would throw its result away); the last one does.
+func TestNoRankJobMidLoad(t *testing.T) {
+	keys := genKeys(900, 4)
+	a, _ := asyncPair(t, keys[:300])
+	noWorkLeft(t, a) // the first rows' name order
+	a.SetRows(a.PrepareAppend(FormatRows(keys[300:600], now), false)())
+	if cmd := a.Work(); cmd != nil {
+		t.Fatalf("a merge with more to come started %T", cmd())
+	}
+	a.SetRows(a.PrepareAppend(FormatRows(keys[600:], now), true)())
+	if a.Work() == nil {
+		t.Fatal("no rank job after the load's last merge")
 	}
 }
 

@@ -115,12 +115,15 @@ func (s *store) share() store {
 	return store{chunks: slices.Clone(s.chunks), owned: make([]bool, len(s.chunks)), n: s.n}
 }
 
-// each yields every key in arrival order (each a copy, valid until the next).
+// each yields every key in arrival order: a copy, in one variable reused
+// for the next (one allocation a pass, not one a key), so a consumer must
+// not keep the pointer.
 func (s *store) each(yield func(*model.APIKey) bool) {
 	left := s.n
+	var k model.APIKey
 	for _, c := range s.chunks {
 		for i := range c[:min(len(c), left)] {
-			k := c[i].key()
+			k = c[i].key()
 			if !yield(&k) {
 				return
 			}

@@ -46,6 +46,9 @@ type tableData struct {
 	// on the first sort after rows change.
 	byName, nameRank, foldRank []int32
 	ranksValid                 bool
+	// partial marks a load's rows with more to come (PrepareAppend not
+	// last): the name order waits for the rest (rankLater).
+	partial bool
 }
 
 func newData(asOf time.Time) *tableData {

@@ -120,7 +120,8 @@ func usageKey(k *model.APIKey, s *settings) (uint64, bool, bool) {
 // nothing of the table but blocks the table no longer writes (the table
 // copies a block before it next writes to it). Nothing is copied up
 // front, so recording a million keys in the history (a command's work)
-// does not first need a second copy of them.
+// does not first need a second copy of them. Each key yielded is a copy
+// valid until the next: keep its fields, never the pointer.
 func (m *Model) KeysSnapshot() iter.Seq[*model.APIKey] {
 	all := &m.d.all
 	for i := range all.owned {
