@@ -44,6 +44,11 @@ const (
 // Changed reports whether use changed (spike or silence).
 func (u KeyUsage) Changed() bool { return u.Change != UsageSteady }
 
+// Blank reports whether u holds nothing a table shows or filters by: no
+// calls a day, no calls in 24 hours, no change of use (a key the history
+// has seen at one read only).
+func (u KeyUsage) Blank() bool { return !u.PerDayKnown && !u.Calls24hKnown && !u.Changed() }
+
 // UsageDay is one UTC day's calls of one key, as the history holds them.
 type UsageDay struct {
 	Date  time.Time

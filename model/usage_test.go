@@ -137,3 +137,22 @@ func TestNormalizeLeavesOldServersAlone(t *testing.T) {
 		t.Error("a key with a last use has no usage reported")
 	}
 }
+
+// Blank is true only for usage with nothing a table shows or filters by.
+func TestKeyUsageBlank(t *testing.T) {
+	for _, tt := range []struct {
+		u     KeyUsage
+		blank bool
+	}{
+		{KeyUsage{}, true},
+		{KeyUsage{Estimated: true, Since: time.Unix(1, 0)}, true},
+		{KeyUsage{PerDayKnown: true}, false},
+		{KeyUsage{Calls24hKnown: true}, false},
+		{KeyUsage{Change: UsageSpike}, false},
+		{KeyUsage{Change: UsageSilent}, false},
+	} {
+		if got := tt.u.Blank(); got != tt.blank {
+			t.Errorf("%+v: Blank() = %v, want %v", tt.u, got, tt.blank)
+		}
+	}
+}

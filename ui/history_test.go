@@ -313,3 +313,31 @@ func TestJourneyUsageHistory(t *testing.T) {
 		t.Errorf("use changed shows %s", cur.Name)
 	}
 }
+
+// After the first read of a server, the history knows no key's use yet:
+// the table is told there is a history but holds no figures (a million
+// blank ones cost about 95 MB); after a later read with calls, it holds
+// the keys that have something to show.
+func TestFirstReadHoldsNoBlankUsage(t *testing.T) {
+	api, _ := demoAPI(t)
+	st := openHistory(t, "https://h2ogpte.example.com", commontest.Clock)
+	a := newApp(t, api, Options{User: "alice", History: st}, 140, 40)
+	d := newDriver(t, a)
+	d.run(a.Init())
+	d.until("the usage to reach the table", a.table.HasUsage)
+	d.settle()
+	keys := a.table.ShownKeys()
+	if len(keys) == 0 {
+		t.Fatal("alice has no keys")
+	}
+	for _, k := range keys {
+		if u, ok := a.table.UsageOf(k.ID); ok {
+			t.Fatalf("after a first read the table holds usage for %s: %+v", k.ID, u)
+		}
+	}
+
+	a2, _, spiked := historyApp(t, 140, 40)
+	if _, ok := a2.table.UsageOf(spiked.ID); !ok {
+		t.Fatal("after later reads the table holds no usage for the spiked key")
+	}
+}
