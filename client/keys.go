@@ -172,6 +172,14 @@ func (c *Client) streamKeys(ctx context.Context, username string, slots chan str
 		}
 		r := <-results
 		inFlight--
+		if r.index == 1 && lay.refused(r.err) {
+			// Read alone, so nothing after it is under way: read it again
+			// at the first page's size.
+			wg.Add(1)
+			inFlight++
+			go fetch(1, lay.offset(1), lay.limit(1))
+			continue
+		}
 		if r.err == nil && r.index == 1 {
 			lay.learn(len(r.keys))
 		}
@@ -228,12 +236,15 @@ func (c *Client) streamKeys(ctx context.Context, username string, slots chan str
 // is either full (the server bounds its pages) or short or empty (the
 // listing ended there). That costs one more request only for listings of
 // 2×PageSize to PageSize+LargePageSize-1 keys (200 to 1,099 by default).
+// A server that refuses the large limit outright (400 or 422, as a
+// framework validating a maximum does) is read on in pages of PageSize.
 // A server that bounds its pages below PageSize breaks the spec's rule for
 // the default page as well, and is not told from a short listing.
 type pageLayout struct {
 	first   int  // the first page's limit
 	size    int  // the limit of every page after it
 	learned bool // size is the length of the first large page
+	smaller bool // the server refused the large size (refused)
 }
 
 func (l pageLayout) offset(index int) int {
@@ -255,6 +266,22 @@ func (l *pageLayout) learn(n int) {
 	if n >= l.first && n < l.size {
 		l.size, l.learned = n, true
 	}
+}
+
+// refused takes the error of the first large page: a 400 or 422 (a server
+// that validates the limit and refuses one so large) makes every page from
+// there on ask for the first page's size, which the server answered, and
+// reports that the page is to be read again. Anything else is an error.
+func (l *pageLayout) refused(err error) bool {
+	var apiErr *APIError
+	if l.smaller || l.size == l.first || !errors.As(err, &apiErr) {
+		return false
+	}
+	if apiErr.Status != http.StatusBadRequest && apiErr.Status != http.StatusUnprocessableEntity {
+		return false
+	}
+	l.size, l.smaller = l.first, true
+	return true
 }
 
 // alone reports whether page index must be read with no other page in

@@ -862,3 +862,52 @@ func TestStreamKeysByOwner(t *testing.T) {
 		}
 	})
 }
+
+// A server that refuses a limit above its maximum (400 or 422, as a
+// framework validating the parameter does) is read whole in pages of the
+// first page's size; any other answer to the first large page is an error.
+func TestListAllKeysServerRefusesLargePages(t *testing.T) {
+	rows := keyRows(2345, "alice")
+	for _, status := range []int{400, 422, 403} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			list := pagedList(t, rows, "username")
+			srv := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+				if lim, _ := strconv.Atoi(r.URL.Query().Get("limit")); lim > 500 {
+					writeEndpointError(w, status, "limit: must be at most 500")
+					return
+				}
+				list(w, r)
+			})
+			keys, err := newTestClient(t, srv.URL).ListAllKeys(context.Background())
+			if status == 403 {
+				var apiErr *APIError
+				if !errors.As(err, &apiErr) || apiErr.Status != 403 {
+					t.Fatalf("a 403 to the large page: err = %v, want it reported", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(keys) != len(rows) {
+				t.Fatalf("got %d keys, want %d", len(keys), len(rows))
+			}
+			for i, k := range keys {
+				if want := fmt.Sprintf("key-%04d", i); k.ID != want {
+					t.Fatalf("key %d is %s, want %s", i, k.ID, want)
+				}
+			}
+			want := [][2]int{{0, 100}, {100, 1000}, {100, 100}}
+			for off := 200; off <= len(rows); off += 100 {
+				want = append(want, [2]int{off, 100})
+			}
+			// The refused page and its repeat share an offset: sorted by
+			// offset, the refused one may come either side of its repeat.
+			got := pageQueries(t, srv.requests())
+			if len(got) > 2 && got[1] == [2]int{100, 100} && got[2] == [2]int{100, 1000} {
+				got[1], got[2] = got[2], got[1]
+			}
+			wantPages(t, got, want)
+		})
+	}
+}
