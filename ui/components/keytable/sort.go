@@ -304,8 +304,14 @@ func (d *tableData) sortAll(s settings) []int32 {
 			byRow[i] = e
 		}
 	})
-	present := make([]sortEntry, 0, d.all.n)
-	var missing []int32
+	nMissing := 0
+	for _, m := range missingFlag {
+		if m {
+			nMissing++
+		}
+	}
+	present := make([]sortEntry, 0, d.all.n-nMissing)
+	missing := make([]int32, 0, nMissing)
 	for _, i := range d.byName {
 		if missingFlag[i] {
 			missing = append(missing, i)
@@ -313,7 +319,8 @@ func (d *tableData) sortAll(s settings) []int32 {
 		}
 		present = append(present, byRow[i])
 	}
-	present, _ = radixPass(present, make([]sortEntry, len(present)), func(e *sortEntry) uint64 { return e.key })
+	// byRow has been read: the radix sort's other buffer, not a third.
+	present, _ = radixPass(present, byRow[:len(present)], func(e *sortEntry) uint64 { return e.key })
 	fixRuns(present, func(a, b sortEntry) int {
 		ak, bk := d.key(a.row), d.key(b.row)
 		c := model.CompareValues(&ak, &bk, col, d.asOf)
