@@ -49,6 +49,20 @@ func wantPages(t *testing.T, got, want [][2]int) {
 	}
 }
 
+// wantKeysInOrder wants keys to be key-0000 to key-(n-1) (keyRows), each
+// once, in order.
+func wantKeysInOrder(t *testing.T, keys []model.APIKey, n int) {
+	t.Helper()
+	if len(keys) != n {
+		t.Fatalf("got %d keys, want %d", len(keys), n)
+	}
+	for i, k := range keys {
+		if want := fmt.Sprintf("key-%04d", i); k.ID != want {
+			t.Fatalf("key %d is %s, want %s", i, k.ID, want)
+		}
+	}
+}
+
 // A listing asks for the spec's default page first, then for large pages;
 // a large page that comes back shorter than asked but no shorter than the
 // first is told from the end by one more page of its length.
@@ -99,14 +113,7 @@ func TestListAllKeysServerBoundsPages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(keys) != len(rows) {
-				t.Fatalf("got %d keys, want %d", len(keys), len(rows))
-			}
-			for i, k := range keys {
-				if want := fmt.Sprintf("key-%04d", i); k.ID != want {
-					t.Fatalf("key %d is %s, want %s", i, k.ID, want)
-				}
-			}
+			wantKeysInOrder(t, keys, len(rows))
 			// Up to the page that finds the end, exactly these; past it,
 			// only reads already in flight (at most the window of 8).
 			want := [][2]int{{0, 100}, {100, 1000}}
@@ -889,14 +896,7 @@ func TestListAllKeysServerRefusesLargePages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(keys) != len(rows) {
-				t.Fatalf("got %d keys, want %d", len(keys), len(rows))
-			}
-			for i, k := range keys {
-				if want := fmt.Sprintf("key-%04d", i); k.ID != want {
-					t.Fatalf("key %d is %s, want %s", i, k.ID, want)
-				}
-			}
+			wantKeysInOrder(t, keys, len(rows))
 			want := [][2]int{{0, 100}, {100, 1000}, {100, 100}}
 			for off := 200; off <= len(rows); off += 100 {
 				want = append(want, [2]int{off, 100})
