@@ -49,6 +49,19 @@ func wantPages(t *testing.T, got, want [][2]int) {
 	}
 }
 
+// overLimit is a fake listing rows (pagedList) that hands a request asking
+// for more than max items to over instead, with the listing to call.
+func overLimit(t *testing.T, rows []map[string]any, max int, over func(http.ResponseWriter, *http.Request, http.HandlerFunc)) *fake {
+	list := pagedList(t, rows, "username")
+	return newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		if lim, _ := strconv.Atoi(r.URL.Query().Get("limit")); lim > max {
+			over(w, r, list)
+			return
+		}
+		list(w, r)
+	})
+}
+
 // wantKeysInOrder wants keys to be key-0000 to key-(n-1) (keyRows), each
 // once, in order.
 func wantKeysInOrder(t *testing.T, keys []model.APIKey, n int) {
@@ -100,13 +113,10 @@ func TestListAllKeysServerBoundsPages(t *testing.T) {
 	rows := keyRows(2345, "alice")
 	for _, bound := range []int{100, 250, 999} {
 		t.Run(strconv.Itoa(bound), func(t *testing.T) {
-			list := pagedList(t, rows, "username")
-			srv := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+			srv := overLimit(t, rows, bound, func(w http.ResponseWriter, r *http.Request, list http.HandlerFunc) {
 				q := r.URL.Query()
-				if lim, _ := strconv.Atoi(q.Get("limit")); lim > bound {
-					q.Set("limit", strconv.Itoa(bound))
-					r.URL.RawQuery = q.Encode()
-				}
+				q.Set("limit", strconv.Itoa(bound))
+				r.URL.RawQuery = q.Encode()
 				list(w, r)
 			})
 			keys, err := newTestClient(t, srv.URL).ListAllKeys(context.Background())
@@ -877,13 +887,8 @@ func TestListAllKeysServerRefusesLargePages(t *testing.T) {
 	rows := keyRows(2345, "alice")
 	for _, status := range []int{400, 422, 403} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
-			list := pagedList(t, rows, "username")
-			srv := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-				if lim, _ := strconv.Atoi(r.URL.Query().Get("limit")); lim > 500 {
-					writeEndpointError(w, status, "limit: must be at most 500")
-					return
-				}
-				list(w, r)
+			srv := overLimit(t, rows, 500, func(w http.ResponseWriter, _ *http.Request, _ http.HandlerFunc) {
+				writeEndpointError(w, status, "limit: must be at most 500")
 			})
 			keys, err := newTestClient(t, srv.URL).ListAllKeys(context.Background())
 			if status == 403 {
