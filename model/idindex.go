@@ -52,9 +52,6 @@ func (x IDIndex) Set(id string, i int32, idAt func(int32) string) {
 	x.byHash[h] = i
 }
 
-// Len is the number of ids held.
-func (x IDIndex) Len() int { return len(x.byHash) + len(x.clash) }
-
 // Clone returns an index holding the same ids that changes apart from x.
 func (x IDIndex) Clone() IDIndex {
 	return IDIndex{hash: x.hash, byHash: maps.Clone(x.byHash), clash: maps.Clone(x.clash)}
