@@ -261,6 +261,8 @@ type call struct {
 	// idempotent requests may be repeated when the server is briefly
 	// unavailable; only GETs are.
 	idempotent bool
+	// buf, when big enough, is where a read's body is read (readBody).
+	buf []byte
 }
 
 // do sends cl, retrying when allowed, and returns the body of a 2xx answer.
@@ -331,7 +333,7 @@ func (c *Client) once(ctx context.Context, cl call) ([]byte, http.Header, error)
 	res, err := req.Execute(cl.method, c.base+cl.path)
 	var body []byte
 	if err == nil && rawRead {
-		body, err = readBody(res.RawResponse, c.maxBody)
+		body, err = readBody(res.RawResponse, c.maxBody, cl.buf)
 	} else if err == nil {
 		body = res.Body()
 	}
@@ -368,9 +370,10 @@ func (c *Client) once(ctx context.Context, cl call) ([]byte, http.Header, error)
 }
 
 // readBody reads and closes an answer's body, at most limit bytes, into a
-// buffer sized from Content-Length when the server gives one. Its errors
-// match resty's for the same failures.
-func readBody(res *http.Response, limit int) ([]byte, error) {
+// buffer sized from Content-Length when the server gives one: buf when it
+// has room for that (it is then overwritten), a new one otherwise. Its
+// errors match resty's for the same failures.
+func readBody(res *http.Response, limit int, buf []byte) ([]byte, error) {
 	defer res.Body.Close()
 	r := io.Reader(res.Body)
 	if strings.EqualFold(res.Header.Get("Content-Encoding"), "gzip") && res.ContentLength != 0 {
@@ -387,7 +390,10 @@ func readBody(res *http.Response, limit int) ([]byte, error) {
 	}
 	// Not bytes.Buffer.ReadFrom: it grows (doubling) whenever fewer than
 	// 512 bytes are free, so an exactly sized buffer would still be copied.
-	b := make([]byte, 0, size)
+	b := buf[:0]
+	if cap(b) < size {
+		b = make([]byte, 0, size)
+	}
 	r = io.LimitReader(r, int64(limit)+1)
 	for {
 		if len(b) == cap(b) {

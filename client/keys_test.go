@@ -772,6 +772,12 @@ func TestSeenIDs(t *testing.T) {
 	// A collision: "e" is new, but another id already had its hash.
 	s.hashes[maphash.String(s.seed, "e")] = struct{}{}
 	check(step{"e", false, false})
+	// The exact sets are built at a page's first hash met before ("a"),
+	// from ids kept until then ("f"), and kept up after it ("g"); the
+	// page's set becomes the next page's.
+	check(step{"f", true, false}, step{"a", false, false}, step{"g", true, false}, step{"g", false, true}, step{"f", false, true})
+	check(step{"g", false, true}, step{"f", false, true}, step{"h", true, false})
+	check(step{"a", false, false}, step{"h", false, true}, step{"g", false, false})
 }
 
 // ownerKeys serves each owner's keys under a loose filter, answering the

@@ -42,7 +42,26 @@ func TestReadBody(t *testing.T) {
 			if tt.gzip {
 				res.Header.Set("Content-Encoding", "gzip")
 			}
-			got, err := readBody(res, tt.limit)
+			got, err := readBody(res, tt.limit, nil)
+			if err == nil && len(got) > 0 {
+				// Given a buffer with room, readBody reads into it; given
+				// one without, into a new one.
+				for _, room := range []int{len(got) + 1, len(got) / 2} {
+					buf := make([]byte, 3, room)
+					res := &http.Response{Body: io.NopCloser(strings.NewReader(tt.body)), ContentLength: tt.length, Header: res.Header}
+					again, err := readBody(res, tt.limit, buf)
+					if err != nil || !bytes.Equal(again, got) {
+						t.Fatalf("into a buffer of %d: got %d bytes, %v", room, len(again), err)
+					}
+					size := 32 << 10 // what readBody asks for: Content-Length+1 when known
+					if tt.length > 0 {
+						size = int(tt.length) + 1
+					}
+					if shared := &again[:1][0] == &buf[:1][0]; shared != (room >= size && room > len(got)) {
+						t.Errorf("into a buffer of %d (body %d, length %d): used it = %v", room, len(got), tt.length, shared)
+					}
+				}
+			}
 			if tt.tooBig {
 				if !errors.Is(err, resty.ErrResponseBodyTooLarge) {
 					t.Fatalf("err = %v, want too large", err)

@@ -68,37 +68,66 @@ func pages[T any](ctx context.Context, c *Client, op, path, what string, q url.V
 type seenIDs struct {
 	seed   maphash.Seed
 	hashes map[uint64]struct{}
-	// prev and cur hold the exact ids of the page before and this page.
-	prev, cur map[string]struct{}
+	// prev and cur are the exact ids of the page before and of this page
+	// so far; prevSet and curSet are the same as sets, built only when an
+	// id's hash was met before (cur's is kept up from then on). A listing
+	// whose rows do not shift never builds one: a key costs one insert in
+	// hashes, not four map operations.
+	prev, cur       []string
+	prevSet, curSet map[string]struct{}
 }
 
 func newSeenIDs() *seenIDs {
-	return &seenIDs{seed: maphash.MakeSeed(), hashes: make(map[uint64]struct{}), cur: make(map[string]struct{})}
+	return &seenIDs{seed: maphash.MakeSeed(), hashes: make(map[uint64]struct{})}
 }
 
 // add records id. isNew is false when its hash was met before; repeat is
 // true when the id itself is on this page or the page before, and the
 // item should be dropped.
 func (s *seenIDs) add(id string) (isNew, repeat bool) {
-	if _, ok := s.cur[id]; ok {
+	n := len(s.hashes)
+	s.hashes[maphash.String(s.seed, id)] = struct{}{}
+	if len(s.hashes) > n {
+		// Never met, so on neither page.
+		s.keep(id)
+		return true, false
+	}
+	if s.prevSet == nil {
+		s.prevSet = setOf(s.prev)
+	}
+	if s.curSet == nil {
+		s.curSet = setOf(s.cur)
+	}
+	if _, ok := s.curSet[id]; ok {
 		return false, true
 	}
-	if _, ok := s.prev[id]; ok {
+	if _, ok := s.prevSet[id]; ok {
 		return false, true
 	}
-	s.cur[id] = struct{}{}
-	h := maphash.String(s.seed, id)
-	if _, ok := s.hashes[h]; ok {
-		return false, false
+	s.keep(id)
+	return false, false
+}
+
+// keep adds id to this page's ids.
+func (s *seenIDs) keep(id string) {
+	s.cur = append(s.cur, id)
+	if s.curSet != nil {
+		s.curSet[id] = struct{}{}
 	}
-	s.hashes[h] = struct{}{}
-	return true, false
+}
+
+func setOf(ids []string) map[string]struct{} {
+	m := make(map[string]struct{}, len(ids))
+	for _, id := range ids {
+		m[id] = struct{}{}
+	}
+	return m
 }
 
 // endPage moves on to the next page: this page becomes the page before.
 func (s *seenIDs) endPage() {
-	s.prev = s.cur
-	s.cur = make(map[string]struct{}, len(s.prev))
+	s.prev, s.cur = s.cur, s.prev[:0]
+	s.prevSet, s.curSet = s.curSet, nil
 }
 
 // pageBound stops listings whose paging does not end.

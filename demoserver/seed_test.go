@@ -7,9 +7,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"reflect"
 	"testing"
 	"time"
 	"unicode"
+	"unsafe"
 
 	"h2ogpte-keys/model"
 )
@@ -258,5 +260,44 @@ func TestSortKeysIsKeyOrder(t *testing.T) {
 	sortKeys(keys)
 	if !slices.Equal(keys, want) {
 		t.Fatal("sortKeys differs from keyOrder")
+	}
+}
+
+// TestLayOut: the seeded keys come out in listing order, the same keys
+// with the same contents, each key's id, name and hint side by side in
+// memory (what makes a listing read the heap front to back).
+func TestLayOut(t *testing.T) {
+	s := New(Options{Seed: 5, Empty: true, Now: func() time.Time { return t0 }})
+	s.seedExtra(t0, 3000)
+	want := make(map[string]model.APIKey, len(s.keys))
+	for _, k := range s.keys {
+		want[k.key.ID] = k.key
+	}
+	recs := make([]keyRec, len(s.keys))
+	old := map[*time.Time]bool{}
+	for i, k := range s.keys {
+		recs[len(recs)-1-i] = *k // reversed: layOut must sort
+		old[k.key.Expires] = true
+	}
+	out := layOut(recs)
+	if len(out) != len(want) {
+		t.Fatalf("%d keys, want %d", len(out), len(want))
+	}
+	for i := range out {
+		k := out[i].key
+		if w, ok := want[k.ID]; !ok || !reflect.DeepEqual(k, w) {
+			t.Fatalf("key %d: %+v, want %+v", i, k, w)
+		}
+		delete(want, k.ID)
+		if i > 0 && keyOrder(&out[i-1], &out[i]) >= 0 {
+			t.Fatalf("keys %d and %d out of listing order", i-1, i)
+		}
+		id, name, hint := unsafe.StringData(k.ID), unsafe.StringData(k.Name), unsafe.StringData(k.Hint)
+		if unsafe.Add(unsafe.Pointer(id), len(k.ID)) != unsafe.Pointer(name) || unsafe.Add(unsafe.Pointer(name), len(k.Name)) != unsafe.Pointer(hint) {
+			t.Fatalf("key %d: id, name and hint not side by side", i)
+		}
+		if k.Expires != nil && old[k.Expires] {
+			t.Fatalf("key %d: expiry not given fresh memory", i)
+		}
 	}
 }

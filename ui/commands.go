@@ -73,9 +73,11 @@ func loadLimit(ctx context.Context, api API) func() tea.Msg {
 
 // streamKeys reads username's keys ("" = every user's) page by page into
 // ch, then the end, and closes ch. Each page is formatted for the table
-// here, as of now, so Update only appends ready rows. A send gives up when
-// ctx is cancelled, so a superseded load's goroutine never blocks on a
-// reader that has gone.
+// here, as of now, so Update only appends ready rows: on a goroutine of
+// its own, so the listing reads and checks the next pages meanwhile (up to
+// formatAhead pages wait to be sent), and sent in the listing's order. A
+// send gives up when ctx is cancelled, so a superseded load's goroutine
+// never blocks on a reader that has gone.
 func streamKeys(ctx context.Context, api API, username string, now time.Time, ch chan<- keysEvent) tea.Cmd {
 	return func() tea.Msg {
 		defer close(ch)
@@ -85,15 +87,35 @@ func streamKeys(ctx context.Context, api API, username string, now time.Time, ch
 			case <-ctx.Done():
 			}
 		}
+		queue := make(chan chan keytable.Rows, formatAhead)
+		sent := make(chan struct{})
+		go func() {
+			defer close(sent)
+			for rows := range queue {
+				send(keysEvent{rows: <-rows})
+			}
+		}()
 		err := api.StreamKeys(ctx, username, func(page []model.APIKey) {
-			if len(page) > 0 {
-				send(keysEvent{rows: keytable.FormatRows(page, now)})
+			if len(page) == 0 {
+				return
+			}
+			rows := make(chan keytable.Rows, 1)
+			go func() { rows <- keytable.FormatRows(page, now) }()
+			select {
+			case queue <- rows:
+			case <-ctx.Done():
 			}
 		})
+		close(queue)
+		<-sent
 		send(keysEvent{done: true, err: err})
 		return nil
 	}
 }
+
+// formatAhead is how many pages of a load may be formatted, or wait to be
+// sent, while the listing goes on.
+const formatAhead = 4
 
 // waitPage waits for the next page of a load; pages already waiting are
 // taken together, so a fast server costs one Update per batch, not per page.
