@@ -65,6 +65,11 @@ type Column struct {
 	// DashboardCell is the dashboard's text where it differs from Cell
 	// (dates without the time, "3h ago"); nil means Cell.
 	DashboardCell func(k APIKey, now time.Time) string
+	// DashboardWidth, where set, is the width in cells of the dashboard's
+	// text for k without writing it (a table measures every key's cells,
+	// a million at a time); false means it cannot tell, and the text is
+	// measured. It must agree with the text (TestDashboardWidths).
+	DashboardWidth func(k *APIKey, now time.Time) (int, bool)
 	// DashboardOrder places the column on the dashboard, whose order
 	// differs from the command line's: Stops working sits by the expiry
 	// and inactivity it follows from.
@@ -106,20 +111,22 @@ func Columns() []Column {
 			Sort: SortUser, Sortable: true,
 			Cell: func(k APIKey, _ time.Time) string { return CleanText(k.Username) }},
 		{ID: ColSecret, Header: "SECRET", Title: "Secret key", ShortTitle: "Secret key", Drop: 2, Dashboard: true, DashboardOrder: 3,
-			Cell: func(k APIKey, _ time.Time) string { return MaskedSecret(k.Hint) }},
+			Cell:           func(k APIKey, _ time.Time) string { return MaskedSecret(k.Hint) },
+			DashboardWidth: func(k *APIKey, _ time.Time) (int, bool) { return maskedWidth(k.Hint) }},
 		{ID: ColCollection, Header: "COLLECTION", Title: "Collection", ShortTitle: "Collection", Drop: 4, Dashboard: true, DashboardOrder: 4,
 			MaxWidth: 24, Sort: SortCollection, Sortable: true,
 			Cell:          func(k APIKey, _ time.Time) string { return CleanText(k.CollectionName) },
 			DashboardCell: DashboardCollection},
 		{ID: ColCreated, Header: "CREATED", Title: "Created", ShortTitle: "Created", Drop: 1, Dashboard: true, DashboardOrder: 5,
 			Sort: SortCreated, Sortable: true,
-			Cell:          func(k APIKey, now time.Time) string { return at(k.Created, now) },
-			DashboardCell: func(k APIKey, now time.Time) string { return DateCell(k.Created, now) }},
+			Cell:           func(k APIKey, now time.Time) string { return at(k.Created, now) },
+			DashboardCell:  func(k APIKey, now time.Time) string { return DateCell(k.Created, now) },
+			DashboardWidth: func(k *APIKey, _ time.Time) (int, bool) { return dateWidth(k.Created) }},
 		{ID: ColStatus, Header: "STATUS", Title: "Status", ShortTitle: "Status", Dashboard: true, DashboardOrder: 6, StatusTint: true,
 			Sort: SortStatus, Sortable: true,
 			Cell: func(k APIKey, now time.Time) string { return k.StatusAt(now).String() }},
 		{ID: ColExpires, Header: "EXPIRES", Title: "Expiry Date", ShortTitle: "Expiry Date", Drop: 5, Dashboard: true, DashboardOrder: 7,
-			Sort: SortExpires, Sortable: true, DashboardCell: DashboardExpires,
+			Sort: SortExpires, Sortable: true, DashboardCell: DashboardExpires, DashboardWidth: dashboardExpiresWidth,
 			Cell: func(k APIKey, now time.Time) string {
 				if k.Expires == nil {
 					return "never"
@@ -127,7 +134,7 @@ func Columns() []Column {
 				return at(*k.Expires, now)
 			}},
 		{ID: ColInactivity, Header: "INACTIVITY", Title: "Inactivity Interval", ShortTitle: "Inactivity", Drop: 3, Dashboard: true, DashboardOrder: 8,
-			Sort: SortInactivity, Sortable: true, DashboardCell: DashboardInactivity,
+			Sort: SortInactivity, Sortable: true, DashboardCell: DashboardInactivity, DashboardWidth: dashboardInactivityWidth,
 			Cell: func(k APIKey, _ time.Time) string {
 				if !k.InactivityDays.Reported {
 					return "-"
@@ -138,7 +145,7 @@ func Columns() []Column {
 				return ""
 			}},
 		{ID: ColLastUsed, Header: "LAST USED", Title: "Last Used", ShortTitle: "Last Used", Dashboard: true, DashboardOrder: 10,
-			Sort: SortLastUsed, Sortable: true, DashboardCell: DashboardLastUsed,
+			Sort: SortLastUsed, Sortable: true, DashboardCell: DashboardLastUsed, DashboardWidth: dashboardLastUsedWidth,
 			Cell: func(k APIKey, now time.Time) string {
 				if !k.LastUsed.Reported {
 					return "-"
@@ -155,9 +162,15 @@ func Columns() []Column {
 					return GroupDigits(n)
 				}
 				return "-"
+			},
+			DashboardWidth: func(k *APIKey, _ time.Time) (int, bool) {
+				if n, ok := k.TotalCalls.Get(); ok {
+					return groupedWidth(n), true
+				}
+				return 1, true
 			}},
 		{ID: ColStopsAt, Header: "STOPS AT", Title: "Stops working", ShortTitle: "Stops", Drop: 6, Dashboard: true, DashboardOrder: 9,
-			Sort: SortStopsAt, Sortable: true, DashboardCell: DashboardStops,
+			Sort: SortStopsAt, Sortable: true, DashboardCell: DashboardStops, DashboardWidth: dashboardStopsWidth,
 			Cell: func(k APIKey, now time.Time) string {
 				return StopsCell(k, now, func(t time.Time) string { return at(t, now) }, "never", "-")
 			}},

@@ -1,8 +1,8 @@
 package model
 
 import (
-	"fmt"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -66,30 +66,125 @@ func DashboardStops(k APIKey, now time.Time) string {
 // Ago says how long ago (or until) t is from now, briefly: "3h ago",
 // "in 5d", "just now".
 func Ago(t, now time.Time) string {
-	d := now.Sub(t)
-	suffix := " ago"
-	if d < 0 {
-		d, suffix = -d, ""
+	n, unit, future := agoParts(t, now)
+	switch {
+	case unit == "":
+		return "just now"
+	case future:
+		return "in " + strconv.Itoa(n) + unit
 	}
-	var s string
+	return strconv.Itoa(n) + unit + " ago"
+}
+
+// agoParts is Ago's number and unit, and whether t is to come; unit is
+// empty for "just now".
+func agoParts(t, now time.Time) (n int, unit string, future bool) {
+	d := now.Sub(t)
+	if d < 0 {
+		d, future = -d, true
+	}
 	switch {
 	case d < time.Minute:
-		return "just now"
+		return 0, "", future
 	case d < time.Hour:
-		s = fmt.Sprintf("%dm", int(d.Minutes()))
+		return int(d.Minutes()), "m", future
 	case d < 48*time.Hour:
-		s = fmt.Sprintf("%dh", int(d.Hours()))
+		return int(d.Hours()), "h", future
 	case d < 60*24*time.Hour:
-		s = fmt.Sprintf("%dd", int(d.Hours()/24))
+		return int(d.Hours() / 24), "d", future
 	case d < 730*24*time.Hour:
-		s = fmt.Sprintf("%dmo", int(d.Hours()/24/30))
-	default:
-		s = fmt.Sprintf("%dy", int(d.Hours()/24/365))
+		return int(d.Hours() / 24 / 30), "mo", future
 	}
-	if suffix == "" {
-		return "in " + s
+	return int(d.Hours() / 24 / 365), "y", future
+}
+
+// The dashboard's cell widths (Column.DashboardWidth), each the width of
+// the cell text above it would write, or false where it does not know.
+
+// agoWidth is the width of Ago(t, now).
+func agoWidth(t, now time.Time) int {
+	n, unit, future := agoParts(t, now)
+	switch {
+	case unit == "":
+		return len("just now")
+	case future:
+		return len("in ") + digits(int64(n)) + len(unit)
 	}
-	return s + suffix
+	return digits(int64(n)) + len(unit) + len(" ago")
+}
+
+// dateWidth is the width of DateCell(t, now): a date of a four-digit year
+// (a day's shift to now's location keeps it four digits); other years are
+// measured from the text.
+func dateWidth(t time.Time) (int, bool) {
+	if y := t.Year(); y > 1000 && y < 9999 {
+		return len(DateLayout), true
+	}
+	return 0, false
+}
+
+// maskedWidth is the width of MaskedSecret(hint) for a printable ASCII
+// hint.
+func maskedWidth(hint string) (int, bool) {
+	if !printableASCII(hint) {
+		return 0, false
+	}
+	return len("sk-") + 1 + len(hint), true // "…" is one cell
+}
+
+// digits is the length of n written in decimal, its sign included.
+func digits(n int64) int {
+	var buf [24]byte
+	return len(strconv.AppendInt(buf[:0], n, 10))
+}
+
+// groupedWidth is the width of GroupDigits(n).
+func groupedWidth(n int64) int {
+	w := digits(n)
+	if n < 0 {
+		return w + (w-2)/3
+	}
+	return w + (w-1)/3
+}
+
+func dashboardExpiresWidth(k *APIKey, _ time.Time) (int, bool) {
+	if k.Expires == nil {
+		return len("never"), true
+	}
+	return dateWidth(*k.Expires)
+}
+
+func dashboardInactivityWidth(k *APIKey, _ time.Time) (int, bool) {
+	d, ok := k.InactivityDays.Get()
+	switch {
+	case !ok || d <= 0:
+		return 0, true
+	case d == 1:
+		return len("1 day"), true
+	}
+	return groupedWidth(int64(d)) + len(" days"), true
+}
+
+func dashboardLastUsedWidth(k *APIKey, now time.Time) (int, bool) {
+	if !k.LastUsed.Reported {
+		return 1, true
+	}
+	if t, ok := k.LastUsed.Get(); ok {
+		return agoWidth(t, now), true
+	}
+	return len("never"), true
+}
+
+func dashboardStopsWidth(k *APIKey, now time.Time) (int, bool) {
+	known := true
+	s := StopsCell(*k, now, func(t time.Time) string {
+		if w, ok := dateWidth(t); ok {
+			return DateLayout[:w]
+		}
+		known = false
+		return ""
+	}, "never", "-")
+	return len(s), known
 }
 
 // DashboardText is c's text on the dashboard: DashboardCell, or Cell.

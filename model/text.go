@@ -10,6 +10,9 @@ import (
 // cannot move the cursor, recolour the screen or reorder what an admin reads.
 // Tabs, newlines and the Unicode line and paragraph separators become spaces.
 func CleanText(s string) string {
+	if printableASCII(s) {
+		return s
+	}
 	clean := true
 	for _, r := range s {
 		if unsafeRune(r) {
@@ -32,6 +35,17 @@ func CleanText(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// printableASCII reports whether s is all printable ASCII (space to
+// tilde): text CleanText leaves as it is, one cell a byte.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 func unsafeRune(r rune) bool {

@@ -237,6 +237,12 @@ func FormatRows(keys []model.APIKey, now time.Time) Rows {
 	for _, c := range model.DashboardColumns() {
 		w := 0
 		for i := range keys {
+			if c.DashboardWidth != nil {
+				if cw, ok := c.DashboardWidth(&keys[i], now); ok {
+					w = max(w, cw)
+					continue
+				}
+			}
 			w = max(w, cellWidth(c.DashboardText(keys[i], now)))
 		}
 		r.widths[c.ID] = w
