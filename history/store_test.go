@@ -693,3 +693,25 @@ func TestForget(t *testing.T) {
 		t.Errorf("after Forget: %v %s, want %s", err, fmtUsage(got["a"]), fmtUsage(want["a"]))
 	}
 }
+
+// An unchanged read marks every key seen, past the statement's chunk
+// (markSeen): none is left at the read before.
+func TestMarkSeenEveryKey(t *testing.T) {
+	s, _ := newStore(t)
+	n := 2*markSeenRefs + 7
+	keys := make([]model.APIKey, n)
+	for i := range keys {
+		keys[i] = key(fmt.Sprintf("k%06d", i), int64(i))
+	}
+	record(t, s, t0, keys...)
+	later := t0.Add(time.Hour)
+	record(t, s, later, keys...)
+	var seen, based int
+	at := later.UnixMilli()
+	if err := s.db.QueryRow(`SELECT COUNT(*) FILTER (WHERE seen_at = ?1), COUNT(*) FILTER (WHERE base_at = ?1) FROM keys`, at).Scan(&seen, &based); err != nil {
+		t.Fatal(err)
+	}
+	if seen != n || based != n {
+		t.Fatalf("%d keys seen and %d based at the later read, want %d", seen, based, n)
+	}
+}
