@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -364,5 +365,30 @@ func TestNewColumnFromSpec(t *testing.T) {
 	slices.SortFunc(want, func(a, b model.APIKey) int { return model.Compare(&a, &b, model.SortCreated, false, now) })
 	if !slices.Equal(ids(m.ShownKeys()), ids(want)) {
 		t.Error("sorting by the new column is not its model order")
+	}
+}
+
+// TestSortInPartsAgreesWithModel: a table big enough for the sort to work
+// in parts on two cores (keys worked out and gathered part by part) orders
+// keys as model.Compare does, keys without a value last.
+func TestSortInPartsAgreesWithModel(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	keys := genKeys(110_000, 23)
+	if workersFor(len(keys)) < 2 {
+		t.Fatalf("%d keys are sorted in one part", len(keys))
+	}
+	m := newTable(200, 20)
+	m.SetKeys(keys)
+	for _, col := range []Column{ColExpiry, ColLastUsed, ColCollection} {
+		mc, _ := col.SortColumn()
+		for _, desc := range []bool{false, true} {
+			want := slices.Clone(keys)
+			slices.SortFunc(want, func(a, b model.APIKey) int { return model.Compare(&a, &b, mc, desc, now) })
+			m.SortBy(col, desc)
+			finish(t, m) // worked out off Update, as on screen
+			if got := ids(m.ShownKeys()); !slices.Equal(got, ids(want)) {
+				t.Errorf("sort by %s desc=%v differs from model.Compare", mc, desc)
+			}
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/bubbles/table"
 	tea "github.com/charmbracelet/bubbletea"
@@ -302,5 +303,31 @@ func BenchmarkMemoryMillion(b *testing.B) {
 		held = sub(liveHeap(), before)
 		runtime.KeepAlive(t)
 		b.ReportMetric(float64(held)/1e6, "MB-held-bubbles")
+	}
+}
+
+// BenchmarkSortColumnsMillion: the work of one sort of 1,000,000 keys by
+// each column and direction, as a command does it off Update (the name
+// order already worked out, as after a load), and the slowest of the runs.
+func BenchmarkSortColumnsMillion(b *testing.B) {
+	const n = 1_000_000
+	keys := genKeys(n, 16)
+	m := benchTable(nil)
+	m.SetKeys(keys)
+	m.d.ensureRanks()
+	for _, c := range sortCycle {
+		for _, desc := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%s/desc=%v", c, desc), func(b *testing.B) {
+				m.sortCol, m.desc = c, desc
+				s := m.settings()
+				var worst time.Duration
+				for b.Loop() {
+					t := time.Now()
+					m.d.resort(s)
+					worst = max(worst, time.Since(t))
+				}
+				b.ReportMetric(float64(worst.Microseconds())/1000, "worst-ms")
+			})
+		}
 	}
 }

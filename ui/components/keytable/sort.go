@@ -304,21 +304,37 @@ func (d *tableData) sortAll(s settings) []int32 {
 			byRow[i] = e
 		}
 	})
-	nMissing := 0
-	for _, m := range missingFlag {
-		if m {
-			nMissing++
+	// Gathered in name order (reading byRow in that order misses the
+	// cache on nearly every row), by parts of the name order at once: a
+	// part's place follows from the present rows in the parts before it.
+	ahead := make([]int, workersFor(d.all.n)+1)
+	parallelParts(d.all.n, func(p, lo, hi int) {
+		n := 0
+		for _, i := range d.byName[lo:hi] {
+			if !missingFlag[i] {
+				n++
+			}
 		}
+		ahead[p+1] = n
+	})
+	for p := 1; p < len(ahead); p++ {
+		ahead[p] += ahead[p-1]
 	}
-	present := make([]sortEntry, 0, d.all.n-nMissing)
-	missing := make([]int32, 0, nMissing)
-	for _, i := range d.byName {
-		if missingFlag[i] {
-			missing = append(missing, i)
-			continue
+	nPresent := ahead[len(ahead)-1]
+	present := make([]sortEntry, nPresent)
+	missing := make([]int32, d.all.n-nPresent)
+	parallelParts(d.all.n, func(p, lo, hi int) {
+		at, gone := ahead[p], lo-ahead[p]
+		for _, i := range d.byName[lo:hi] {
+			if missingFlag[i] {
+				missing[gone] = i
+				gone++
+				continue
+			}
+			present[at] = byRow[i]
+			at++
 		}
-		present = append(present, byRow[i])
-	}
+	})
 	// byRow has been read: the radix sort's other buffer, not a third.
 	present, _ = radixPass(present, byRow[:len(present)], func(e *sortEntry) uint64 { return e.key })
 	fixRuns(present, func(a, b sortEntry) int {
@@ -401,10 +417,22 @@ func (d *tableData) denseRank(col model.SortColumn) []int32 {
 		}
 		return o.collName
 	}
+	// The rows are walked twice, each walk shared among the cores: once
+	// for their distinct owners (a few hundred among a million rows, noted
+	// apart by each worker), once for each row's rank.
 	ownerRank := make(map[*ownerInfo]int32)
-	for i := range int32(d.all.n) {
-		ownerRank[d.all.row(i).owner] = 0
-	}
+	var mu sync.Mutex
+	parallel(d.all.n, func(lo, hi int) {
+		seen := make(map[*ownerInfo]struct{})
+		for i := lo; i < hi; i++ {
+			seen[d.all.row(int32(i)).owner] = struct{}{}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for o := range seen {
+			ownerRank[o] = 0
+		}
+	})
 	rank := make(map[string]int32)
 	var distinct []model.APIKey
 	for o := range ownerRank {
@@ -429,9 +457,11 @@ func (d *tableData) denseRank(col model.SortColumn) []int32 {
 		ownerRank[o] = rank[value(o)]
 	}
 	out := make([]int32, d.all.n)
-	for i := range out {
-		out[i] = ownerRank[d.all.row(int32(i)).owner]
-	}
+	parallel(d.all.n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			out[i] = ownerRank[d.all.row(int32(i)).owner]
+		}
+	})
 	return out
 }
 
@@ -511,9 +541,18 @@ func (d *tableData) refilter(s settings) {
 
 // parallel runs fn over [0, n) split among the CPUs; small n runs inline.
 func parallel(n int, fn func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), n/50_000)
-	if workers <= 1 {
-		fn(0, n)
+	parallelParts(n, func(_, lo, hi int) { fn(lo, hi) })
+}
+
+// workersFor is how many parts parallel cuts n rows into.
+func workersFor(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n/50_000)) }
+
+// parallelParts is parallel, telling fn which part (0 to workersFor(n)-1)
+// it has; the same n is always cut the same way.
+func parallelParts(n int, fn func(part, lo, hi int)) {
+	workers := workersFor(n)
+	if workers == 1 {
+		fn(0, 0, n)
 		return
 	}
 	var wg sync.WaitGroup
@@ -522,7 +561,7 @@ func parallel(n int, fn func(lo, hi int)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fn(lo, hi)
+			fn(w, lo, hi)
 		}()
 	}
 	wg.Wait()
