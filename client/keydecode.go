@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"h2ogpte-keys/model"
 )
@@ -105,9 +106,32 @@ func decodeKeysFast(body []byte, in *interner) (keys []model.APIKey, ok bool) {
 }
 
 type keyDecoder struct {
-	b  []byte
-	i  int
-	in *interner
+	b     []byte
+	i     int
+	in    *interner
+	arena strArena
+}
+
+// strArena copies a page's own strings (ids, names, hints) into shared
+// blocks, a few a page instead of three allocations a key: at a million
+// keys, about 3,000,000 allocations and 18 MB of size-class slack fewer.
+// A block is only ever appended to, so the strings handed out, views of
+// its filled part, never change. A string holds its whole block (8 KB)
+// alive: the keys of a page are kept or dropped together.
+type strArena struct{ block []byte }
+
+const arenaBlock = 8 << 10
+
+func (a *strArena) str(b []byte) string {
+	if len(b) == 0 || len(b) > arenaBlock/8 {
+		return string(b)
+	}
+	if cap(a.block)-len(a.block) < len(b) {
+		a.block = make([]byte, 0, arenaBlock)
+	}
+	start := len(a.block)
+	a.block = append(a.block, b...)
+	return unsafe.String(&a.block[start], len(b))
 }
 
 func (d *keyDecoder) ws() {
@@ -283,7 +307,7 @@ func (d *keyDecoder) str(dst *string, intern bool) bool {
 		if intern {
 			*dst = d.in.str(s)
 		} else {
-			*dst = string(s)
+			*dst = d.arena.str(s)
 		}
 		return true
 	}

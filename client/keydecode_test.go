@@ -183,3 +183,22 @@ func BenchmarkDecodeKeys100k(b *testing.B) {
 func unsafeSame(a, b string) bool {
 	return len(a) > 0 && len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)
 }
+
+// A page's own strings (ids, names, hints) share a few blocks: decoding a
+// page of 1,000 keys allocates far fewer times than three a key, and the
+// strings stay what encoding/json reads (TestDecodeKeysFastMatchesJSON
+// decodes 3,000 keys, many blocks, and compares every string after).
+func TestDecodePageAllocatesFewTimes(t *testing.T) {
+	body := demoBody(t, demoserver.Options{}, 1000)
+	in := newInterner()
+	allocs := testing.AllocsPerRun(5, func() {
+		if _, ok := decodeKeysFast(body, in); !ok {
+			t.Fatal("fast decoder gave up")
+		}
+	})
+	// The keys' slice, expiry times (a pointer each, about a third of the
+	// keys) and the blocks.
+	if allocs > 600 {
+		t.Errorf("%.0f allocations decoding 1,000 keys", allocs)
+	}
+}
