@@ -193,10 +193,30 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 	}
 	s.setCache(nil)
 	states := old.keys
-	byID := model.NewIDIndex(len(old.keys))
 	idAt := func(i int32) string { return states[i].id }
-	for i, k := range old.keys {
-		byID.Set(k.id, int32(i), idAt)
+	// A read usually lists the keys in the order of the states (the order
+	// of the read before, new keys last): each key is first looked for
+	// just after the state found for the key before it. The index by id
+	// (a million entries, about 38 MB) is built only when a key is not
+	// there, and kept up from then on.
+	var byID model.IDIndex
+	indexed, next := false, 0
+	find := func(id string) (int32, bool) {
+		if next < len(states) && states[next].id == id {
+			next++
+			return int32(next - 1), true
+		}
+		if !indexed {
+			byID, indexed = model.NewIDIndex(len(states)), true
+			for i, st := range states {
+				byID.Set(st.id, int32(i), idAt)
+			}
+		}
+		i, ok := byID.Find(id, idAt)
+		if ok {
+			next = int(i) + 1
+		}
+		return i, ok
 	}
 	var lastRef int64
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM keys`).Scan(&lastRef); err != nil {
@@ -213,7 +233,7 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 	for k := range keys {
 		// A key listed twice meets its own state, seen at this read.
 		r := readingOf(*k)
-		i, ok := byID.Find(k.ID, idAt)
+		i, ok := find(k.ID)
 		if !ok {
 			lastRef++
 			st, err := w.newKey(lastRef, k, r, at)
@@ -221,7 +241,9 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 				return fmt.Errorf("record history: key %s: %w", k.ID, err)
 			}
 			states = append(states, st)
-			byID.Set(k.ID, int32(len(states)-1), idAt)
+			if indexed {
+				byID.Set(k.ID, int32(len(states)-1), idAt)
+			}
 			continue
 		}
 		st := states[i]

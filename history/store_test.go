@@ -715,3 +715,38 @@ func TestMarkSeenEveryKey(t *testing.T) {
 		t.Fatalf("%d keys seen and %d based at the later read, want %d", seen, based, n)
 	}
 }
+
+// A key listed twice in one read is one key, whether the read follows
+// the order of the read before (no index) or not (an index, built at the
+// first key out of place), and whether the key is new to the history.
+func TestKeyListedTwiceIsOneKey(t *testing.T) {
+	ks := func(ids ...string) []model.APIKey {
+		var out []model.APIKey
+		for _, id := range ids {
+			out = append(out, key(id, 5))
+		}
+		return out
+	}
+	for name, second := range map[string][]model.APIKey{
+		"in order":     ks("a", "b", "new", "c", "new", "d"),
+		"out of order": ks("c", "a", "new", "b", "new", "d", "a"),
+		"new first":    ks("new", "a", "new", "b", "c", "d"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, _ := newStore(t)
+			record(t, s, t0, ks("a", "b", "c", "d")...)
+			record(t, s, t0.Add(time.Hour), second...)
+			var rows int
+			if err := s.db.QueryRow(`SELECT COUNT(*) FROM keys`).Scan(&rows); err != nil {
+				t.Fatal(err)
+			}
+			sm, err := s.loadSummary(context.Background(), s.db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rows != 5 || len(sm.keys) != 5 {
+				t.Errorf("%d keys in the table and %d in the summary, want 5", rows, len(sm.keys))
+			}
+		})
+	}
+}

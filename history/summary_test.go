@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 	"unsafe"
@@ -33,6 +34,9 @@ func TestSummaryUsageMatchesTables(t *testing.T) {
 			for step := range 120 {
 				at = at.Add(time.Duration(rng.IntN(40)+1) * time.Hour)
 				now = at
+				if step == 40 || step == 80 {
+					totals = append(totals, make([]int64, 5)...) // new keys
+				}
 				var ks []model.APIKey
 				for i := range totals {
 					if rng.IntN(10) == 0 {
@@ -45,6 +49,21 @@ func TestSummaryUsageMatchesTables(t *testing.T) {
 						totals[i] += int64(rng.IntN(400))
 					}
 					ks = append(ks, key(fmt.Sprintf("k%d", i), totals[i]))
+				}
+				// Reads in the order of the read before, in another
+				// order, with a key listed twice, with new keys among
+				// the old: each key meets its own state however found.
+				switch step % 6 {
+				case 1:
+					rng.Shuffle(len(ks), func(i, j int) { ks[i], ks[j] = ks[j], ks[i] })
+				case 3:
+					if len(ks) > 2 {
+						ks = slices.Insert(ks, rng.IntN(len(ks)), ks[rng.IntN(len(ks))])
+					}
+				case 4:
+					if n := len(ks); n > 6 {
+						ks = append(ks[n-3:n:n], ks[:n-3]...) // the newest first
+					}
 				}
 				readAt := at
 				if step%17 == 0 {
