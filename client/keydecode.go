@@ -116,8 +116,10 @@ type keyDecoder struct {
 // blocks, a few a page instead of three allocations a key: at a million
 // keys, about 3,000,000 allocations and 18 MB of size-class slack fewer.
 // A block is only ever appended to, so the strings handed out, views of
-// its filled part, never change. A string holds its whole block (8 KB)
-// alive: the keys of a page are kept or dropped together.
+// its filled part, never change. Any one of them holds its whole block (8
+// KB) alive: a key dropped from its page (a repeat, another user's), or
+// an id the usage history keeps after the key is gone, keeps its
+// neighbours' strings too, at most one block each.
 type strArena struct{ block []byte }
 
 const arenaBlock = 8 << 10

@@ -4,10 +4,10 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
-	"reflect"
 	"testing"
 	"time"
 	"unicode"
@@ -278,6 +278,13 @@ func TestLayOut(t *testing.T) {
 	for i, k := range s.keys {
 		recs[len(recs)-1-i] = *k // reversed: layOut must sort
 		old[k.key.Expires] = true
+	}
+	// The server's own keys went through layOut in seedExtra: its
+	// indexes point at the records it lists.
+	for _, k := range s.keys {
+		if s.keysByID[k.key.ID] != k || s.keysByHash[k.hash] != k {
+			t.Fatalf("key %s: the indexes by id and by hash point elsewhere", k.key.ID)
+		}
 	}
 	out := layOut(recs)
 	if len(out) != len(want) {

@@ -716,9 +716,12 @@ func TestMarkSeenEveryKey(t *testing.T) {
 	}
 }
 
-// A key listed twice in one read is one key, whether the read follows
-// the order of the read before (no index) or not (an index, built at the
-// first key out of place), and whether the key is new to the history.
+// A key listed twice in one read is one key, whether it is old or new to
+// the history, and whichever key first sends the read to the index by id
+// (built at the first key not just after the one before: here a new key,
+// a key out of place, or the repeat itself): a repeat is never just after
+// its own state, so it is found through the index, which must hold new
+// states too.
 func TestKeyListedTwiceIsOneKey(t *testing.T) {
 	ks := func(ids ...string) []model.APIKey {
 		var out []model.APIKey

@@ -74,8 +74,9 @@ func loadLimit(ctx context.Context, api API) func() tea.Msg {
 // streamKeys reads username's keys ("" = every user's) page by page into
 // ch, then the end, and closes ch. Each page is formatted for the table
 // here, as of now, so Update only appends ready rows: on a goroutine of
-// its own, so the listing reads and checks the next pages meanwhile (up to
-// formatAhead pages wait to be sent), and sent in the listing's order. A
+// its own, so the listing reads and checks the next pages meanwhile (at
+// most formatAhead+2 pages are being formatted or wait to be sent), and
+// sent in the listing's order. A
 // send gives up when ctx is cancelled, so a superseded load's goroutine
 // never blocks on a reader that has gone.
 func streamKeys(ctx context.Context, api API, username string, now time.Time, ch chan<- keysEvent) tea.Cmd {
@@ -113,8 +114,9 @@ func streamKeys(ctx context.Context, api API, username string, now time.Time, ch
 	}
 }
 
-// formatAhead is how many pages of a load may be formatted, or wait to be
-// sent, while the listing goes on.
+// formatAhead is how many formatted (or formatting) pages of a load may
+// queue for sending while the listing goes on; with the one being sent
+// and the one the listing hands over, formatAhead+2 at most.
 const formatAhead = 4
 
 // waitPage waits for the next page of a load; pages already waiting are

@@ -307,8 +307,9 @@ func (d *tableData) sortAll(s settings) []int32 {
 	// Gathered in name order (reading byRow in that order misses the
 	// cache on nearly every row), by parts of the name order at once: a
 	// part's place follows from the present rows in the parts before it.
-	ahead := make([]int, workersFor(d.all.n)+1)
-	parallelParts(d.all.n, func(p, lo, hi int) {
+	parts := workersFor(d.all.n)
+	ahead := make([]int, parts+1)
+	parallelParts(d.all.n, parts, func(p, lo, hi int) {
 		n := 0
 		for _, i := range d.byName[lo:hi] {
 			if !missingFlag[i] {
@@ -323,7 +324,7 @@ func (d *tableData) sortAll(s settings) []int32 {
 	nPresent := ahead[len(ahead)-1]
 	present := make([]sortEntry, nPresent)
 	missing := make([]int32, d.all.n-nPresent)
-	parallelParts(d.all.n, func(p, lo, hi int) {
+	parallelParts(d.all.n, parts, func(p, lo, hi int) {
 		at, gone := ahead[p], lo-ahead[p]
 		for _, i := range d.byName[lo:hi] {
 			if missingFlag[i] {
@@ -541,17 +542,19 @@ func (d *tableData) refilter(s settings) {
 
 // parallel runs fn over [0, n) split among the CPUs; small n runs inline.
 func parallel(n int, fn func(lo, hi int)) {
-	parallelParts(n, func(_, lo, hi int) { fn(lo, hi) })
+	parallelParts(n, workersFor(n), func(_, lo, hi int) { fn(lo, hi) })
 }
 
-// workersFor is how many parts parallel cuts n rows into.
+// workersFor is how many parts parallel cuts n rows into: it reads
+// GOMAXPROCS, which the runtime may change at any time (a container's
+// CPU limit changed), so work cut twice must ask once.
 func workersFor(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n/50_000)) }
 
-// parallelParts is parallel, telling fn which part (0 to workersFor(n)-1)
-// it has; the same n is always cut the same way.
-func parallelParts(n int, fn func(part, lo, hi int)) {
-	workers := workersFor(n)
-	if workers == 1 {
+// parallelParts is parallel in the given number of parts, telling fn
+// which part (0 to workers-1) it has: the same n and workers always cut
+// the same way.
+func parallelParts(n, workers int, fn func(part, lo, hi int)) {
+	if workers <= 1 {
 		fn(0, 0, n)
 		return
 	}
