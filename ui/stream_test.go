@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"h2ogpte-keys/model"
-	"h2ogpte-keys/ui/components/keytable"
 	"h2ogpte-keys/ui/common/commontest"
+	"h2ogpte-keys/ui/components/keytable"
 )
 
 // streamKeysAPI is the demo server with 600 more keys, read 7 at a time:
