@@ -37,6 +37,8 @@ type Model struct {
 	usage *Usage
 
 	d *tableData
+	// scratch lends the sorts of key presses their working memory.
+	scratch scratchCache
 
 	sortCol Column // NoColumn: arrival order
 	desc    bool

@@ -120,6 +120,7 @@ func (m *Model) Work() tea.Cmd {
 	j := &job{seq: m.seq, gen: m.gen, s: s, sort: !sameOrder(m.applied, s), stop: &atomic.Bool{}}
 	m.job = j
 	d := m.d.snapshot()
+	d.scratch = &m.scratch
 	order := m.d.order
 	return func() tea.Msg { return d.work(j, order) }
 }

@@ -287,3 +287,53 @@ func TestAsyncPreparedLoadUnderNewSort(t *testing.T) {
 		t.Fatalf("%d rows, want %d in name order", len(got), len(want))
 	}
 }
+
+// A sort lends its working memory to the next: the same buffers, the
+// flags cleared; a second sort at once, or one of another size, gets its
+// own; no cache lends nothing.
+func TestScratchCache(t *testing.T) {
+	var c scratchCache
+	s1 := c.get(1000)
+	s1.missing[3] = true
+	c.put(s1)
+	s2 := c.get(1000)
+	if s2 != s1 || s2.missing[3] {
+		t.Fatalf("the last sort's scratch was not lent again, cleared (same %v)", s2 == s1)
+	}
+	if s3 := c.get(1000); s3 == s1 {
+		t.Fatal("one scratch lent to two sorts at once")
+	}
+	c.put(s2)
+	if s4 := c.get(999); s4 == s1 || len(s4.a) != 999 || len(s4.ranks) != 999 {
+		t.Fatal("scratch of another size lent")
+	}
+	var none *scratchCache
+	if s := none.get(10); len(s.b) != 10 {
+		t.Fatal("no cache: no scratch")
+	}
+	none.put(nil)
+}
+
+// Sorts one after another on a big table, each on the last one's scratch,
+// order the keys as sorts on fresh memory do.
+func TestSortsOnLentScratch(t *testing.T) {
+	keys := genKeys(60_000, 31)
+	m := newTable(200, 20)
+	m.SetKeys(keys)
+	fresh := newTable(200, 20)
+	fresh.SetKeys(keys)
+	for i, col := range append(sortCycle, sortCycle...) {
+		desc := i%3 == 1
+		m.SortBy(col, desc)
+		finish(t, m)
+		fresh.scratch = scratchCache{} // nothing to lend
+		fresh.SortBy(col, desc)
+		finish(t, fresh)
+		if !slices.Equal(ids(m.ShownKeys()), ids(fresh.ShownKeys())) {
+			t.Fatalf("sort %d by %s desc=%v on lent scratch differs", i, col, desc)
+		}
+	}
+	if m.scratch.last == nil {
+		t.Error("the sorts lent nothing back")
+	}
+}
