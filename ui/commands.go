@@ -76,9 +76,8 @@ func loadLimit(ctx context.Context, api API) func() tea.Msg {
 // here, as of now, so Update only appends ready rows: on a goroutine of
 // its own, so the listing reads and checks the next pages meanwhile (at
 // most formatAhead+2 pages are being formatted or wait to be sent), and
-// sent in the listing's order. A
-// send gives up when ctx is cancelled, so a superseded load's goroutine
-// never blocks on a reader that has gone.
+// sent in the listing's order. A send gives up when ctx is cancelled, so a
+// superseded load's goroutine never blocks on a reader that has gone.
 func streamKeys(ctx context.Context, api API, username string, now time.Time, ch chan<- keysEvent) tea.Cmd {
 	return func() tea.Msg {
 		defer close(ch)

@@ -304,7 +304,7 @@ func TestScratchCache(t *testing.T) {
 		t.Fatal("one scratch lent to two sorts at once")
 	}
 	c.put(s2)
-	if s4 := c.get(999); s4 == s1 || len(s4.a) != 999 || len(s4.ranks) != 999 {
+	if s4 := c.get(999); s4 == s1 || len(s4.a) != 999 || len(s4.missing) != 999 {
 		t.Fatal("scratch of another size lent")
 	}
 	var none *scratchCache

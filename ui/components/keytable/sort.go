@@ -281,6 +281,9 @@ func (d *tableData) sortAll(s settings) []int32 {
 	case col == model.SortName:
 		dense = d.foldRank
 	case col == model.SortUser, col == model.SortCollection:
+		if len(buf.ranks) != d.all.n {
+			buf.ranks = make([]int32, d.all.n)
+		}
 		dense = d.denseRank(col, buf.ranks)
 	}
 	// Keys are worked out walking the rows in memory order, in parallel,
@@ -361,12 +364,13 @@ func (d *tableData) sortAll(s settings) []int32 {
 }
 
 // sortScratch is a sort's working memory: the radix sort's two buffers,
-// the missing flags and the owner ranks, 37 bytes a row. The sorts of key presses borrow
-// the last one's (scratchCache) rather than allocating afresh: memory the
-// runtime has handed back to the system costs a page fault per 4 KB when
-// touched again, and on a virtual machine that is dear. At a million rows,
-// in the dashboard after a real load, writing the sort keys into fresh
-// memory took 35-86 ms of a 65-270 ms sort, against about 5 ms warm.
+// the missing flags and, once sorted by owner or collection, the owner
+// ranks: up to 37 bytes a row. The sorts of key presses borrow the last
+// one's (scratchCache) rather than allocating afresh: memory the runtime
+// has handed back to the system costs a page fault per 4 KB when touched
+// again, and on a virtual machine that is dear. At a million rows, in the
+// dashboard after a real load, writing the sort keys into fresh memory
+// took 35-86 ms of a 65-270 ms sort, against about 5 ms warm.
 type sortScratch struct {
 	a, b    []sortEntry
 	missing []bool
@@ -395,7 +399,7 @@ func (c *scratchCache) get(n int) *sortScratch {
 			return s
 		}
 	}
-	return &sortScratch{a: make([]sortEntry, n), b: make([]sortEntry, n), missing: make([]bool, n), ranks: make([]int32, n)}
+	return &sortScratch{a: make([]sortEntry, n), b: make([]sortEntry, n), missing: make([]bool, n)}
 }
 
 // put takes s back once the sort no longer reads it.
