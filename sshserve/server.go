@@ -248,9 +248,12 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.mu.Lock()
 	s.draining = true
 	s.mu.Unlock()
-	// Shutdown closes the listener and waits for connections; its result is
-	// not needed because Close below ends whatever it would wait for.
-	go func() { _ = s.ssh.Shutdown(grace) }()
+	// No new connections from here. Only the listener is closed, not the
+	// ssh server (Close below ends the connections): its Shutdown waits
+	// for connections in a way the race detector rightly flags when one is
+	// being accepted at that moment (charmbracelet/ssh adds to a WaitGroup
+	// Shutdown is already waiting on), and its wait is not needed.
+	_ = s.ln.Close()
 
 	select {
 	case <-s.changes.drain():
