@@ -196,15 +196,18 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 	idAt := func(i int32) string { return states[i].id }
 	// A read usually lists the keys in the order of the states (the order
 	// of the read before, new keys last): each key is first looked for
-	// just after the state found for the key before it. The index by id
-	// (a million entries, about 38 MB) is built only when a key is not
-	// there, and kept up from then on.
+	// just after the state found for the key before it, a few states on
+	// (keys deleted since are skipped). The index by id (a million
+	// entries, about 38 MB) is built only when a key is not there, and
+	// kept up from then on.
 	var byID model.IDIndex
 	indexed, next := false, 0
 	find := func(id string) (int32, bool) {
-		if next < len(states) && states[next].id == id {
-			next++
-			return int32(next - 1), true
+		for i := next; i < min(next+cursorReach, len(states)); i++ {
+			if states[i].id == id {
+				next = i + 1
+				return int32(i), true
+			}
 		}
 		if !indexed {
 			byID, indexed = model.NewIDIndex(len(states)), true
@@ -367,6 +370,11 @@ func markSeen(ctx context.Context, tx *sql.Tx, at int64, refs []int64, withTotal
 	}
 	return nil
 }
+
+// cursorReach is how far past the last key's state a read looks for the
+// next key's before going to the index by id: as many keys as that may
+// have been deleted in a row since the read before.
+const cursorReach = 16
 
 // markSeenRefs is how many keys one statement of markSeen marks.
 const markSeenRefs = 20_000
