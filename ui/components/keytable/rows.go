@@ -169,7 +169,10 @@ func (s *store) pack(k *model.APIKey) row {
 	}
 	owner, ok := s.owners[o]
 	if !ok {
-		owner = &o
+		// A copy made here, not &o: o's address taken would put every
+		// key's o on the heap, found or not.
+		owner = new(ownerInfo)
+		*owner = o
 		s.owners[o] = owner
 	}
 	r := row{id: k.ID, name: k.Name, hint: k.Hint, owner: owner, expires: k.Expires, created: k.Created,
