@@ -268,11 +268,24 @@ func (a *App) stopLoad() {
 // directRows is how many keys a first load appends to the table page by
 // page, on Update. Past it, merging a page into the sorted order costs a
 // copy of the whole order per page, so pages are held aside and merged off
-// Update in a few big steps (keytable.PrepareAppend), each started when
-// what is held reaches the table's size: the table doubles step by step as
-// keys arrive (all steps together cost about twice the last), and no
-// frame waits for a merge.
+// Update (keytable.PrepareAppend), one merge at a time, and no frame waits
+// for one. When a merge starts is mergeAt's.
 const directRows = 20_000
+
+// mergeAt is how many rows a first load holds aside before it merges
+// them, for a table of n rows. Under a sort or a filter a merge costs the
+// whole table (it is sorted and filtered again), so the table doubles
+// step by step (all steps together cost about twice the last). Otherwise
+// a merge costs only the rows it adds, and a step of a sixteenth of the
+// table keeps the last one small: it is the part of the load that runs
+// after the last page has arrived (with doubling, a third of the keys,
+// half a second at a million).
+func mergeAt(n int, cheap bool) int {
+	if cheap {
+		return max(directRows, n/16)
+	}
+	return max(directRows, n)
+}
 
 // onKeysPage takes pages of the current load and drops any other load's.
 // The rows come measured: this only appends or holds them. A refresh
@@ -346,7 +359,7 @@ func (a *App) nextMerge(l *keyLoad) tea.Cmd {
 	switch {
 	case held == 0 && l.done:
 		return a.finishLoad(l)
-	case held == 0 || !l.done && held < max(directRows, a.table.Len()):
+	case held == 0 || !l.done && held < mergeAt(a.table.Len(), a.table.MergesCheaply()):
 		return nil
 	}
 	l.preparing = true

@@ -122,3 +122,57 @@ func TestBigLoadMergedOffUpdate(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeSteps: a big first load merges what it holds in steps sized to
+// what a merge costs. Unsorted and unfiltered, a merge costs the rows it
+// adds, so a step is a sixteenth of the table (directRows at least) and
+// the merge left after the last page is small; sorted, a merge sorts the
+// whole table again, so the table doubles at each. Merges here take no
+// time: each lands before the next page.
+func TestMergeSteps(t *testing.T) {
+	const n, page = 400_000, 2000
+	keys := benchKeys(n)
+	for _, sorted := range []bool{false, true} {
+		a := New(newTestAPI(t), Options{Now: func() time.Time { return testNow }, Copier: &fakeCopier{}})
+		a.Update(tea.WindowSizeMsg{Width: 200, Height: 50})
+		a.hasUser, a.allUsers = true, true
+		if sorted {
+			a.table.SortBy(keytable.ColCreated, false)
+		}
+		a.startLoad(false)
+		closed := make(chan keysEvent)
+		close(closed)
+		a.load.ch = closed
+		tag := a.load.tag
+		var steps, before []int // rows each merge merged, and the table's rows before it
+		deliver := func(msg tea.Msg) {
+			_, cmd := a.Update(msg)
+			for cmd != nil {
+				var next tea.Cmd
+				for _, r := range results(cmd) {
+					steps, before = append(steps, r.(keysPageMsg).rows.Len()), append(before, a.table.Len())
+					_, next = a.Update(r) // the merge after the last page ends the load
+				}
+				cmd = next
+			}
+		}
+		for i := 0; i < n; i += page {
+			deliver(keysPageMsg{tag: tag, rows: keytable.FormatRows(keys[i:i+page], testNow)})
+		}
+		deliver(keysPageMsg{tag: tag, done: true})
+		if a.load != nil || a.table.Len() != n {
+			t.Fatalf("sorted %v: load %v, %d of %d keys", sorted, a.load, a.table.Len(), n)
+		}
+		for i, step := range steps {
+			if !sorted && step > max(directRows, before[i]/16)+page {
+				t.Errorf("unsorted: merge %d took %d rows into %d: %v", i, step, before[i], steps)
+			}
+			if sorted && i < len(steps)-1 && step < before[i] {
+				t.Errorf("sorted: merge %d took %d rows into %d, not doubling: %v", i, step, before[i], steps)
+			}
+		}
+		if last := steps[len(steps)-1]; !sorted && last > n/16+page || sorted && last < n/8 {
+			t.Errorf("sorted %v: the last merge took %d rows: %v", sorted, last, steps)
+		}
+	}
+}

@@ -15,6 +15,7 @@
 package keytable
 
 import (
+	"maps"
 	"slices"
 	"time"
 
@@ -196,7 +197,9 @@ func finishPrepare(d *tableData, s settings, rows Rows, ranks bool) Rows {
 	if ranks && s.sorted {
 		d.ensureRanks()
 	}
-	d.resort(s)
+	if s.sorted || len(d.order) != d.all.n {
+		d.resort(s) // unsorted, an order extended to every row (PrepareAppend) stands
+	}
 	d.refilter(s)
 	rows.ready = &prepared{d: d, s: s}
 	return rows
@@ -214,6 +217,15 @@ func (m *Model) PrepareAppend(rows Rows, last bool) func() Rows {
 	s := m.settings()
 	old := m.d
 	all := old.all.share()
+	// Unsorted before and after, the order is arrival order (row numbers
+	// in turn): it is extended, not written anew, when its tail is the
+	// table's to hand over (ownTail). Handed over here, on Update, so no
+	// two merges ever hold it.
+	var order []int32
+	if !s.sorted && !m.applied.sorted && old.ownTail && len(old.order) == old.all.n {
+		order, old.ownTail = old.order, false
+	}
+	widths := maps.Clone(old.widths) // the table's own, which it may widen meanwhile
 	return func() Rows {
 		d := newData(old.asOf)
 		if all.n == 0 {
@@ -221,19 +233,34 @@ func (m *Model) PrepareAppend(rows Rows, last bool) func() Rows {
 		}
 		d.all = all
 		d.partial = !last
-		d.index = old.index.Clone()
-		d.widen(old.widths)
+		d.index = old.index // shared: see rowIndex
+		d.widen(widths)
 		d.widen(rows.widths)
 		rows.drain(func(k *model.APIKey) { d.add(k) })
+		if order != nil {
+			d.order, d.ownTail = order, true
+			for i := len(order); i < d.all.n; i++ {
+				d.appendOrder(int32(i))
+			}
+		}
 		return finishPrepare(d, s, rows, last)
 	}
+}
+
+// MergesCheaply reports whether PrepareAppend costs about the rows it
+// adds: true when the table is neither sorted nor filtered, so the rows
+// merged keep the order they came in. Otherwise it sorts and filters the
+// whole table again.
+func (m *Model) MergesCheaply() bool {
+	s := m.settings()
+	return !s.sorted && !s.fltOn
 }
 
 // buildData indexes rows: a repeated key replaces its first row. With
 // drain it uses rows up (Rows.drain).
 func buildData(rows *Rows, drain bool) *tableData {
 	d := newData(rows.now)
-	d.index = model.NewIDIndex(rows.n)
+	d.index = newRowIndex(rows.n)
 	d.widen(rows.widths)
 	if drain {
 		rows.drain(func(k *model.APIKey) { d.add(k) })
@@ -276,7 +303,7 @@ func (m *Model) SetRows(rows Rows) {
 	m.gen++
 	m.cells.clear()
 	for id := range m.selected {
-		if _, ok := d.index.Find(id, d.id); !ok {
+		if _, ok := d.find(id); !ok {
 			delete(m.selected, id)
 		}
 	}
@@ -331,9 +358,9 @@ func (m *Model) AppendRows(rows Rows) {
 	d.ranksValid = false
 	if s.sorted {
 		slices.SortFunc(added, func(i, j int32) int { return d.compareRows(i, j, &s) })
-		d.order = d.merge(d.order, added, s)
+		d.order, d.ownTail = d.merge(d.order, added, s), false
 	} else {
-		d.order = append(d.order, added...)
+		d.appendOrder(added...)
 	}
 	if !s.fltOn {
 		d.view = d.order
@@ -532,7 +559,7 @@ func (m *Model) SetSelectable(on bool) {
 
 // GoTo moves the cursor to the key with this id if it is shown.
 func (m *Model) GoTo(id string) bool {
-	i, ok := m.d.index.Find(id, m.d.id)
+	i, ok := m.d.find(id)
 	if !ok {
 		return false
 	}

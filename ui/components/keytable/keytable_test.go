@@ -459,7 +459,7 @@ func TestPrepareAppendMatchesSetKeys(t *testing.T) {
 		renamed.Name = "laptop renamed"
 		prep := m.PrepareAppend(FormatRows(append([]model.APIKey{renamed}, keys[chunkSize+7:]...), now), true)
 		ready := prep()
-		at, _ := m.d.index.Find(renamed.ID, m.d.id)
+		at, _ := m.d.find(renamed.ID)
 		if got := shownIDs(m); !slices.Equal(got, before) || m.d.key(at).Name == renamed.Name {
 			t.Fatalf("sort %s: the table changed before the swap", col)
 		}
@@ -509,5 +509,82 @@ func TestPrepareLetsPagesGo(t *testing.T) {
 		if m.Len() != len(keys) || !slices.Equal(shownIDs(whole), shownIDs(m)) {
 			t.Errorf("%s: %d keys shown, want %d in a whole load's order", name, m.Len(), len(keys))
 		}
+	}
+}
+
+// TestDroppedMergeLeavesTableWhole: a merge (PrepareAppend) adds to the
+// index and the arrival order of the rows on screen, in place, while the
+// screen looks keys up; the screen finds none of the merge's keys until
+// the swap. A merge whose result is dropped (its load stopped) leaves the
+// rows on screen as they were, and rows the screen then takes itself,
+// while that merge may still run, are found at their own rows, even those
+// the dropped merge had too, the key with no id among them. Run with
+// -race: the screen and the merge share memory.
+func TestDroppedMergeLeavesTableWhole(t *testing.T) {
+	keys := genKeys(3*chunkSize, 5)
+	keys[1700].ID = "" // in both dropped merges, then on screen
+	m := newTable(200, 20)
+	m.AppendKeys(keys[:100])
+	m.SetRows(m.PrepareAppend(FormatRows(keys[100:1000], now), false)())
+	wantRows := func(n int) {
+		t.Helper()
+		if m.Len() != n || len(m.d.order) != n {
+			t.Fatalf("%d rows, order of %d; want %d", m.Len(), len(m.d.order), n)
+		}
+		for i, r := range m.d.order {
+			if r != int32(i) {
+				t.Fatalf("order[%d] = %d: not arrival order", i, r)
+			}
+		}
+	}
+	wantRows(1000)
+
+	// A merge that is swapped in, looked up on screen while it runs and
+	// once it is done.
+	prep := m.PrepareAppend(FormatRows(keys[1000:1500], now), false)
+	done := make(chan Rows)
+	go func() { done <- prep() }()
+	unseen := func() {
+		t.Helper()
+		for i := range 1500 {
+			if at, ok := m.d.find(keys[i].ID); ok != (i < 1000) || ok && at != int32(i) {
+				t.Fatalf("before the swap, find(%q) = %d, %v", keys[i].ID, at, ok)
+			}
+		}
+	}
+	unseen()
+	ready := <-done
+	unseen()
+	m.SetRows(ready)
+	wantRows(1500)
+
+	// A merge that is dropped once done, then one dropped while it runs,
+	// the screen appending its own rows (keys the merges have too, and new
+	// ones) after the first and while the second runs.
+	m.PrepareAppend(FormatRows(keys[1500:1800], now), false)()
+	if at, ok := m.d.find(""); ok {
+		t.Fatalf("the key with no id, only in the dropped merge, is found at %d", at)
+	}
+	m.AppendKeys(keys[1600:1750])
+	prep = m.PrepareAppend(FormatRows(keys[1750:2*chunkSize], now), false)
+	go func() { done <- prep() }()
+	m.AppendKeys(keys[1750:1800])
+	m.AppendKeys(keys[2*chunkSize : 2*chunkSize+50])
+	<-done
+	own := append(slices.Clone(keys[:1500]), keys[1600:1800]...)
+	own = append(own, keys[2*chunkSize:2*chunkSize+50]...)
+	wantRows(len(own))
+	for i, k := range own {
+		if at, ok := m.d.find(k.ID); !ok || at != int32(i) || m.d.id(at) != k.ID {
+			t.Fatalf("after the dropped merge, find(%q) = %d, %v; want %d", k.ID, at, ok, i)
+		}
+	}
+	for _, k := range keys[1500:1600] {
+		if at, ok := m.d.find(k.ID); ok {
+			t.Fatalf("a key only the dropped merge had is found at %d", at)
+		}
+	}
+	if got := m.ShownKeys(); len(got) != len(own) || got[len(got)-1].ID != own[len(own)-1].ID {
+		t.Fatalf("%d keys shown, want %d", len(got), len(own))
 	}
 }

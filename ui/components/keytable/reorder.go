@@ -217,7 +217,9 @@ func (m *Model) Reordered(msg ReorderedMsg) {
 	if msg.nameRank != nil && !m.d.ranksValid {
 		m.d.byName, m.d.nameRank, m.d.foldRank, m.d.ranksValid = msg.byName, msg.nameRank, msg.foldRank, true
 	}
-	m.d.order, m.d.view = msg.order, msg.view
+	// The job's order may share its array with the one it replaces (only
+	// the filter changed) or with a sort's buffers: not extended in place.
+	m.d.order, m.d.view, m.d.ownTail = msg.order, msg.view, false
 	m.applied = msg.s
 	m.keepOn(cur, hasCur)
 }

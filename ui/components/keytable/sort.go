@@ -33,7 +33,7 @@ import (
 // (Model.Prepare) and swapped in.
 type tableData struct {
 	all   store
-	index model.IDIndex // row by key id
+	index rowIndex // row by key id
 	// order is every row number in sort order (arrival order when
 	// unsorted); view is order with the filter applied: what is shown.
 	order, view []int32
@@ -52,10 +52,18 @@ type tableData struct {
 	// scratch, when set, lends a sort its working memory (the sorts of
 	// key presses, off Update: see sortScratch).
 	scratch *scratchCache
+	// ownTail says the capacity past order's end is d's to fill: nothing
+	// else holds order's array with the right to append to it. Readers of
+	// order (the screen, a job) never look past its end, so appending
+	// there changes nothing they see; two appenders would write the same
+	// slots. A load's merge takes the right from the rows on screen
+	// (PrepareAppend) to extend their arrival order instead of writing a
+	// new one (a million keys' load merges about fifty times).
+	ownTail bool
 }
 
 func newData(asOf time.Time) *tableData {
-	return &tableData{index: model.NewIDIndex(0), asOf: asOf, widths: map[model.ColumnID]int{}}
+	return &tableData{index: newRowIndex(0), asOf: asOf, widths: map[model.ColumnID]int{}}
 }
 
 // settings is what decides order and view beyond the rows: the sort and
@@ -89,14 +97,17 @@ func (d *tableData) named(i int32) model.APIKey {
 // add takes in a key; a key already present (pages can overlap when the
 // server's list shifts while it is read) is replaced in place.
 func (d *tableData) add(k *model.APIKey) (int32, bool) {
-	if i, ok := d.index.Find(k.ID, d.id); ok {
+	i, isNew := d.index.add(k.ID, d.all.n, d.id)
+	if isNew {
+		d.all.push(k)
+	} else {
 		d.all.set(i, k)
-		return i, false
 	}
-	i := d.all.push(k)
-	d.index.Set(k.ID, i, d.id)
-	return i, true
+	return i, isNew
 }
+
+// find is the row of the key with this id.
+func (d *tableData) find(id string) (int32, bool) { return d.index.find(id, d.all.n, d.id) }
 
 func (d *tableData) widen(w map[model.ColumnID]int) {
 	for id, x := range w {
@@ -548,13 +559,23 @@ func (d *tableData) merge(a, b []int32, s settings) []int32 {
 // resort rebuilds the order for s.
 func (d *tableData) resort(s settings) {
 	if s.sorted {
-		d.order = d.sortAll(s)
+		d.order, d.ownTail = d.sortAll(s), false
 		return
 	}
 	d.order = make([]int32, d.all.n)
 	for i := range d.order {
 		d.order[i] = int32(i)
 	}
+	d.ownTail = true
+}
+
+// appendOrder appends rows to the order, in place when the tail is d's.
+func (d *tableData) appendOrder(rows ...int32) {
+	if !d.ownTail {
+		d.order = slices.Clip(d.order) // append below copies it
+		d.ownTail = true
+	}
+	d.order = append(d.order, rows...)
 }
 
 // matches reports whether row i passes s's filters (model.Filter.Match

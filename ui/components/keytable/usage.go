@@ -98,7 +98,7 @@ func (m *Model) ChangedCount() int {
 	}
 	n := 0
 	for _, id := range m.usage.changed {
-		if _, ok := m.d.index.Find(id, m.d.id); ok {
+		if _, ok := m.d.find(id); ok {
 			n++
 		}
 	}
