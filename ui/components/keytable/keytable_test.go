@@ -588,3 +588,45 @@ func TestDroppedMergeLeavesTableWhole(t *testing.T) {
 		t.Fatalf("%d keys shown, want %d", len(got), len(own))
 	}
 }
+
+// TestOwnersNumbered: however a table's rows came (appended, merged off
+// Update, a merge dropped, a key replaced, a job's snapshot), every row's
+// owner is its store's ownerList at its number, which a sort by owner or
+// collection relies on; and such a sort agrees with model.Compare.
+func TestOwnersNumbered(t *testing.T) {
+	keys := genKeys(3*chunkSize, 9)
+	for i := range keys {
+		keys[i].Username = fmt.Sprintf("user%d", i%37)
+		if i%5 == 0 {
+			keys[i].Username = fmt.Sprintf("User%d", i%37) // equal ignoring case
+		}
+	}
+	m := newTable(200, 20)
+	m.SetShowUser(true)
+	m.AppendKeys(keys[:500])
+	m.SetRows(m.PrepareAppend(FormatRows(keys[500:chunkSize+9], now), false)())
+	m.PrepareAppend(FormatRows(keys[chunkSize+9:2*chunkSize], now), false)() // dropped
+	renamed := keys[3]
+	renamed.Username, renamed.CollectionName = "someone new", "a collection of its own"
+	m.SetRows(m.PrepareAppend(FormatRows(append([]model.APIKey{renamed}, keys[chunkSize+9:]...), now), true)())
+	keys[3] = renamed
+	for name, d := range map[string]*tableData{"table": m.d, "snapshot": m.d.snapshot()} {
+		for i := range d.all.n {
+			o := d.all.row(int32(i)).owner
+			if int(o.num) >= len(d.all.ownerList) || d.all.ownerList[o.num] != o {
+				t.Fatalf("%s: row %d's owner %v is not its store's number %d", name, i, *o, o.num)
+			}
+		}
+	}
+	for _, col := range []Column{ColUser, ColCollection} {
+		mc, _ := col.SortColumn()
+		for _, desc := range []bool{false, true} {
+			want := slices.Clone(keys)
+			slices.SortFunc(want, func(a, b model.APIKey) int { return model.Compare(&a, &b, mc, desc, now) })
+			m.SortBy(col, desc)
+			if got := ids(m.ShownKeys()); !slices.Equal(got, ids(want)) {
+				t.Errorf("sort by %s desc=%v differs from model.Compare", mc, desc)
+			}
+		}
+	}
+}

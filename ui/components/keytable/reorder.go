@@ -181,9 +181,10 @@ func (m *Model) rankLater() tea.Cmd {
 		return nil
 	}
 	m.ranking = m.gen
-	d, gen := m.d.snapshot(), m.gen
+	d, gen, scratch := m.d.snapshot(), m.gen, &m.scratch
 	return func() tea.Msg {
 		d.ensureRanks()
+		scratch.warm(d.all.n)
 		return RankedMsg{gen: gen, byName: d.byName, nameRank: d.nameRank, foldRank: d.foldRank}
 	}
 }

@@ -1,6 +1,7 @@
 package keytable
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -69,9 +70,14 @@ type store struct {
 	owned  []bool // chunks[i] may be written
 	n      int
 	// owners shares one ownerInfo among the keys with the same owner and
-	// collection; this store's own (a shared store starts a new one), so
-	// only the goroutine writing the store touches it.
-	owners map[ownerInfo]*ownerInfo
+	// collection (keyed by it with num 0), and ownerList is each of them
+	// at its num: every row's owner is ownerList[owner.num], so a sort by
+	// owner ranks the few owners, then looks each row's rank up by number.
+	// A shared store copies both (share): each is written by the
+	// goroutine writing its store alone, and the owners stay the same
+	// pointers from store to store.
+	owners    map[ownerInfo]*ownerInfo
+	ownerList []*ownerInfo
 }
 
 func (s *store) row(i int32) *row { return &s.chunks[i>>chunkBits][i&(chunkSize-1)] }
@@ -112,7 +118,8 @@ func (s *store) push(k *model.APIKey) int32 {
 
 // share is a store reading s's blocks, writing none of them.
 func (s *store) share() store {
-	return store{chunks: slices.Clone(s.chunks), owned: make([]bool, len(s.chunks)), n: s.n}
+	return store{chunks: slices.Clone(s.chunks), owned: make([]bool, len(s.chunks)), n: s.n,
+		owners: maps.Clone(s.owners), ownerList: slices.Clip(s.ownerList)}
 }
 
 // each yields every key in arrival order: a copy, in one variable reused
@@ -147,8 +154,12 @@ type row struct {
 	flags             uint16
 }
 
-// ownerInfo is a key's owner and collection.
-type ownerInfo struct{ user, collName, collID string }
+// ownerInfo is a key's owner and collection, and its place in its
+// store's ownerList.
+type ownerInfo struct {
+	user, collName, collID string
+	num                    int32
+}
 
 // Flags of a row: model.APIKey's booleans and its optional fields' bits.
 const (
@@ -173,7 +184,9 @@ func (s *store) pack(k *model.APIKey) row {
 		// key's o on the heap, found or not.
 		owner = new(ownerInfo)
 		*owner = o
+		owner.num = int32(len(s.ownerList))
 		s.owners[o] = owner
+		s.ownerList = append(s.ownerList, owner)
 	}
 	r := row{id: k.ID, name: k.Name, hint: k.Hint, owner: owner, expires: k.Expires, created: k.Created,
 		lastUsed: k.LastUsed.V, calls: k.TotalCalls.V, inactivity: int64(k.InactivityDays.V)}
