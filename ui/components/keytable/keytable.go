@@ -40,6 +40,9 @@ type Model struct {
 	d *tableData
 	// scratch lends the sorts of key presses their working memory.
 	scratch scratchCache
+	// spareOrder is the order the last sort replaced, which nothing else
+	// reads any more: the next sort writes its result into it.
+	spareOrder []int32
 
 	sortCol Column // NoColumn: arrival order
 	desc    bool
@@ -135,6 +138,7 @@ func (m *Model) colIndex(c Column) int {
 // are about to arrive. The filters and sort stay.
 func (m *Model) Reset() {
 	m.d = newData(m.d.asOf)
+	m.spareOrder = nil
 	m.applied = m.settings()
 	m.gen++
 	m.cells.clear()
@@ -222,8 +226,9 @@ func (m *Model) PrepareAppend(rows Rows, last bool) func() Rows {
 	// table's to hand over (ownTail). Handed over here, on Update, so no
 	// two merges ever hold it.
 	var order []int32
+	lent := old.orderLent
 	if !s.sorted && !m.applied.sorted && old.ownTail && len(old.order) == old.all.n {
-		order, old.ownTail = old.order, false
+		order, old.ownTail, old.orderLent = old.order, false, true
 	}
 	widths := maps.Clone(old.widths) // the table's own, which it may widen meanwhile
 	return func() Rows {
@@ -238,7 +243,7 @@ func (m *Model) PrepareAppend(rows Rows, last bool) func() Rows {
 		d.widen(rows.widths)
 		rows.drain(func(k *model.APIKey) { d.add(k) })
 		if order != nil {
-			d.order, d.ownTail = order, true
+			d.order, d.ownTail, d.orderLent = order, true, lent
 			for i := len(order); i < d.all.n; i++ {
 				d.appendOrder(int32(i))
 			}

@@ -121,7 +121,12 @@ func (m *Model) Work() tea.Cmd {
 	m.job = j
 	d := m.d.snapshot()
 	d.scratch = &m.scratch
-	order := m.d.order
+	var order []int32
+	if j.sort {
+		d.spare, m.spareOrder = m.spareOrder, nil
+	} else {
+		order, m.d.orderLent = m.d.order, true
+	}
 	return func() tea.Msg { return d.work(j, order) }
 }
 
@@ -218,8 +223,16 @@ func (m *Model) Reordered(msg ReorderedMsg) {
 	if msg.nameRank != nil && !m.d.ranksValid {
 		m.d.byName, m.d.nameRank, m.d.foldRank, m.d.ranksValid = msg.byName, msg.nameRank, msg.foldRank, true
 	}
-	// The job's order may share its array with the one it replaces (only
-	// the filter changed) or with a sort's buffers: not extended in place.
+	// A new order (the job sorted) is the job's own array: the one it
+	// replaces is the next sort's to write into, unless it was lent. The
+	// same order (only the filter changed) stays lent. Either way it is
+	// not extended in place.
+	if old := m.d.order; len(msg.order) > 0 && (len(old) == 0 || &old[0] != &msg.order[0]) {
+		if !m.d.orderLent && cap(old) > 0 {
+			m.spareOrder = old
+		}
+		m.d.orderLent = false
+	}
 	m.d.order, m.d.view, m.d.ownTail = msg.order, msg.view, false
 	m.applied = msg.s
 	m.keepOn(cur, hasCur)

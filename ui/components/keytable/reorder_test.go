@@ -337,3 +337,63 @@ func TestSortsOnLentScratch(t *testing.T) {
 		t.Error("the sorts lent nothing back")
 	}
 }
+
+// TestSortsWriteIntoReplacedOrders: a sort off Update writes its result
+// into the order the sort before it replaced, so two arrays take turns,
+// and every result is model.Compare's; an order lent to a job that only
+// filters is never written into, even once a sort has replaced it.
+func TestSortsWriteIntoReplacedOrders(t *testing.T) {
+	keys := genKeys(3000, 13)
+	m, sync := asyncPair(t, keys)
+	same := func(a, b []int32) bool { return len(a) > 0 && len(b) > 0 && &a[0] == &b[0] }
+	var arrays [][]int32
+	for i, col := range []Column{ColName, ColCreated, ColLastUsed, ColCalls, ColStatus} {
+		m.SortBy(col, i%2 == 0)
+		sync.SortBy(col, i%2 == 0)
+		finish(t, m)
+		if !slices.Equal(ids(m.ShownKeys()), ids(sync.ShownKeys())) {
+			t.Fatalf("sort by %s differs from the table that sorts on Update", col)
+		}
+		arrays = append(arrays, m.d.order)
+	}
+	for i := 2; i < len(arrays); i++ {
+		if !same(arrays[i], arrays[i-2]) || same(arrays[i], arrays[i-1]) {
+			t.Fatalf("sort %d did not write into the order two sorts back", i)
+		}
+	}
+
+	// A filter job borrows the order and runs on while sorts replace it:
+	// none of them may write into it (with -race, a write is also seen
+	// racing the job's reads). merge, if not nil, runs before the sorts.
+	lendThenSort := func(name string, m *Model, merge func()) {
+		m.SetFilter("laptop")
+		lent := m.d.order
+		filterJob := m.Work()
+		done := make(chan struct{})
+		go func() { filterJob(); close(done) }() // superseded: its result is never taken
+		m.SetFilter("")
+		if merge != nil {
+			merge()
+			if !same(m.d.order, lent) {
+				t.Fatalf("%s: the merge did not extend the order in place", name)
+			}
+		}
+		for _, col := range []Column{ColName, ColCreated, ColCalls} {
+			m.SortBy(col, false)
+			finish(t, m)
+			if same(m.d.order, lent) {
+				t.Fatalf("%s: the sort by %s wrote into an order lent to a filter job", name, col)
+			}
+		}
+		<-done
+	}
+	lendThenSort("sorted", m, nil)
+	// The same when a load's merge has extended the lent order in place.
+	u, _ := asyncPair(t, keys[:1000])
+	u.SetRows(u.PrepareAppend(FormatRows(keys[1000:1500], now), false)()) // grown: room to extend
+	lendThenSort("merged", u, func() { u.SetRows(u.PrepareAppend(FormatRows(keys[1500:1530], now), true)()) })
+	sync.SortBy(ColCalls, false)
+	if !slices.Equal(ids(m.ShownKeys()), ids(sync.ShownKeys())) {
+		t.Fatal("sort by calls differs from the table that sorts on Update")
+	}
+}
