@@ -21,7 +21,9 @@ import (
 //   - the lock keeps the screen's lookups apart from the merge's inserts,
 //     which run on another goroutine.
 //
-// A whole new set (a refresh, another user) gets a new index.
+// A whole new set (a refresh, another user) gets a new index, and so does
+// a set that takes rows itself after its index went to a merge (dropped,
+// with its load): an index has one writer at a time (tableData.indexHanded).
 type rowIndex struct {
 	mu *sync.RWMutex
 	x  model.IDIndex
@@ -41,8 +43,9 @@ func (r rowIndex) find(id string, n int, idAt func(int32) string) (int32, bool) 
 
 // add is find, and when id is not found, records it at row n, the next
 // row of a set of n rows: it returns id's row and false, or n and true.
-// An entry of a row past the n (made by a merge whose result was dropped
-// with its load) is taken over: it was never the set's.
+// An entry of a row past the n is not the set's and is taken over. (One
+// writer at a time adds to an index, each set's rows a prefix of the
+// next's, so such an entry should not be met: this is a guard.)
 func (r rowIndex) add(id string, n int, idAt func(int32) string) (int32, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -213,23 +213,32 @@ func finishPrepare(d *tableData, s settings, rows Rows, ranks bool) Rows {
 // work of AppendRows, off the UI goroutine, for loads too big to merge page
 // by page on it. The result shares the table's blocks of keys (copying
 // only those it changes), so it costs the new keys, not all of them again.
-// The table must take no rows (AppendRows) until the result is swapped in
-// with SetRows or dropped. last says no more rows follow: only then is the
+// The table should take no rows (AppendRows) until the result is swapped
+// in with SetRows or dropped (a table that takes rows after dropping one
+// first indexes its rows anew: see tableData.indexHanded). last says no more rows follow: only then is the
 // name order (which the first sort needs) worked out, not at every step.
 // Like Prepare's, the function uses rows up.
 func (m *Model) PrepareAppend(rows Rows, last bool) func() Rows {
 	s := m.settings()
 	old := m.d
 	all := old.all.share()
+	if old.indexHanded {
+		old.ownIndex()
+	}
+	index := old.index // shared: see rowIndex
+	old.indexHanded = true
 	// Unsorted before and after, the order is arrival order (row numbers
 	// in turn): it is extended, not written anew, when its tail is the
 	// table's to hand over (ownTail). Handed over here, on Update, so no
 	// two merges ever hold it.
 	var order []int32
-	lent := old.orderLent
 	if !s.sorted && !m.applied.sorted && old.ownTail && len(old.order) == old.all.n {
-		order, old.ownTail, old.orderLent = old.order, false, true
+		order, old.ownTail, old.orderHanded = old.order, false, true
+		if old.loans == nil {
+			old.loans = new(bool) // shared from here: a loan to either set is the other's too
+		}
 	}
+	loans := old.loans
 	widths := maps.Clone(old.widths) // the table's own, which it may widen meanwhile
 	return func() Rows {
 		d := newData(old.asOf)
@@ -238,12 +247,12 @@ func (m *Model) PrepareAppend(rows Rows, last bool) func() Rows {
 		}
 		d.all = all
 		d.partial = !last
-		d.index = old.index // shared: see rowIndex
+		d.index = index
 		d.widen(widths)
 		d.widen(rows.widths)
 		rows.drain(func(k *model.APIKey) { d.add(k) })
 		if order != nil {
-			d.order, d.ownTail, d.orderLent = order, true, lent
+			d.order, d.ownTail, d.loans = order, true, loans
 			for i := len(order); i < d.all.n; i++ {
 				d.appendOrder(int32(i))
 			}
@@ -340,6 +349,9 @@ func (m *Model) AppendRows(rows Rows) {
 	cur := int32(-1) // the row under the cursor, which must stay under it
 	if m.cursor < len(d.view) {
 		cur = d.view[m.cursor]
+	}
+	if d.indexHanded {
+		d.ownIndex()
 	}
 	// Merged under the settings the order was worked out for: Work
 	// catches up with any change since.

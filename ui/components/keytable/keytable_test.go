@@ -3,10 +3,12 @@ package keytable
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -517,9 +519,9 @@ func TestPrepareLetsPagesGo(t *testing.T) {
 // screen looks keys up; the screen finds none of the merge's keys until
 // the swap. A merge whose result is dropped (its load stopped) leaves the
 // rows on screen as they were, and rows the screen then takes itself,
-// while that merge may still run, are found at their own rows, even those
-// the dropped merge had too, the key with no id among them. Run with
-// -race: the screen and the merge share memory.
+// before, while or after that merge runs, are found at their own rows,
+// even those the dropped merge had too, the key with no id among them.
+// Run with -race: the screen and the merge share memory.
 func TestDroppedMergeLeavesTableWhole(t *testing.T) {
 	keys := genKeys(3*chunkSize, 5)
 	keys[1700].ID = "" // in both dropped merges, then on screen
@@ -558,21 +560,25 @@ func TestDroppedMergeLeavesTableWhole(t *testing.T) {
 	m.SetRows(ready)
 	wantRows(1500)
 
-	// A merge that is dropped once done, then one dropped while it runs,
-	// the screen appending its own rows (keys the merges have too, and new
-	// ones) after the first and while the second runs.
+	// Merges that are dropped: one done before the screen appends rows
+	// of its own (keys the merges have too, and new ones), one whose work
+	// runs only after the screen's appends, one running beside them.
 	m.PrepareAppend(FormatRows(keys[1500:1800], now), false)()
 	if at, ok := m.d.find(""); ok {
 		t.Fatalf("the key with no id, only in the dropped merge, is found at %d", at)
 	}
-	m.AppendKeys(keys[1600:1750])
+	m.AppendKeys(keys[1600:1650])
+	late := m.PrepareAppend(FormatRows(keys[1650:1760], now), false)
+	m.AppendKeys(keys[1680:1750])
+	late()
 	prep = m.PrepareAppend(FormatRows(keys[1750:2*chunkSize], now), false)
 	go func() { done <- prep() }()
+	m.AppendKeys(keys[1650:1680])
 	m.AppendKeys(keys[1750:1800])
 	m.AppendKeys(keys[2*chunkSize : 2*chunkSize+50])
 	<-done
-	own := append(slices.Clone(keys[:1500]), keys[1600:1800]...)
-	own = append(own, keys[2*chunkSize:2*chunkSize+50]...)
+	own := slices.Concat(keys[:1500], keys[1600:1650], keys[1680:1750], keys[1650:1680], keys[1750:1800],
+		keys[2*chunkSize:2*chunkSize+50])
 	wantRows(len(own))
 	for i, k := range own {
 		if at, ok := m.d.find(k.ID); !ok || at != int32(i) || m.d.id(at) != k.ID {
@@ -627,6 +633,74 @@ func TestOwnersNumbered(t *testing.T) {
 			if got := ids(m.ShownKeys()); !slices.Equal(got, ids(want)) {
 				t.Errorf("sort by %s desc=%v differs from model.Compare", mc, desc)
 			}
+		}
+	}
+}
+
+// TestSharedOwnersCopiedOnWrite: a job's snapshot shares the table's
+// owners without copying them (a copy on Update cost 0.4 s a key press
+// with an owner a key); the table's next new owner copies them first, so
+// the snapshot never sees it, and both keep every row's owner numbered.
+func TestSharedOwnersCopiedOnWrite(t *testing.T) {
+	keys := genKeys(300, 17)
+	m := newTable(200, 20)
+	m.AppendKeys(keys[:200])
+	snap := m.d.snapshot()
+	mapOf := func(s *store) unsafe.Pointer { return reflect.ValueOf(s.owners).UnsafePointer() }
+	if mapOf(&snap.all) != mapOf(&m.d.all) {
+		t.Fatal("the snapshot copied the owners")
+	}
+	before := len(snap.all.owners)
+	newcomer := keys[250]
+	newcomer.Username = "someone new"
+	m.AppendKeys(append(slices.Clone(keys[200:250]), newcomer))
+	if mapOf(&snap.all) == mapOf(&m.d.all) || len(snap.all.owners) != before || len(snap.all.ownerList) != before {
+		t.Fatal("the table's new owner reached the snapshot's owners")
+	}
+	for name, st := range map[string]*store{"table": &m.d.all, "snapshot": &snap.all} {
+		for i := range st.n {
+			o := st.row(int32(i)).owner
+			if int(o.num) >= len(st.ownerList) || st.ownerList[o.num] != o {
+				t.Fatalf("%s: row %d's owner is not its store's number %d", name, i, o.num)
+			}
+		}
+	}
+}
+
+// TestScreenRowsAfterDroppedMerges: the screen takes rows after its
+// merges were dropped, in another order than theirs, and a dropped merge
+// runs only afterwards: the keys the screen took are found at its own
+// rows, the key with no id among them.
+func TestScreenRowsAfterDroppedMerges(t *testing.T) {
+	keys := genKeys(400, 5)
+	keys[205].ID = ""
+	m := newTable(200, 20)
+	m.AppendKeys(keys[:100])
+	m.PrepareAppend(FormatRows(keys[100:200], now), false)() // dropped, done
+	late := m.PrepareAppend(FormatRows(slices.Concat(keys[205:206], keys[300:310], keys[150:151], keys[310:320]), now), false)
+	m.AppendKeys(keys[200:220])
+	m.AppendKeys(keys[150:151])
+	m.AppendKeys(keys[220:240])
+	late() // dropped, run after the screen's appends
+	own := slices.Concat(keys[:100], keys[200:220], keys[150:151], keys[220:240])
+	for i, k := range own {
+		if at, ok := m.d.find(k.ID); !ok || at != int32(i) {
+			t.Fatalf("find(%q) = %d, %v; want %d", k.ID, at, ok, i)
+		}
+	}
+	if m.Len() != len(own) {
+		t.Fatalf("%d rows, want %d", m.Len(), len(own))
+	}
+
+	// A merge that lands after one was dropped, with the same keys in
+	// another order: its keys are found at its rows.
+	m.PrepareAppend(FormatRows(keys[240:300], now), false)() // dropped
+	tail := slices.Concat(keys[270:300], keys[240:270])
+	m.SetRows(m.PrepareAppend(FormatRows(tail, now), true)())
+	own = append(own, tail...)
+	for i, k := range own {
+		if at, ok := m.d.find(k.ID); !ok || at != int32(i) || m.d.id(at) != k.ID {
+			t.Fatalf("after the merge, find(%q) = %d, %v; want %d", k.ID, at, ok, i)
 		}
 	}
 }

@@ -125,7 +125,8 @@ func (m *Model) Work() tea.Cmd {
 	if j.sort {
 		d.spare, m.spareOrder = m.spareOrder, nil
 	} else {
-		order, m.d.orderLent = m.d.order, true
+		order = m.d.order
+		m.d.lendOrder()
 	}
 	return func() tea.Msg { return d.work(j, order) }
 }
@@ -134,11 +135,10 @@ func (m *Model) Work() tea.Cmd {
 // copies before it next writes to them, and the name order when it is
 // current (never written once made). The job writes only to the snapshot.
 func (d *tableData) snapshot() *tableData {
-	all := d.all
-	for i := range all.owned {
-		all.owned[i] = false
+	for i := range d.all.owned {
+		d.all.owned[i] = false
 	}
-	snap := &tableData{all: all.share(), asOf: d.asOf}
+	snap := &tableData{all: d.all.share(), asOf: d.asOf}
 	if d.ranksValid && len(d.nameRank) == d.all.n {
 		snap.byName, snap.nameRank, snap.foldRank, snap.ranksValid = d.byName, d.nameRank, d.foldRank, true
 	}
@@ -228,10 +228,10 @@ func (m *Model) Reordered(msg ReorderedMsg) {
 	// same order (only the filter changed) stays lent. Either way it is
 	// not extended in place.
 	if old := m.d.order; len(msg.order) > 0 && (len(old) == 0 || &old[0] != &msg.order[0]) {
-		if !m.d.orderLent && cap(old) > 0 {
+		if m.d.orderFree() && cap(old) > 0 {
 			m.spareOrder = old
 		}
-		m.d.orderLent = false
+		m.d.orderHanded, m.d.loans = false, nil
 	}
 	m.d.order, m.d.view, m.d.ownTail = msg.order, msg.view, false
 	m.applied = msg.s

@@ -1,6 +1,7 @@
 package keytable
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -364,16 +365,21 @@ func TestSortsWriteIntoReplacedOrders(t *testing.T) {
 
 	// A filter job borrows the order and runs on while sorts replace it:
 	// none of them may write into it (with -race, a write is also seen
-	// racing the job's reads). merge, if not nil, runs before the sorts.
-	lendThenSort := func(name string, m *Model, merge func()) {
+	// racing the job's reads). merge, if not nil, starts a load's merge
+	// before the loan and returns what lands it after the loan.
+	lendThenSort := func(name string, m *Model, merge func() func()) {
+		var land func()
+		if merge != nil {
+			land = merge()
+		}
 		m.SetFilter("laptop")
 		lent := m.d.order
 		filterJob := m.Work()
 		done := make(chan struct{})
 		go func() { filterJob(); close(done) }() // superseded: its result is never taken
 		m.SetFilter("")
-		if merge != nil {
-			merge()
+		if land != nil {
+			land()
 			if !same(m.d.order, lent) {
 				t.Fatalf("%s: the merge did not extend the order in place", name)
 			}
@@ -388,10 +394,19 @@ func TestSortsWriteIntoReplacedOrders(t *testing.T) {
 		<-done
 	}
 	lendThenSort("sorted", m, nil)
-	// The same when a load's merge has extended the lent order in place.
-	u, _ := asyncPair(t, keys[:1000])
-	u.SetRows(u.PrepareAppend(FormatRows(keys[1000:1500], now), false)()) // grown: room to extend
-	lendThenSort("merged", u, func() { u.SetRows(u.PrepareAppend(FormatRows(keys[1500:1530], now), true)()) })
+	// The same when a load's merge extends the lent order in place, the
+	// loan made before the merge starts or while it runs.
+	for _, during := range []bool{false, true} {
+		u, _ := asyncPair(t, keys[:1000])
+		u.SetRows(u.PrepareAppend(FormatRows(keys[1000:1500], now), false)()) // grown: room to extend
+		lendThenSort(fmt.Sprintf("merged, lent during the merge %v", during), u, func() func() {
+			if during {
+				prep := u.PrepareAppend(FormatRows(keys[1500:1530], now), true)
+				return func() { u.SetRows(prep()) }
+			}
+			return func() { u.SetRows(u.PrepareAppend(FormatRows(keys[1500:1530], now), true)()) }
+		})
+	}
 	sync.SortBy(ColCalls, false)
 	if !slices.Equal(ids(m.ShownKeys()), ids(sync.ShownKeys())) {
 		t.Fatal("sort by calls differs from the table that sorts on Update")

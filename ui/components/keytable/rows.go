@@ -73,11 +73,14 @@ type store struct {
 	// collection (keyed by it with num 0), and ownerList is each of them
 	// at its num: every row's owner is ownerList[owner.num], so a sort by
 	// owner ranks the few owners, then looks each row's rank up by number.
-	// A shared store copies both (share): each is written by the
-	// goroutine writing its store alone, and the owners stay the same
-	// pointers from store to store.
-	owners    map[ownerInfo]*ownerInfo
-	ownerList []*ownerInfo
+	// A shared store starts with both (share), so owners stay the same
+	// pointers from store to store; ownersShared then says the map is
+	// another store's too, and the first new owner copies it (on the
+	// goroutine writing the store; a store only read, a job's snapshot,
+	// never does), while ownerList is clipped, so an append copies it.
+	owners       map[ownerInfo]*ownerInfo
+	ownerList    []*ownerInfo
+	ownersShared bool
 }
 
 func (s *store) row(i int32) *row { return &s.chunks[i>>chunkBits][i&(chunkSize-1)] }
@@ -116,10 +119,12 @@ func (s *store) push(k *model.APIKey) int32 {
 	return int32(s.n - 1)
 }
 
-// share is a store reading s's blocks, writing none of them.
+// share is a store reading s's blocks, writing none of them; s's owners
+// become shared too (see store.owners).
 func (s *store) share() store {
+	s.ownersShared = true
 	return store{chunks: slices.Clone(s.chunks), owned: make([]bool, len(s.chunks)), n: s.n,
-		owners: maps.Clone(s.owners), ownerList: slices.Clip(s.ownerList)}
+		owners: s.owners, ownerList: slices.Clip(s.ownerList), ownersShared: true}
 }
 
 // each yields every key in arrival order: a copy, in one variable reused
@@ -180,6 +185,9 @@ func (s *store) pack(k *model.APIKey) row {
 	}
 	owner, ok := s.owners[o]
 	if !ok {
+		if s.ownersShared {
+			s.owners, s.ownersShared = maps.Clone(s.owners), false
+		}
 		// A copy made here, not &o: o's address taken would put every
 		// key's o on the heap, found or not.
 		owner = new(ownerInfo)

@@ -58,12 +58,21 @@ type tableData struct {
 	// there changes nothing they see; two appenders would write the same
 	// slots. A load's merge takes the right from the rows on screen
 	// (PrepareAppend) to extend their arrival order instead of writing a
-	// new one (a million keys' load merges about fifty times).
+	// new one (a million keys' load merges about thirty times).
 	ownTail bool
-	// orderLent says order's array is, or may still be, read by more
-	// than d (a job that only filters, a merge that extends it): it is
-	// never handed to a sort to write its result into (Model.spareOrder).
-	orderLent bool
+	// orderHanded says order's array went to a merge that extends it in
+	// place (PrepareAppend): it may come back as the order of the merged
+	// rows. loans, shared by every set whose order is that same array, is
+	// set once a job that only filters borrows it (it reads it on while
+	// newer sorts run). Either way the array is never handed to a sort to
+	// write its result into (Model.spareOrder).
+	orderHanded bool
+	loans       *bool
+	// indexHanded says the index went to a merge (PrepareAppend), which
+	// adds to it: d gets an index of its own before it adds a row itself
+	// or hands it to another merge (ownIndex), so an index never has two
+	// writers.
+	indexHanded bool
 	// spare, in a job's snapshot, is an array no one else reads, for the
 	// sort's result (sortAll).
 	spare []int32
@@ -111,6 +120,16 @@ func (d *tableData) add(k *model.APIKey) (int32, bool) {
 		d.all.set(i, k)
 	}
 	return i, isNew
+}
+
+// ownIndex gives d an index of its own rows (see indexHanded): only a
+// table whose merge was dropped and that then takes rows needs it.
+func (d *tableData) ownIndex() {
+	x := newRowIndex(d.all.n)
+	for i := range d.all.n {
+		x.x.Set(d.id(int32(i)), int32(i), d.id)
+	}
+	d.index, d.indexHanded = x, false
 }
 
 // find is the row of the key with this id.
@@ -374,13 +393,7 @@ func (d *tableData) sortAll(s settings) []int32 {
 		}
 		return cmp.Compare(d.nameRank[a.row], d.nameRank[b.row])
 	})
-	// Into the order the last sort replaced, when there is one: 4 MB of
-	// fresh memory at a million rows is a page fault every 1,000 rows.
-	out := d.spare[:0]
-	d.spare = nil
-	if cap(out) < d.all.n {
-		out = make([]int32, 0, d.all.n)
-	}
+	out := d.newOrder()
 	for _, e := range present {
 		out = append(out, e.row)
 	}
@@ -432,6 +445,12 @@ func (c *scratchCache) get(n int) *sortScratch {
 // a page fault per 4 KB at first write, and the runtime does not write a
 // large allocation the system has just handed over).
 func (c *scratchCache) warm(n int) {
+	c.mu.Lock()
+	ready := c.last != nil && len(c.last.a) == n
+	c.mu.Unlock()
+	if ready {
+		return
+	}
 	s := c.get(n)
 	clear(s.a)
 	clear(s.b)
@@ -569,11 +588,37 @@ func (d *tableData) resort(s settings) {
 		d.order, d.ownTail = d.sortAll(s), false
 		return
 	}
-	d.order = make([]int32, d.all.n)
-	for i := range d.order {
-		d.order[i] = int32(i)
+	d.order = d.newOrder()
+	for i := range d.all.n {
+		d.order = append(d.order, int32(i))
 	}
 	d.ownTail = true
+}
+
+// newOrder is an empty order with room for every row: the order the last
+// sort replaced, when d has it (spare), else new. 4 MB of fresh memory at
+// a million rows is a page fault every 1,000 rows.
+func (d *tableData) newOrder() []int32 {
+	out := d.spare[:0]
+	d.spare = nil
+	if cap(out) < d.all.n {
+		out = make([]int32, 0, d.all.n)
+	}
+	return out
+}
+
+// lendOrder marks order's array as read by a job that only filters, for
+// every set that holds it.
+func (d *tableData) lendOrder() {
+	if d.loans == nil {
+		d.loans = new(bool)
+	}
+	*d.loans = true
+}
+
+// orderFree reports whether nothing but d may read order's array.
+func (d *tableData) orderFree() bool {
+	return !d.orderHanded && (d.loans == nil || !*d.loans)
 }
 
 // appendOrder appends rows to the order, in place when the tail is d's.
