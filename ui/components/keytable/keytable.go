@@ -215,9 +215,10 @@ func finishPrepare(d *tableData, s settings, rows Rows, ranks bool) Rows {
 // only those it changes), so it costs the new keys, not all of them again.
 // The table should take no rows (AppendRows) until the result is swapped
 // in with SetRows or dropped (a table that takes rows after dropping one
-// first indexes its rows anew: see tableData.indexHanded). last says no more rows follow: only then is the
-// name order (which the first sort needs) worked out, not at every step.
-// Like Prepare's, the function uses rows up.
+// first indexes its rows anew: see tableData.indexHanded). last says no
+// more rows follow: only then is the name order (which the first sort
+// needs) worked out, not at every step. Like Prepare's, the function uses
+// rows up.
 func (m *Model) PrepareAppend(rows Rows, last bool) func() Rows {
 	s := m.settings()
 	old := m.d
