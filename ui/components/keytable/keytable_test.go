@@ -619,8 +619,11 @@ func TestOwnersNumbered(t *testing.T) {
 	for name, d := range map[string]*tableData{"table": m.d, "snapshot": m.d.snapshot()} {
 		for i := range d.all.n {
 			o := d.all.row(int32(i)).owner
-			if int(o.num) >= len(d.all.ownerList) || d.all.ownerList[o.num] != o {
-				t.Fatalf("%s: row %d's owner %v is not its store's number %d", name, i, *o, o.num)
+			if int(o) >= len(d.all.ownerList) || d.all.ownerList[o].num != o {
+				t.Fatalf("%s: row %d's owner %d is not its store's number", name, i, o)
+			}
+			if k := d.key(int32(i)); !reflect.DeepEqual(k, keys[i]) {
+				t.Fatalf("%s: row %d came back as %+v, want %+v", name, i, k, keys[i])
 			}
 		}
 	}
@@ -660,8 +663,8 @@ func TestSharedOwnersCopiedOnWrite(t *testing.T) {
 	for name, st := range map[string]*store{"table": &m.d.all, "snapshot": &snap.all} {
 		for i := range st.n {
 			o := st.row(int32(i)).owner
-			if int(o.num) >= len(st.ownerList) || st.ownerList[o.num] != o {
-				t.Fatalf("%s: row %d's owner is not its store's number %d", name, i, o.num)
+			if int(o) >= len(st.ownerList) || st.ownerList[o].num != o {
+				t.Fatalf("%s: row %d's owner %d is not its store's number", name, i, o)
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -81,15 +82,29 @@ type store struct {
 	owners       map[ownerInfo]*ownerInfo
 	ownerList    []*ownerInfo
 	ownersShared bool
+	// text holds the rows' ids, names and hints (row.block, row.at); the
+	// last block is this store's to write from textUsed on only while
+	// textOwned: sharing the store gives both stores up on it (addText).
+	text      [][]byte
+	textUsed  int
+	textOwned bool
+	// zone caches the last location stamped (stampOf).
+	zone lastZone
 }
 
 func (s *store) row(i int32) *row { return &s.chunks[i>>chunkBits][i&(chunkSize-1)] }
 
 // key is key i as the model's APIKey (a copy: the table keeps rows).
-func (s *store) key(i int32) model.APIKey { return s.row(i).key() }
+func (s *store) key(i int32) model.APIKey {
+	k, exp, ok := s.keyOf(s.row(i))
+	if ok {
+		k.Expires = &exp
+	}
+	return k
+}
 
 // id is key i's id.
-func (s *store) id(i int32) string { return s.row(i).id }
+func (s *store) id(i int32) string { return s.rowID(s.row(i)) }
 
 // own makes chunk c this store's to write.
 func (s *store) own(c int) {
@@ -122,20 +137,24 @@ func (s *store) push(k *model.APIKey) int32 {
 // share is a store reading s's blocks, writing none of them; s's owners
 // become shared too (see store.owners).
 func (s *store) share() store {
-	s.ownersShared = true
+	s.ownersShared, s.textOwned = true, false
 	return store{chunks: slices.Clone(s.chunks), owned: make([]bool, len(s.chunks)), n: s.n,
-		owners: s.owners, ownerList: slices.Clip(s.ownerList), ownersShared: true}
+		owners: s.owners, ownerList: slices.Clip(s.ownerList), ownersShared: true, text: slices.Clip(s.text)}
 }
 
 // each yields every key in arrival order: a copy, in one variable reused
 // for the next (one allocation a pass, not one a key), so a consumer must
-// not keep the pointer.
+// not keep the pointer (nor k.Expires).
 func (s *store) each(yield func(*model.APIKey) bool) {
 	left := s.n
 	var k model.APIKey
+	var exp time.Time
+	var ok bool
 	for _, c := range s.chunks {
 		for i := range c[:min(len(c), left)] {
-			k = c[i].key()
+			if k, exp, ok = s.keyOf(&c[i]); ok {
+				k.Expires = &exp
+			}
 			if !yield(&k) {
 				return
 			}
@@ -144,23 +163,29 @@ func (s *store) each(yield func(*model.APIKey) bool) {
 	}
 }
 
-// row is one key as the table holds it: model.APIKey's fields, packed. The
-// owner and collection, the same for many keys, are one shared pointer
-// instead of three strings; the optional numbers and the flags are bits.
-// 136 bytes instead of APIKey's 208: at a million keys, about 70 MB less
-// for the table to hold and the collector to walk. Times stay time.Time,
-// so a key comes back exactly as it went in (row_test.go).
+// row is one key as the table holds it: model.APIKey's fields, packed,
+// with no pointer in it, so that the collector neither scans a million
+// rows nor runs a write barrier for each one copied (at a million keys
+// the rows with pointers cost a load about half a second of marking and
+// barriers). The id, name and hint are bytes in the store's text blocks;
+// the owner and collection, the same for many keys, are a number in the
+// store's ownerList; times are stamps; the optional numbers and the flags
+// are bits. 96 bytes instead of APIKey's 208. A key comes back exactly as
+// it went in (row_test.go), but for a time's monotonic clock reading, which
+// times from a server never have.
 type row struct {
-	id, name, hint    string
-	owner             *ownerInfo
-	expires           *time.Time
-	created, lastUsed time.Time
-	calls, inactivity int64
-	flags             uint16
+	created, lastUsed, expires stamp
+	calls, inactivity          int64
+	// text is the key's id, name and hint, one after the other, from byte
+	// at of the store's text block.
+	block, at               uint32
+	idLen, nameLen, hintLen uint32
+	owner                   int32
+	flags                   uint16
 }
 
 // ownerInfo is a key's owner and collection, and its place in its
-// store's ownerList.
+// store's ownerList (a row's owner).
 type ownerInfo struct {
 	user, collName, collID string
 	num                    int32
@@ -176,7 +201,45 @@ const (
 	rowIdleSet
 	rowCallsReported
 	rowCallsSet
+	rowExpires
 )
+
+// textBlock is the size of a store's blocks of text (a key's longer text
+// gets a block of its own size).
+const textBlock = 64 << 10
+
+// addText copies strs into the store's text, one after the other, and
+// returns where they start. It writes only into a block this store made
+// since it was last shared (textOwned): a block another store reads is
+// never written again, so neither is ever seen half-written.
+func (s *store) addText(strs ...string) (block, at uint32) {
+	need := 0
+	for _, x := range strs {
+		need += len(x)
+	}
+	if need == 0 {
+		return 0, 0
+	}
+	if !s.textOwned || len(s.text[len(s.text)-1])-s.textUsed < need {
+		s.text = append(s.text, make([]byte, max(textBlock, need)))
+		s.textOwned, s.textUsed = true, 0
+	}
+	b := s.text[len(s.text)-1]
+	start := s.textUsed
+	for _, x := range strs {
+		s.textUsed += copy(b[s.textUsed:], x)
+	}
+	return uint32(len(s.text) - 1), uint32(start)
+}
+
+// str is n bytes of text from byte at of block b, as a string that shares
+// them: text once written is never written again (addText).
+func (s *store) str(b, at, n uint32) string {
+	if n == 0 {
+		return ""
+	}
+	return unsafe.String(&s.text[b][at], int(n))
+}
 
 func (s *store) pack(k *model.APIKey) row {
 	o := ownerInfo{user: k.Username, collName: k.CollectionName, collID: k.CollectionID}
@@ -196,15 +259,21 @@ func (s *store) pack(k *model.APIKey) row {
 		s.owners[o] = owner
 		s.ownerList = append(s.ownerList, owner)
 	}
-	r := row{id: k.ID, name: k.Name, hint: k.Hint, owner: owner, expires: k.Expires, created: k.Created,
-		lastUsed: k.LastUsed.V, calls: k.TotalCalls.V, inactivity: int64(k.InactivityDays.V)}
+	r := row{owner: owner.num, created: s.stampOf(k.Created), lastUsed: s.stampOf(k.LastUsed.V),
+		calls: k.TotalCalls.V, inactivity: int64(k.InactivityDays.V),
+		idLen: uint32(len(k.ID)), nameLen: uint32(len(k.Name)), hintLen: uint32(len(k.Hint))}
+	r.block, r.at = s.addText(k.ID, k.Name, k.Hint)
+	if k.Expires != nil {
+		r.expires = s.stampOf(*k.Expires)
+	}
 	for _, f := range [...]struct {
 		on  bool
 		bit uint16
 	}{{k.IsActive, rowActive}, {k.IsGlobal, rowGlobal},
 		{k.LastUsed.Reported, rowUsedReported}, {k.LastUsed.Set, rowUsedSet},
 		{k.InactivityDays.Reported, rowIdleReported}, {k.InactivityDays.Set, rowIdleSet},
-		{k.TotalCalls.Reported, rowCallsReported}, {k.TotalCalls.Set, rowCallsSet}} {
+		{k.TotalCalls.Reported, rowCallsReported}, {k.TotalCalls.Set, rowCallsSet},
+		{k.Expires != nil, rowExpires}} {
 		if f.on {
 			r.flags |= f.bit
 		}
@@ -216,22 +285,46 @@ func (s *store) pack(k *model.APIKey) row {
 func (r *row) usage() model.APIKey {
 	f := r.flags
 	return model.APIKey{
-		LastUsed:   model.Opt[time.Time]{Reported: f&rowUsedReported != 0, Set: f&rowUsedSet != 0, V: r.lastUsed},
+		LastUsed:   model.Opt[time.Time]{Reported: f&rowUsedReported != 0, Set: f&rowUsedSet != 0, V: r.lastUsed.time()},
 		TotalCalls: model.Opt[int64]{Reported: f&rowCallsReported != 0, Set: f&rowCallsSet != 0, V: r.calls},
 	}
 }
 
-// key is the row as the model's APIKey. It runs for every row of a sort or
-// a filter, so it is written out field by field.
-func (r *row) key() model.APIKey {
+// id is row r's id; name its name.
+func (s *store) rowID(r *row) string   { return s.str(r.block, r.at, r.idLen) }
+func (s *store) rowName(r *row) string { return s.str(r.block, r.at+r.idLen, r.nameLen) }
+
+// keyOf is row r as the model's APIKey but for k.Expires, which it leaves
+// nil: it returns the expiry instead, and whether there is one, for the
+// caller to point k.Expires at a variable of its own (a pointer made here
+// would be an allocation a row). It returns the key rather than write
+// through a pointer, which would cost a write barrier a field while the
+// collector runs.
+func (s *store) keyOf(r *row) (k model.APIKey, exp time.Time, hasExp bool) {
+	k, exp, hasExp = s.valuesOf(r)
+	k.ID, k.Name, k.Hint = s.rowID(r), s.rowName(r), s.str(r.block, r.at+r.idLen+r.nameLen, r.hintLen)
+	return k, exp, hasExp
+}
+
+// valuesOf is keyOf without the id, name and hint, which it leaves empty:
+// all a sort by a column of times, numbers or status reads of a million
+// rows, and all the filters but the text read (TestValuesOfSuffice). It
+// is written out field by field.
+func (s *store) valuesOf(r *row) (k model.APIKey, exp time.Time, hasExp bool) {
 	f := r.flags
-	return model.APIKey{
-		ID: r.id, Username: r.owner.user, Name: r.name, Hint: r.hint, Created: r.created, Expires: r.expires,
-		LastUsed:       model.Opt[time.Time]{Reported: f&rowUsedReported != 0, Set: f&rowUsedSet != 0, V: r.lastUsed},
+	o := s.ownerList[r.owner]
+	k = model.APIKey{
+		Username: o.user, CollectionName: o.collName, CollectionID: o.collID,
+		Created:        r.created.time(),
+		LastUsed:       model.Opt[time.Time]{Reported: f&rowUsedReported != 0, Set: f&rowUsedSet != 0, V: r.lastUsed.time()},
 		InactivityDays: model.Opt[int]{Reported: f&rowIdleReported != 0, Set: f&rowIdleSet != 0, V: int(r.inactivity)},
 		TotalCalls:     model.Opt[int64]{Reported: f&rowCallsReported != 0, Set: f&rowCallsSet != 0, V: r.calls},
-		IsActive:       f&rowActive != 0, CollectionName: r.owner.collName, CollectionID: r.owner.collID, IsGlobal: f&rowGlobal != 0,
+		IsActive:       f&rowActive != 0, IsGlobal: f&rowGlobal != 0,
 	}
+	if f&rowExpires == 0 {
+		return k, time.Time{}, false
+	}
+	return k, r.expires.time(), true
 }
 
 // Rows are keys on their way to the table, measured for it: each page's

@@ -107,7 +107,7 @@ func (d *tableData) id(i int32) string { return d.all.id(i) }
 // reads, without the cost of the whole key on a million rows.
 func (d *tableData) named(i int32) model.APIKey {
 	r := d.all.row(i)
-	return model.APIKey{ID: r.id, Name: r.name}
+	return model.APIKey{ID: d.all.rowID(r), Name: d.all.rowName(r)}
 }
 
 // add takes in a key; a key already present (pages can overlap when the
@@ -198,7 +198,7 @@ func (d *tableData) ensureRanks() {
 	es := make([]nameEntry, n)
 	for i := range es {
 		r := d.all.row(int32(i))
-		es[i] = newNameEntry(r.name, r.id, int32(i))
+		es[i] = newNameEntry(d.all.rowName(r), d.all.rowID(r), int32(i))
 	}
 	tmp := make([]nameEntry, len(es))
 	es, tmp = radixPass(es, tmp, func(e *nameEntry) uint64 { return e.key2 })
@@ -262,7 +262,14 @@ func (d *tableData) compareNames(i, j int32) int {
 // rows still arriving do not have yet): used to merge pages into the order.
 func (d *tableData) compareRows(i, j int32, s *settings) int {
 	col, desc := s.col, s.desc
-	a, b := d.key(i), d.key(j)
+	a, aExp, aHas := d.all.keyOf(d.all.row(i))
+	if aHas {
+		a.Expires = &aExp
+	}
+	b, bExp, bHas := d.all.keyOf(d.all.row(j))
+	if bHas {
+		b.Expires = &bExp
+	}
 	ak, aexact, aok := d.sortKey(&a, s)
 	bk, bexact, bok := d.sortKey(&b, s)
 	switch {
@@ -326,6 +333,9 @@ func (d *tableData) sortAll(s settings) []int32 {
 	// Keys are worked out walking the rows in memory order, in parallel,
 	// then gathered in name order: walking a million keys in name order
 	// would miss the cache on nearly every one.
+	// A usage column looks the key up by id; the others but the name read
+	// no text (TestValuesOfSuffice).
+	text := s.usort != nil || col == model.SortName
 	parallel(d.all.n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			var e sortEntry
@@ -334,7 +344,17 @@ func (d *tableData) sortAll(s settings) []int32 {
 				// and the rank is the key: the row need not be read.
 				e = sortEntry{key: uint64(dense[i]), row: int32(i), exact: true}
 			} else {
-				k := d.key(int32(i))
+				var k model.APIKey
+				var exp time.Time
+				var hasExp bool
+				if text {
+					k, exp, hasExp = d.all.keyOf(d.all.row(int32(i)))
+				} else {
+					k, exp, hasExp = d.all.valuesOf(d.all.row(int32(i)))
+				}
+				if hasExp {
+					k.Expires = &exp
+				}
 				key, exact, ok := d.sortKey(&k, &s)
 				if !ok {
 					missingFlag[i] = true
@@ -383,7 +403,14 @@ func (d *tableData) sortAll(s settings) []int32 {
 	// byRow has been read: the radix sort's other buffer, not a third.
 	present, _ = radixPass(present, byRow[:len(present)], func(e *sortEntry) uint64 { return e.key })
 	fixRuns(present, func(a, b sortEntry) int {
-		ak, bk := d.key(a.row), d.key(b.row)
+		ak, aExp, aHas := d.all.keyOf(d.all.row(a.row))
+		if aHas {
+			ak.Expires = &aExp
+		}
+		bk, bExp, bHas := d.all.keyOf(d.all.row(b.row))
+		if bHas {
+			bk.Expires = &bExp
+		}
 		c := model.CompareValues(&ak, &bk, col, d.asOf)
 		if desc {
 			c = -c
@@ -552,7 +579,7 @@ func (d *tableData) denseRank(col model.SortColumn, out []int32) []int32 {
 	}
 	parallel(d.all.n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			out[i] = rank[d.all.row(int32(i)).owner.num]
+			out[i] = rank[d.all.row(int32(i)).owner]
 		}
 	})
 	return out
@@ -636,7 +663,18 @@ func (d *tableData) matches(i int32, s *settings) bool {
 	if !s.fltOn {
 		return true
 	}
-	k := d.key(i)
+	// Only the text filter reads names, and only the use-changed filter ids.
+	var k model.APIKey
+	var exp time.Time
+	var hasExp bool
+	if s.text != "" || s.useChanged {
+		k, exp, hasExp = d.all.keyOf(d.all.row(i))
+	} else {
+		k, exp, hasExp = d.all.valuesOf(d.all.row(i))
+	}
+	if hasExp {
+		k.Expires = &exp
+	}
 	if s.useChanged {
 		if u := s.usage.of(k.ID); u == nil || !u.Changed() {
 			return false
