@@ -150,6 +150,7 @@ func (c *Client) streamKeys(ctx context.Context, username string, slots chan str
 		// Filtered in place: the page's backing array is this call's own.
 		kept := page[:0]
 		fresh := 0
+		seen.sampleFor(limit)
 		for _, k := range page {
 			if k.ID != "" {
 				isNew, repeat := seen.add(k.ID)

@@ -922,3 +922,61 @@ func TestListAllKeysServerRefusesLargePages(t *testing.T) {
 		})
 	}
 }
+
+// Sampled (pages of sampleFrom ids or more), the guard remembers one id in
+// eight: it still counts no new id on a page met before, however far back,
+// and some on every page of new ids; repeats are still dropped by their
+// exact ids, remembered or not; and the set holds about an eighth of them.
+func TestSeenIDsSampled(t *testing.T) {
+	s := newSeenIDs()
+	page := func(p int) []string {
+		ids := make([]string, sampleFrom)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("key-%d-%d", p, i)
+		}
+		return ids
+	}
+	read := func(ids []string) (fresh, repeats int) {
+		s.sampleFor(len(ids))
+		for _, id := range ids {
+			isNew, repeat := s.add(id)
+			if isNew {
+				fresh++
+			}
+			if repeat {
+				repeats++
+			}
+		}
+		s.endPage()
+		return fresh, repeats
+	}
+	const pages = 200
+	for p := range pages {
+		if fresh, repeats := read(page(p)); fresh == 0 || repeats != 0 {
+			t.Fatalf("page %d of new ids: %d new, %d repeats", p, fresh, repeats)
+		}
+	}
+	if n := len(s.hashes); n < pages*sampleFrom/16 || n > pages*sampleFrom/4 {
+		t.Errorf("%d hashes kept of %d ids, want about an eighth", n, pages*sampleFrom)
+	}
+	// A page from far back: nothing new (so a full one is refused), and not
+	// dropped (not on the page before).
+	if fresh, repeats := read(page(7)); fresh != 0 || repeats != 0 {
+		t.Errorf("a page met before: %d new, %d repeats; want none", fresh, repeats)
+	}
+	// The same page again: every id on the page before, each dropped.
+	if fresh, repeats := read(page(7)); fresh != 0 || repeats != sampleFrom {
+		t.Errorf("the page before again: %d new, %d repeats; want 0, %d", fresh, repeats, sampleFrom)
+	}
+	// Rows shifted by one: the first id is the page before's last.
+	read(page(pages))
+	shifted := append(page(pages)[sampleFrom-1:], page(pages + 1)[:sampleFrom-1]...)
+	if fresh, repeats := read(shifted); fresh == 0 || repeats != 1 {
+		t.Errorf("a shifted page: %d new, %d repeats; want some, 1", fresh, repeats)
+	}
+	// Small pages after large ones stay sampled: the ids remembered before
+	// are all still there.
+	if fresh, _ := read(page(3)[:10]); fresh != 0 {
+		t.Errorf("ten ids met before: %d new", fresh)
+	}
+}
