@@ -169,8 +169,9 @@ func (c *Client) streamKeys(ctx context.Context, username string, slots chan str
 		}
 		n := len(page)
 		clear(page[len(kept):]) // no dropped key stays reachable
+		unknown := seen.unknown
 		seen.endPage()
-		return kept, bound.check(offset, limit, n, fresh)
+		return kept, bound.check(offset, limit, n, fresh, unknown)
 	}
 
 	pending := make(map[int]pageResult)

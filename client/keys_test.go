@@ -980,3 +980,68 @@ func TestSeenIDsSampled(t *testing.T) {
 		t.Errorf("ten ids met before: %d new", fresh)
 	}
 }
+
+// The guard, sampled, against a full page whose only new ids are ones it
+// does not remember (rows shifted by nearly a page): the page is let
+// through, where counting only remembered ids refused it about half the
+// time. A server cycling over pages further back is still stopped, at
+// most one page later; one that repeats the page before, at once.
+func TestSampledGuardUnknownIDs(t *testing.T) {
+	newGuard := func() (*seenIDs, *pageBound) {
+		return newSeenIDs(), &pageBound{op: "list keys", what: "key", max: 1 << 30}
+	}
+	page := func(p int) []string {
+		ids := make([]string, sampleFrom)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("key-%d-%d", p, i)
+		}
+		return ids
+	}
+	read := func(s *seenIDs, b *pageBound, offset int, ids []string) error {
+		s.sampleFor(sampleFrom)
+		fresh := 0
+		for _, id := range ids {
+			if isNew, _ := s.add(id); isNew {
+				fresh++
+			}
+		}
+		unknown := s.unknown
+		s.endPage()
+		return b.check(offset, sampleFrom, len(ids), fresh, unknown)
+	}
+	// Five new ids, none of them remembered, after the page before again.
+	s, b := newGuard()
+	var unremembered []string
+	for i := 0; len(unremembered) < 5; i++ {
+		id := fmt.Sprintf("new-%d", i)
+		if maphash.String(s.seed, id)&sampleBits != 0 {
+			unremembered = append(unremembered, id)
+		}
+	}
+	if err := read(s, b, 0, page(0)); err != nil {
+		t.Fatal(err)
+	}
+	shifted := append(page(0)[:sampleFrom-5], unremembered...)
+	if err := read(s, b, sampleFrom, shifted); err != nil {
+		t.Errorf("a page of five new ids among repeats was refused: %v", err)
+	}
+	if err := read(s, b, 2*sampleFrom, page(2)); err != nil {
+		t.Errorf("the page after it: %v", err)
+	}
+	// The page before, again: all repeats, refused at once.
+	if err := read(s, b, 3*sampleFrom, page(2)); !errors.Is(err, ErrPaging) {
+		t.Errorf("the page before again: %v, want ErrPaging", err)
+	}
+	// A server cycling over three pages: stopped within two pages of the
+	// cycle's start.
+	s, b = newGuard()
+	var err error
+	reads := 0
+	for p := 0; p < 12 && err == nil; p++ {
+		err = read(s, b, p*sampleFrom, page(p%3))
+		reads++
+	}
+	if !errors.Is(err, ErrPaging) || reads > 5 {
+		t.Errorf("a cycle of three pages: %v after %d pages, want ErrPaging after at most 5", err, reads)
+	}
+}

@@ -38,8 +38,9 @@ func pages[T any](ctx context.Context, c *Client, op, path, what string, q url.V
 				}
 			}
 		}
+		unknown := seen.unknown
 		seen.endPage()
-		if err := bound.check(offset, c.pageSize, len(page), fresh); err != nil {
+		if err := bound.check(offset, c.pageSize, len(page), fresh, unknown); err != nil {
 			return err
 		}
 		if !each(page) || len(page) < c.pageSize {
@@ -61,18 +62,25 @@ func pages[T any](ctx context.Context, c *Client, op, path, what string, q url.V
 // id is on the page before or earlier on its own page, which is where rows
 // shifted by a key created mid-listing land; a hash match alone drops
 // nothing. A hash match only counts the item as not new for the guard, and
-// the guard refuses a page only when EVERY id on a full page matches: for
-// a page of new ids that would take a collision for each of them at once.
+// the guard refuses a page only when EVERY id on a full page matches (or,
+// sampled, see below): for a page of new ids that would take a collision
+// for each of them at once.
 // The price of not keeping every id exactly: an item repeated further away
 // than the page before (more than a page of rows shifted) is listed again
 // rather than dropped.
 //
 // Sampled, only an id whose hash has its low three bits clear is
 // remembered and counted new; every id is still dropped by its exact id
-// alone. A page that repeats ids already listed brings no new sampled id
-// and is refused as before; a full page of new ids is refused only if none
-// of them is sampled: at 512 ids or more a chance of (7/8)^512, under
-// 10⁻²⁹. At a million keys the set holds 125,000 hashes instead of a
+// alone, and an id neither remembered nor dropped is unknown. A full page
+// with no new id is refused at once when it has no unknown id either (a
+// page all repeats of the page before: a server that ignores offset);
+// with unknown ids, only when the page before it was such a page too (a
+// page from further back has about an eighth of its ids remembered, so
+// a server that pages in a cycle is stopped one page later). A page whose
+// few new ids happen all to be unknown (rows shifted by nearly a page)
+// is therefore let through, and a page of new ids is refused only if two
+// in a row had none remembered: at 512 ids a page, under 10⁻⁵⁹. At a
+// million keys the set holds 125,000 hashes instead of a
 // million, whose growth cost a load about 0.6 s of CPU; the exact sets of
 // two pages cost about 50 ns an id instead.
 type seenIDs struct {
@@ -89,6 +97,9 @@ type seenIDs struct {
 	// operations.
 	prev, cur       []string
 	prevSet, curSet map[string]struct{}
+	// unknown counts this page's ids neither remembered nor dropped: ids
+	// the guard cannot call new or not (see pageBound.check).
+	unknown int
 }
 
 // sampleFrom is the page limit from which a listing remembers one id in
@@ -115,7 +126,9 @@ func (s *seenIDs) sampleFor(limit int) {
 // met before; repeat is true when the id itself is on this page or the
 // page before, and the item should be dropped.
 func (s *seenIDs) add(id string) (isNew, repeat bool) {
-	if h := maphash.String(s.seed, id); h&s.sample == 0 {
+	h := maphash.String(s.seed, id)
+	remembered := h&s.sample == 0
+	if remembered {
 		n := len(s.hashes)
 		s.hashes[h] = struct{}{}
 		if len(s.hashes) > n {
@@ -135,6 +148,9 @@ func (s *seenIDs) add(id string) (isNew, repeat bool) {
 	}
 	if _, ok := s.prevSet[id]; ok {
 		return false, true
+	}
+	if !remembered {
+		s.unknown++
 	}
 	s.keep(id)
 	return false, false
@@ -158,6 +174,7 @@ func setOf(ids []string) map[string]struct{} {
 
 // endPage moves on to the next page: this page becomes the page before.
 func (s *seenIDs) endPage() {
+	s.unknown = 0
 	s.prev, s.cur = s.cur, s.prev[:0]
 	s.prevSet, s.curSet = s.curSet, nil
 }
@@ -168,6 +185,9 @@ type pageBound struct {
 	max      int
 	total    int
 	requests int
+	// unproven says the page before was full, with no new id but some
+	// unknown ones (see seenIDs).
+	unproven bool
 }
 
 func (c *Client) newPageBound(op, what string) *pageBound {
@@ -175,15 +195,23 @@ func (c *Client) newPageBound(op, what string) *pageBound {
 }
 
 // check takes one page in offset order: n items of the limit asked for,
-// fresh of them with an id not seen before. A full page with nothing new
+// fresh of them with an id not seen before, unknown of them neither known
+// new nor known seen (seenIDs, sampled). A full page with nothing new
 // means the server ignores offset or repeats itself; reading on would never
-// end.
-func (b *pageBound) check(offset, limit, n, fresh int) error {
+// end. With unknown ids a full page proves nothing new only when the page
+// before did not either.
+func (b *pageBound) check(offset, limit, n, fresh, unknown int) error {
 	b.requests++
 	b.total += n
+	full := n >= limit && fresh == 0
+	unproven := b.unproven
+	b.unproven = full && unknown > 0
 	switch {
-	case n >= limit && fresh == 0:
+	case full && unknown == 0:
 		return fmt.Errorf("%s: %w: the page at offset %d brought no %s not already seen (does the server ignore offset?); stopped after %d pages",
+			b.op, ErrPaging, offset, b.what, b.requests)
+	case full && unproven:
+		return fmt.Errorf("%s: %w: neither the page at offset %d nor the one before brought a %s known to be new (does the server ignore offset?); stopped after %d pages",
 			b.op, ErrPaging, offset, b.what, b.requests)
 	case b.total > b.max:
 		return fmt.Errorf("%s: %w: more than %d %ss listed; stopped after %d pages",

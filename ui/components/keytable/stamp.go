@@ -33,11 +33,15 @@ func (p stamp) zoned() time.Time {
 	return time.Unix(p.sec, int64(p.ns)).In((*zones.list.Load())[p.zone-1])
 }
 
-// lastZone is the location a store stamped last and its number: times of
-// one listing share a location, so it is looked up once, not once a time.
+// lastZone is the location a store stamped last and its number, or, for
+// an unnamed fixed zone (a new one each time time.Parse reads an offset),
+// its offset: times of one listing share one, so it is looked up in zones
+// once, not once a time.
 type lastZone struct {
-	loc  *time.Location
-	zone uint32
+	loc      *time.Location
+	zone     uint32
+	offset   int
+	byOffset bool
 }
 
 // stampOf is t as a stamp.
@@ -49,11 +53,18 @@ func (s *store) stampOf(t time.Time) stamp {
 	case loc == s.zone.loc:
 		p.zone = s.zone.zone
 	default:
-		var fixed bool
-		p.zone, fixed = zones.number(t)
-		if !fixed {
-			// A location numbered by its offset alone is not cached:
-			// only a fixed zone has one offset at every time.
+		if s.zone.byOffset && loc.String() == "" {
+			if name, offset := t.Zone(); name == "" && offset == s.zone.offset {
+				p.zone = s.zone.zone
+				break
+			}
+		}
+		var byOffset bool
+		p.zone, byOffset = zones.number(t)
+		if byOffset {
+			_, offset := t.Zone()
+			s.zone = lastZone{zone: p.zone, offset: offset, byOffset: true}
+		} else {
 			s.zone = lastZone{loc: loc, zone: p.zone}
 		}
 	}
