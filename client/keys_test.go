@@ -1045,3 +1045,17 @@ func TestSampledGuardUnknownIDs(t *testing.T) {
 		t.Errorf("a cycle of three pages: %v after %d pages, want ErrPaging after at most 5", err, reads)
 	}
 }
+
+// A page's set finds an id by its hash, then checks the id: an id whose
+// hash a later id took is still found (by looking through the page), and
+// an id that only shares a hash is not.
+func TestIDSetChecksTheID(t *testing.T) {
+	ids := []string{"x", "y"}
+	m := idSet{42: 1} // "y", placed last, holds the hash "x" had too
+	if !m.has(ids, "x", 42) || !m.has(ids, "y", 42) {
+		t.Error("an id on the page not found by its hash")
+	}
+	if m.has(ids, "z", 42) || m.has(ids, "x", 7) {
+		t.Error("an id not on the page found")
+	}
+}

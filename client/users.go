@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -90,16 +91,33 @@ type seenIDs struct {
 	sample uint64
 	hashes map[uint64]struct{}
 	// prev and cur are the exact ids of the page before and of this page
-	// so far; prevSet and curSet are the same as sets, built only when an
-	// id's hash was met before or is not remembered (cur's is kept up from
-	// then on). A listing whose rows do not shift and that remembers every
-	// id never builds one: a key costs one insert in hashes, not four map
-	// operations.
+	// so far; prevSet and curSet find them by hash (the hash an id already
+	// has here, not a second one of the string), built only when an id's
+	// hash was met before or is not remembered (cur's is kept up from then
+	// on). A listing whose rows do not shift and that remembers every id
+	// never builds one: a key costs one insert in hashes, not four map
+	// operations. A set the page before's page used is cleared and used
+	// again (spare), not grown anew each page.
 	prev, cur       []string
-	prevSet, curSet map[string]struct{}
+	prevSet, curSet idSet
+	spare           idSet
 	// unknown counts this page's ids neither remembered nor dropped: ids
 	// the guard cannot call new or not (see pageBound.check).
 	unknown int
+}
+
+// idSet finds a page's ids (ids) by their hashes: each hash is the place
+// of the last id with it. A hash alone decides nothing: has compares the
+// id, and an id whose hash another id on the page took later is found by
+// looking through the page.
+type idSet map[uint64]int32
+
+func (m idSet) has(ids []string, id string, h uint64) bool {
+	i, ok := m[h]
+	if !ok {
+		return false
+	}
+	return ids[i] == id || slices.Contains(ids, id)
 }
 
 // sampleFrom is the page limit from which a listing remembers one id in
@@ -133,41 +151,43 @@ func (s *seenIDs) add(id string) (isNew, repeat bool) {
 		s.hashes[h] = struct{}{}
 		if len(s.hashes) > n {
 			// Never met, so on neither page.
-			s.keep(id)
+			s.keep(id, h)
 			return true, false
 		}
 	}
 	if s.prevSet == nil {
-		s.prevSet = setOf(s.prev)
+		s.prevSet = s.setOf(s.prev)
 	}
 	if s.curSet == nil {
-		s.curSet = setOf(s.cur)
+		s.curSet = s.setOf(s.cur)
 	}
-	if _, ok := s.curSet[id]; ok {
-		return false, true
-	}
-	if _, ok := s.prevSet[id]; ok {
+	if s.curSet.has(s.cur, id, h) || s.prevSet.has(s.prev, id, h) {
 		return false, true
 	}
 	if !remembered {
 		s.unknown++
 	}
-	s.keep(id)
+	s.keep(id, h)
 	return false, false
 }
 
-// keep adds id to this page's ids.
-func (s *seenIDs) keep(id string) {
+// keep adds id, whose hash is h, to this page's ids.
+func (s *seenIDs) keep(id string, h uint64) {
 	s.cur = append(s.cur, id)
 	if s.curSet != nil {
-		s.curSet[id] = struct{}{}
+		s.curSet[h] = int32(len(s.cur) - 1)
 	}
 }
 
-func setOf(ids []string) map[string]struct{} {
-	m := make(map[string]struct{}, len(ids))
-	for _, id := range ids {
-		m[id] = struct{}{}
+// setOf is a set of ids, in the spare set if there is one.
+func (s *seenIDs) setOf(ids []string) idSet {
+	m := s.spare
+	s.spare = nil
+	if m == nil {
+		m = make(idSet, len(ids))
+	}
+	for i, id := range ids {
+		m[maphash.String(s.seed, id)] = int32(i)
 	}
 	return m
 }
@@ -176,6 +196,10 @@ func setOf(ids []string) map[string]struct{} {
 func (s *seenIDs) endPage() {
 	s.unknown = 0
 	s.prev, s.cur = s.cur, s.prev[:0]
+	if s.prevSet != nil {
+		clear(s.prevSet)
+		s.spare = s.prevSet
+	}
 	s.prevSet, s.curSet = s.curSet, nil
 }
 
