@@ -49,6 +49,11 @@ func (r rowIndex) find(id string, n int, idAt func(int32) string) (int32, bool) 
 func (r rowIndex) add(id string, n int, idAt func(int32) string) (int32, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.addLocked(id, n, idAt)
+}
+
+// addLocked is add for a caller holding the lock (tableData.batch).
+func (r rowIndex) addLocked(id string, n int, idAt func(int32) string) (int32, bool) {
 	vis := visible(n, idAt)
 	at, isNew := r.x.Add(id, int32(n), vis)
 	if !isNew && int(at) >= n {

@@ -251,7 +251,9 @@ func (m *Model) PrepareAppend(rows Rows, last bool) func() Rows {
 		d.index = index
 		d.widen(widths)
 		d.widen(rows.widths)
-		rows.drain(func(k *model.APIKey) { d.add(k) })
+		b := batch{d: d}
+		rows.drain(b.add)
+		b.done()
 		if order != nil {
 			d.order, d.ownTail, d.loans = order, true, loans
 			for i := len(order); i < d.all.n; i++ {

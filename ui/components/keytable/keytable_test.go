@@ -707,3 +707,46 @@ func TestScreenRowsAfterDroppedMerges(t *testing.T) {
 		}
 	}
 }
+
+// A merge's batch holds the index's lock for indexBatch keys at most, so
+// the screen's look-ups never wait for a whole merge step, and lets it go
+// when done; the keys it added are found.
+func TestBatchLetsTheIndexGo(t *testing.T) {
+	keys := genKeys(indexBatch+10, 3)
+	d := newData(now)
+	b := batch{d: d}
+	free := func() bool {
+		if !d.index.mu.TryLock() {
+			return false
+		}
+		d.index.mu.Unlock()
+		return true
+	}
+	for i := range keys[:indexBatch] {
+		b.add(&keys[i])
+	}
+	if !free() {
+		t.Fatalf("the lock is still held after %d keys", indexBatch)
+	}
+	b.add(&keys[indexBatch])
+	if free() {
+		t.Fatal("the lock is free in the middle of a batch")
+	}
+	for i := range keys[indexBatch+1:] {
+		b.add(&keys[indexBatch+1+i])
+	}
+	b.done()
+	if !free() {
+		t.Fatal("the lock is still held after done")
+	}
+	b.add(&keys[5]) // a repeat replaces its row
+	b.done()
+	for i := range keys {
+		if row, ok := d.find(keys[i].ID); !ok || row != int32(i) {
+			t.Fatalf("key %d found at %d, %v", i, row, ok)
+		}
+	}
+	if d.all.n != len(keys) {
+		t.Errorf("%d rows for %d keys", d.all.n, len(keys))
+	}
+}
