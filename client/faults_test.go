@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -369,5 +370,38 @@ func TestCreateUnreadableAnswerIsUnknown(t *testing.T) {
 				t.Errorf("%d requests, want 1 (a create is never repeated)", n)
 			}
 		})
+	}
+}
+
+// The same against the real HTTP path with pages large enough for the
+// guard to sample (sampleFrom): a server that ignores offset is stopped at
+// its second page, an endless one at the cap, and a listing that ends is
+// read whole.
+func TestSampledPagingThatDoesNotEnd(t *testing.T) {
+	const size = sampleFrom
+	for name, kind := range map[string]demoserver.FaultKind{"endless": demoserver.FaultEndlessPages, "ignored offset": demoserver.FaultIgnoreOffset} {
+		t.Run(name, func(t *testing.T) {
+			d := newDemo(t, demoserver.Options{ExtraKeys: 3 * size}, func(c *Config) { c.PageSize, c.LargePageSize = size, size; c.MaxItems = 20 * size })
+			d.srv.Inject(demoserver.Fault{Method: "GET", Path: "/api/v1/admin/api_keys", Kind: kind})
+			_, err := d.admin.ListAllKeys(context.Background())
+			if !errors.Is(err, ErrPaging) {
+				t.Fatalf("err = %v, want ErrPaging", err)
+			}
+			n := d.requests("GET", "/api/v1/admin/api_keys")
+			// The second page repeats the first, every id dropped: stopped
+			// there, not a page or two later.
+			if kind == demoserver.FaultIgnoreOffset && (n > 2+maxConcurrency || !strings.Contains(err.Error(), "ignore offset") ||
+				!strings.Contains(err.Error(), "after 2 pages")) {
+				t.Errorf("ignored offset: %d requests, %v", n, err)
+			}
+			if kind == demoserver.FaultEndlessPages && (n > 20+1+maxConcurrency || !strings.Contains(err.Error(), fmt.Sprintf("more than %d", 20*size))) {
+				t.Errorf("endless: %d requests, %v", n, err)
+			}
+		})
+	}
+	d := newDemo(t, demoserver.Options{ExtraKeys: 3 * size}, func(c *Config) { c.PageSize, c.LargePageSize = size, size })
+	keys, err := d.admin.ListAllKeys(context.Background())
+	if err != nil || len(keys) < 3*size {
+		t.Fatalf("%d keys, %v", len(keys), err)
 	}
 }

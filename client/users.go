@@ -81,9 +81,9 @@ func pages[T any](ctx context.Context, c *Client, op, path, what string, q url.V
 // few new ids happen all to be unknown (rows shifted by nearly a page)
 // is therefore let through, and a page of new ids is refused only if two
 // in a row had none remembered: at 512 ids a page, under 10⁻⁵⁹. At a
-// million keys the set holds 125,000 hashes instead of a
-// million, whose growth cost a load about 0.6 s of CPU; the exact sets of
-// two pages cost about 50 ns an id instead.
+// million keys the set holds 125,000 hashes instead of a million, whose
+// growth cost a load about 0.6 s of CPU; with the exact sets of two pages
+// built on every page instead, the guard took 0.13 s in a profile.
 type seenIDs struct {
 	seed maphash.Seed
 	// sample is the bits of a hash that must be clear for its id to be
