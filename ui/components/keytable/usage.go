@@ -121,7 +121,8 @@ func usageKey(k *model.APIKey, s *settings) (uint64, bool, bool) {
 // copies a block before it next writes to it). Nothing is copied up
 // front, so recording a million keys in the history (a command's work)
 // does not first need a second copy of them. Each key yielded is a copy
-// valid until the next: keep its fields, never the pointer.
+// valid until the next: keep its fields' values, never the pointer, nor
+// k.Expires (it points at a variable the next key's expiry overwrites).
 func (m *Model) KeysSnapshot() iter.Seq[*model.APIKey] {
 	all := &m.d.all
 	for i := range all.owned {
