@@ -80,7 +80,11 @@ func pages[T any](ctx context.Context, c *Client, op, path, what string, q url.V
 // a server that pages in a cycle is stopped one page later). A page whose
 // few new ids happen all to be unknown (rows shifted by nearly a page)
 // is therefore let through, and a page of new ids is refused only if two
-// in a row had none remembered: at 512 ids a page, under 10⁻⁵⁹. At a
+// in a row had none remembered: at 512 ids a page, under 10⁻⁵⁹. What the
+// exact guard let through and this may not: two full pages in a row each
+// with only a few new ids (rows shifted by nearly a page before each of
+// them, a page of keys created between reads), all of them not remembered
+// (for k new ids on each, a chance of (7/8)^k a page). At a
 // million keys the set holds 125,000 hashes instead of a million, whose
 // growth cost a load about 0.6 s of CPU; with the exact sets of two pages
 // built on every page instead, the guard took 0.13 s in a profile.

@@ -252,6 +252,7 @@ func (m *Model) PrepareAppend(rows Rows, last bool) func() Rows {
 		d.widen(widths)
 		d.widen(rows.widths)
 		b := batch{d: d}
+		defer b.done() // a panic must not leave the screen's look-ups waiting
 		rows.drain(b.add)
 		b.done()
 		if order != nil {

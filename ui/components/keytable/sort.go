@@ -135,7 +135,8 @@ func (d *tableData) put(k *model.APIKey, i int32, isNew bool) {
 const indexBatch = 1024
 
 // batch adds keys to d as add does, holding the index's lock for up to
-// indexBatch keys at a time; done lets it go.
+// indexBatch keys at a time; done lets it go (and does nothing when it is
+// not held, so a deferred done after the last one is safe).
 type batch struct {
 	d    *tableData
 	held int
