@@ -619,7 +619,7 @@ func TestOwnersNumbered(t *testing.T) {
 	for name, d := range map[string]*tableData{"table": m.d, "snapshot": m.d.snapshot()} {
 		for i := range d.all.n {
 			o := d.all.row(int32(i)).owner
-			if int(o) >= len(d.all.ownerList) || d.all.ownerList[o].num != o {
+			if !numbered(&d.all, o) {
 				t.Fatalf("%s: row %d's owner %d is not its store's number", name, i, o)
 			}
 			if k := d.key(int32(i)); !reflect.DeepEqual(k, keys[i]) {
@@ -663,7 +663,7 @@ func TestSharedOwnersCopiedOnWrite(t *testing.T) {
 	for name, st := range map[string]*store{"table": &m.d.all, "snapshot": &snap.all} {
 		for i := range st.n {
 			o := st.row(int32(i)).owner
-			if int(o) >= len(st.ownerList) || st.ownerList[o].num != o {
+			if !numbered(st, o) {
 				t.Fatalf("%s: row %d's owner %d is not its store's number", name, i, o)
 			}
 		}
@@ -749,4 +749,14 @@ func TestBatchLetsTheIndexGo(t *testing.T) {
 	if d.all.n != len(keys) {
 		t.Errorf("%d rows for %d keys", d.all.n, len(keys))
 	}
+}
+
+// numbered reports whether o is a number of s's owners, the number the
+// owners map gives that owner.
+func numbered(s *store, o int32) bool {
+	if o < 0 || int(o) >= len(s.ownerList) {
+		return false
+	}
+	n, ok := s.owners[s.ownerList[o]]
+	return ok && n == o
 }

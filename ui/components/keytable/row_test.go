@@ -54,13 +54,13 @@ func TestRowKeepsKeysExactly(t *testing.T) {
 	if n != len(keys) {
 		t.Fatalf("each yielded %d keys, want %d", n, len(keys))
 	}
-	// Keys of one owner and collection share one ownerInfo.
+	// Keys of one owner and collection share one number.
 	if len(s.ownerList) >= len(keys)/2 {
 		t.Errorf("%d owners for %d keys: not shared", len(s.ownerList), len(keys))
 	}
 	for i, o := range s.ownerList {
-		if int(o.num) != i || s.owners[ownerInfo{user: o.user, collName: o.collName, collID: o.collID}] != o {
-			t.Fatalf("owner %d %+v is not its own number in the map", i, *o)
+		if n, ok := s.owners[o]; !ok || int(n) != i {
+			t.Fatalf("owner %d %+v is not its own number in the map", i, o)
 		}
 	}
 	// Replacing a key keeps it exact too.

@@ -70,17 +70,16 @@ type store struct {
 	chunks [][]row
 	owned  []bool // chunks[i] may be written
 	n      int
-	// owners shares one ownerInfo among the keys with the same owner and
-	// collection (keyed by it with num 0), and ownerList is each of them
-	// at its num: every row's owner is ownerList[owner.num], so a sort by
-	// owner ranks the few owners, then looks each row's rank up by number.
-	// A shared store starts with both (share), so owners stay the same
-	// pointers from store to store; ownersShared then says the map is
-	// another store's too, and the first new owner copies it (on the
-	// goroutine writing the store; a store only read, a job's snapshot,
-	// never does), while ownerList is clipped, so an append copies it.
-	owners       map[ownerInfo]*ownerInfo
-	ownerList    []*ownerInfo
+	// owners numbers the distinct owners and collections (a row's owner
+	// is its number), and ownerList is each of them at its number: a sort
+	// by owner ranks the few owners, then looks each row's rank up by
+	// number. A shared store starts with both (share); ownersShared then
+	// says the map is another store's too, and the first new owner copies
+	// it (on the goroutine writing the store; a store only read, a job's
+	// snapshot, never does), while ownerList is clipped, so an append
+	// copies it.
+	owners       map[ownerInfo]int32
+	ownerList    []ownerInfo
 	ownersShared bool
 	// text holds the rows' ids, names and hints (row.block, row.at); the
 	// last block is this store's to write from textUsed on only while
@@ -184,12 +183,8 @@ type row struct {
 	flags                   uint16
 }
 
-// ownerInfo is a key's owner and collection, and its place in its
-// store's ownerList (a row's owner).
-type ownerInfo struct {
-	user, collName, collID string
-	num                    int32
-}
+// ownerInfo is a key's owner and collection.
+type ownerInfo struct{ user, collName, collID string }
 
 // Flags of a row: model.APIKey's booleans and its optional fields' bits.
 const (
@@ -244,22 +239,18 @@ func (s *store) str(b, at, n uint32) string {
 func (s *store) pack(k *model.APIKey) row {
 	o := ownerInfo{user: k.Username, collName: k.CollectionName, collID: k.CollectionID}
 	if s.owners == nil {
-		s.owners = map[ownerInfo]*ownerInfo{}
+		s.owners = map[ownerInfo]int32{}
 	}
 	owner, ok := s.owners[o]
 	if !ok {
 		if s.ownersShared {
 			s.owners, s.ownersShared = maps.Clone(s.owners), false
 		}
-		// A copy made here, not &o: o's address taken would put every
-		// key's o on the heap, found or not.
-		owner = new(ownerInfo)
-		*owner = o
-		owner.num = int32(len(s.ownerList))
+		owner = int32(len(s.ownerList))
 		s.owners[o] = owner
-		s.ownerList = append(s.ownerList, owner)
+		s.ownerList = append(s.ownerList, o)
 	}
-	r := row{owner: owner.num, created: s.stampOf(k.Created), lastUsed: s.stampOf(k.LastUsed.V),
+	r := row{owner: owner, created: s.stampOf(k.Created), lastUsed: s.stampOf(k.LastUsed.V),
 		calls: k.TotalCalls.V, inactivity: int64(k.InactivityDays.V),
 		idLen: uint32(len(k.ID)), nameLen: uint32(len(k.Name)), hintLen: uint32(len(k.Hint))}
 	r.block, r.at = s.addText(k.ID, k.Name, k.Hint)
@@ -312,7 +303,7 @@ func (s *store) keyOf(r *row) (k model.APIKey, exp time.Time, hasExp bool) {
 // is written out field by field.
 func (s *store) valuesOf(r *row) (k model.APIKey, exp time.Time, hasExp bool) {
 	f := r.flags
-	o := s.ownerList[r.owner]
+	o := &s.ownerList[r.owner]
 	k = model.APIKey{
 		Username: o.user, CollectionName: o.collName, CollectionID: o.collID,
 		Created:        r.created.time(),

@@ -593,8 +593,8 @@ func fixRuns(es []sortEntry, cmpFn func(a, b sortEntry) int) {
 
 // denseRank numbers the distinct values of a string column (users,
 // collections) in model.Compare's order, values equal in that order
-// numbered alike, so that a sort by them sorts integers. Rows share their
-// owner and collection (row.owner), and the store lists them (ownerList):
+// numbered alike, so that a sort by them sorts integers. A row's owner and
+// collection are a number in the store's list of them (ownerList):
 // the values are ranked once per owner, and each row's rank is looked up
 // by its owner's number (a map look-up per row took 40 ms at a million).
 func (d *tableData) denseRank(col model.SortColumn, out []int32) []int32 {
