@@ -49,6 +49,33 @@ const maxSkipDepth = 64
 type interner struct {
 	mu sync.Mutex
 	m  map[string]string
+	// views are copies of parts of m that decoders use one at a time:
+	// a page finds the few hundred names it repeats there without taking
+	// mu, which the listing's concurrent decoders would otherwise take
+	// once a string (a million keys: three million times, waiting on each
+	// other). A view outlives its page, so it is warm for the next.
+	views sync.Pool
+}
+
+// maxLocal bounds a view of the interner.
+const maxLocal = 4096
+
+// view returns a view of in for one decoder to use alone until done.
+func (in *interner) view() map[string]string {
+	if in == nil {
+		return nil
+	}
+	if m, ok := in.views.Get().(map[string]string); ok {
+		return m
+	}
+	return make(map[string]string, 256)
+}
+
+// done gives back a view from view.
+func (in *interner) done(m map[string]string) {
+	if in != nil && m != nil {
+		in.views.Put(m)
+	}
 }
 
 const maxInterned = 1 << 16
@@ -76,7 +103,8 @@ func (in *interner) str(b []byte) string {
 // gave up; the result is then meaningless and the caller must use
 // encoding/json. in may be nil.
 func decodeKeysFast(body []byte, in *interner) (keys []model.APIKey, ok bool) {
-	d := keyDecoder{b: body, in: in}
+	d := keyDecoder{b: body, in: in, local: in.view()}
+	defer in.done(d.local)
 	d.ws()
 	if !d.eat('[') {
 		return nil, false
@@ -118,6 +146,21 @@ type keyDecoder struct {
 	i     int
 	in    *interner
 	arena strArena
+	// local is a view of in that this page alone uses (see
+	// interner.view); nil when in is.
+	local map[string]string
+}
+
+// intern returns b as a string shared with the listing's equal strings.
+func (d *keyDecoder) intern(b []byte) string {
+	if s, ok := d.local[string(b)]; ok {
+		return s
+	}
+	s := d.in.str(b)
+	if d.local != nil && len(d.local) < maxLocal {
+		d.local[s] = s
+	}
+	return s
 }
 
 // strArena copies a page's own strings (ids, names, hints) into shared
@@ -315,7 +358,7 @@ func (d *keyDecoder) str(dst *string, intern bool) bool {
 	start := d.i
 	if s, ok := d.plainString(); ok {
 		if intern {
-			*dst = d.in.str(s)
+			*dst = d.intern(s)
 		} else {
 			*dst = d.arena.str(s)
 		}

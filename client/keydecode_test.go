@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"unsafe"
 
@@ -177,6 +178,23 @@ func BenchmarkDecodeKeys100k(b *testing.B) {
 			}
 		}
 	})
+	// A listing's pages decode at once on their own goroutines and share
+	// one interner, as StreamKeys decodes them.
+	page := demoBody(b, demoserver.Options{}, 1000)
+	b.Run("pages-parallel", func(b *testing.B) {
+		b.SetBytes(int64(len(page)))
+		b.ReportAllocs()
+		in := newInterner()
+		b.SetParallelism(4)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, ok := decodeKeysFast(page, in); !ok {
+					b.Error("gave up")
+					return
+				}
+			}
+		})
+	})
 }
 
 // unsafeSame reports whether two strings share their bytes.
@@ -200,5 +218,46 @@ func TestDecodePageAllocatesFewTimes(t *testing.T) {
 	// keys) and the blocks.
 	if allocs > 600 {
 		t.Errorf("%.0f allocations decoding 1,000 keys", allocs)
+	}
+}
+
+// Pages decoded at once on their own goroutines (as StreamKeys decodes a
+// listing) with one interner still share each name: each page's own view
+// of the interner hands out the interner's strings.
+func TestInternerSharesAcrossPages(t *testing.T) {
+	body := demoBody(t, demoserver.Options{}, 1000)
+	in := newInterner()
+	pages := make([][]model.APIKey, 8)
+	var wg sync.WaitGroup
+	for i := range pages {
+		wg.Go(func() {
+			for range 3 { // views are reused: later pages meet warm ones
+				keys, ok := decodeKeysFast(body, in)
+				if !ok {
+					t.Error("fast decoder gave up")
+					return
+				}
+				pages[i] = keys
+			}
+		})
+	}
+	wg.Wait()
+	first := map[string]string{}
+	for _, page := range pages {
+		for _, k := range page {
+			for _, s := range []string{k.Username, k.CollectionName} {
+				if s == "" {
+					continue
+				}
+				if f, ok := first[s]; !ok {
+					first[s] = s
+				} else if !unsafeSame(f, s) {
+					t.Fatalf("%q is held twice", s)
+				}
+			}
+		}
+	}
+	if len(first) < 10 {
+		t.Fatalf("only %d names", len(first))
 	}
 }
