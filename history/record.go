@@ -198,7 +198,7 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 	// of the read before, new keys last): each key is first looked for
 	// just after the state found for the key before it, a few states on
 	// (keys deleted since are skipped). The index by id (a million
-	// entries, about 38 MB) is built only when a key is not there, and
+	// entries, about 16 MB) is built only when a key is not there, and
 	// kept up from then on.
 	var byID model.IDIndex
 	indexed, next := false, 0

@@ -3,24 +3,44 @@ package model
 import "hash/maphash"
 
 // IDIndex finds an item's place (in a table of keys, a store's states) by
-// its id, for a million items at once: a 64-bit hash of each id maps to its
-// place (about 38 bytes an item in Go's map at a million, and nothing for
-// the collector to scan, against about 56 bytes and a pointer an item in a
-// map by id string), and the rare id
-// whose hash another id already has is kept by id. A hash alone never
-// decides: Find compares the id at the place it points to, which the
-// caller looks up (idAt). The zero value is not ready: use NewIDIndex.
+// its id, for a million items at once. Each entry is 8 bytes: 32 bits of
+// the id's hash (its fingerprint) and the place. The rare id whose
+// fingerprint another id already has is kept by id. A fingerprint alone
+// never decides: Find compares the id at the place it points to, which
+// the caller looks up (idAt). The zero value is not ready: use NewIDIndex.
+// Copies of an IDIndex share their entries, as copies of a map do.
 //
-// (An open-addressing map, github.com/kamstrup/intmap, filled a million
-// ids in two thirds of the time in a benchmark, but cost more in a real
-// load: it grows by allocating one array twice the size, fresh memory
-// from the system, which this project's 2-core VM hands over at about
-// 300 MB/s; Go's map grows in small tables the collector's freed memory
-// serves.)
-type IDIndex struct {
+// Why not Go's map of hash to place, which this was: a merge adds each
+// key once (is it there? if not, put it), and the map looked it up twice,
+// each a miss in a table of a million (about 38 MB, 16-byte slots): 0.45 s
+// of CPU in a million-key load, the most of anything after decoding. Here
+// a key costs one probe in a table of 16 MB. The entries are spread over
+// 256 tables by the fingerprint's top bits, each growing on its own, so a
+// table grows by allocating at most a few hundred KB at a million, memory
+// the collector has freed, never one array twice the size of all (which
+// is what made github.com/kamstrup/intmap, tried in an earlier session, no
+// faster in a real load: fresh memory from the system).
+type IDIndex struct{ t *idTable }
+
+type idTable struct {
 	hash   func(string) uint64
-	byHash map[uint64]int32
+	shards [idShards]idShard
 	clash  map[string]int32
+}
+
+// idShards is how many tables the entries are spread over (the top
+// idShardBits bits of a fingerprint choose one).
+const (
+	idShardBits = 8
+	idShards    = 1 << idShardBits
+)
+
+// idShard is an open-addressing table with linear probing. An entry is
+// fingerprint<<32 | place+1, so 0 is an empty slot; entries are never
+// removed. It grows at three quarters full.
+type idShard struct {
+	slots []uint64
+	n     int
 }
 
 // NewIDIndex returns an empty index sized for n ids.
@@ -30,47 +50,109 @@ func NewIDIndex(n int) IDIndex {
 }
 
 func newIDIndex(hash func(string) uint64, n int) IDIndex {
-	return IDIndex{hash: hash, byHash: make(map[uint64]int32, n), clash: map[string]int32{}}
+	t := &idTable{hash: hash, clash: map[string]int32{}}
+	size := 8
+	for size*3/4 < n/idShards+1 {
+		size *= 2
+	}
+	for i := range t.shards {
+		t.shards[i].slots = make([]uint64, size)
+	}
+	return IDIndex{t}
+}
+
+// fingerprint folds id's 64-bit hash to 32 bits.
+func (t *idTable) fingerprint(id string) uint32 {
+	h := t.hash(id)
+	return uint32(h ^ h>>32)
+}
+
+// probe finds fp's slot in its table: the slot holding it (found), or the
+// empty slot where it would go.
+func (t *idTable) probe(fp uint32) (s *idShard, slot int, found bool) {
+	s = &t.shards[fp>>(32-idShardBits)]
+	mask := len(s.slots) - 1
+	for i := int(fp) & mask; ; i = (i + 1) & mask {
+		switch e := s.slots[i]; {
+		case e == 0:
+			return s, i, false
+		case uint32(e>>32) == fp:
+			return s, i, true
+		}
+	}
+}
+
+func entry(fp uint32, place int32) uint64 { return uint64(fp)<<32 | uint64(uint32(place)+1) }
+
+func placeOf(e uint64) int32 { return int32(uint32(e) - 1) }
+
+// put fills the empty slot probe found for fp.
+func (s *idShard) put(slot int, fp uint32, place int32) {
+	s.slots[slot] = entry(fp, place)
+	s.n++
+	if s.n > len(s.slots)*3/4 {
+		s.grow()
+	}
+}
+
+func (s *idShard) grow() {
+	old := s.slots
+	s.slots = make([]uint64, 2*len(old))
+	mask := len(s.slots) - 1
+	for _, e := range old {
+		if e == 0 {
+			continue
+		}
+		i := int(uint32(e>>32)) & mask
+		for s.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		s.slots[i] = e
+	}
 }
 
 // Find returns the place of id; idAt(i) is the id at place i.
 func (x IDIndex) Find(id string, idAt func(int32) string) (int32, bool) {
-	i, ok := x.byHash[x.hash(id)]
-	if !ok {
+	s, slot, found := x.t.probe(x.t.fingerprint(id))
+	if !found {
 		return 0, false
 	}
-	if idAt(i) == id {
+	if i := placeOf(s.slots[slot]); idAt(i) == id {
 		return i, true
 	}
-	i, ok = x.clash[id]
+	i, ok := x.t.clash[id]
 	return i, ok
 }
 
 // Set records that id is at place i: a new id, or one moved.
 func (x IDIndex) Set(id string, i int32, idAt func(int32) string) {
-	h := x.hash(id)
-	if j, taken := x.byHash[h]; taken && idAt(j) != id {
-		x.clash[id] = i
-		return
+	fp := x.t.fingerprint(id)
+	s, slot, found := x.t.probe(fp)
+	switch {
+	case !found:
+		s.put(slot, fp, i)
+	case idAt(placeOf(s.slots[slot])) == id:
+		s.slots[slot] = entry(fp, i)
+	default:
+		x.t.clash[id] = i
 	}
-	x.byHash[h] = i
 }
 
-// Add is Find, and Set(id, i) when id is not found, hashing id once: it
+// Add is Find, and Set(id, i) when id is not found, in one probe: it
 // returns id's place and false, or i and true when id was new.
 func (x IDIndex) Add(id string, i int32, idAt func(int32) string) (int32, bool) {
-	h := x.hash(id)
-	j, taken := x.byHash[h]
-	switch {
-	case !taken:
-		x.byHash[h] = i
+	fp := x.t.fingerprint(id)
+	s, slot, found := x.t.probe(fp)
+	if !found {
+		s.put(slot, fp, i)
 		return i, true
-	case idAt(j) == id:
+	}
+	if j := placeOf(s.slots[slot]); idAt(j) == id {
 		return j, false
 	}
-	if j, ok := x.clash[id]; ok {
+	if j, ok := x.t.clash[id]; ok {
 		return j, false
 	}
-	x.clash[id] = i
+	x.t.clash[id] = i
 	return i, true
 }

@@ -74,6 +74,49 @@ func TestIDIndexAdd(t *testing.T) {
 	}
 }
 
+// Tables grow as ids arrive, however unevenly the ids spread over them:
+// every id is found at its place after many grows, ids never set are not,
+// and a moved id is found where it went.
+func TestIDIndexGrows(t *testing.T) {
+	fnv := func(id string) uint64 {
+		h := uint64(14695981039346656037)
+		for i := 0; i < len(id); i++ {
+			h = (h ^ uint64(id[i])) * 1099511628211
+		}
+		return h
+	}
+	for name, x := range map[string]IDIndex{
+		"maphash":                        NewIDIndex(0),
+		"maphash, sized":                 NewIDIndex(50_000),
+		"all in one table":               newIDIndex(func(id string) uint64 { return fnv(id) & 0xffffff }, 0),
+		"fingerprints shared by 16 ids":  newIDIndex(func(id string) uint64 { return fnv(id) &^ 0xf }, 0),
+		"fingerprints 0 and the top bit": newIDIndex(func(id string) uint64 { return fnv(id) & 0x80000000 }, 0),
+	} {
+		var ids []string
+		idAt := func(i int32) string { return ids[i] }
+		for i := range 50_000 {
+			id := fmt.Sprintf("%08x-key", i*2654435761)
+			if at, isNew := x.Add(id, int32(i), idAt); !isNew || at != int32(i) {
+				t.Fatalf("%s: Add(%s) = %d, %v; want %d, true", name, id, at, isNew, i)
+			}
+			ids = append(ids, id)
+		}
+		for i, id := range ids {
+			if at, isNew := x.Add(id, -1, idAt); isNew || at != int32(i) {
+				t.Fatalf("%s: Add(%s) again = %d, %v; want %d, false", name, id, at, isNew, i)
+			}
+		}
+		if _, ok := x.Find("never-set", idAt); ok {
+			t.Errorf("%s: an id never set is found", name)
+		}
+		ids = append(ids, ids[777])
+		x.Set(ids[777], int32(len(ids)-1), idAt)
+		if at, ok := x.Find(ids[777], idAt); !ok || at != int32(len(ids)-1) {
+			t.Errorf("%s: a moved id found at %d, %v", name, at, ok)
+		}
+	}
+}
+
 // BenchmarkIDIndexMillion fills an index with a million ids, each looked
 // for first (as a load's merge does), and finds each once more.
 func BenchmarkIDIndexMillion(b *testing.B) {
