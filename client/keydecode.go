@@ -2,7 +2,9 @@ package client
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"strconv"
 	"sync"
 	"time"
@@ -23,9 +25,11 @@ import (
 // what encoding/json gives; the fast path only has to be right when it
 // succeeds, which the differential tests and fuzz target check.
 //
-// Times go through time.Time's own UnmarshalJSON, the method encoding/json
-// calls, so both RFC 3339 spellings (with or without fractional seconds,
-// Z or an offset) are read exactly as before.
+// Times in UTC ("...Z") with a valid date and clock are read here, into
+// the very value time.Time's UnmarshalJSON (the method encoding/json
+// calls) builds; every other spelling (an offset, a leap second, anything
+// odd) goes through UnmarshalJSON itself, so each is read exactly as
+// before (utcTime; TestUTCTimeAsUnmarshalJSON, FuzzUTCTime).
 
 // keyFields are the API's APIKeyInfo field names. encoding/json matches
 // field names without regard to case; the fast path gives up on a name
@@ -264,19 +268,14 @@ func (d *keyDecoder) field(k *model.APIKey, name []byte) bool {
 		if d.null() {
 			return true
 		}
-		raw, ok := d.rawString()
-		return ok && k.Created.UnmarshalJSON(raw) == nil
+		return d.time(&k.Created)
 	case "expires_at":
 		if d.null() {
 			k.Expires = nil
 			return true
 		}
-		raw, ok := d.rawString()
-		if !ok {
-			return false
-		}
 		t := new(time.Time)
-		if t.UnmarshalJSON(raw) != nil {
+		if !d.time(t) {
 			return false
 		}
 		k.Expires = t
@@ -286,8 +285,7 @@ func (d *keyDecoder) field(k *model.APIKey, name []byte) bool {
 		if d.null() {
 			return true
 		}
-		raw, ok := d.rawString()
-		if !ok || k.LastUsed.V.UnmarshalJSON(raw) != nil {
+		if !d.time(&k.LastUsed.V) {
 			return false
 		}
 		k.LastUsed.Set = true
@@ -386,18 +384,120 @@ func (d *keyDecoder) plainString() ([]byte, bool) {
 		return nil, false
 	}
 	start := d.i
-	for d.i < len(d.b) {
-		c := d.b[d.i]
-		switch {
-		case c == '"':
-			d.i++
-			return d.b[start : d.i-1], true
-		case c == '\\' || c < 0x20 || c >= utf8.RuneSelf:
-			return nil, false
-		}
-		d.i++
+	end := plainEnd(d.b, start)
+	if end == len(d.b) || d.b[end] != '"' {
+		return nil, false
 	}
-	return nil, false
+	d.i = end + 1
+	return d.b[start:end], true
+}
+
+// plainEnd returns the index of the first byte of b from i on that a
+// plain string cannot hold (a quote, a backslash, a control byte or a
+// byte of a multi-byte character), or len(b). It looks at eight bytes at
+// a time: ids, names and times are most of a listing, and a byte at a
+// time was a sixth of decoding.
+func plainEnd(b []byte, i int) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q := x ^ (ones * '"')
+		bs := x ^ (ones * '\\')
+		// Each term flags, in its byte's top bit, a byte that is a quote,
+		// a backslash, below 0x20, or 0x80 and above. A term may also flag
+		// bytes after one it rightly flags (a borrow carries on), never
+		// before, so the lowest flag is the first such byte.
+		if m := ((q - ones) &^ q) | ((bs - ones) &^ bs) | ((x - ones*0x20) &^ x) | x; m&highs != 0 {
+			return i + bits.TrailingZeros64(m&highs)/8
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			return i
+		}
+	}
+	return i
+}
+
+// time reads a time string into t exactly as time.Time's UnmarshalJSON
+// does: it reads the spelling servers send most, UTC to the second or
+// finer ("2006-01-02T15:04:05Z", "2006-01-02T15:04:05.999999999Z"), itself,
+// as UnmarshalJSON builds it (time.Date in UTC), and hands every other
+// spelling to UnmarshalJSON.
+func (d *keyDecoder) time(t *time.Time) bool {
+	if v, n, ok := utcTime(d.b[d.i:]); ok {
+		*t = v
+		d.i += n
+		return true
+	}
+	raw, ok := d.rawString()
+	return ok && t.UnmarshalJSON(raw) == nil
+}
+
+// utcTime reads a quoted RFC 3339 time in UTC ("Z") at the start of b
+// with a valid date and clock (no leap second) and at most nine digits of
+// fraction, and says how many bytes it took; ok is false for anything
+// else, which is left to UnmarshalJSON.
+func utcTime(b []byte) (t time.Time, n int, ok bool) {
+	// "2006-01-02T15:04:05
+	if len(b) < 22 || b[0] != '"' || b[5] != '-' || b[8] != '-' || b[11] != 'T' || b[14] != ':' || b[17] != ':' {
+		return time.Time{}, 0, false
+	}
+	num := func(from, to int) int {
+		v := 0
+		for _, c := range b[from:to] {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	year, month, day := num(1, 5), num(6, 8), num(9, 11)
+	hour, minute, sec := num(12, 14), num(15, 17), num(18, 20)
+	if year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, 0, false
+	}
+	if day > daysIn(time.Month(month), year) {
+		return time.Time{}, 0, false
+	}
+	i, nsec := 20, 0
+	if b[i] == '.' {
+		i++
+		digits := 0
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			if digits == 9 {
+				return time.Time{}, 0, false
+			}
+			nsec = nsec*10 + int(b[i]-'0')
+			digits++
+			i++
+		}
+		if digits == 0 {
+			return time.Time{}, 0, false
+		}
+		for range 9 - digits {
+			nsec *= 10
+		}
+	}
+	if i+2 > len(b) || b[i] != 'Z' || b[i+1] != '"' {
+		return time.Time{}, 0, false
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), i + 2, true
+}
+
+// daysIn is the number of days in month of year.
+func daysIn(month time.Month, year int) int {
+	if month == time.February {
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return 31 - int(month-1)%7%2
 }
 
 // rawString reads a valid JSON string and returns it with its quotes.

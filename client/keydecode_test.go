@@ -1,13 +1,16 @@
 package client
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unsafe"
 
 	"h2ogpte-keys/demoserver"
@@ -259,5 +262,119 @@ func TestInternerSharesAcrossPages(t *testing.T) {
 	}
 	if len(first) < 10 {
 		t.Fatalf("only %d names", len(first))
+	}
+}
+
+// checkUTCTime fails when utcTime reads s otherwise than time.Time's
+// UnmarshalJSON does: a time it accepts must be the same value (location
+// included) and take the whole quoted string.
+func checkUTCTime(t *testing.T, s string) (fast bool) {
+	t.Helper()
+	got, n, ok := utcTime([]byte(s + ",")) // what follows is not its
+	if !ok {
+		return false
+	}
+	if n > len(s) {
+		t.Fatalf("utcTime(%s) took %d bytes", s, n)
+	}
+	// The decoder reads on after n; the string it took must be a whole
+	// one, as rawString would take.
+	raw := []byte(s[:n])
+	var want time.Time
+	if err := want.UnmarshalJSON(raw); err != nil {
+		t.Fatalf("utcTime read %s, which UnmarshalJSON refuses: %v", raw, err)
+	}
+	if r, ok := (&keyDecoder{b: []byte(s)}).rawString(); !ok || !bytes.Equal(r, raw) {
+		t.Fatalf("utcTime took %s of %s, rawString %s", raw, s, r)
+	}
+	if got != want {
+		t.Fatalf("utcTime(%s) = %v, UnmarshalJSON %v", raw, got, want)
+	}
+	return true
+}
+
+// Every valid date of years that test the leap rule, every clock edge and
+// each length of fraction is read by the fast path as UnmarshalJSON reads
+// it, and what UnmarshalJSON refuses or reads another way (invalid dates,
+// 24:00, a leap second, offsets, ten digits of fraction) is left to it.
+func TestUTCTimeAsUnmarshalJSON(t *testing.T) {
+	for _, year := range []int{0, 4, 100, 1900, 1970, 2000, 2023, 2024, 2026, 2100, 2400, 9999} {
+		for month := 0; month <= 13; month++ {
+			for day := 0; day <= 32; day++ {
+				s := fmt.Sprintf(`"%04d-%02d-%02dT12:34:56Z"`, year, month, day)
+				var ref time.Time
+				valid := ref.UnmarshalJSON([]byte(s)) == nil
+				if checkUTCTime(t, s) != valid {
+					t.Errorf("%s: fast path %v, UnmarshalJSON accepts %v", s, !valid, valid)
+				}
+			}
+		}
+	}
+	for _, s := range []string{
+		`"2026-01-02T00:00:00Z"`, `"2026-01-02T23:59:59Z"`, `"2026-01-02T03:04:05.1Z"`,
+		`"2026-01-02T03:04:05.123456Z"`, `"2026-01-02T03:04:05.123456789Z"`, `"2026-01-02T03:04:05.000000000Z"`,
+	} {
+		if !checkUTCTime(t, s) {
+			t.Errorf("%s: not read by the fast path", s)
+		}
+	}
+	for _, s := range []string{
+		`"2026-01-02T24:00:00Z"`, `"2026-01-02T12:60:00Z"`, `"2016-12-31T23:59:60Z"`,
+		`"2026-01-02T03:04:05.1234567891Z"`, `"2026-01-02T03:04:05.Z"`, `"2026-01-02T03:04:05+00:00"`,
+		`"2026-01-02T03:04:05-07:00"`, `"2026-01-02T03:04:05z"`, `"2026-01-02t03:04:05Z"`, `"2026-01-02 03:04:05Z"`,
+		`"2026-1-02T03:04:05Z"`, `"+2026-01-02T03:04:05Z"`, `"2026-01-02T03:04:05Z`, `"2026-01-02T03:04:05"`,
+		`"2026-01-0xT03:04:05Z"`, `"2026-01-02T03:04:05,5Z"`, `"20260102T030405Z"`, `2026`,
+	} {
+		if checkUTCTime(t, s) {
+			t.Errorf("%s: read by the fast path", s)
+		}
+	}
+}
+
+// FuzzUTCTime checks the fast path against UnmarshalJSON on any input.
+func FuzzUTCTime(f *testing.F) {
+	for _, s := range []string{`"2026-01-02T03:04:05Z"`, `"2024-02-29T23:59:59.999999999Z"`, `"2016-12-31T23:59:60Z"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		checkUTCTime(t, s)
+	})
+}
+
+// plainEnd finds the first byte a plain string cannot hold at every
+// position of an eight-byte word and past it, whichever bytes come after.
+func TestPlainEnd(t *testing.T) {
+	stops := []byte{'"', '\\', 0, 0x1f, 0x80, 0xff}
+	for size := 0; size <= 24; size++ {
+		for at := 0; at <= size; at++ {
+			for _, stop := range stops {
+				b := bytes.Repeat([]byte("a~ /0Z"), 5)[:size]
+				b = append(b, 'x')[:size]
+				if at < size {
+					b[at] = stop
+					for j := at + 1; j < size; j++ {
+						b[j] = stops[(j+at)%len(stops)] // more stops after it
+					}
+				}
+				want := size
+				if at < size {
+					want = at
+				}
+				if got := plainEnd(b, 0); got != want {
+					t.Fatalf("plainEnd(%q) = %d, want %d", b, got, want)
+				}
+			}
+		}
+	}
+	for c := 0; c < 256; c++ {
+		b := []byte("abcdefgh-ijklmnop")
+		b[10] = byte(c)
+		want := len(b)
+		if c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
+			want = 10
+		}
+		if got := plainEnd(b, 0); got != want {
+			t.Errorf("plainEnd with byte %#x at 10 = %d, want %d", c, got, want)
+		}
 	}
 }
