@@ -182,8 +182,18 @@ func BenchmarkDecodeKeys100k(b *testing.B) {
 		}
 	})
 	// A listing's pages decode at once on their own goroutines and share
-	// one interner, as StreamKeys decodes them.
+	// one interner, as StreamKeys decodes them; "page" is one at a time.
 	page := demoBody(b, demoserver.Options{}, 1000)
+	b.Run("page", func(b *testing.B) {
+		b.SetBytes(int64(len(page)))
+		b.ReportAllocs()
+		in := newInterner()
+		for b.Loop() {
+			if _, ok := decodeKeysFast(page, in); !ok {
+				b.Fatal("gave up")
+			}
+		}
+	})
 	b.Run("pages-parallel", func(b *testing.B) {
 		b.SetBytes(int64(len(page)))
 		b.ReportAllocs()
