@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"log"
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
@@ -35,6 +36,9 @@ func OpenDashboard(ctx context.Context, d DashboardDeps) error {
 		Insecure: d.Insecure,
 		Now:      d.Now,
 		Recorder: d.Recorder,
+		// The standard log is the dashboard's log file while it runs
+		// (openDashboard).
+		LoadLog: func(line string) { log.Print(line) },
 	}
 	if d.OpenHistory != nil {
 		st, err := d.OpenHistory(ctx)

@@ -65,6 +65,11 @@ type Options struct {
 	// Table tunes the key table: from how many keys it sorts and filters
 	// off Update (the zero value: keytable.DefaultAsyncRows).
 	Table keytable.Options
+	// LoadLog, when set, is given a line at the end of each complete read
+	// of keys: how many, whose, and how long from the request to the last
+	// row in the table (the dashboard's log file; a slow server shows
+	// there).
+	LoadLog func(line string)
 }
 
 // App is the dashboard's root model. It only routes: an open dialog

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -180,7 +181,7 @@ func (a *App) startLoad(refresh bool) tea.Cmd {
 		label = "refreshing…"
 	}
 	task, spin := a.status.Start(label)
-	a.load = &keyLoad{tag: tag, ch: ch, cancel: cancel, task: task, refresh: refresh}
+	a.load = &keyLoad{tag: tag, ch: ch, cancel: cancel, task: task, refresh: refresh, started: time.Now()}
 	if !refresh {
 		a.partial = false
 		a.table.SetEmptyText("Loading keys…")
@@ -389,6 +390,14 @@ func (a *App) finishLoad(l *keyLoad) tea.Cmd {
 		a.table.GoTo(a.focusID)
 		a.focusID = ""
 	}
+	if a.opts.LoadLog != nil {
+		what := "read"
+		if l.refresh {
+			what = "refreshed"
+		}
+		a.opts.LoadLog(fmt.Sprintf("%s %s keys of %s in %.2f s", what, model.GroupDigits(int64(a.table.Len())),
+			a.tagName(l.tag), time.Since(l.started).Seconds()))
+	}
 	if a.opts.History == nil {
 		return nil
 	}
@@ -413,6 +422,8 @@ type keyLoad struct {
 	refresh bool
 	// auto marks the refresh that follows a change: esc leaves it be.
 	auto bool
+	// started is when the load was asked for (for Options.LoadLog).
+	started time.Time
 	// rows are pages held aside: a refresh's all, a big first load's
 	// since the last merge.
 	rows  keytable.Rows

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"testing"
 	"time"
@@ -173,6 +174,39 @@ func TestMergeSteps(t *testing.T) {
 		}
 		if last := steps[len(steps)-1]; !sorted && last > n/16+page || sorted && last < n/8 {
 			t.Errorf("sorted %v: the last merge took %d rows: %v", sorted, last, steps)
+		}
+	}
+}
+
+// Each complete read of keys, and only a complete one, leaves a line in
+// the load log: how many keys, whose, and how long it took.
+func TestLoadLog(t *testing.T) {
+	f := newTestAPI(t)
+	var lines []string
+	a := newApp(t, f, Options{LoadLog: func(s string) { lines = append(lines, s) }}, 120, 30)
+	d := newDriver(t, a)
+	d.run(a.switchUser(model.User{Username: "alice"}))
+	d.settle()
+	n := a.table.Len()
+	if n == 0 || len(lines) != 1 {
+		t.Fatalf("%d keys, log %q", n, lines)
+	}
+	d.run(a.refresh())
+	d.settle()
+	a.refresh() // stopped by the next: not complete, so not logged
+	d.run(a.switchAll())
+	d.settle()
+	want := []*regexp.Regexp{
+		regexp.MustCompile(fmt.Sprintf(`^read %d keys of alice in \d+\.\d\d s$`, n)),
+		regexp.MustCompile(fmt.Sprintf(`^refreshed %d keys of alice in \d+\.\d\d s$`, n)),
+		regexp.MustCompile(fmt.Sprintf(`^read %d keys of all users in \d+\.\d\d s$`, a.table.Len())),
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("log %q, want %d lines", lines, len(want))
+	}
+	for i, re := range want {
+		if !re.MatchString(lines[i]) {
+			t.Errorf("line %d %q does not match %s", i, lines[i], re)
 		}
 	}
 }
