@@ -132,6 +132,26 @@ func maskedWidth(hint string) (int, bool) {
 	return len("sk-") + 1 + len(hint), true // "…" is one cell
 }
 
+// plainWidth is the width of CleanText(s) for printable ASCII s, which
+// CleanText leaves as it is.
+func plainWidth(s string) (int, bool) {
+	if !printableASCII(s) {
+		return 0, false
+	}
+	return len(s), true
+}
+
+// dashboardCollectionWidth is the width of DashboardCollection.
+func dashboardCollectionWidth(k *APIKey, _ time.Time) (int, bool) {
+	switch {
+	case k.IsGlobal:
+		return 0, true
+	case k.CollectionName != "":
+		return plainWidth(k.CollectionName)
+	}
+	return plainWidth(k.CollectionID)
+}
+
 // digits is the length of n written in decimal, its sign included.
 func digits(n int64) int {
 	var buf [24]byte

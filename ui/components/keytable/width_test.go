@@ -40,9 +40,19 @@ func TestDashboardWidths(t *testing.T) {
 		return r.Int64N(1<<40) - 1<<39
 	}
 	hints := []string{"abcd", "", "ab\x1bc", "äöü✓", "a\tb", "x~ y", "\u202e1234"}
+	texts := append(hints, "laptop", "ci-pipeline", "Quarterly reports", "日本語", "\x1b[31mred", "\u200b", "a\x7fb")
 	keys := genKeys(300, 9)
 	for range 20_000 {
-		k := model.APIKey{ID: "k", Name: "n", Created: pick(), Hint: hints[r.IntN(len(hints))], IsActive: r.IntN(4) > 0}
+		text := func() string { return texts[r.IntN(len(texts))] }
+		k := model.APIKey{ID: "k", Name: text(), Username: text(), Created: pick(), Hint: hints[r.IntN(len(hints))], IsActive: r.IntN(4) > 0}
+		switch r.IntN(4) {
+		case 0:
+			k.IsGlobal = true
+		case 1:
+			k.CollectionName, k.CollectionID = text(), text()
+		case 2:
+			k.CollectionID = text()
+		}
 		if r.IntN(3) > 0 {
 			at := pick()
 			k.Expires = &at
