@@ -3,7 +3,7 @@ package model
 import "hash/maphash"
 
 // IDIndex finds an item's place (in a table of keys, a store's states) by
-// its id, for a million items at once. Each entry is 8 bytes: 32 bits of
+// its id, for a million items at once. Each entry is 8 bytes: 31 bits of
 // the id's hash (its fingerprint) and the place. The rare id whose
 // fingerprint another id already has is kept by id. A fingerprint alone
 // never decides: Find compares the id at the place it points to, which
@@ -26,18 +26,22 @@ type idTable struct {
 	hash   func(string) uint64
 	shards [idShards]idShard
 	clash  map[string]int32
+	// size is each table's first size; the tables are made at the first
+	// id set (a table that is made and dropped unused costs nothing).
+	size int
 }
 
-// idShards is how many tables the entries are spread over (the top
-// idShardBits bits of a fingerprint choose one).
+// idShards is how many tables the entries are spread over (the
+// fingerprint's idShardBits bits below its top bit choose one).
 const (
 	idShardBits = 8
 	idShards    = 1 << idShardBits
 )
 
 // idShard is an open-addressing table with linear probing. An entry is
-// fingerprint<<32 | place+1, so 0 is an empty slot; entries are never
-// removed. It grows at three quarters full.
+// fingerprint<<32 | place; a fingerprint's top bit is always set, so 0 is
+// an empty slot whatever the place. Entries are never removed. It grows at
+// three quarters full.
 type idShard struct {
 	slots []uint64
 	n     int
@@ -50,27 +54,26 @@ func NewIDIndex(n int) IDIndex {
 }
 
 func newIDIndex(hash func(string) uint64, n int) IDIndex {
-	t := &idTable{hash: hash, clash: map[string]int32{}}
-	size := 8
-	for size*3/4 < n/idShards+1 {
-		size *= 2
-	}
-	for i := range t.shards {
-		t.shards[i].slots = make([]uint64, size)
+	t := &idTable{hash: hash, clash: map[string]int32{}, size: 8}
+	for t.size*3/4 < n/idShards+1 {
+		t.size *= 2
 	}
 	return IDIndex{t}
 }
 
-// fingerprint folds id's 64-bit hash to 32 bits.
+// fingerprint folds id's 64-bit hash to 31 bits, and sets the top bit.
 func (t *idTable) fingerprint(id string) uint32 {
 	h := t.hash(id)
-	return uint32(h ^ h>>32)
+	return uint32(h^h>>32) | 1<<31
 }
 
 // probe finds fp's slot in its table: the slot holding it (found), or the
-// empty slot where it would go.
+// empty slot where it would go (-1 before the tables are made).
 func (t *idTable) probe(fp uint32) (s *idShard, slot int, found bool) {
-	s = &t.shards[fp>>(32-idShardBits)]
+	s = &t.shards[fp>>(31-idShardBits)&(idShards-1)]
+	if len(s.slots) == 0 {
+		return s, -1, false
+	}
 	mask := len(s.slots) - 1
 	for i := int(fp) & mask; ; i = (i + 1) & mask {
 		switch e := s.slots[i]; {
@@ -82,11 +85,27 @@ func (t *idTable) probe(fp uint32) (s *idShard, slot int, found bool) {
 	}
 }
 
-func entry(fp uint32, place int32) uint64 { return uint64(fp)<<32 | uint64(uint32(place)+1) }
+func entry(fp uint32, place int32) uint64 { return uint64(fp)<<32 | uint64(uint32(place)) }
 
-func placeOf(e uint64) int32 { return int32(uint32(e) - 1) }
+func placeOf(e uint64) int32 { return int32(uint32(e)) }
 
 // put fills the empty slot probe found for fp.
+func (t *idTable) put(s *idShard, slot int, fp uint32, place int32) {
+	if slot < 0 {
+		t.make()
+		s, slot, _ = t.probe(fp)
+	}
+	s.put(slot, fp, place)
+}
+
+// make makes every table, from one allocation.
+func (t *idTable) make() {
+	all := make([]uint64, idShards*t.size)
+	for i := range t.shards {
+		t.shards[i].slots = all[i*t.size : (i+1)*t.size : (i+1)*t.size]
+	}
+}
+
 func (s *idShard) put(slot int, fp uint32, place int32) {
 	s.slots[slot] = entry(fp, place)
 	s.n++
@@ -130,7 +149,7 @@ func (x IDIndex) Set(id string, i int32, idAt func(int32) string) {
 	s, slot, found := x.t.probe(fp)
 	switch {
 	case !found:
-		s.put(slot, fp, i)
+		x.t.put(s, slot, fp, i)
 	case idAt(placeOf(s.slots[slot])) == id:
 		s.slots[slot] = entry(fp, i)
 	default:
@@ -144,7 +163,7 @@ func (x IDIndex) Add(id string, i int32, idAt func(int32) string) (int32, bool) 
 	fp := x.t.fingerprint(id)
 	s, slot, found := x.t.probe(fp)
 	if !found {
-		s.put(slot, fp, i)
+		x.t.put(s, slot, fp, i)
 		return i, true
 	}
 	if j := placeOf(s.slots[slot]); idAt(j) == id {

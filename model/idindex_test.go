@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"testing"
 )
 
@@ -114,6 +115,43 @@ func TestIDIndexGrows(t *testing.T) {
 		if at, ok := x.Find(ids[777], idAt); !ok || at != int32(len(ids)-1) {
 			t.Errorf("%s: a moved id found at %d, %v", name, at, ok)
 		}
+	}
+}
+
+// Any place an int32 holds is kept, whatever the fingerprint: a place of
+// -1 under a fingerprint of all zero bits once read as an empty slot.
+func TestIDIndexAnyPlace(t *testing.T) {
+	for _, hash := range []func(string) uint64{
+		func(string) uint64 { return 0 },
+		func(id string) uint64 { return uint64(len(id)) << 3 },
+	} {
+		x := newIDIndex(hash, 0)
+		ids := map[int32]string{-1: "a", 0: "bb", math.MinInt32: "ccc", math.MaxInt32: "dddd", -2: "eeeee"}
+		idAt := func(i int32) string { return ids[i] }
+		for _, place := range []int32{-1, 0, math.MinInt32, math.MaxInt32, -2} {
+			if at, isNew := x.Add(ids[place], place, idAt); !isNew || at != place {
+				t.Fatalf("Add(%s, %d) = %d, %v", ids[place], place, at, isNew)
+			}
+		}
+		for place, id := range ids {
+			if at, ok := x.Find(id, idAt); !ok || at != place {
+				t.Errorf("Find(%s) = %d, %v; want %d", id, at, ok, place)
+			}
+		}
+	}
+}
+
+// An index made and dropped unused (every merge of a load makes one)
+// costs a few small allocations, not its tables.
+func TestIDIndexEmptyIsCheap(t *testing.T) {
+	allocs := testing.AllocsPerRun(20, func() {
+		x := NewIDIndex(0)
+		if _, ok := x.Find("k", func(int32) string { return "" }); ok {
+			t.Fatal("found in an empty index")
+		}
+	})
+	if allocs > 4 {
+		t.Errorf("an empty index costs %v allocations", allocs)
 	}
 }
 
