@@ -53,11 +53,14 @@ const maxSkipDepth = 64
 type interner struct {
 	mu sync.Mutex
 	m  map[string]string
-	// views are copies of parts of m that decoders use one at a time:
-	// a page finds the few hundred names it repeats there without taking
-	// mu, which the listing's concurrent decoders would otherwise take
-	// once a string (a million keys: three million times, waiting on each
-	// other). A view outlives its page, so it is warm for the next.
+	// views are maps of the strings str handed out, each used by one
+	// decoder at a time: a page finds the few hundred names it repeats
+	// there without taking mu, which the listing's concurrent decoders
+	// would otherwise take once a string (a million keys: three million
+	// times, waiting on each other). A view outlives its page, so it is
+	// warm for the next. (Once m is full, str hands out copies; a view
+	// keeps one copy of each for its pages, so equal names are then
+	// shared within a view, not across views.)
 	views sync.Pool
 }
 
