@@ -390,18 +390,20 @@ func (a *App) finishLoad(l *keyLoad) tea.Cmd {
 		a.table.GoTo(a.focusID)
 		a.focusID = ""
 	}
-	if a.opts.LoadLog != nil {
+	var logLine tea.Cmd // written in a command: a file write has no place on Update
+	if write := a.opts.LoadLog; write != nil {
 		what := "read"
 		if l.refresh {
 			what = "refreshed"
 		}
-		a.opts.LoadLog(fmt.Sprintf("%s %s keys of %s in %.2f s", what, model.GroupDigits(int64(a.table.Len())),
-			a.tagName(l.tag), time.Since(l.started).Seconds()))
+		line := fmt.Sprintf("%s %s keys of %s in %.2f s", what, model.GroupDigits(int64(a.table.Len())),
+			a.tagName(l.tag), time.Since(l.started).Seconds())
+		logLine = func() tea.Msg { write(line); return nil }
 	}
 	if a.opts.History == nil {
-		return nil
+		return logLine
 	}
-	return recordUsage(a.ctx, a.opts.History, l.tag, a.table.AsOf(), a.table.KeysSnapshot())
+	return tea.Batch(logLine, recordUsage(a.ctx, a.opts.History, l.tag, a.table.AsOf(), a.table.KeysSnapshot()))
 }
 
 func (a *App) tagName(t loadTag) string {

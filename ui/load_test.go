@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -182,8 +183,9 @@ func TestMergeSteps(t *testing.T) {
 // the load log: how many keys, whose, and how long it took.
 func TestLoadLog(t *testing.T) {
 	f := newTestAPI(t)
+	var mu sync.Mutex // lines are written in commands
 	var lines []string
-	a := newApp(t, f, Options{LoadLog: func(s string) { lines = append(lines, s) }}, 120, 30)
+	a := newApp(t, f, Options{LoadLog: func(s string) { mu.Lock(); lines = append(lines, s); mu.Unlock() }}, 120, 30)
 	d := newDriver(t, a)
 	d.run(a.switchUser(model.User{Username: "alice"}))
 	d.settle()
