@@ -204,7 +204,7 @@ func (s *service) dashboard(t sshserve.Terminal) (tea.Model, []tea.ProgramOption
 	context.AfterFunc(t.Context, app.Close)
 	// The alternate screen keeps a shown secret out of the client's
 	// scrollback once the dashboard ends.
-	return app, []tea.ProgramOption{tea.WithAltScreen()}
+	return app, ui.ProgramOptions()
 }
 
 // sessionAPI is one terminal session's view of the h2oGPTe API. Reads end
