@@ -28,7 +28,7 @@ func OpenDashboard(ctx context.Context, d DashboardDeps) error {
 		lipgloss.SetColorProfile(termenv.Ascii)
 	}
 	// The process is this one dashboard's: bound its heap (process-wide).
-	defer ui.BoundHeap(ui.HeapFloor)()
+	defer ui.BoundHeap()()
 	opts := ui.Options{
 		Address:  d.Address,
 		User:     d.User,

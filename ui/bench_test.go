@@ -179,7 +179,7 @@ func BenchmarkDemoLoad(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			if run.bound {
-				defer BoundHeap(HeapFloor)()
+				defer BoundHeap()()
 			}
 			srv := demoserver.New(demoserver.Options{Seed: 1, Now: func() time.Time { return testNow }, ExtraKeys: n})
 			ts := httptest.NewServer(srv)

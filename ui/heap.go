@@ -2,100 +2,89 @@ package ui
 
 import (
 	"math"
-	"runtime"
+	"os"
 	"runtime/debug"
-	"runtime/metrics"
 	"sync"
-	"sync/atomic"
 )
 
-// HeapFloor is the heap below which the dashboard leaves the runtime's
-// default (GOGC=100: the heap may grow to twice what is live) alone. It
-// was 512 MiB; at 100,000 keys (about 55 MB live while the usage history
-// records the load) the default's headroom took the process to 138-140
-// MiB, and 64 MiB took it to 103 MiB with no slower a load (one
-// alternating run of two each): collections of a small heap are cheap.
-const HeapFloor = 64 << 20
+// The collector's pace while the heap is bound (BoundHeap): the heap may
+// grow half again over what the last collection found live (GOGC=50),
+// instead of Go's default twice (GOGC=100), and a quarter over it while the
+// usage history records a load, whose garbage (rows on their way into
+// SQLite) is short-lived.
+const (
+	heapPercent      = 50
+	heapPercentTight = 25
+)
 
-// BoundHeap holds the dashboard process's memory to about 1.5 times its
-// live heap, and never below floor, instead of the default twice: at a
-// million keys the table holds about 370 MB, briefly 540 MB while the last
-// pages are merged, and the default headroom let the process reach 0.8-1
-// GiB by the time the load ended.
-// The limit follows the live heap after every collection, so a bigger
-// table raises it rather than making the collector run without pause; the
-// runtime also returns freed pages to the system to stay under it. A
-// limit the admin set (GOMEMLIMIT) is left as it is. It is process-wide:
+// BoundHeap holds the dashboard process's heap to about 1.5 times its live
+// heap instead of the default twice: at a million keys the default's
+// headroom let the process reach 0.8-1 GiB by the time the load ended.
+//
+// It sets the collector's pace (GOGC), not a memory limit. A limit at 1.5
+// times the live heap, which it was until the eighth session, made the
+// runtime hand freed pages back to the system during every allocation
+// over it, and fault them in again: a refresh of a million keys, which
+// holds the shown table and the new one at once, took 3.3-4.0 s under the
+// limit and 2.1-2.2 s at this pace, for a peak of 697-736 MiB against
+// 719-824 (two alternations each, in tmux).
+//
+// A GOGC or GOMEMLIMIT the admin set is left as it is. It is process-wide:
 // for a process that runs one dashboard (not the SSH service's many). The
-// returned function restores the limit there was.
-func BoundHeap(floor int64) (stop func()) {
-	prev := debug.SetMemoryLimit(-1)
-	if prev != math.MaxInt64 {
+// returned function restores the pace there was.
+func BoundHeap() (stop func()) {
+	if _, set := os.LookupEnv("GOGC"); set || debug.SetMemoryLimit(-1) != math.MaxInt64 {
 		return func() {}
 	}
-	t := &heapBound{floor: floor}
-	t.apply()
-	t.arm()
+	heapBound.Lock()
+	defer heapBound.Unlock()
+	prev := debug.SetGCPercent(heapPercent)
+	heapBound.on = true
+	heapBound.apply()
 	return func() {
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		t.stopped = true
-		debug.SetMemoryLimit(prev)
+		heapBound.Lock()
+		defer heapBound.Unlock()
+		heapBound.on = false
+		debug.SetGCPercent(prev)
 	}
 }
 
-// heapBound re-derives the memory limit after each collection: a value
-// with a finalizer is made unreachable, and the collector's finalizer
-// goroutine calls back once the next cycle has found it.
-type heapBound struct {
-	floor int64
-	// mu keeps a callback racing stop from setting a limit after the
-	// previous one is restored.
-	mu      sync.Mutex
-	stopped bool
+// heapBound is the bound's state: whether it is on, and how many
+// usage-history recordings are in flight (the pace is tighter while any is).
+var heapBound heapState
+
+type heapState struct {
+	sync.Mutex
+	on         bool
+	recordings int
 }
 
-// gcSentinel exists only to be collected.
-type gcSentinel struct{ t *heapBound }
-
-func (t *heapBound) arm() {
-	s := &gcSentinel{t: t}
-	runtime.SetFinalizer(s, func(s *gcSentinel) {
-		if s.t.apply() {
-			s.t.arm()
-		}
-	})
-}
-
-// apply sets the limit for the live heap now; false once stopped.
-func (t *heapBound) apply() bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.stopped {
-		return false
+// apply sets the pace for the recordings in flight; the lock is held.
+func (b *heapState) apply() {
+	if b.on {
+		debug.SetGCPercent(heapPace(b.recordings > 0))
 	}
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(sample)
-	var live int64
-	if sample[0].Value.Kind() == metrics.KindUint64 {
-		live = int64(min(sample[0].Value.Uint64(), math.MaxInt64/2))
-	}
-	debug.SetMemoryLimit(heapLimit(live, t.floor, recordings.Load() > 0))
-	return true
 }
 
-// recordings counts the usage-history recordings in flight. While one
-// runs, the bound is a quarter over the live heap instead of half: a
-// recording's garbage (rows on their way into SQLite) is short-lived, and
-// at a million keys the wider headroom was about 150 MB of the peak. The
-// load itself keeps the wider one, where more collections would slow it.
-var recordings atomic.Int32
+// recording marks a usage-history recording as started; the returned
+// function marks it as ended.
+func recording() (end func()) {
+	heapBound.Lock()
+	heapBound.recordings++
+	heapBound.apply()
+	heapBound.Unlock()
+	return func() {
+		heapBound.Lock()
+		heapBound.recordings--
+		heapBound.apply()
+		heapBound.Unlock()
+	}
+}
 
-// heapLimit is the memory limit for a live heap: half again over it (a
-// quarter while tight), never under floor.
-func heapLimit(live, floor int64, tight bool) int64 {
+// heapPace is the collector's pace (GOGC) while the heap is bound.
+func heapPace(tight bool) int {
 	if tight {
-		return max(floor, live+live/4)
+		return heapPercentTight
 	}
-	return max(floor, live+live/2)
+	return heapPercent
 }

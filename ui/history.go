@@ -46,10 +46,8 @@ type dailyMsg struct {
 // copied whole: at a million keys a copy would be 200 MB.
 func recordUsage(ctx context.Context, h History, tag loadTag, readAt time.Time, keys iter.Seq[*model.APIKey]) tea.Cmd {
 	return func() tea.Msg {
-		// A bounded heap (the local dashboard) is bound tighter meanwhile;
-		// the next collection applies it.
-		recordings.Add(1)
-		defer recordings.Add(-1)
+		// A bounded heap (the local dashboard) is bound tighter meanwhile.
+		defer recording()()
 		if err := h.RecordSeq(ctx, readAt, keys); err != nil {
 			return usageMsg{tag: tag, err: fmt.Errorf("usage history not recorded: %w", err)}
 		}
