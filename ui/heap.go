@@ -33,11 +33,15 @@ const (
 // for a process that runs one dashboard (not the SSH service's many). The
 // returned function restores the pace there was.
 func BoundHeap() (stop func()) {
-	if _, set := os.LookupEnv("GOGC"); set || debug.SetMemoryLimit(-1) != math.MaxInt64 {
+	// An empty GOGC is the runtime's default, not a setting.
+	if os.Getenv("GOGC") != "" || debug.SetMemoryLimit(-1) != math.MaxInt64 {
 		return func() {}
 	}
 	heapBound.Lock()
 	defer heapBound.Unlock()
+	if heapBound.on {
+		return func() {} // bound already; its own stop restores the pace
+	}
 	prev := debug.SetGCPercent(heapPercent)
 	heapBound.on = true
 	heapBound.apply()

@@ -1,15 +1,23 @@
 package ui
 
 import (
+	"context"
+	"iter"
 	"math"
 	"os"
 	"runtime/debug"
 	"testing"
 	"time"
+
+	"h2ogpte-keys/history"
+	"h2ogpte-keys/model"
 )
 
-// gcPercent reads the collector's pace without changing it.
+// gcPercent reads the collector's pace without changing it (under the
+// bound's lock, so no recording's apply comes between).
 func gcPercent() int {
+	heapBound.Lock()
+	defer heapBound.Unlock()
 	p := debug.SetGCPercent(100)
 	debug.SetGCPercent(p)
 	return p
@@ -21,10 +29,7 @@ func TestBoundHeap(t *testing.T) {
 	if debug.SetMemoryLimit(-1) != math.MaxInt64 {
 		t.Skip("GOMEMLIMIT is set for this run")
 	}
-	t.Setenv("GOGC", "") // present but empty would count as set: unset it
-	if err := os.Unsetenv("GOGC"); err != nil {
-		t.Fatal(err)
-	}
+	t.Setenv("GOGC", "") // empty: the runtime's default, as if unset
 	// A recording another test started may still be writing.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		heapBound.Lock()
@@ -55,6 +60,14 @@ func TestBoundHeap(t *testing.T) {
 	if got := gcPercent(); got != heapPercent {
 		t.Errorf("pace after the recordings = %d, want %d", got, heapPercent)
 	}
+	// A second bound while one is on changes nothing, and its stop
+	// leaves the first in force.
+	BoundHeap()()
+	end := recording()
+	if got := gcPercent(); got != heapPercentTight {
+		t.Errorf("pace while recording after a second bound's stop = %d, want %d", got, heapPercentTight)
+	}
+	end()
 	stop()
 	if got := gcPercent(); got != 80 {
 		t.Errorf("pace after stop = %d, want the one there was (80)", got)
@@ -90,4 +103,43 @@ func TestBoundHeapLeavesTheAdminsSetting(t *testing.T) {
 	}
 	end()
 	stop()
+}
+
+// A load's usage recording (recordUsage) runs under the tight pace, and
+// the pace is back once it ends.
+func TestRecordUsageTightensTheHeap(t *testing.T) {
+	if debug.SetMemoryLimit(-1) != math.MaxInt64 {
+		t.Skip("GOMEMLIMIT is set for this run")
+	}
+	t.Setenv("GOGC", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer BoundHeap()()
+	h := &paceHistory{}
+	msg := recordUsage(context.Background(), h, loadTag{}, testNow, func(func(*model.APIKey) bool) {})()
+	if m, ok := msg.(usageMsg); !ok || m.err != nil {
+		t.Fatalf("recordUsage returned %#v", msg)
+	}
+	if h.pace != heapPercentTight {
+		t.Errorf("pace while recording = %d, want %d", h.pace, heapPercentTight)
+	}
+	if got := gcPercent(); got != heapPercent {
+		t.Errorf("pace after the recording = %d, want %d", got, heapPercent)
+	}
+}
+
+// paceHistory records nothing; it notes the collector's pace a recording
+// ran under.
+type paceHistory struct{ pace int }
+
+func (h *paceHistory) RecordSeq(context.Context, time.Time, iter.Seq[*model.APIKey]) error {
+	h.pace = gcPercent()
+	return nil
+}
+
+func (h *paceHistory) UsageEach(context.Context, time.Time, []string, func(int), func(string, history.Usage)) error {
+	return nil
+}
+
+func (h *paceHistory) Daily(context.Context, string, int, time.Time) ([]history.Day, time.Time, error) {
+	return nil, time.Time{}, nil
 }

@@ -14,7 +14,7 @@ func Run(ctx context.Context, api API, opts Options) error {
 	opts.Context = ctx
 	app := New(api, opts)
 	defer app.Close() // the context may end the program with the secret shown
-	p := tea.NewProgram(app, append(ProgramOptions(), tea.WithContext(ctx))...)
+	p := tea.NewProgram(app, append(ProgramOptions(), tea.WithFPS(FPS), tea.WithContext(ctx))...)
 	if _, err := p.Run(); err != nil {
 		if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 			return ctx.Err()
@@ -24,15 +24,18 @@ func Run(ctx context.Context, api API, opts Options) error {
 	return nil
 }
 
-// FPS is how many times a second the dashboard's screen may be redrawn:
-// bubbletea's most. A key press waits for the next frame to be seen, up to
-// 1/FPS: at bubbletea's default of 60 that was up to 16.7 ms of every
-// press's latency (8.3 ms here), while a frame with nothing new to show
-// writes nothing.
+// FPS is how many times a second the local dashboard's screen may be
+// redrawn: bubbletea's most. A key press waits for the next frame to be
+// seen, up to 1/FPS: at bubbletea's default of 60 that was up to 16.7 ms of
+// every press's latency (8.3 ms here). A frame with nothing new writes
+// nothing, but bubbletea still compares it with the last, so the SSH
+// service's sessions, whose presses wait on the network anyway, keep the
+// default.
 const FPS = 120
 
 // ProgramOptions are the options every dashboard's program runs with, the
-// local one and each SSH session's.
+// local one and each SSH session's: the alternate screen, so that a secret
+// shown once is not left in the terminal's scrollback afterwards.
 func ProgramOptions() []tea.ProgramOption {
-	return []tea.ProgramOption{tea.WithAltScreen(), tea.WithFPS(FPS)}
+	return []tea.ProgramOption{tea.WithAltScreen()}
 }
