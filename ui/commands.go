@@ -76,9 +76,12 @@ func loadLimit(ctx context.Context, api API) func() tea.Msg {
 // here, as of now, so Update only appends ready rows: on a goroutine of
 // its own, so the listing reads and checks the next pages meanwhile (at
 // most formatAhead+2 pages are being formatted or wait to be sent), and
-// sent in the listing's order. A send gives up when ctx is cancelled, so a
+// sent in the listing's order. With build (a refresh, whose table shows
+// the old rows until the new ones are complete), each page is indexed
+// into build instead, in the listing's order, and only its count sent;
+// the last event brings build. A send gives up when ctx is cancelled, so a
 // superseded load's goroutine never blocks on a reader that has gone.
-func streamKeys(ctx context.Context, api API, username string, now time.Time, ch chan<- keysEvent) tea.Cmd {
+func streamKeys(ctx context.Context, api API, username string, now time.Time, build *keytable.Builder, ch chan<- keysEvent) tea.Cmd {
 	return func() tea.Msg {
 		defer close(ch)
 		send := func(ev keysEvent) {
@@ -92,7 +95,14 @@ func streamKeys(ctx context.Context, api API, username string, now time.Time, ch
 		go func() {
 			defer close(sent)
 			for rows := range queue {
-				send(keysEvent{rows: <-rows})
+				r := <-rows
+				if build == nil {
+					send(keysEvent{rows: r})
+					continue
+				}
+				n := r.Len()
+				build.Add(&r)
+				send(keysEvent{indexed: n})
 			}
 		}()
 		err := api.StreamKeys(ctx, username, func(page []model.APIKey) {
@@ -108,7 +118,7 @@ func streamKeys(ctx context.Context, api API, username string, now time.Time, ch
 		})
 		close(queue)
 		<-sent
-		send(keysEvent{done: true, err: err})
+		send(keysEvent{done: true, err: err, built: build})
 		return nil
 	}
 }
@@ -126,7 +136,7 @@ func waitPage(tag loadTag, ch <-chan keysEvent) tea.Cmd {
 		if !ok {
 			return keysPageMsg{tag: tag, done: true}
 		}
-		msg := keysPageMsg{tag: tag, rows: ev.rows, done: ev.done, err: ev.err}
+		msg := keysPageMsg{tag: tag, rows: ev.rows, indexed: ev.indexed, built: ev.built, done: ev.done, err: ev.err}
 		for !msg.done {
 			select {
 			case ev, ok := <-ch:
@@ -135,7 +145,8 @@ func waitPage(tag loadTag, ch <-chan keysEvent) tea.Cmd {
 					return msg
 				}
 				msg.rows = msg.rows.Append(ev.rows)
-				msg.done, msg.err = ev.done, ev.err
+				msg.indexed += ev.indexed
+				msg.built, msg.done, msg.err = ev.built, ev.done, ev.err
 			default:
 				return msg
 			}

@@ -186,7 +186,12 @@ func (a *App) startLoad(refresh bool) tea.Cmd {
 		a.partial = false
 		a.table.SetEmptyText("Loading keys…")
 	}
-	return tea.Batch(spin, streamKeys(ctx, a.api, tag.user, a.c.Now(), ch), waitPage(tag, ch))
+	now := a.c.Now()
+	var build *keytable.Builder
+	if refresh {
+		build = keytable.NewBuilder(now, a.table.Len())
+	}
+	return tea.Batch(spin, streamKeys(ctx, a.api, tag.user, now, build, ch), waitPage(tag, ch))
 }
 
 // cancelLoad drops the load in flight (its replies become stale).
@@ -309,11 +314,11 @@ func (a *App) onKeysPage(msg keysPageMsg) tea.Cmd {
 		}
 		return a.nextMerge(l)
 	}
-	if n := msg.rows.Len(); n > 0 {
+	if n := msg.rows.Len() + msg.indexed; n > 0 {
 		l.count += n
 		switch {
 		case l.refresh:
-			l.rows = l.rows.Append(msg.rows)
+			// Indexed as they came, into the refresh's own table.
 		case !l.preparing && l.rows.Len() == 0 && a.table.Len()+n <= directRows:
 			a.table.AppendRows(msg.rows)
 		default:
@@ -338,13 +343,15 @@ func (a *App) onKeysPage(msg keysPageMsg) tea.Cmd {
 		return nil
 	}
 	l.done = true
+	if l.refresh && msg.built == nil {
+		// The listing was stopped before its end (its channel closed
+		// without the last event): there is no new table to show.
+		a.cancelLoad()
+		return nil
+	}
 	if l.refresh {
 		a.status.SetLabel(l.task, fmt.Sprintf("refreshing: sorting %s keys…", common.Grouped(int64(l.count))))
-		// The prepare lets go of each page as it indexes it: nothing
-		// here may hold them meanwhile.
-		rows := l.rows
-		l.rows = keytable.Rows{}
-		return prepareRows(l.tag, a.table.Prepare(rows))
+		return prepareRows(l.tag, a.table.PrepareBuilt(msg.built))
 	}
 	return a.nextMerge(l)
 }
@@ -426,8 +433,8 @@ type keyLoad struct {
 	auto bool
 	// started is when the load was asked for (for Options.LoadLog).
 	started time.Time
-	// rows are pages held aside: a refresh's all, a big first load's
-	// since the last merge.
+	// rows are pages held aside: a big first load's since the last
+	// merge (a refresh indexes its pages as they come: streamKeys).
 	rows  keytable.Rows
 	count int
 	// done: the last page is in. preparing: a merge or a refresh's rows

@@ -55,7 +55,12 @@ func TestRefreshPreparedOffUpdate(t *testing.T) {
 		a.table.SortBy(keytable.ColName, true)
 		a.refresh()
 		tag := a.load.tag
-		cmd := a.onKeysPage(keysPageMsg{tag: tag, rows: keytable.FormatRows(keys[:1], testNow), done: true})
+		// A refresh's pages are indexed as they come (streamKeys); the
+		// last event brings the table they made.
+		b := keytable.NewBuilder(testNow, 0)
+		page := keytable.FormatRows(keys[:1], testNow)
+		b.Add(&page)
+		cmd := a.onKeysPage(keysPageMsg{tag: tag, indexed: 1, built: b, done: true})
 		if cmd == nil || a.load == nil {
 			t.Fatal("the refresh's last page finished on Update instead of preparing its rows in a command")
 		}
@@ -122,6 +127,88 @@ func TestBigLoadMergedOffUpdate(t *testing.T) {
 		if got[i].ID != want[i].ID {
 			t.Fatalf("row %d is %s, want %s", i, got[i].ID, want[i].ID)
 		}
+	}
+}
+
+// TestRefreshIndexesPagesAsTheyCome: a refresh over many pages holds
+// none of them in the load (each is indexed into the refresh's own table
+// as it comes), shows the old rows until the end, and then every key of
+// the new listing, a deleted one gone and a new one there, in the sort's
+// order.
+func TestRefreshIndexesPagesAsTheyCome(t *testing.T) {
+	f := newTestAPI(t)
+	f.deleteKeys(t, "k1", "k2", "k3", "k4") // alice's keys are these alone
+	f.setPageSize(t, 100)
+	const n = 1234
+	keys := make([]model.APIKey, n)
+	for i := range keys {
+		keys[i] = model.APIKey{ID: fmt.Sprintf("x%06d", i), Username: "alice", Name: fmt.Sprintf("key %d", i*7919%n),
+			Created: testNow.Add(-time.Duration(i) * time.Minute), IsActive: true, IsGlobal: true, TotalCalls: model.Some(int64(i % 97))}
+	}
+	for i := n - 1; i >= 0; i-- {
+		f.srv.AddKey(keys[i])
+	}
+	a := newApp(t, f, Options{}, 120, 30)
+	a.table.SortBy(keytable.ColCalls, true)
+	d := newDriver(t, a)
+	d.run(a.switchUser(model.User{Username: "alice"}))
+	d.settle()
+	if a.table.Len() != n {
+		t.Fatalf("first load: %d of %d keys", a.table.Len(), n)
+	}
+	f.deleteKeys(t, "x000007")
+	extra := model.APIKey{ID: "y000001", Username: "alice", Name: "fresh", Created: testNow, IsActive: true, IsGlobal: true, TotalCalls: model.Some(int64(500))}
+	f.srv.AddKey(extra)
+	pages := 0
+	d.hold = func(msg tea.Msg) bool {
+		m, ok := msg.(keysPageMsg)
+		if !ok || a.load == nil || !a.load.refresh {
+			return false
+		}
+		if m.rows.Prepared() {
+			return false // the refresh's table, sorted, on its way in
+		}
+		pages++
+		if m.rows.Len() != 0 || a.load.rows.Len() != 0 {
+			t.Errorf("a refresh's pages reached the UI: %d rows in the message, %d held", m.rows.Len(), a.load.rows.Len())
+		}
+		if a.table.Len() != n {
+			t.Errorf("the shown rows changed during the refresh: %d", a.table.Len())
+		}
+		return false
+	}
+	d.run(a.refresh())
+	d.settle()
+	if a.load != nil || pages < 2 {
+		t.Fatalf("load %v after %d page messages", a.load, pages)
+	}
+	want := append(slices.Clone(keys[:7]), keys[8:]...)
+	want = append(want, extra)
+	slices.SortFunc(want, func(x, y model.APIKey) int { return model.Compare(&x, &y, model.SortTotalCalls, true, testNow) })
+	got := a.table.ShownKeys()
+	if len(got) != len(want) {
+		t.Fatalf("%d keys after the refresh, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].ID != want[i].ID {
+			t.Fatalf("row %d is %s, want %s", i, got[i].ID, want[i].ID)
+		}
+	}
+}
+
+// A refresh whose listing stopped before its end (the channel closed
+// without the last event) leaves the old rows and ends.
+func TestRefreshCutOffKeepsTheRows(t *testing.T) {
+	f := newTestAPI(t)
+	a := startApp(t, f, Options{User: "alice"}, 100, 30)
+	before := a.table.Len()
+	a.refresh()
+	a.onKeysPage(keysPageMsg{tag: a.load.tag, indexed: 1})
+	if cmd := a.onKeysPage(keysPageMsg{tag: a.load.tag, done: true}); cmd != nil {
+		t.Error("a refresh with no table of its own started a prepare")
+	}
+	if a.load != nil || a.table.Len() != before || before == 0 {
+		t.Errorf("load %v; %d rows, want the %d there were", a.load, a.table.Len(), before)
 	}
 }
 

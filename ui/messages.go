@@ -42,17 +42,23 @@ type limitLoadedMsg struct {
 // formatted for the table, or the end.
 type keysEvent struct {
 	rows keytable.Rows
-	done bool
-	err  error
+	// indexed counts keys of a refresh indexed into its own table instead
+	// of sent as rows; built is that table, on the refresh's last event.
+	indexed int
+	built   *keytable.Builder
+	done    bool
+	err     error
 }
 
 // keysPageMsg is one or more pages of a load (or its end) reaching Update,
 // formatted: Update only appends them.
 type keysPageMsg struct {
-	tag  loadTag
-	rows keytable.Rows
-	done bool
-	err  error
+	tag     loadTag
+	rows    keytable.Rows
+	indexed int               // see keysEvent
+	built   *keytable.Builder // see keysEvent
+	done    bool
+	err     error
 }
 
 // newKeyReadyMsg brings what the New API key form needs: the user's own

@@ -39,7 +39,7 @@ func TestStreamKeysKeepsTheListingsOrder(t *testing.T) {
 	}
 	table := keytable.New(commontest.Common())
 	ch := make(chan keysEvent, 4)
-	go streamKeys(context.Background(), api, "", testNow, ch)()
+	go streamKeys(context.Background(), api, "", testNow, nil, ch)()
 	var done bool
 	for ev := range ch {
 		if done {
@@ -63,6 +63,52 @@ func TestStreamKeysKeepsTheListingsOrder(t *testing.T) {
 	}
 }
 
+// A refresh's pages are indexed into its builder, in the listing's order,
+// instead of sent: the events carry counts, and the last one the builder.
+func TestStreamKeysIndexesARefresh(t *testing.T) {
+	api := streamKeysAPI(t)
+	var want []string
+	if err := api.Client.StreamKeys(context.Background(), "", func(p []model.APIKey) {
+		for _, k := range p {
+			want = append(want, k.ID)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b := keytable.NewBuilder(testNow, 0)
+	ch := make(chan keysEvent, 4)
+	go streamKeys(context.Background(), api, "", testNow, b, ch)()
+	indexed, events := 0, 0
+	var built *keytable.Builder
+	for ev := range ch {
+		if ev.err != nil {
+			t.Fatal(ev.err)
+		}
+		if ev.rows.Len() != 0 {
+			t.Fatalf("a refresh's event carried %d rows", ev.rows.Len())
+		}
+		indexed += ev.indexed
+		events++
+		if ev.done {
+			built = ev.built
+		} else if ev.built != nil {
+			t.Fatal("the builder came before the end")
+		}
+	}
+	if built != b || indexed != len(want) || events < 3 {
+		t.Fatalf("builder %v (want %v), %d indexed of %d listed, %d events", built, b, indexed, len(want), events)
+	}
+	table := keytable.New(commontest.Common())
+	table.SetRows(table.PrepareBuilt(built)())
+	var got []string
+	for _, k := range table.ShownKeys() {
+		got = append(got, k.ID)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("%d keys in the table, %d listed, or in another order", len(got), len(want))
+	}
+}
+
 // A load cancelled mid-way, its reader gone, still ends: every goroutine
 // it started returns and ch is closed.
 func TestStreamKeysEndsWhenCancelled(t *testing.T) {
@@ -71,7 +117,7 @@ func TestStreamKeysEndsWhenCancelled(t *testing.T) {
 	ch := make(chan keysEvent) // unbuffered: nothing is read after the first page
 	ended := make(chan struct{})
 	go func() {
-		streamKeys(ctx, api, "", testNow, ch)()
+		streamKeys(ctx, api, "", testNow, nil, ch)()
 		close(ended)
 	}()
 	if ev := <-ch; ev.rows.Len() == 0 {

@@ -192,6 +192,45 @@ func (m *Model) Prepare(rows Rows) func() Rows {
 	}
 }
 
+// Builder indexes a new set of rows page by page as the pages arrive, off
+// the UI goroutine, for a table that shows its old rows meanwhile (a
+// refresh). Each page is let go once indexed, so a million keys are not
+// held as pages beside the table being built and the one shown (about 300
+// MB more at the end of a refresh that kept its pages for Prepare), and
+// the indexing is done by the time the last page is in: PrepareBuilt only
+// sorts and filters. A repeated key replaces its first row, as in
+// SetRows. One goroutine at a time may use a Builder.
+type Builder struct {
+	d *tableData
+	n int // keys added, repeats included
+}
+
+// NewBuilder starts a set of rows judged as of now (statuses, relative
+// times); sizeHint is about how many keys it will hold (the table's own
+// count, for a refresh).
+func NewBuilder(now time.Time, sizeHint int) *Builder {
+	d := newData(now)
+	d.index = newRowIndex(sizeHint)
+	return &Builder{d: d}
+}
+
+// Add indexes rows, formatted as of the builder's time, and uses them up.
+func (b *Builder) Add(rows *Rows) {
+	b.d.widen(rows.widths)
+	b.n += rows.n
+	rows.drain(func(k *model.APIKey) { b.d.add(k) })
+}
+
+// PrepareBuilt is Prepare for the rows b has indexed: the function sorts
+// and filters them under the table's current settings, off the UI
+// goroutine, for SetRows. b must take no more rows.
+func (m *Model) PrepareBuilt(b *Builder) func() Rows {
+	s := m.settings()
+	return func() Rows {
+		return finishPrepare(b.d, s, Rows{n: b.n, now: b.d.asOf, widths: b.d.widths}, true)
+	}
+}
+
 // finishPrepare sorts and filters d under s and returns it as rows'
 // prepared result. ranks works out the name order every sort breaks ties
 // by, here, when the rows are sorted; unsorted, the load ends without it
@@ -277,13 +316,14 @@ func (m *Model) MergesCheaply() bool {
 // buildData indexes rows: a repeated key replaces its first row. With
 // drain it uses rows up (Rows.drain).
 func buildData(rows *Rows, drain bool) *tableData {
+	if drain {
+		b := NewBuilder(rows.now, rows.n)
+		b.Add(rows)
+		return b.d
+	}
 	d := newData(rows.now)
 	d.index = newRowIndex(rows.n)
 	d.widen(rows.widths)
-	if drain {
-		rows.drain(func(k *model.APIKey) { d.add(k) })
-		return d
-	}
 	for _, p := range rows.pages {
 		for i := range p {
 			d.add(&p[i])
