@@ -294,12 +294,13 @@ func mergeAt(n int, cheap bool) int {
 }
 
 // onKeysPage takes pages of the current load and drops any other load's.
-// The rows come measured: this only appends or holds them. A refresh
-// holds every page until the last, then has them indexed, sorted and
-// filtered off Update (keytable.Prepare, in a command) and swaps them in
-// when they come back: on a million keys that work is far longer than a
-// frame. The load stays current meanwhile, so esc, r or another user
-// still drop its reply.
+// The rows come measured: this only appends or holds them. A refresh's
+// pages are indexed into a table of its own as they arrive (streamKeys)
+// and only counted here; after the last, that table is sorted and filtered
+// off Update (keytable.PrepareBuilt, in a command) and swapped in when it
+// comes back: on a million keys that work is far longer than a frame. The
+// load stays current meanwhile, so esc, r or another user still drop its
+// reply.
 func (a *App) onKeysPage(msg keysPageMsg) tea.Cmd {
 	l := a.load
 	if l == nil || msg.tag != l.tag {
@@ -376,8 +377,8 @@ func (a *App) nextMerge(l *keyLoad) tea.Cmd {
 	return prepareRows(l.tag, a.table.PrepareAppend(rows, l.done))
 }
 
-// prepareRows runs a refresh's indexing, sorting and filtering and brings
-// the result back as the load's last message.
+// prepareRows runs prepare (a first load's merge step, or a refresh's
+// sorting and filtering) and brings its rows back as a message of the load.
 func prepareRows(tag loadTag, prepare func() keytable.Rows) tea.Cmd {
 	return func() tea.Msg { return keysPageMsg{tag: tag, rows: prepare(), done: true} }
 }
@@ -437,7 +438,7 @@ type keyLoad struct {
 	// merge (a refresh indexes its pages as they come: streamKeys).
 	rows  keytable.Rows
 	count int
-	// done: the last page is in. preparing: a merge or a refresh's rows
-	// are being prepared off Update.
+	// done: the last page is in. preparing: a first load's merge step is
+	// under way off Update.
 	done, preparing bool
 }

@@ -165,8 +165,11 @@ func TestRefreshIndexesPagesAsTheyCome(t *testing.T) {
 		if !ok || a.load == nil || !a.load.refresh {
 			return false
 		}
-		if m.rows.Prepared() {
-			return false // the refresh's table, sorted, on its way in
+		if m.rows.Prepared() { // the refresh's table, sorted, on its way in
+			if a.load.count != n {
+				t.Errorf("the refresh counted %d keys, want %d", a.load.count, n)
+			}
+			return false
 		}
 		pages++
 		if m.rows.Len() != 0 || a.load.rows.Len() != 0 {

@@ -1,6 +1,8 @@
 // Package keytable is the dashboard's table of API keys. It is virtualised:
-// keys are measured where pages arrive (FormatRows, off Update), a whole
-// reload is indexed, sorted and filtered off Update too (Prepare); filtering
+// keys are measured where pages arrive (FormatRows, off Update), a reload
+// is indexed page by page as they arrive (Builder) and sorted and filtered
+// off Update too (PrepareBuilt), a big first load merged in steps off
+// Update (PrepareAppend); filtering
 // and sorting rebuild only an index of row numbers; View formats only the
 // rows on screen. So a million keys move, filter and sort without a frozen
 // frame. bubbles/table (v1.0.0) also renders only about two viewports of
@@ -183,7 +185,9 @@ type prepared struct {
 // then only swaps it in (a big table whose sort or filters changed
 // meanwhile shows it as prepared until Work catches up). Indexing, sorting and filtering a million keys
 // takes far longer than a frame. The function uses rows up: each page is
-// let go once indexed, so a million keys are not held twice over.
+// let go once indexed, so a million keys are not held twice over. (The
+// dashboard's refresh does not hold its pages at all: it indexes them as
+// they arrive, Builder, and prepares with PrepareBuilt.)
 func (m *Model) Prepare(rows Rows) func() Rows {
 	s := m.settings()
 	return func() Rows {
@@ -218,7 +222,9 @@ func NewBuilder(now time.Time, sizeHint int) *Builder {
 func (b *Builder) Add(rows *Rows) {
 	b.d.widen(rows.widths)
 	b.n += rows.n
-	rows.drain(func(k *model.APIKey) { b.d.add(k) })
+	in := batch{d: b.d} // the index's lock once per indexBatch keys, not per key
+	defer in.done()
+	rows.drain(in.add)
 }
 
 // PrepareBuilt is Prepare for the rows b has indexed: the function sorts

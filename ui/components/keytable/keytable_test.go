@@ -514,6 +514,48 @@ func TestPrepareLetsPagesGo(t *testing.T) {
 	}
 }
 
+// TestBuilderShowsWhatSetRowsShows: keys indexed page by page (Builder,
+// PrepareBuilt, as a refresh does) show as SetRows of the same keys does:
+// the same rows, a key repeated in a later page replacing its first row,
+// and columns as wide as the widest cell of any page (the widest name and
+// collection are in the last page).
+func TestBuilderShowsWhatSetRowsShows(t *testing.T) {
+	keys := genKeys(2500, 11)
+	keys[2400].Name = "a name much longer than any other key's, in the last page"
+	keys[2401].CollectionName, keys[2401].CollectionID, keys[2401].IsGlobal = "the widest collection name of all", "c-wide", false
+	repeat := keys[5]
+	repeat.Name = "renamed in a later page"
+	keys = append(keys, repeat)
+	whole := newTable(260, 30)
+	whole.SetShowUser(true)
+	whole.SortBy(ColName, false)
+	whole.SetKeys(keys)
+
+	m := newTable(260, 30)
+	m.SetShowUser(true)
+	m.SortBy(ColName, false)
+	b := NewBuilder(now, 0)
+	for i := 0; i < len(keys); i += 700 {
+		page := FormatRows(keys[i:min(i+700, len(keys))], now)
+		b.Add(&page)
+	}
+	m.SetRows(m.PrepareBuilt(b)())
+	if m.Len() != len(keys)-1 || m.Len() != whole.Len() {
+		t.Fatalf("%d rows built, %d from SetRows, want %d", m.Len(), whole.Len(), len(keys)-1)
+	}
+	if !slices.Equal(shownIDs(whole), shownIDs(m)) {
+		t.Fatal("the built rows show in another order")
+	}
+	if got, want := ansi.Strip(m.View()), ansi.Strip(whole.View()); got != want {
+		t.Errorf("built table's screen:\n%s\nwant SetRows':\n%s", got, want)
+	}
+	for _, k := range m.ShownKeys() {
+		if k.ID == repeat.ID && k.Name != repeat.Name {
+			t.Errorf("key %s shows as %q, want its later row %q", k.ID, k.Name, repeat.Name)
+		}
+	}
+}
+
 // TestDroppedMergeLeavesTableWhole: a merge (PrepareAppend) adds to the
 // index and the arrival order of the rows on screen, in place, while the
 // screen looks keys up; the screen finds none of the merge's keys until
