@@ -344,13 +344,13 @@ func (a *App) onKeysPage(msg keysPageMsg) tea.Cmd {
 		return nil
 	}
 	l.done = true
-	if l.refresh && msg.built == nil {
-		// The listing was stopped before its end (its channel closed
-		// without the last event): there is no new table to show.
-		a.cancelLoad()
-		return nil
-	}
 	if l.refresh {
+		if msg.built == nil {
+			// The listing was stopped before its end (its channel closed
+			// without the last event): there is no new table to show.
+			a.cancelLoad()
+			return nil
+		}
 		a.status.SetLabel(l.task, fmt.Sprintf("refreshing: sorting %s keys…", common.Grouped(int64(l.count))))
 		return prepareRows(l.tag, a.table.PrepareBuilt(msg.built))
 	}
