@@ -1,10 +1,9 @@
 // Package keytable is the dashboard's table of API keys. It is virtualised:
 // keys are measured where pages arrive (FormatRows, off Update), a reload
 // is indexed page by page as they arrive (Builder) and sorted and filtered
-// off Update too (PrepareBuilt), a big first load merged in steps off
-// Update (PrepareAppend); filtering
-// and sorting rebuild only an index of row numbers; View formats only the
-// rows on screen. So a million keys move, filter and sort without a frozen
+// off Update too (PrepareBuilt), a big first load is merged in steps off
+// Update (PrepareAppend); filtering and sorting rebuild only an index of
+// row numbers; View formats only the rows on screen. So a million keys move, filter and sort without a frozen
 // frame. bubbles/table (v1.0.0) also renders only about two viewports of
 // rows per change, but it keeps every row as a slice of strings built up
 // front and allocates a slice as long as the whole table on every cursor
