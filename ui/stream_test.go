@@ -25,18 +25,25 @@ func streamKeysAPI(t *testing.T) *testAPI {
 	return api
 }
 
-// A load's pages reach the table in the listing's order, however their
-// formatting goroutines finish, and then the end: ch is closed after it.
-func TestStreamKeysKeepsTheListingsOrder(t *testing.T) {
-	api := streamKeysAPI(t)
-	var want []string
+// listedIDs is every key id api lists, in the listing's order.
+func listedIDs(t *testing.T, api *testAPI) []string {
+	t.Helper()
+	var ids []string
 	if err := api.Client.StreamKeys(context.Background(), "", func(p []model.APIKey) {
 		for _, k := range p {
-			want = append(want, k.ID)
+			ids = append(ids, k.ID)
 		}
 	}); err != nil {
 		t.Fatal(err)
 	}
+	return ids
+}
+
+// A load's pages reach the table in the listing's order, however their
+// formatting goroutines finish, and then the end: ch is closed after it.
+func TestStreamKeysKeepsTheListingsOrder(t *testing.T) {
+	api := streamKeysAPI(t)
+	want := listedIDs(t, api)
 	table := keytable.New(commontest.Common())
 	ch := make(chan keysEvent, 4)
 	go streamKeys(context.Background(), api, "", testNow, nil, ch)()
@@ -67,14 +74,7 @@ func TestStreamKeysKeepsTheListingsOrder(t *testing.T) {
 // instead of sent: the events carry counts, and the last one the builder.
 func TestStreamKeysIndexesARefresh(t *testing.T) {
 	api := streamKeysAPI(t)
-	var want []string
-	if err := api.Client.StreamKeys(context.Background(), "", func(p []model.APIKey) {
-		for _, k := range p {
-			want = append(want, k.ID)
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
+	want := listedIDs(t, api)
 	b := keytable.NewBuilder(testNow, 0)
 	ch := make(chan keysEvent, 4)
 	go streamKeys(context.Background(), api, "", testNow, b, ch)()
