@@ -23,6 +23,23 @@ func gcPercent() int {
 	return p
 }
 
+// waitNoRecordings waits for the usage recordings another test's
+// commands may still be running, whose pace would count as this test's.
+func waitNoRecordings(t *testing.T) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		heapBound.Lock()
+		n := heapBound.recordings
+		heapBound.Unlock()
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d usage recordings still marked as running", n)
+		}
+	}
+}
+
 // The bound paces the collector at half again over the live heap, a
 // quarter while any recording runs, and stop restores the pace there was.
 func TestBoundHeap(t *testing.T) {
@@ -30,18 +47,7 @@ func TestBoundHeap(t *testing.T) {
 		t.Skip("GOMEMLIMIT is set for this run")
 	}
 	t.Setenv("GOGC", "") // empty: the runtime's default, as if unset
-	// A recording another test started may still be writing.
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		heapBound.Lock()
-		n := heapBound.recordings
-		heapBound.Unlock()
-		if n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d usage recordings still marked as running", n)
-		}
-	}
+	waitNoRecordings(t)
 	defer debug.SetGCPercent(debug.SetGCPercent(80)) // a pace that is not the default's
 	stop := BoundHeap()
 	if got := gcPercent(); got != heapPercent {
@@ -112,6 +118,7 @@ func TestRecordUsageTightensTheHeap(t *testing.T) {
 		t.Skip("GOMEMLIMIT is set for this run")
 	}
 	t.Setenv("GOGC", "")
+	waitNoRecordings(t)
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	defer BoundHeap()()
 	h := &paceHistory{}
