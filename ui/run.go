@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -14,7 +15,14 @@ func Run(ctx context.Context, api API, opts Options) error {
 	opts.Context = ctx
 	app := New(api, opts)
 	defer app.Close() // the context may end the program with the secret shown
-	p := tea.NewProgram(app, append(ProgramOptions(), tea.WithFPS(FPS), tea.WithContext(ctx))...)
+	popts := append(ProgramOptions(), tea.WithFPS(FPS), tea.WithContext(ctx))
+	if in, err := openPollInput(int(os.Stdin.Fd())); err == nil {
+		// Closed after the program, whose reader it ends (bubbletea
+		// cannot stop a read of an input it did not open).
+		defer in.Close()
+		popts = append(popts, tea.WithInput(in))
+	}
+	p := tea.NewProgram(app, popts...)
 	if _, err := p.Run(); err != nil {
 		if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 			return ctx.Err()

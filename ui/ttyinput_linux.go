@@ -1,0 +1,67 @@
+package ui
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// The local dashboard reads its keys through Go's network poller, not
+// bubbletea's own reader. That reader waits in an epoll_wait system call
+// right after handing a key to the event loop, and the Go runtime leaves
+// the event loop queued on the waiting thread's processor until the
+// system monitor takes the processor back: 10 to 20 ms when every other
+// processor is busy (a million-key refresh, the usage history's
+// recording). A read through the poller parks the reading goroutine
+// instead, so the processor runs the event loop at once. (Seen in runtime
+// traces of key presses during a refresh: the event loop runnable, its
+// processor idle in the reader's system call.)
+
+// pollInput is the terminal behind stdin opened afresh, so that its
+// reads wait in the poller. Opened afresh: the poller needs the file in
+// non-blocking mode, and that mode belongs to an open file, which stdin's
+// is shared with the shell that started the dashboard; this one is the
+// dashboard's own. Its Fd (for bubbletea's raw mode and the terminal's
+// size) does not go through os.File.Fd, which would put the file back in
+// blocking mode.
+type pollInput struct {
+	f  *os.File
+	fd uintptr
+}
+
+func (t *pollInput) Read(p []byte) (int, error)  { return t.f.Read(p) }
+func (t *pollInput) Write(p []byte) (int, error) { return t.f.Write(p) }
+func (t *pollInput) Close() error                { return t.f.Close() }
+func (t *pollInput) Fd() uintptr                 { return t.fd }
+
+// openPollInput opens the terminal that fd (stdin) reads from afresh,
+// for reading through the poller; an error means fd is not a terminal
+// or it could not be, and bubbletea's own reader is to be used.
+func openPollInput(fd int) (io.ReadWriteCloser, error) {
+	if _, err := unix.IoctlGetTermios(fd, unix.TCGETS); err != nil {
+		return nil, fmt.Errorf("not a terminal: %w", err)
+	}
+	f, err := os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", fd), os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	t := &pollInput{f: f}
+	rc, err := f.SyscallConn()
+	if err == nil {
+		err = rc.Control(func(fd uintptr) { t.fd = fd })
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	// A file the poller cannot wait on has no deadlines: reading it would
+	// block in a system call again, so it is not worth having.
+	if err := f.SetReadDeadline(time.Time{}); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return t, nil
+}
