@@ -40,6 +40,10 @@ type service struct {
 	// historyPath is the history file commands sent over SSH open (""
 	// when history is off or its file cannot be found).
 	historyPath string
+	// background runs every session's work no one waits on (refreshes,
+	// history recordings) on all the host's processors but one, which
+	// stays free for the sessions' screens.
+	background *ui.Background
 }
 
 func (a *app) newServeCmd() *cobra.Command {
@@ -101,6 +105,7 @@ at start-up so people can check what their ssh client shows.`,
 			svc := &service{
 				client: c, token: a.token, cfg: a.cfg, address: a.cfg.Address,
 				audit: al, log: logger, now: a.Now, version: a.Version,
+				background: ui.NewBackground(0),
 			}
 			// The keys matter more than their history: a store that cannot
 			// be opened is logged, and the sessions run without one.
@@ -196,6 +201,7 @@ func (s *service) dashboard(t sshserve.Terminal) (tea.Model, []tea.ProgramOption
 		ClipboardOut: t.Output,
 		Recorder:     rec,
 		History:      s.history,
+		Background:   s.background,
 	})
 	// A session that ends (disconnect, limits, shutdown) gives back a
 	// change span it still holds.

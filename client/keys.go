@@ -84,6 +84,24 @@ func (c *Client) StreamKeys(ctx context.Context, username string, onPage func([]
 	return c.streamKeys(ctx, username, nil, onPage)
 }
 
+// WithDecodeGate returns ctx carrying gate: a listing of keys (StreamKeys)
+// under it decodes each page inside a call of gate, which runs its
+// argument when the caller sees fit. The dashboard refreshes through one,
+// to bound how many processors the refresh's decoding takes.
+func WithDecodeGate(ctx context.Context, gate func(decode func())) context.Context {
+	return context.WithValue(ctx, decodeGateKey{}, gate)
+}
+
+type decodeGateKey struct{}
+
+// decodeGate is ctx's decode gate, or one that runs decode at once.
+func decodeGate(ctx context.Context) func(decode func()) {
+	if gate, ok := ctx.Value(decodeGateKey{}).(func(func())); ok && gate != nil {
+		return gate
+	}
+	return func(decode func()) { decode() }
+}
+
 // streamKeys is StreamKeys; when slots is not nil, each page read also
 // holds one of its places while under way, so several listings at once
 // (StreamKeysByOwner) share one bound on the requests in flight.
@@ -133,7 +151,7 @@ func (c *Client) streamKeys(ctx context.Context, username string, slots chan str
 		body, err := c.do(ctx, call{op: op, method: http.MethodGet, path: "/admin/api_keys", query: pq, idempotent: true, buf: *bp})
 		var keys []model.APIKey
 		if err == nil {
-			keys, err = c.decodeKeys(op, body, in)
+			decodeGate(ctx)(func() { keys, err = c.decodeKeys(op, body, in) })
 		}
 		if err == nil {
 			// The keys hold copies of what they took from the body: its

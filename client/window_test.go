@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -113,5 +114,48 @@ func TestStreamKeysWindowStopsAtShortPage(t *testing.T) {
 		if most > conc {
 			t.Errorf("round %d: %d reads at once, want at most %d", round, most, conc)
 		}
+	}
+}
+
+// A listing under a decode gate decodes every page inside the gate, and
+// only there: a gate of one place keeps the decoding of concurrent reads
+// one at a time, and the listing is whole and in order all the same.
+func TestStreamKeysDecodesInsideTheGate(t *testing.T) {
+	const size, conc, n = 7, 8, 300
+	list := pagedList(t, keyRows(n, "alice"), "username")
+	var reads atomic.Int64
+	srv := newFake(t, func(w http.ResponseWriter, r *http.Request) { reads.Add(1); list(w, r) })
+	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PageSize, cfg.LargePageSize = size, size; cfg.Concurrency = conc })
+	var (
+		mu       sync.Mutex
+		in, most int
+		calls    int
+		place    = make(chan struct{}, 1)
+	)
+	gate := func(decode func()) {
+		place <- struct{}{}
+		defer func() { <-place }()
+		mu.Lock()
+		in++
+		calls++
+		most = max(most, in)
+		mu.Unlock()
+		time.Sleep(time.Millisecond) // long enough for other reads to arrive meanwhile
+		decode()
+		mu.Lock()
+		in--
+		mu.Unlock()
+	}
+	var ids []string
+	err := c.StreamKeys(WithDecodeGate(context.Background(), gate), "", func(p []model.APIKey) { ids = append(ids, keyIDs(p)...) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkInOrder(t, ids, n)
+	if want := int(reads.Load()); calls != want {
+		t.Errorf("the gate ran %d decodes, want one a page read (%d)", calls, want)
+	}
+	if most != 1 {
+		t.Errorf("%d decodes at once inside a gate of one place", most)
 	}
 }

@@ -70,6 +70,11 @@ type Options struct {
 	// row in the table (the dashboard's log file; a slow server shows
 	// there).
 	LoadLog func(line string)
+	// Background runs the work no one waits on: a refresh, the usage
+	// history's recordings, the name order after a load. nil means one of
+	// this dashboard's own (NewBackground(0)); the SSH service shares one
+	// between its sessions.
+	Background *Background
 }
 
 // App is the dashboard's root model. It only routes: an open dialog
@@ -144,6 +149,12 @@ type App struct {
 // ReadOnly and Recorder for that session). Nothing is loaded until the
 // program runs Init; quitting cancels every request it started.
 func New(api API, opts Options) *App {
+	if opts.Background == nil {
+		opts.Background = NewBackground(0)
+	}
+	if opts.Table.Background == nil {
+		opts.Table.Background = opts.Background.Run
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}

@@ -79,9 +79,16 @@ func loadLimit(ctx context.Context, api API) func() tea.Msg {
 // sent in the listing's order. With build (a refresh, whose table shows
 // the old rows until the new ones are complete), each page is indexed
 // into build instead, in the listing's order, and only its count sent;
-// the last event brings build. A send gives up when ctx is cancelled, so a
-// superseded load's goroutine never blocks on a reader that has gone.
-func streamKeys(ctx context.Context, api API, username string, now time.Time, build *keytable.Builder, ch chan<- keysEvent) tea.Cmd {
+// the last event brings build; a refresh being work no one waits on, its
+// decoding, formatting and indexing run on bg, page by page. A send gives
+// up when ctx is cancelled, so a superseded load's goroutine never blocks
+// on a reader that has gone.
+func streamKeys(ctx context.Context, api API, username string, now time.Time, build *keytable.Builder, bg *Background, ch chan<- keysEvent) tea.Cmd {
+	if build == nil {
+		bg = nil // a first load is what the admin waits for
+	} else {
+		ctx = client.WithDecodeGate(ctx, bg.Run)
+	}
 	return func() tea.Msg {
 		defer close(ch)
 		send := func(ev keysEvent) {
@@ -101,7 +108,7 @@ func streamKeys(ctx context.Context, api API, username string, now time.Time, bu
 					continue
 				}
 				n := r.Len()
-				build.Add(&r)
+				bg.Run(func() { build.Add(&r) })
 				send(keysEvent{indexed: n})
 			}
 		}()
@@ -110,7 +117,11 @@ func streamKeys(ctx context.Context, api API, username string, now time.Time, bu
 				return
 			}
 			rows := make(chan keytable.Rows, 1)
-			go func() { rows <- keytable.FormatRows(page, now) }()
+			go func() {
+				var r keytable.Rows
+				bg.Run(func() { r = keytable.FormatRows(page, now) })
+				rows <- r
+			}()
 			select {
 			case queue <- rows:
 			case <-ctx.Done():

@@ -122,7 +122,7 @@ func TestRecordUsageTightensTheHeap(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	defer BoundHeap()()
 	h := &paceHistory{}
-	msg := recordUsage(context.Background(), h, loadTag{}, testNow, func(func(*model.APIKey) bool) {})()
+	msg := recordUsage(context.Background(), h, nil, loadTag{}, testNow, func(func(*model.APIKey) bool) {})()
 	if m, ok := msg.(usageMsg); !ok || m.err != nil {
 		t.Fatalf("recordUsage returned %#v", msg)
 	}

@@ -43,36 +43,47 @@ type dailyMsg struct {
 // recordUsage records a complete load's keys, read at readAt, in h, then
 // reads their usage as of readAt. keys is read three times, off the UI goroutine
 // (a million keys take seconds to record: a command's work), and never
-// copied whole: at a million keys a copy would be 200 MB.
-func recordUsage(ctx context.Context, h History, tag loadTag, readAt time.Time, keys iter.Seq[*model.APIKey]) tea.Cmd {
+// copied whole: at a million keys a copy would be 200 MB. No one waits on
+// it, so it runs on bg, a thousand keys at a time; its turn on bg ends
+// before each call into h (see turn).
+func recordUsage(ctx context.Context, h History, bg *Background, tag loadTag, readAt time.Time, keys iter.Seq[*model.APIKey]) tea.Cmd {
 	return func() tea.Msg {
 		// A bounded heap (the local dashboard) is bound tighter meanwhile.
 		defer recording()()
-		if err := h.RecordSeq(ctx, readAt, keys); err != nil {
+		t := bg.turn()
+		defer t.end()
+		err := h.RecordSeq(ctx, readAt, paced(keys, t))
+		t.end()
+		if err != nil {
 			return usageMsg{tag: tag, err: fmt.Errorf("usage history not recorded: %w", err)}
 		}
 		n := 0
-		for range keys {
+		for range paced(keys, t) {
 			n++
 		}
 		ids := make([]string, 0, n)
-		for k := range keys {
+		for k := range paced(keys, t) {
 			ids = append(ids, k.ID)
 		}
+		t.end()
 		// Keys with nothing to show are left out: after the first read of
 		// a million keys that is all of them, a map of about 95 MB saved
 		// (the map grows as it fills, not sized for every key ahead).
 		out := map[string]model.KeyUsage{}
-		err := h.UsageEach(ctx, readAt, ids, func(int) {},
+		err = h.UsageEach(ctx, readAt, ids, func(int) {},
 			func(id string, u history.Usage) {
+				t.step()
 				if ku := keyUsage(u); !ku.Blank() {
 					out[id] = ku
 				}
 			})
+		t.end()
 		if err != nil {
 			return usageMsg{tag: tag, err: fmt.Errorf("usage history not read: %w", err)}
 		}
-		return usageMsg{tag: tag, usage: keytable.MeasureUsage(out)}
+		var usage *keytable.Usage
+		bg.Run(func() { usage = keytable.MeasureUsage(out) })
+		return usageMsg{tag: tag, usage: usage}
 	}
 }
 

@@ -191,7 +191,7 @@ func (a *App) startLoad(refresh bool) tea.Cmd {
 	if refresh {
 		build = keytable.NewBuilder(now, a.table.Len())
 	}
-	return tea.Batch(spin, streamKeys(ctx, a.api, tag.user, now, build, ch), waitPage(tag, ch))
+	return tea.Batch(spin, streamKeys(ctx, a.api, tag.user, now, build, a.opts.Background, ch), waitPage(tag, ch))
 }
 
 // cancelLoad drops the load in flight (its replies become stale).
@@ -352,7 +352,11 @@ func (a *App) onKeysPage(msg keysPageMsg) tea.Cmd {
 			return nil
 		}
 		a.status.SetLabel(l.task, fmt.Sprintf("refreshing: sorting %s keys…", common.Grouped(int64(l.count))))
-		return prepareRows(l.tag, a.table.PrepareBuilt(msg.built))
+		prepare, bg := a.table.PrepareBuilt(msg.built), a.opts.Background
+		return prepareRows(l.tag, func() (rows keytable.Rows) {
+			bg.Run(func() { rows = prepare() })
+			return rows
+		})
 	}
 	return a.nextMerge(l)
 }
@@ -411,7 +415,7 @@ func (a *App) finishLoad(l *keyLoad) tea.Cmd {
 	if a.opts.History == nil {
 		return logLine
 	}
-	return tea.Batch(logLine, recordUsage(a.ctx, a.opts.History, l.tag, a.table.AsOf(), a.table.KeysSnapshot()))
+	return tea.Batch(logLine, recordUsage(a.ctx, a.opts.History, a.opts.Background, l.tag, a.table.AsOf(), a.table.KeysSnapshot()))
 }
 
 func (a *App) tagName(t loadTag) string {

@@ -46,7 +46,7 @@ func TestStreamKeysKeepsTheListingsOrder(t *testing.T) {
 	want := listedIDs(t, api)
 	table := keytable.New(commontest.Common())
 	ch := make(chan keysEvent, 4)
-	go streamKeys(context.Background(), api, "", testNow, nil, ch)()
+	go streamKeys(context.Background(), api, "", testNow, nil, nil, ch)()
 	var done bool
 	for ev := range ch {
 		if done {
@@ -77,7 +77,7 @@ func TestStreamKeysIndexesARefresh(t *testing.T) {
 	want := listedIDs(t, api)
 	b := keytable.NewBuilder(testNow, 0)
 	ch := make(chan keysEvent, 4)
-	go streamKeys(context.Background(), api, "", testNow, b, ch)()
+	go streamKeys(context.Background(), api, "", testNow, b, nil, ch)()
 	indexed, events := 0, 0
 	var built *keytable.Builder
 	for ev := range ch {
@@ -117,7 +117,7 @@ func TestStreamKeysEndsWhenCancelled(t *testing.T) {
 	ch := make(chan keysEvent) // unbuffered: nothing is read after the first page
 	ended := make(chan struct{})
 	go func() {
-		streamKeys(ctx, api, "", testNow, nil, ch)()
+		streamKeys(ctx, api, "", testNow, nil, nil, ch)()
 		close(ended)
 	}()
 	if ev := <-ch; ev.rows.Len() == 0 {

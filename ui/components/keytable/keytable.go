@@ -69,6 +69,9 @@ type Model struct {
 	// asyncRows is the size from which sorting and filtering run off
 	// Update (Options.AsyncRows); 0: never.
 	asyncRows int
+	// background runs the rank jobs (Options.Background); nil runs them
+	// directly.
+	background func(work func())
 	// applied is the settings d's order and view were worked out for:
 	// the settings themselves (settings()) once Work has caught up.
 	applied settings

@@ -21,11 +21,17 @@ type Options struct {
 	// DefaultAsyncRows; a negative number means never (every sort and
 	// filter on Update, as small tables do).
 	AsyncRows int
+	// Background, when set, runs the work the table starts that no one
+	// waits on (the name order worked out after a load, for the sorts to
+	// come), to bound how many processors such work takes; nil runs it
+	// directly.
+	Background func(work func())
 }
 
 // NewWithOptions returns an empty table tuned by o.
 func NewWithOptions(c common.Common, o Options) *Model {
 	m := New(c)
+	m.background = o.Background
 	switch {
 	case o.AsyncRows > 0:
 		m.asyncRows = o.AsyncRows
@@ -186,10 +192,15 @@ func (m *Model) rankLater() tea.Cmd {
 		return nil
 	}
 	m.ranking = m.gen
-	d, gen, scratch := m.d.snapshot(), m.gen, &m.scratch
+	d, gen, scratch, run := m.d.snapshot(), m.gen, &m.scratch, m.background
+	if run == nil {
+		run = func(work func()) { work() }
+	}
 	return func() tea.Msg {
-		d.ensureRanks()
-		scratch.warm(d.all.n)
+		run(func() {
+			d.ensureRanks()
+			scratch.warm(d.all.n)
+		})
 		return RankedMsg{gen: gen, byName: d.byName, nameRank: d.nameRank, foldRank: d.foldRank}
 	}
 }

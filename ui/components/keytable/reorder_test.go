@@ -412,3 +412,19 @@ func TestSortsWriteIntoReplacedOrders(t *testing.T) {
 		t.Fatal("sort by calls differs from the table that sorts on Update")
 	}
 }
+
+// The rank job, work no one waits on, runs through Options.Background.
+func TestRankJobRunsInTheBackground(t *testing.T) {
+	c := commontest.Common()
+	c.Width, c.Height = 140, 20
+	runs := 0
+	m := NewWithOptions(c, Options{AsyncRows: 100, Background: func(work func()) { runs++; work() }})
+	m.SetKeys(genKeys(300, 4))
+	cmd := m.Work()
+	if cmd == nil {
+		t.Fatal("no rank job after the rows were set")
+	}
+	if _, ok := cmd().(RankedMsg); !ok || runs != 1 {
+		t.Fatalf("the rank job ran %d times through Background, want once", runs)
+	}
+}

@@ -1,0 +1,103 @@
+package ui
+
+import (
+	"iter"
+	"runtime"
+)
+
+// Background runs the dashboard's work that no one waits on: a refresh
+// (the old rows stay on screen until the new ones are ready), the usage
+// history's recording of a read, the name order worked out after a load.
+// It runs such work on every processor Go has but one, so that one is
+// free for the screen. Go's scheduler has no priorities: with every
+// processor busy, the goroutines that read a key, update the table and
+// draw the frame each wait for one to be preempted, and the renderer's
+// frame timer fires late. In runtime traces of a million-key refresh, a
+// press waited 10 to 20 ms at each of those steps.
+//
+// Work takes its turn in pieces (a page of keys, a thousand keys
+// recorded, one sort), so jobs interleave instead of one waiting for
+// another's end: a refresh started while the history records a million
+// keys is not held up for half a minute. One Background may be shared by
+// many dashboards (the SSH service's sessions): their background work
+// then shares the processors it leaves free.
+type Background struct {
+	slots chan struct{}
+}
+
+// NewBackground returns a Background that runs at most n pieces of work
+// at once; n < 1 means one fewer than GOMAXPROCS, and at least one.
+func NewBackground(n int) *Background {
+	if n < 1 {
+		n = max(1, runtime.GOMAXPROCS(0)-1)
+	}
+	return &Background{slots: make(chan struct{}, n)}
+}
+
+// Run runs f, a piece of background work, when a slot is free; on a nil
+// Background, at once. f must not wait for other background work (nor for
+// a lock such work may hold while it waits for a slot).
+func (b *Background) Run(f func()) {
+	if b == nil {
+		f()
+		return
+	}
+	b.slots <- struct{}{}
+	defer func() { <-b.slots }()
+	f()
+}
+
+// turnItems is how many items a turn handles before it lets other
+// background work take a slot: about a millisecond of the usage history's
+// recording.
+const turnItems = 1024
+
+// turn is one long job's hold on a slot, for work done item by item
+// inside a call the job does not control (the usage history's loops):
+// taken at the first step, handed on every turnItems steps, and given
+// back by end. A job ends its turn before each call that may wait for a
+// lock (its next call into the history), so that it never holds a slot
+// while it waits for a lock another job holds while waiting for a slot.
+type turn struct {
+	b    *Background
+	held bool
+	n    int
+}
+
+func (b *Background) turn() *turn { return &turn{b: b} }
+
+// step counts one item, waiting for a slot when the turn holds none (on a
+// nil Background, never).
+func (t *turn) step() {
+	if t.b == nil {
+		return
+	}
+	t.n++
+	if t.held && t.n%turnItems == 0 {
+		t.end() // let waiting work in: a channel's waiting senders go first
+	}
+	if !t.held {
+		t.b.slots <- struct{}{}
+		t.held = true
+	}
+}
+
+// end gives the slot back, if held.
+func (t *turn) end() {
+	if t.held {
+		<-t.b.slots
+		t.held = false
+	}
+}
+
+// paced is seq with a step of t before each item.
+func paced[T any](seq iter.Seq[T], t *turn) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		for v := range seq {
+			t.step()
+			if !yield(v) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,169 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui/components/keytable"
+)
+
+// By default a Background leaves one processor free, and takes at least one.
+func TestNewBackgroundLeavesAProcessor(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	if got := cap(NewBackground(0).slots); got != 3 {
+		t.Errorf("GOMAXPROCS 4: %d slots, want 3", got)
+	}
+	runtime.GOMAXPROCS(1)
+	if got := cap(NewBackground(0).slots); got != 1 {
+		t.Errorf("GOMAXPROCS 1: %d slots, want 1", got)
+	}
+	if got := cap(NewBackground(5).slots); got != 5 {
+		t.Errorf("NewBackground(5): %d slots", got)
+	}
+}
+
+// Run never runs more pieces of work at once than the Background's slots.
+func TestBackgroundRunBoundsTheWork(t *testing.T) {
+	bg := NewBackground(2)
+	var in, most atomic.Int32
+	var wg sync.WaitGroup
+	for range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			bg.Run(func() {
+				n := in.Add(1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				time.Sleep(5 * time.Millisecond)
+				in.Add(-1)
+			})
+		}()
+	}
+	wg.Wait()
+	if got := most.Load(); got != 2 {
+		t.Errorf("at most %d pieces at once, want 2 (the slots)", got)
+	}
+}
+
+// A long job's turn lets other work in every turnItems items: work that
+// comes while it runs is done before it ends, not after.
+func TestTurnLetsOtherWorkIn(t *testing.T) {
+	bg := NewBackground(1)
+	tr := bg.turn()
+	var done atomic.Int32
+	ranAt := make(chan int32, 1)
+	for i := range 3 * turnItems {
+		tr.step()
+		if i == 10 {
+			go bg.Run(func() { ranAt <- done.Load() })
+			time.Sleep(50 * time.Millisecond) // the other work is waiting for the slot
+		}
+		done.Add(1)
+	}
+	tr.end()
+	select {
+	case at := <-ranAt:
+		if at >= 2*turnItems {
+			t.Errorf("the other work ran after %d items of the job, want by %d", at, turnItems)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the other work never ran")
+	}
+	// With its turn ended the job holds no slot.
+	bg.Run(func() {})
+	if len(bg.slots) != 0 {
+		t.Errorf("%d slots still held", len(bg.slots))
+	}
+}
+
+// A refresh's pages are decoded, formatted and indexed on the Background:
+// while its only slot is taken, no page is indexed; once it is given
+// back, the whole listing is. A first load does not wait for it.
+func TestRefreshRunsOnTheBackground(t *testing.T) {
+	api := streamKeysAPI(t)
+	want := len(listedIDs(t, api))
+	bg := NewBackground(1)
+	bg.slots <- struct{}{} // other background work holds the slot
+
+	ch := make(chan keysEvent, 4)
+	go streamKeys(context.Background(), api, "", testNow, nil, bg, ch)()
+	loaded := 0
+	deadline := time.After(10 * time.Second)
+	for done := false; !done; {
+		select {
+		case ev := <-ch:
+			loaded += ev.rows.Len()
+			done = ev.done
+		case <-deadline:
+			t.Fatal("a first load waited for the Background")
+		}
+	}
+	if loaded != want {
+		t.Fatalf("a first load with the Background busy loaded %d keys, want %d", loaded, want)
+	}
+
+	ch = make(chan keysEvent, 4)
+	go streamKeys(context.Background(), api, "", testNow, keytable.NewBuilder(testNow, 0), bg, ch)()
+	select {
+	case ev := <-ch:
+		t.Fatalf("a refresh went on while the Background was busy: %+v", ev)
+	case <-time.After(200 * time.Millisecond):
+	}
+	<-bg.slots
+	indexed := 0
+	var built *keytable.Builder
+	for ev := range ch {
+		if ev.err != nil {
+			t.Fatal(ev.err)
+		}
+		indexed += ev.indexed
+		if ev.done {
+			built = ev.built
+		}
+	}
+	if indexed != want || built == nil {
+		t.Fatalf("the refresh indexed %d keys (built %v), want %d", indexed, built != nil, want)
+	}
+}
+
+// The usage history's recording runs on the Background, and holds no slot
+// once it has ended.
+func TestRecordUsageRunsOnTheBackground(t *testing.T) {
+	h := openHistory(t, "https://h2ogpte.example", func() time.Time { return testNow })
+	keys := func(yield func(*model.APIKey) bool) {
+		for i := range 3000 {
+			k := model.APIKey{ID: fmt.Sprintf("k%05d", i), Username: "bob"}
+			if !yield(&k) {
+				return
+			}
+		}
+	}
+	bg := NewBackground(1)
+	bg.slots <- struct{}{}
+	got := make(chan any, 1)
+	go func() { got <- recordUsage(context.Background(), h, bg, loadTag{}, testNow, keys)() }()
+	select {
+	case msg := <-got:
+		t.Fatalf("the recording went on while the Background was busy: %#v", msg)
+	case <-time.After(200 * time.Millisecond):
+	}
+	<-bg.slots
+	select {
+	case msg := <-got:
+		if m, ok := msg.(usageMsg); !ok || m.err != nil {
+			t.Fatalf("recordUsage returned %#v", msg)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the recording did not end once the Background was free")
+	}
+	if len(bg.slots) != 0 {
+		t.Errorf("%d slots still held after the recording", len(bg.slots))
+	}
+}
