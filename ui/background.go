@@ -3,6 +3,7 @@ package ui
 import (
 	"iter"
 	"runtime"
+	"sync"
 )
 
 // Background runs the dashboard's work that no one waits on: a refresh
@@ -23,6 +24,9 @@ import (
 // then shares the processors it leaves free.
 type Background struct {
 	slots chan struct{}
+	// recording lets one usage-history recording at a time take slots
+	// (see turn).
+	recording sync.Mutex
 }
 
 // NewBackground returns a Background that runs at most n pieces of work
@@ -53,11 +57,14 @@ func (b *Background) Run(f func()) {
 const turnItems = 1024
 
 // turn is one long job's hold on a slot, for work done item by item
-// inside a call the job does not control (the usage history's loops):
-// taken at the first step, handed on every turnItems steps, and given
-// back by end. A job ends its turn before each call that may wait for a
-// lock (its next call into the history), so that it never holds a slot
-// while it waits for a lock another job holds while waiting for a slot.
+// inside calls the job does not control (the usage history's): taken at
+// the first step, handed on every turnItems steps, and given back by end.
+// A usage-history recording holds its turn across its calls into the
+// history, which take the history's locks: a turn waiting for a slot
+// inside such a call holds the lock meanwhile. So no other work may wait
+// for those locks while it holds a slot: other background work never
+// takes them, and Background.recording keeps a second recording (of
+// another SSH session) from holding a slot while it waits for them.
 type turn struct {
 	b    *Background
 	held bool

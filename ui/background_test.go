@@ -167,3 +167,33 @@ func TestRecordUsageRunsOnTheBackground(t *testing.T) {
 		t.Errorf("%d slots still held after the recording", len(bg.slots))
 	}
 }
+
+// Two recordings at once (two SSH sessions sharing the history and the
+// Background) both end: neither holds a slot while it waits for the
+// history's lock that the other holds while it waits for a slot.
+func TestTwoRecordingsOnOneSlotBothEnd(t *testing.T) {
+	h := openHistory(t, "https://h2ogpte.example", func() time.Time { return testNow })
+	keys := func(yield func(*model.APIKey) bool) {
+		for i := range 4 * turnItems {
+			k := model.APIKey{ID: fmt.Sprintf("k%05d", i), Username: "bob"}
+			if !yield(&k) {
+				return
+			}
+		}
+	}
+	bg := NewBackground(1)
+	got := make(chan any, 2)
+	for i := range 2 {
+		go func() { got <- recordUsage(context.Background(), h, bg, loadTag{}, testNow.Add(time.Duration(i)*time.Hour), keys)() }()
+	}
+	for range 2 {
+		select {
+		case msg := <-got:
+			if m, ok := msg.(usageMsg); !ok || m.err != nil {
+				t.Fatalf("recordUsage returned %#v", msg)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("two recordings on one slot did not both end: deadlocked")
+		}
+	}
+}
