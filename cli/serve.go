@@ -40,8 +40,8 @@ type service struct {
 	// historyPath is the history file commands sent over SSH open (""
 	// when history is off or its file cannot be found).
 	historyPath string
-	// background runs every session's work no one waits on (refreshes,
-	// history recordings) on all the host's processors but one, which
+	// background runs every session's work the admin need not wait for
+	// (refreshes, history recordings) on all the host's processors but one, which
 	// stays free for the sessions' screens.
 	background *ui.Background
 }

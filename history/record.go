@@ -187,6 +187,7 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 	// failed Record leaves it empty; the file still holds the old summary).
 	s.states.Lock()
 	defer s.states.Unlock()
+	noteLocked(ctx)
 	old, err := s.loadSummary(ctx, tx)
 	if err != nil {
 		return fmt.Errorf("record history: %w", err)

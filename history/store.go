@@ -212,3 +212,22 @@ func (s *Store) loadServer(ctx context.Context) error {
 	}
 	return nil
 }
+
+// WithLocked returns ctx carrying locked: a Store's RecordSeq or UsageEach
+// under it calls locked once it holds what it waits for (the file's write
+// lock and the states for RecordSeq, the states for UsageEach), before its
+// work. A caller that bounds how much work runs at once (the dashboard's
+// background work) takes its turn there, so it never holds a turn while
+// it waits for another writer of the file.
+func WithLocked(ctx context.Context, locked func()) context.Context {
+	return context.WithValue(ctx, lockedKey{}, locked)
+}
+
+type lockedKey struct{}
+
+// noteLocked calls ctx's locked function, if any.
+func noteLocked(ctx context.Context) {
+	if f, ok := ctx.Value(lockedKey{}).(func()); ok && f != nil {
+		f()
+	}
+}

@@ -753,3 +753,51 @@ func TestKeyListedTwiceIsOneKey(t *testing.T) {
 		})
 	}
 }
+
+// WithLocked's function is called once a call, with the call's locks held:
+// another Store on the same file cannot begin writing meanwhile (RecordSeq),
+// and the states are held (both).
+func TestWithLockedCalledUnderTheLocks(t *testing.T) {
+	now := t0
+	path := filepath.Join(t.TempDir(), "history.db")
+	s := openAt(t, path, server, &now, Options{})
+	other := openAt(t, path, server, &now, Options{BusyTimeout: 50 * time.Millisecond})
+	record(t, s, t0, key("a", 1))
+
+	calls := 0
+	ctx := WithLocked(context.Background(), func() {
+		calls++
+		if s.states.TryLock() {
+			s.states.Unlock()
+			t.Error("the states were not held")
+		}
+		if err := other.Record(context.Background(), t0.Add(time.Minute), []model.APIKey{key("b", 1)}); err == nil {
+			t.Error("another writer recorded while RecordSeq held the file")
+		}
+	})
+	keys := func(yield func(*model.APIKey) bool) {
+		k := key("a", 2)
+		yield(&k)
+	}
+	if err := s.RecordSeq(ctx, t0.Add(time.Hour), keys); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 {
+		t.Fatalf("RecordSeq called it %d times, want once", calls)
+	}
+
+	calls = 0
+	ctx = WithLocked(context.Background(), func() {
+		calls++
+		if s.states.TryLock() {
+			s.states.Unlock()
+			t.Error("the states were not held")
+		}
+	})
+	if err := s.UsageEach(ctx, t0.Add(time.Hour), nil, func(int) {}, func(string, Usage) {}); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 {
+		t.Fatalf("UsageEach called it %d times, want once", calls)
+	}
+}

@@ -111,6 +111,7 @@ func (s *Store) UsageEach(ctx context.Context, now time.Time, keyIDs []string, s
 		return fmt.Errorf("usage: %w", err)
 	}
 	defer tx.Rollback()
+	noteLocked(ctx)
 	sm, err := s.loadSummary(ctx, tx)
 	if err != nil {
 		return fmt.Errorf("usage: %w", err)

@@ -70,8 +70,9 @@ type Options struct {
 	// row in the table (the dashboard's log file; a slow server shows
 	// there).
 	LoadLog func(line string)
-	// Background runs the work no one waits on: a refresh, the usage
-	// history's recordings, the name order after a load. nil means one of
+	// Background runs the work the admin need not wait for: a refresh
+	// while the old rows are on screen, the usage history's recordings,
+	// the name order after a load. nil means one of
 	// this dashboard's own (NewBackground(0)); the SSH service shares one
 	// between its sessions.
 	Background *Background

@@ -3,12 +3,12 @@ package ui
 import (
 	"iter"
 	"runtime"
-	"sync"
 )
 
-// Background runs the dashboard's work that no one waits on: a refresh
-// (the old rows stay on screen until the new ones are ready), the usage
-// history's recording of a read, the name order worked out after a load.
+// Background runs the dashboard's work the admin need not wait for: a
+// refresh while the old rows are on screen (until the new ones are
+// ready), the usage history's recording of a read, the name order worked
+// out after a load.
 // It runs such work on every processor Go has but one, so that one is
 // free for the screen. Go's scheduler has no priorities: with every
 // processor busy, the goroutines that read a key, update the table and
@@ -24,9 +24,6 @@ import (
 // then shares the processors it leaves free.
 type Background struct {
 	slots chan struct{}
-	// recording lets one usage-history recording at a time take slots
-	// (see turn).
-	recording sync.Mutex
 }
 
 // NewBackground returns a Background that runs at most n pieces of work
@@ -59,12 +56,11 @@ const turnItems = 1024
 // turn is one long job's hold on a slot, for work done item by item
 // inside calls the job does not control (the usage history's): taken at
 // the first step, handed on every turnItems steps, and given back by end.
-// A usage-history recording holds its turn across its calls into the
-// history, which take the history's locks: a turn waiting for a slot
-// inside such a call holds the lock meanwhile. So no other work may wait
-// for those locks while it holds a slot: other background work never
-// takes them, and Background.recording keeps a second recording (of
-// another SSH session) from holding a slot while it waits for them.
+// A job that takes its turn inside such a call (an item of the call's
+// loop) holds the call's locks while it waits for a slot, so it must never
+// hold a slot while it waits for those locks: it ends its turn before each
+// call, and takes it again inside once the locks are held (see
+// recordUsage). Other background work never waits for such locks.
 type turn struct {
 	b    *Background
 	held bool

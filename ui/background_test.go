@@ -2,15 +2,20 @@ package ui
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"h2ogpte-keys/history"
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/components/keytable"
+
+	_ "modernc.org/sqlite" // a second writer of the history's file
 )
 
 // By default a Background leaves one processor free, and takes at least one.
@@ -71,7 +76,7 @@ func TestTurnLetsOtherWorkIn(t *testing.T) {
 	select {
 	case at := <-ranAt:
 		if at >= 2*turnItems {
-			t.Errorf("the other work ran after %d items of the job, want by %d", at, turnItems)
+			t.Errorf("the other work ran after %d items of the job, want before %d (the job's second hand-on)", at, 2*turnItems)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the other work never ran")
@@ -169,8 +174,9 @@ func TestRecordUsageRunsOnTheBackground(t *testing.T) {
 }
 
 // Two recordings at once (two SSH sessions sharing the history and the
-// Background) both end: neither holds a slot while it waits for the
-// history's lock that the other holds while it waits for a slot.
+// Background) both end, without error: neither holds a slot while it
+// waits for the history's locks, which the other holds while it waits for
+// a slot (that would end in the history's busy timeout, or hang).
 func TestTwoRecordingsOnOneSlotBothEnd(t *testing.T) {
 	h := openHistory(t, "https://h2ogpte.example", func() time.Time { return testNow })
 	keys := func(yield func(*model.APIKey) bool) {
@@ -184,7 +190,9 @@ func TestTwoRecordingsOnOneSlotBothEnd(t *testing.T) {
 	bg := NewBackground(1)
 	got := make(chan any, 2)
 	for i := range 2 {
-		go func() { got <- recordUsage(context.Background(), h, bg, loadTag{}, testNow.Add(time.Duration(i)*time.Hour), keys)() }()
+		go func() {
+			got <- recordUsage(context.Background(), h, bg, loadTag{}, testNow.Add(time.Duration(i)*time.Hour), keys)()
+		}()
 	}
 	for range 2 {
 		select {
@@ -196,4 +204,93 @@ func TestTwoRecordingsOnOneSlotBothEnd(t *testing.T) {
 			t.Fatal("two recordings on one slot did not both end: deadlocked")
 		}
 	}
+}
+
+// A recording that waits for another writer of the history's file holds
+// no slot meanwhile: other background work goes on, and the recording
+// ends once the other writer is done.
+func TestRecordingWaitsForTheFileWithoutASlot(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	h, err := history.Open(context.Background(), path, "https://h2ogpte.example", history.Options{Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	writer, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	if _, err := writer.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+
+	bg := NewBackground(1)
+	keys := func(yield func(*model.APIKey) bool) {
+		for i := range 10 {
+			if k := (model.APIKey{ID: fmt.Sprintf("k%d", i), Username: "bob"}); !yield(&k) {
+				return
+			}
+		}
+	}
+	got := make(chan any, 1)
+	go func() { got <- recordUsage(context.Background(), h, bg, loadTag{}, testNow, keys)() }()
+	time.Sleep(100 * time.Millisecond) // the recording is waiting for the file
+	ran := make(chan struct{})
+	go bg.Run(func() { close(ran) })
+	select {
+	case <-ran:
+	case <-time.After(5 * time.Second):
+		t.Fatal("background work waited for a recording that waits for another writer")
+	}
+	if _, err := writer.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case msg := <-got:
+		if m, ok := msg.(usageMsg); !ok || m.err != nil {
+			t.Fatalf("recordUsage returned %#v", msg)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the recording did not end after the other writer")
+	}
+}
+
+// A refresh runs on the Background only while it has old rows on screen
+// to show meanwhile: not when the table is empty (a failed first load) or
+// holds only part of a first load (cut short by r).
+func TestRefreshOnTheBackgroundOnlyOverOldRows(t *testing.T) {
+	f := newTestAPI(t)
+	a := newApp(t, f, Options{}, 120, 30)
+	d := newDriver(t, a)
+	d.run(a.switchUser(model.User{Username: "alice"}))
+	d.settle()
+	if a.table.Len() == 0 {
+		t.Fatal("alice has no keys to show")
+	}
+	a.refresh()
+	if a.load == nil || a.load.bg != a.opts.Background || a.opts.Background == nil {
+		t.Fatalf("a refresh over old rows does not run on the Background")
+	}
+	a.cancelLoad()
+
+	a.partial = true
+	a.refresh()
+	if a.load == nil || a.load.bg != nil {
+		t.Fatal("a refresh of part of a first load runs on the Background")
+	}
+	a.cancelLoad()
+	a.partial = false
+
+	a.table.SetKeys(nil)
+	a.refresh()
+	if a.load == nil || a.load.bg != nil {
+		t.Fatal("a refresh of an empty table runs on the Background")
+	}
+	a.cancelLoad()
 }

@@ -44,21 +44,21 @@ type dailyMsg struct {
 // reads their usage as of readAt. keys is read three times, off the UI goroutine
 // (a million keys take seconds to record: a command's work), and never
 // copied whole: at a million keys a copy would be 200 MB. No one waits on
-// it, so it runs on bg, handing its turn on every thousand keys (reading
-// the history's summary of a million keys, before the first, is a turn's
-// work as well).
+// it, so it runs on bg, handing its turn on every thousand keys. Its turn
+// ends before each call into h and is taken again once h holds its locks
+// (history.WithLocked): so reading the history's summary of a million
+// keys is a turn's work, but waiting for another writer of the file is
+// not.
 func recordUsage(ctx context.Context, h History, bg *Background, tag loadTag, readAt time.Time, keys iter.Seq[*model.APIKey]) tea.Cmd {
 	return func() tea.Msg {
 		// A bounded heap (the local dashboard) is bound tighter meanwhile.
 		defer recording()()
-		if bg != nil {
-			bg.recording.Lock()
-			defer bg.recording.Unlock()
-		}
 		t := bg.turn()
 		defer t.end()
-		t.step()
-		if err := h.RecordSeq(ctx, readAt, paced(keys, t)); err != nil {
+		ctx := history.WithLocked(ctx, t.step)
+		err := h.RecordSeq(ctx, readAt, paced(keys, t))
+		t.end()
+		if err != nil {
 			return usageMsg{tag: tag, err: fmt.Errorf("usage history not recorded: %w", err)}
 		}
 		n := 0
@@ -69,11 +69,12 @@ func recordUsage(ctx context.Context, h History, bg *Background, tag loadTag, re
 		for k := range paced(keys, t) {
 			ids = append(ids, k.ID)
 		}
+		t.end()
 		// Keys with nothing to show are left out: after the first read of
 		// a million keys that is all of them, a map of about 95 MB saved
 		// (the map grows as it fills, not sized for every key ahead).
 		out := map[string]model.KeyUsage{}
-		err := h.UsageEach(ctx, readAt, ids, func(int) {},
+		err = h.UsageEach(ctx, readAt, ids, func(int) {},
 			func(id string, u history.Usage) {
 				t.step()
 				if ku := keyUsage(u); !ku.Blank() {

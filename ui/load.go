@@ -188,10 +188,18 @@ func (a *App) startLoad(refresh bool) tea.Cmd {
 	}
 	now := a.c.Now()
 	var build *keytable.Builder
+	var bg *Background
 	if refresh {
 		build = keytable.NewBuilder(now, a.table.Len())
+		// The old rows stay on screen meanwhile: unless they are none, or
+		// a first load's part, the admin need not wait for the refresh,
+		// which then leaves a processor to the screen.
+		if !a.partial && a.table.Len() > 0 {
+			bg = a.opts.Background
+		}
 	}
-	return tea.Batch(spin, streamKeys(ctx, a.api, tag.user, now, build, a.opts.Background, ch), waitPage(tag, ch))
+	a.load.bg = bg
+	return tea.Batch(spin, streamKeys(ctx, a.api, tag.user, now, build, bg, ch), waitPage(tag, ch))
 }
 
 // cancelLoad drops the load in flight (its replies become stale).
@@ -352,7 +360,7 @@ func (a *App) onKeysPage(msg keysPageMsg) tea.Cmd {
 			return nil
 		}
 		a.status.SetLabel(l.task, fmt.Sprintf("refreshing: sorting %s keys…", common.Grouped(int64(l.count))))
-		prepare, bg := a.table.PrepareBuilt(msg.built), a.opts.Background
+		prepare, bg := a.table.PrepareBuilt(msg.built), l.bg
 		return prepareRows(l.tag, func() (rows keytable.Rows) {
 			bg.Run(func() { rows = prepare() })
 			return rows
@@ -436,6 +444,9 @@ type keyLoad struct {
 	refresh bool
 	// auto marks the refresh that follows a change: esc leaves it be.
 	auto bool
+	// bg is where a refresh's work runs (nil: at once, for a first load
+	// and for a refresh the admin waits on; see startLoad).
+	bg *Background
 	// started is when the load was asked for (for Options.LoadLog).
 	started time.Time
 	// rows are pages held aside: a big first load's since the last

@@ -17,8 +17,12 @@ func Run(ctx context.Context, api API, opts Options) error {
 	defer app.Close() // the context may end the program with the secret shown
 	popts := append(ProgramOptions(), tea.WithFPS(FPS), tea.WithContext(ctx))
 	if in, err := openPollInput(int(os.Stdin.Fd())); err == nil {
-		// Closed after the program, whose reader it ends (bubbletea
-		// cannot stop a read of an input it did not open).
+		// Closed after the program, whose reader it ends: bubbletea
+		// cannot stop a read of an input it did not open (its fallback
+		// reader's Cancel returns false). So this input does not suit
+		// tea.ExecProcess, Suspend or ReleaseTerminal, which the
+		// dashboard does not use: a read under way would take the first
+		// keys meant for what runs meanwhile.
 		defer in.Close()
 		popts = append(popts, tea.WithInput(in))
 	}

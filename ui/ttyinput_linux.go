@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -44,7 +45,13 @@ func openPollInput(fd int) (io.ReadWriteCloser, error) {
 	if _, err := unix.IoctlGetTermios(fd, unix.TCGETS); err != nil {
 		return nil, fmt.Errorf("not a terminal: %w", err)
 	}
-	f, err := os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", fd), os.O_RDWR, 0)
+	// A pseudo-terminal's master opened afresh is a new pseudo-terminal.
+	if _, err := unix.IoctlGetInt(fd, unix.TIOCGPTN); err == nil {
+		return nil, errors.New("a pseudo-terminal's master")
+	}
+	// O_NOCTTY: a dashboard without a controlling terminal (started by
+	// setsid) does not take this one as its own.
+	f, err := os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", fd), os.O_RDWR|unix.O_NOCTTY, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -53,13 +60,19 @@ func openPollInput(fd int) (io.ReadWriteCloser, error) {
 	if err == nil {
 		err = rc.Control(func(fd uintptr) { t.fd = fd })
 	}
-	if err != nil {
-		f.Close()
-		return nil, err
+	var was, is unix.Stat_t
+	if err == nil {
+		err = errors.Join(unix.Fstat(fd, &was), unix.Fstat(int(t.fd), &is))
+	}
+	if err == nil && was.Rdev != is.Rdev {
+		err = errors.New("opened another terminal than stdin's")
 	}
 	// A file the poller cannot wait on has no deadlines: reading it would
 	// block in a system call again, so it is not worth having.
-	if err := f.SetReadDeadline(time.Time{}); err != nil {
+	if err == nil {
+		err = f.SetReadDeadline(time.Time{})
+	}
+	if err != nil {
 		f.Close()
 		return nil, err
 	}

@@ -102,7 +102,7 @@ func TestPollInputReadsTheTerminalThroughThePoller(t *testing.T) {
 	}
 }
 
-func TestPollInputRefusesWhatIsNotATerminal(t *testing.T) {
+func TestPollInputRefusesWhatIsNotStdinsTerminal(t *testing.T) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -112,5 +112,12 @@ func TestPollInputRefusesWhatIsNotATerminal(t *testing.T) {
 	if in, err := openPollInput(int(r.Fd())); err == nil {
 		in.Close()
 		t.Fatal("openPollInput took a pipe for a terminal")
+	}
+	// A pseudo-terminal's master passes for a terminal, but opened afresh
+	// it would be a new pseudo-terminal that no key ever reaches.
+	master, _ := openPTY(t)
+	if in, err := openPollInput(int(master.Fd())); err == nil {
+		in.Close()
+		t.Fatal("openPollInput took a pseudo-terminal's master")
 	}
 }
