@@ -6,15 +6,16 @@ import (
 )
 
 // Background runs the dashboard's work the admin need not wait for: a
-// refresh while the old rows are on screen (until the new ones are
-// ready), the usage history's recording of a read, the name order worked
-// out after a load.
-// It runs such work on every processor Go has but one, so that one is
-// free for the screen. Go's scheduler has no priorities: with every
-// processor busy, the goroutines that read a key, update the table and
-// draw the frame each wait for one to be preempted, and the renderer's
-// frame timer fires late. In runtime traces of a million-key refresh, a
-// press waited 10 to 20 ms at each of those steps.
+// refresh while the old rows are on screen (until the new ones are ready),
+// the usage history's recording of a read, the name order worked out after
+// a load. It runs such work on all the processors Go would use but one
+// (NewBackground), so that one is free for the screen; the local dashboard
+// also has Go use one processor more (spareProcessor). Go's scheduler has
+// no priorities: with every processor busy, the goroutines that read a
+// key, update the table and draw the frame each wait for one to be
+// preempted, and the renderer's frame timer fires late. In runtime traces
+// of a million-key refresh, a press waited 10 to 20 ms at each of those
+// steps.
 //
 // Work takes its turn in pieces (a page of keys, a thousand keys
 // recorded, one sort), so jobs interleave instead of one waiting for
