@@ -72,9 +72,9 @@ type Options struct {
 	LoadLog func(line string)
 	// Background runs the work the admin need not wait for: a refresh
 	// while the old rows are on screen, the usage history's recordings,
-	// the name order after a load. nil means one of
-	// this dashboard's own (NewBackground(0)); the SSH service shares one
-	// between its sessions.
+	// the name order after a load. nil means one of this dashboard's own
+	// (NewBackground(0); Run sizes one before it adds its spare
+	// processor); the SSH service shares one between its sessions.
 	Background *Background
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -49,17 +50,28 @@ func Run(ctx context.Context, api API, opts Options) error {
 // too: in a runtime trace of a million-key refresh it held the one left
 // for about 40 ms while the key's goroutines waited. With one more, the
 // system's scheduler shares the machine's processors among the threads,
-// and a thread woken by a key gets its turn as the others do. A
-// GOMAXPROCS the admin set is left as it is. It returns the number of
-// processors there were, and a function that sets it back. It is
-// process-wide: for a process that runs one dashboard.
+// and a thread woken by a key gets its turn as the others do. (Sorts on
+// a key press split their work by GOMAXPROCS too, so into one part more.)
+//
+// It is left as it is when the admin set GOMAXPROCS, and when the
+// default is under the machine's processors: a CPU quota (a container's)
+// bounds it, and one thread more than the quota would have the system
+// throttle the whole process, the very wait this is to spare. It returns
+// the number of processors there were, and a function that gives the
+// runtime its default back (and its updates of it, which setting
+// GOMAXPROCS turns off). It is process-wide: for a process that runs one
+// dashboard.
 func spareProcessor() (procs int, undo func()) {
 	procs = runtime.GOMAXPROCS(0)
-	if os.Getenv("GOMAXPROCS") != "" {
+	// The runtime takes a positive number only; anything else is unset.
+	if n, err := strconv.Atoi(os.Getenv("GOMAXPROCS")); err == nil && n > 0 {
+		return procs, func() {}
+	}
+	if procs < runtime.NumCPU() {
 		return procs, func() {}
 	}
 	runtime.GOMAXPROCS(procs + 1)
-	return procs, func() { runtime.GOMAXPROCS(procs) }
+	return procs, runtime.SetDefaultGOMAXPROCS
 }
 
 // FPS is how many times a second the local dashboard's screen may be
