@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"iter"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -142,14 +143,7 @@ func TestRefreshRunsOnTheBackground(t *testing.T) {
 // once it has ended.
 func TestRecordUsageRunsOnTheBackground(t *testing.T) {
 	h := openHistory(t, "https://h2ogpte.example", func() time.Time { return testNow })
-	keys := func(yield func(*model.APIKey) bool) {
-		for i := range 3000 {
-			k := model.APIKey{ID: fmt.Sprintf("k%05d", i), Username: "bob"}
-			if !yield(&k) {
-				return
-			}
-		}
-	}
+	keys := numberedKeys(3000)
 	bg := NewBackground(1)
 	bg.slots <- struct{}{}
 	got := make(chan any, 1)
@@ -160,14 +154,7 @@ func TestRecordUsageRunsOnTheBackground(t *testing.T) {
 	case <-time.After(200 * time.Millisecond):
 	}
 	<-bg.slots
-	select {
-	case msg := <-got:
-		if m, ok := msg.(usageMsg); !ok || m.err != nil {
-			t.Fatalf("recordUsage returned %#v", msg)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the recording did not end once the Background was free")
-	}
+	awaitUsage(t, got, "the recording did not end once the Background was free")
 	if len(bg.slots) != 0 {
 		t.Errorf("%d slots still held after the recording", len(bg.slots))
 	}
@@ -179,14 +166,7 @@ func TestRecordUsageRunsOnTheBackground(t *testing.T) {
 // a slot (that would end in the history's busy timeout, or hang).
 func TestTwoRecordingsOnOneSlotBothEnd(t *testing.T) {
 	h := openHistory(t, "https://h2ogpte.example", func() time.Time { return testNow })
-	keys := func(yield func(*model.APIKey) bool) {
-		for i := range 4 * turnItems {
-			k := model.APIKey{ID: fmt.Sprintf("k%05d", i), Username: "bob"}
-			if !yield(&k) {
-				return
-			}
-		}
-	}
+	keys := numberedKeys(4 * turnItems)
 	bg := NewBackground(1)
 	got := make(chan any, 2)
 	for i := range 2 {
@@ -195,14 +175,7 @@ func TestTwoRecordingsOnOneSlotBothEnd(t *testing.T) {
 		}()
 	}
 	for range 2 {
-		select {
-		case msg := <-got:
-			if m, ok := msg.(usageMsg); !ok || m.err != nil {
-				t.Fatalf("recordUsage returned %#v", msg)
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("two recordings on one slot did not both end: deadlocked")
-		}
+		awaitUsage(t, got, "two recordings on one slot did not both end: deadlocked")
 	}
 }
 
@@ -231,13 +204,7 @@ func TestRecordingWaitsForTheFileWithoutASlot(t *testing.T) {
 	}
 
 	bg := NewBackground(1)
-	keys := func(yield func(*model.APIKey) bool) {
-		for i := range 10 {
-			if k := (model.APIKey{ID: fmt.Sprintf("k%d", i), Username: "bob"}); !yield(&k) {
-				return
-			}
-		}
-	}
+	keys := numberedKeys(10)
 	got := make(chan any, 1)
 	go func() { got <- recordUsage(context.Background(), h, bg, loadTag{}, testNow, keys)() }()
 	time.Sleep(100 * time.Millisecond) // the recording is waiting for the file
@@ -251,14 +218,7 @@ func TestRecordingWaitsForTheFileWithoutASlot(t *testing.T) {
 	if _, err := writer.ExecContext(context.Background(), "ROLLBACK"); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case msg := <-got:
-		if m, ok := msg.(usageMsg); !ok || m.err != nil {
-			t.Fatalf("recordUsage returned %#v", msg)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the recording did not end after the other writer")
-	}
+	awaitUsage(t, got, "the recording did not end after the other writer")
 }
 
 // A refresh runs on the Background only while it has old rows on screen
@@ -293,4 +253,30 @@ func TestRefreshOnTheBackgroundOnlyOverOldRows(t *testing.T) {
 		t.Fatal("a refresh of an empty table runs on the Background")
 	}
 	a.cancelLoad()
+}
+
+// numberedKeys is n keys of bob's, k00000 on.
+func numberedKeys(n int) iter.Seq[*model.APIKey] {
+	return func(yield func(*model.APIKey) bool) {
+		for i := range n {
+			if k := (model.APIKey{ID: fmt.Sprintf("k%05d", i), Username: "bob"}); !yield(&k) {
+				return
+			}
+		}
+	}
+}
+
+// awaitUsage waits for recordUsage's message on got, which must bring no
+// error; late fails with what. (The history's busy timeout, 15 s, ends a
+// recording that waits for the file before this does.)
+func awaitUsage(t *testing.T, got <-chan any, late string) {
+	t.Helper()
+	select {
+	case msg := <-got:
+		if m, ok := msg.(usageMsg); !ok || m.err != nil {
+			t.Fatalf("recordUsage returned %#v", msg)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal(late)
+	}
 }

@@ -65,17 +65,8 @@ func TestPollInputReadsTheTerminalThroughThePoller(t *testing.T) {
 
 	// A read waits in the poller: a deadline ends it (a read blocked in a
 	// system call would ignore the deadline and hang).
-	done := make(chan error, 1)
 	in.f.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
-	go func() { _, err := in.Read(make([]byte, 16)); done <- err }()
-	select {
-	case err := <-done:
-		if !errors.Is(err, os.ErrDeadlineExceeded) {
-			t.Fatalf("read with a deadline: %v, want the deadline exceeded", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("a read ignored its deadline: it is not waiting in the poller")
-	}
+	readEndsWith(t, in, nil, os.ErrDeadlineExceeded, "a read ignored its deadline: it is not waiting in the poller")
 	in.f.SetReadDeadline(time.Time{})
 
 	// Keys typed arrive.
@@ -89,16 +80,25 @@ func TestPollInputReadsTheTerminalThroughThePoller(t *testing.T) {
 	}
 
 	// Closing it ends a read under way: how the dashboard's reader stops.
-	go func() { _, err := in.Read(buf); done <- err }()
-	time.Sleep(20 * time.Millisecond)
-	in.Close()
+	readEndsWith(t, in, func() { time.Sleep(20 * time.Millisecond); in.Close() }, os.ErrClosed, "closing did not end a read under way")
+}
+
+// readEndsWith starts a read of in, runs then (if not nil), and fails
+// unless the read ends with want within 5 s (hung: late says why).
+func readEndsWith(t *testing.T, in *pollInput, then func(), want error, late string) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { _, err := in.Read(make([]byte, 16)); done <- err }()
+	if then != nil {
+		then()
+	}
 	select {
 	case err := <-done:
-		if !errors.Is(err, os.ErrClosed) {
-			t.Fatalf("read after close: %v, want os.ErrClosed", err)
+		if !errors.Is(err, want) {
+			t.Fatalf("read ended with %v, want %v", err, want)
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatal("closing did not end a read under way")
+		t.Fatal(late)
 	}
 }
 
