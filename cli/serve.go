@@ -41,8 +41,8 @@ type service struct {
 	// when history is off or its file cannot be found).
 	historyPath string
 	// background runs every session's work the admin need not wait for
-	// (refreshes, history recordings) on all the host's processors but one, which
-	// stays free for the sessions' screens.
+	// (refreshes, history recordings) on all the host's processors but
+	// one, which stays free for the sessions' screens.
 	background *ui.Background
 }
 

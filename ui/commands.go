@@ -80,9 +80,9 @@ func loadLimit(ctx context.Context, api API) func() tea.Msg {
 // the old rows until the new ones are complete), each page is indexed
 // into build instead, in the listing's order, and only its count sent;
 // the last event brings build; its decoding, formatting and indexing run
-// on bg (when not nil), page by page. A send gives
-// up when ctx is cancelled, so a superseded load's goroutine never blocks
-// on a reader that has gone.
+// on bg (when not nil), page by page. A send gives up when ctx is
+// cancelled, so a superseded load's goroutine never blocks on a reader
+// that has gone.
 func streamKeys(ctx context.Context, api API, username string, now time.Time, build *keytable.Builder, bg *Background, ch chan<- keysEvent) tea.Cmd {
 	if build == nil {
 		bg = nil // a first load is what the admin waits for
