@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"h2ogpte-keys/history"
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/ui/components/keytable"
@@ -221,6 +223,49 @@ func TestRecordingWaitsForTheFileWithoutASlot(t *testing.T) {
 	awaitUsage(t, got, "the recording did not end after the other writer")
 }
 
+// A recording reads the history's summary in its turn: with the
+// Background busy it waits inside its first transaction (holding the
+// file), not after reading the summary of every key and committing.
+func TestRecordingReadsTheSummaryInItsTurn(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	h, err := history.Open(context.Background(), path, "https://h2ogpte.example", history.Options{Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	bg := NewBackground(1)
+	bg.slots <- struct{}{} // other background work holds the slot
+	got := make(chan any, 1)
+	go func() { got <- recordUsage(context.Background(), h, bg, loadTag{}, testNow, numberedKeys(0))() }()
+	time.Sleep(200 * time.Millisecond)
+	if err := probeWrite(db); err == nil {
+		t.Fatal("the recording got past its first transaction while the Background was busy")
+	}
+	<-bg.slots
+	awaitUsage(t, got, "the recording did not end once the Background was free")
+	if err := probeWrite(db); err != nil {
+		t.Fatalf("the file cannot be written once the recording ended: %v", err)
+	}
+}
+
+// probeWrite tries a write to the history's file through db, at once (no
+// busy timeout), and takes it back.
+func probeWrite(db *sql.DB) error {
+	tx, err := db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	_, err = tx.Exec("INSERT INTO meta VALUES ('probe', 1)")
+	return err
+}
+
 // A refresh runs on the Background only while it has old rows on screen
 // to show meanwhile: not when the table is empty (a failed first load) or
 // holds only part of a first load (cut short by r).
@@ -253,6 +298,37 @@ func TestRefreshOnTheBackgroundOnlyOverOldRows(t *testing.T) {
 		t.Fatal("a refresh of an empty table runs on the Background")
 	}
 	a.cancelLoad()
+}
+
+// A refresh's final sort (and filter) of the new rows waits for the
+// Background too: the old rows stay on screen until it has run.
+func TestRefreshSortsOnTheBackground(t *testing.T) {
+	f := newTestAPI(t)
+	bg := NewBackground(1)
+	a := newApp(t, f, Options{Background: bg}, 120, 30)
+	d := newDriver(t, a)
+	d.run(a.switchUser(model.User{Username: "alice"}))
+	d.settle()
+	d.hold = func(msg tea.Msg) bool {
+		m, ok := msg.(keysPageMsg)
+		return ok && m.built != nil
+	}
+	d.run(a.refresh())
+	d.until("the refresh's last page", func() bool { return len(d.held) == 1 })
+	d.hold = nil
+
+	bg.slots <- struct{}{} // other background work holds the slot
+	d.run(deliver(a, d.held[0]))
+	for quietBy := time.Now().Add(5 * time.Second); d.step(200*time.Millisecond) && time.Now().Before(quietBy); {
+	}
+	if a.load == nil {
+		t.Fatal("the refresh's final sort ran while the Background was busy")
+	}
+	<-bg.slots
+	d.settle()
+	if a.load != nil {
+		t.Fatal("the refresh did not end once the Background was free")
+	}
 }
 
 // numberedKeys is n keys of bob's, k00000 on.

@@ -2,14 +2,12 @@ package ui
 
 import (
 	"context"
-	"iter"
 	"math"
 	"os"
 	"runtime/debug"
 	"testing"
 	"time"
 
-	"h2ogpte-keys/history"
 	"h2ogpte-keys/model"
 )
 
@@ -111,8 +109,10 @@ func TestBoundHeapLeavesTheAdminsSetting(t *testing.T) {
 	stop()
 }
 
-// A load's usage recording (recordUsage) runs under the tight pace, and
-// the pace is back once it ends.
+// A load's usage recording (recordUsage) runs under the tight pace from
+// its first turn, not while it waits for one behind other background work
+// (a refresh, whose garbage lives longer), and the pace is back once it
+// ends.
 func TestRecordUsageTightensTheHeap(t *testing.T) {
 	if debug.SetMemoryLimit(-1) != math.MaxInt64 {
 		t.Skip("GOMEMLIMIT is set for this run")
@@ -121,32 +121,26 @@ func TestRecordUsageTightensTheHeap(t *testing.T) {
 	waitNoRecordings(t)
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	defer BoundHeap()()
-	h := &paceHistory{}
-	msg := recordUsage(context.Background(), h, nil, loadTag{}, testNow, func(func(*model.APIKey) bool) {})()
-	if m, ok := msg.(usageMsg); !ok || m.err != nil {
-		t.Fatalf("recordUsage returned %#v", msg)
+	h := openHistory(t, "https://h2ogpte.example", func() time.Time { return testNow })
+	bg := NewBackground(1)
+	bg.slots <- struct{}{}     // other background work holds the slot
+	paces := make(chan int, 3) // the keys are read three times
+	keys := func(yield func(*model.APIKey) bool) {
+		paces <- gcPercent()
+		yield(&model.APIKey{ID: "k1", Username: "bob"})
 	}
-	if h.pace != heapPercentTight {
-		t.Errorf("pace while recording = %d, want %d", h.pace, heapPercentTight)
+	got := make(chan any, 1)
+	go func() { got <- recordUsage(context.Background(), h, bg, loadTag{}, testNow, keys)() }()
+	time.Sleep(100 * time.Millisecond)
+	if got := gcPercent(); got != heapPercent {
+		t.Errorf("pace while the recording waits for a slot = %d, want %d", got, heapPercent)
+	}
+	<-bg.slots
+	awaitUsage(t, got, "the recording did not end")
+	if got := <-paces; got != heapPercentTight {
+		t.Errorf("pace while recording = %d, want %d", got, heapPercentTight)
 	}
 	if got := gcPercent(); got != heapPercent {
 		t.Errorf("pace after the recording = %d, want %d", got, heapPercent)
 	}
-}
-
-// paceHistory records nothing; it notes the collector's pace a recording
-// ran under.
-type paceHistory struct{ pace int }
-
-func (h *paceHistory) RecordSeq(context.Context, time.Time, iter.Seq[*model.APIKey]) error {
-	h.pace = gcPercent()
-	return nil
-}
-
-func (h *paceHistory) UsageEach(context.Context, time.Time, []string, func(int), func(string, history.Usage)) error {
-	return nil
-}
-
-func (h *paceHistory) Daily(context.Context, string, int, time.Time) ([]history.Day, time.Time, error) {
-	return nil, time.Time{}, nil
 }

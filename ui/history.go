@@ -51,11 +51,23 @@ type dailyMsg struct {
 // not.
 func recordUsage(ctx context.Context, h History, bg *Background, tag loadTag, readAt time.Time, keys iter.Seq[*model.APIKey]) tea.Cmd {
 	return func() tea.Msg {
-		// A bounded heap (the local dashboard) is bound tighter meanwhile.
-		defer recording()()
 		t := bg.turn()
 		defer t.end()
-		ctx := history.WithLocked(ctx, t.step)
+		// A bounded heap (the local dashboard) is bound tighter while the
+		// recording works: from its first turn, not while it waits for a
+		// slot behind a refresh, whose garbage lives longer.
+		var tight func()
+		defer func() {
+			if tight != nil {
+				tight()
+			}
+		}()
+		ctx := history.WithLocked(ctx, func() {
+			t.step()
+			if tight == nil {
+				tight = recording()
+			}
+		})
 		err := h.RecordSeq(ctx, readAt, paced(keys, t))
 		t.end()
 		if err != nil {
