@@ -62,7 +62,7 @@ func redactSecrets(screen string) string {
 
 // tuiSession is one dashboard process in its own tmux server.
 type tuiSession struct {
-	t      *testing.T
+	t      testing.TB
 	tmux   string
 	socket string
 	env    []string
@@ -131,7 +131,7 @@ func startDashboard(t *testing.T) *tuiSession {
 	return s
 }
 
-func freeTCPPort(t *testing.T) string {
+func freeTCPPort(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
