@@ -43,14 +43,19 @@ const (
 // `demo --serve-only --keys N` in one process; the built binary's
 // dashboard in its own tmux server at 200x50; All users; once the total
 // shows and the dashboard is idle (its usage history recorded), r; then
-// twenty presses 0.1 s apart (plus a random part of a 60 fps frame).
+// twenty presses 0.1 s apart (plus a random part of a 60 fps frame), from
+// 0.3 s after r. At a million keys the refresh ends about halfway through
+// them, at 100,000 before the first; the presses after its end come while
+// the usage history records the refresh.
 //
 // A press is timed by one control-mode client (tmux -C): from sending
 // send-keys until tmux passes on the dashboard's output that draws the
 // cursor mark (›), checking with capture-pane afterwards that the cursor
-// row changed. It reports the presses' median and slowest, how many took
-// over 50 ms, the refresh's time (the dashboard's log) and the process's
-// peak RSS from r on (Linux's clear_refs). It needs tmux; one run of a
+// row changed. It reports the presses' median and slowest, the slowest
+// before the refresh's end (its log line), how many took over 50 ms, the
+// refresh's time (the dashboard's log) and the process's
+// peak RSS from r on (Linux's clear_refs): at the refresh's end, and once
+// the usage history has recorded it too. It needs tmux; one run of a
 // million keys takes about a minute:
 //
 //	go test ./cli -run '^$' -bench 'PressDuringRefresh/keys=1000000' -benchtime 1x
@@ -74,11 +79,15 @@ func BenchmarkPressDuringRefresh(b *testing.B) {
 		for _, build := range builds {
 			b.Run(fmt.Sprintf("keys=%d/build=%s", keys, build.name), func(b *testing.B) {
 				var all []float64
-				var refresh, peak float64
+				var refresh, peak, peakHistory, refreshingMax float64
+				refreshing := 0
 				for range b.N {
 					r := pressRun(b, tmux, build.bin, keys)
 					all = append(all, r.pressesMs...)
 					refresh, peak = max(refresh, r.refreshS), max(peak, r.peakMiB)
+					peakHistory = max(peakHistory, r.peakHistoryMiB)
+					refreshing += r.refreshing
+					refreshingMax = max(refreshingMax, r.refreshingMax)
 				}
 				slices.Sort(all)
 				over := 0
@@ -90,10 +99,14 @@ func BenchmarkPressDuringRefresh(b *testing.B) {
 				b.ReportMetric(0, "ns/op")
 				b.ReportMetric(all[len(all)/2], "ms-median/press")
 				b.ReportMetric(all[len(all)-1], "ms-max/press")
+				if refreshing > 0 { // at 100,000 keys the refresh ends before the first press
+					b.ReportMetric(refreshingMax, "ms-max/press-refreshing")
+				}
 				b.ReportMetric(float64(over), "presses-over-50ms")
 				b.ReportMetric(refresh, "s/refresh")
 				if peak > 0 {
 					b.ReportMetric(peak, "MiB-peak/refresh")
+					b.ReportMetric(peakHistory, "MiB-peak/refresh+history")
 				}
 			})
 		}
@@ -103,8 +116,15 @@ func BenchmarkPressDuringRefresh(b *testing.B) {
 // pressResult is one run's figures.
 type pressResult struct {
 	pressesMs []float64
-	refreshS  float64
-	peakMiB   float64 // 0: not known
+	// refreshingMax is the slowest press before the refresh's log line
+	// (the rest come while the usage history records the refresh).
+	refreshing    int
+	refreshingMax float64
+	refreshS      float64
+	peakMiB       float64 // 0: not known
+	// peakHistoryMiB is the peak until the usage history has recorded
+	// the refresh too.
+	peakHistoryMiB float64
 }
 
 var (
@@ -185,6 +205,10 @@ func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
 			b.Fatalf("press %d: the cursor did not move (row %d, before %d; mark drawn: %v)", i, after, before, ok)
 		}
 		r.pressesMs = append(r.pressesMs, ms)
+		if !refreshedIn.MatchString(readLog()) {
+			r.refreshing++
+			r.refreshingMax = max(r.refreshingMax, ms)
+		}
 		time.Sleep(pressGap + rand.N(time.Second/60))
 	}
 	m := waitUntil(b, "the refresh's log line", func() string {
@@ -196,6 +220,10 @@ func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
 	r.refreshS, _ = strconv.ParseFloat(m, 64)
 	if peakKnown {
 		r.peakMiB = vmHWM(pid)
+		// The refresh is a later read of the same keys: the usage history
+		// records it after the log line.
+		waitIdle(b, pid)
+		r.peakHistoryMiB = vmHWM(pid)
 	}
 	cc.command("send-keys -t e2e q")
 	return r
