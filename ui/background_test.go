@@ -185,17 +185,7 @@ func TestTwoRecordingsOnOneSlotBothEnd(t *testing.T) {
 // no slot meanwhile: other background work goes on, and the recording
 // ends once the other writer is done.
 func TestRecordingWaitsForTheFileWithoutASlot(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "history.db")
-	h, err := history.Open(context.Background(), path, "https://h2ogpte.example", history.Options{Now: func() time.Time { return testNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	h, db := historyWithSecondWriter(t)
 	writer, err := db.Conn(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -227,17 +217,7 @@ func TestRecordingWaitsForTheFileWithoutASlot(t *testing.T) {
 // Background busy it waits inside its first transaction (holding the
 // file), not after reading the summary of every key and committing.
 func TestRecordingReadsTheSummaryInItsTurn(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "history.db")
-	h, err := history.Open(context.Background(), path, "https://h2ogpte.example", history.Options{Now: func() time.Time { return testNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	h, db := historyWithSecondWriter(t)
 
 	bg := NewBackground(1)
 	bg.slots <- struct{}{} // other background work holds the slot
@@ -252,6 +232,24 @@ func TestRecordingReadsTheSummaryInItsTurn(t *testing.T) {
 	if err := probeWrite(db); err != nil {
 		t.Fatalf("the file cannot be written once the recording ended: %v", err)
 	}
+}
+
+// historyWithSecondWriter opens a usage history in a new file, and the
+// same file as a second writer would (another process's command).
+func historyWithSecondWriter(t *testing.T) (*history.Store, *sql.DB) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "history.db")
+	h, err := history.Open(context.Background(), path, "https://h2ogpte.example", history.Options{Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return h, db
 }
 
 // probeWrite tries a write to the history's file through db, at once (no
