@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -15,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,9 +27,9 @@ import (
 // BenchmarkPressDuringRefresh to measure beside this one, alternating.
 const pressBenchOther = "H2OGPTE_KEYS_BENCH_OTHER"
 
-// Each press run's figures, for the README's table: 20 presses, as the
-// ninth and tenth sessions' runs.
 const (
+	// pressCount presses span a million-key refresh and the start of the
+	// usage history's recording of it (about 4 s in all).
 	pressCount  = 20
 	pressGap    = 100 * time.Millisecond
 	pressGoalMs = 50
@@ -37,26 +39,29 @@ const (
 	pressLongWait = 3 * time.Minute
 )
 
-// BenchmarkPressDuringRefresh is the issue's measure of a frozen frame:
-// how long a key press (Down) takes to reach the screen while a refresh of
-// every user's keys runs. Each run is a whole session as an admin has it:
-// `demo --serve-only --keys N` in one process; the built binary's
-// dashboard in its own tmux server at 200x50; All users; once the total
-// shows and the dashboard is idle (its usage history recorded), r; then
-// twenty presses 0.1 s apart (plus a random part of a 60 fps frame), from
-// 0.3 s after r. At a million keys the refresh ends about halfway through
-// them, at 100,000 before the first; the presses after its end come while
-// the usage history records the refresh.
+// BenchmarkPressDuringRefresh measures a frozen frame as the admin sees
+// it: how long a key press (Down) takes to reach the screen while a
+// refresh of every user's keys runs. Each run is a whole session as an
+// admin has it: `demo --serve-only --keys N` in one process; the built
+// binary's dashboard in its own tmux server at 200x50; All users; once the
+// total shows and the dashboard is idle (its usage history recorded), r;
+// then twenty presses from 0.3 s after r, at least 0.1 s apart (plus a
+// random part of a 60 fps frame; each press also waits for two
+// capture-pane round trips and 80 ms). At a million keys the refresh ends
+// about halfway through them, at 100,000 before the first; the presses
+// after its end come while the usage history records the refresh.
 //
 // A press is timed by one control-mode client (tmux -C): from sending
 // send-keys until tmux passes on the dashboard's output that draws the
-// cursor mark (›), checking with capture-pane afterwards that the cursor
-// row changed. It reports the presses' median and slowest, the slowest
-// before the refresh's end (its log line), how many took over 50 ms, the
-// refresh's time (the dashboard's log) and the process's
-// peak RSS from r on (Linux's clear_refs): at the refresh's end, and once
-// the usage history has recorded it too. It needs tmux; one run of a
-// million keys takes about a minute:
+// cursor mark (›) after which capture-pane shows the cursor on another
+// row. It reports the presses' median and slowest, the slowest before the
+// refresh's end (its log line), how many took over 50 ms, the refresh's
+// time (the dashboard's log) and the process's peak RSS from r on (Linux's
+// clear_refs): as the refresh's log line appears, and once the usage
+// history has recorded the refresh too. Over several runs (-benchtime Nx)
+// the presses over 50 ms are summed and the other figures are the
+// slowest or largest. It needs tmux; one run of a million keys takes
+// about a minute:
 //
 //	go test ./cli -run '^$' -bench 'PressDuringRefresh/keys=1000000' -benchtime 1x
 //
@@ -96,6 +101,7 @@ func BenchmarkPressDuringRefresh(b *testing.B) {
 						over++
 					}
 				}
+				// A run's wall time says nothing: its figures are below.
 				b.ReportMetric(0, "ns/op")
 				b.ReportMetric(all[len(all)/2], "ms-median/press")
 				b.ReportMetric(all[len(all)-1], "ms-max/press")
@@ -116,8 +122,8 @@ func BenchmarkPressDuringRefresh(b *testing.B) {
 // pressResult is one run's figures.
 type pressResult struct {
 	pressesMs []float64
-	// refreshingMax is the slowest press before the refresh's log line
-	// (the rest come while the usage history records the refresh).
+	// refreshing presses were sent before the refresh's log line; the
+	// rest come while the usage history records the refresh.
 	refreshing    int
 	refreshingMax float64
 	refreshS      float64
@@ -137,7 +143,6 @@ var (
 // pressRun runs one session of BenchmarkPressDuringRefresh with the binary
 // bin and a demo server of keys generated keys.
 func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
-	b.StopTimer()
 	dir := b.TempDir()
 	env := []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "TERM=xterm-256color", "LANG=C.UTF-8",
@@ -166,9 +171,20 @@ func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
 	if strings.Contains(bin, "'") {
 		b.Fatalf("binary path %q cannot be quoted for tmux", bin)
 	}
-	s.must("start-server", ";", "new-session", "-d", "-s", "e2e", "-x", "200", "-y", "50", "exec '"+bin+"'", ";",
-		"set-option", "-t", "e2e", "window-size", "manual")
-	defer func() { _, _ = s.run("kill-server") }()
+	var socketPath string
+	defer func() {
+		// Ends the dashboard with its pane, also when the chain below
+		// fails partway; an error only means the server is gone. tmux
+		// leaves the socket file behind.
+		_, _ = s.run("kill-server")
+		if filepath.IsAbs(socketPath) && filepath.Base(socketPath) == s.socket {
+			os.Remove(socketPath)
+		}
+	}()
+	socketPath = strings.TrimSpace(s.must("start-server", ";",
+		"new-session", "-d", "-s", "e2e", "-x", "200", "-y", "50", "exec '"+bin+"'", ";",
+		"set-option", "-t", "e2e", "window-size", "manual", ";",
+		"display-message", "-p", "#{socket_path}"))
 	pid, err := strconv.Atoi(strings.TrimSpace(s.must("display-message", "-p", "-t", "e2e", "#{pane_pid}")))
 	if err != nil {
 		b.Fatal(err)
@@ -192,24 +208,25 @@ func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
 	cc := startControl(b, s)
 	defer cc.close()
 	cc.command("send-keys -t e2e r")
+	end := watchRefresh(readLog, pid)
+	defer end.stop()
 	time.Sleep(300 * time.Millisecond)
 	var r pressResult
 	for i := range pressCount {
 		before := cc.cursorRow()
 		time.Sleep(30 * time.Millisecond) // a capture-pane's reply can hold tmux's next output back
 		cc.drain()
-		t0 := time.Now()
-		ms, ok := cc.pressDown(t0)
-		time.Sleep(50 * time.Millisecond)
-		if after := cc.cursorRow(); !ok || after == before {
-			b.Fatalf("press %d: the cursor did not move (row %d, before %d; mark drawn: %v)", i, after, before, ok)
+		refreshing := !end.seen()
+		ms, err := cc.pressDown(before)
+		if err != nil {
+			b.Fatalf("press %d: %v", i, err)
 		}
 		r.pressesMs = append(r.pressesMs, ms)
-		if !refreshedIn.MatchString(readLog()) {
+		if refreshing {
 			r.refreshing++
 			r.refreshingMax = max(r.refreshingMax, ms)
 		}
-		time.Sleep(pressGap + rand.N(time.Second/60))
+		time.Sleep(50*time.Millisecond + pressGap + rand.N(time.Second/60))
 	}
 	m := waitUntil(b, "the refresh's log line", func() string {
 		if m := refreshedIn.FindStringSubmatch(readLog()); m != nil {
@@ -219,7 +236,7 @@ func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
 	})
 	r.refreshS, _ = strconv.ParseFloat(m, 64)
 	if peakKnown {
-		r.peakMiB = vmHWM(pid)
+		r.peakMiB = end.peak()
 		// The refresh is a later read of the same keys: the usage history
 		// records it after the log line.
 		waitIdle(b, pid)
@@ -227,6 +244,64 @@ func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
 	}
 	cc.command("send-keys -t e2e q")
 	return r
+}
+
+// refreshWatch notes when the refresh's log line appears, and the
+// dashboard's peak RSS then.
+type refreshWatch struct {
+	mu      sync.Mutex
+	found   bool
+	peakMiB float64
+	done    chan struct{}
+	ended   chan struct{}
+}
+
+// watchRefresh polls readLog every 10 ms for the refresh's line.
+func watchRefresh(readLog func() string, pid int) *refreshWatch {
+	w := &refreshWatch{done: make(chan struct{}), ended: make(chan struct{})}
+	go func() {
+		defer close(w.ended)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if refreshedIn.MatchString(readLog()) {
+				peak := vmHWM(pid)
+				w.mu.Lock()
+				w.found, w.peakMiB = true, peak
+				w.mu.Unlock()
+				return
+			}
+			select {
+			case <-w.done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return w
+}
+
+func (w *refreshWatch) seen() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.found
+}
+
+// peak waits for the line (the caller has seen it) and returns the peak.
+func (w *refreshWatch) peak() float64 {
+	<-w.ended
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.peakMiB
+}
+
+func (w *refreshWatch) stop() {
+	select {
+	case <-w.done:
+	default:
+		close(w.done)
+	}
+	<-w.ended
 }
 
 // waitUntil polls f until it returns something, and returns that.
@@ -251,8 +326,8 @@ func waitIdle(b *testing.B, pid int) {
 		if err != nil {
 			b.Fatalf("the dashboard's CPU time: %v", err)
 		}
-		// The fields after the command's closing parenthesis; utime and
-		// stime are the 14th and 15th of the whole line.
+		// The fields after the command's closing parenthesis, from the
+		// state (the line's 3rd): utime and stime are the 14th and 15th.
 		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
 		u, _ := strconv.Atoi(f[11])
 		s, _ := strconv.Atoi(f[12])
@@ -292,8 +367,15 @@ type controlClient struct {
 	b       *testing.B
 	cmd     *exec.Cmd
 	in      io.WriteCloser
-	replies chan []string
+	replies chan reply
 	outputs chan timedOutput
+	done    chan struct{}
+}
+
+// reply is a command's reply: its lines, and whether tmux said it failed.
+type reply struct {
+	lines  []string
+	failed bool
 }
 
 type timedOutput struct {
@@ -316,15 +398,17 @@ func startControl(b *testing.B, s *tuiSession) *controlClient {
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	c := &controlClient{b: b, cmd: cmd, in: in, replies: make(chan []string, 16), outputs: make(chan timedOutput, 4096)}
+	c := &controlClient{b: b, cmd: cmd, in: in, replies: make(chan reply, 16),
+		outputs: make(chan timedOutput, 4096), done: make(chan struct{})}
 	go c.read(bufio.NewReaderSize(out, 1<<16))
 	return c
 }
 
-// read sorts tmux's lines into replies and outputs until the client ends.
+// read sorts tmux's lines into replies and outputs until the client ends
+// or close is called.
 func (c *controlClient) read(r *bufio.Reader) {
 	var body []string
-	inBlock, mine := false, false
+	var block []string // the %begin line's time, number and flags
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
@@ -332,18 +416,23 @@ func (c *controlClient) read(r *bufio.Reader) {
 		}
 		at := time.Now()
 		line = strings.TrimSuffix(line, "\n")
+		f := strings.Fields(line)
 		switch {
-		case strings.HasPrefix(line, "%begin"):
+		case block == nil && len(f) == 4 && f[0] == "%begin":
+			block, body = f[1:], nil
+		case block != nil && len(f) == 4 && (f[0] == "%end" || f[0] == "%error") && slices.Equal(f[1:], block):
 			// Flags 1: the reply to a command this client sent, not the
 			// attach's own.
-			f := strings.Fields(line)
-			inBlock, mine, body = true, f[len(f)-1] == "1", nil
-		case inBlock && (strings.HasPrefix(line, "%end") || strings.HasPrefix(line, "%error")):
-			inBlock = false
+			mine := block[2] == "1"
+			block = nil
 			if mine {
-				c.replies <- body
+				select {
+				case c.replies <- reply{body, f[0] == "%error"}:
+				case <-c.done:
+					return
+				}
 			}
-		case inBlock:
+		case block != nil:
 			body = append(body, line)
 		case strings.HasPrefix(line, "%output "):
 			// %output %PANE DATA, DATA with bytes under 32 and \ written \ooo.
@@ -354,26 +443,43 @@ func (c *controlClient) read(r *bufio.Reader) {
 				})
 				select {
 				case c.outputs <- timedOutput{at, data}:
-				default: // a run that stopped reading; the press's check fails
+				default: // a run that stopped reading; its press fails
 				}
 			}
 		}
 	}
 }
 
-// command sends one command and returns its reply.
-func (c *controlClient) command(line string) []string {
+// send sends one command line.
+func (c *controlClient) send(line string) {
 	c.b.Helper()
 	if _, err := io.WriteString(c.in, line+"\n"); err != nil {
 		c.b.Fatal(err)
 	}
+}
+
+// reply waits for the next reply; a command tmux failed is an error.
+func (c *controlClient) reply(line string) ([]string, error) {
 	select {
-	case body := <-c.replies:
-		return body
+	case r := <-c.replies:
+		if r.failed {
+			return nil, fmt.Errorf("tmux %s: %s", line, strings.Join(r.lines, " "))
+		}
+		return r.lines, nil
 	case <-time.After(10 * time.Second):
-		c.b.Fatalf("tmux did not answer %q", line)
-		return nil
+		return nil, fmt.Errorf("tmux did not answer %q", line)
 	}
+}
+
+// command sends one command and returns its reply.
+func (c *controlClient) command(line string) []string {
+	c.b.Helper()
+	c.send(line)
+	lines, err := c.reply(line)
+	if err != nil {
+		c.b.Fatal(err)
+	}
+	return lines
 }
 
 // cursorRow is the screen row that holds the cursor mark (›), -1 if none.
@@ -397,35 +503,45 @@ func (c *controlClient) drain() {
 	}
 }
 
-// pressDown sends Down at t0 and returns the ms until tmux passed on
-// output that draws the cursor mark; false if none came within 2 s.
-func (c *controlClient) pressDown(t0 time.Time) (float64, bool) {
+// pressDown sends Down and returns the ms until tmux passed on output
+// that drew the cursor mark with the cursor then off row before: a frame
+// that only redrew the cursor's row (the refresh's new rows, the usage
+// columns) is not the press's.
+func (c *controlClient) pressDown(before int) (float64, error) {
 	c.b.Helper()
-	if _, err := io.WriteString(c.in, "send-keys -t e2e Down\n"); err != nil {
-		c.b.Fatal(err)
+	t0 := time.Now()
+	c.send("send-keys -t e2e Down")
+	if _, err := c.reply("send-keys"); err != nil {
+		return 0, err
 	}
 	var seen []byte // the mark's bytes may be split across two lines
-	ms, ok := 0.0, false
-	for deadline := time.After(2 * time.Second); !ok; {
+	for deadline := time.After(2 * time.Second); ; {
 		select {
 		case o := <-c.outputs:
 			seen = append(seen, o.data...)
-			if bytes.Contains(seen, []byte("›")) {
-				ms, ok = float64(o.at.Sub(t0).Microseconds())/1000, true
+			if !bytes.Contains(seen, []byte("›")) {
+				continue
 			}
+			if row := c.cursorRow(); row != before && row >= 0 {
+				return float64(o.at.Sub(t0).Microseconds()) / 1000, nil
+			}
+			seen = nil
 		case <-deadline:
-			return 0, false
+			return 0, errors.New("the cursor did not move within 2 s")
 		}
 	}
-	select { // send-keys' own (empty) reply
-	case <-c.replies:
-	case <-time.After(10 * time.Second):
-		c.b.Fatal("tmux did not answer send-keys")
-	}
-	return ms, true
 }
 
+// close ends the client: at once if it does not end when its input does.
 func (c *controlClient) close() {
+	close(c.done)
 	_ = c.in.Close()
-	_ = c.cmd.Wait()
+	ended := make(chan struct{})
+	go func() { _ = c.cmd.Wait(); close(ended) }()
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		_ = c.cmd.Process.Kill()
+		<-ended
+	}
 }

@@ -213,19 +213,31 @@ func TestRecordingWaitsForTheFileWithoutASlot(t *testing.T) {
 	awaitUsage(t, got, "the recording did not end after the other writer")
 }
 
-// A recording reads the history's summary in its turn: with the
-// Background busy it waits inside its first transaction (holding the
-// file), not after reading the summary of every key and committing.
-func TestRecordingReadsTheSummaryInItsTurn(t *testing.T) {
+// A recording takes its turn inside its first transaction, once the
+// history holds its locks (history.WithLocked), so the history's work
+// there (reading the summary of every key first) is a turn's: with the
+// Background busy it waits holding the file, and does not commit before
+// it has a slot. (Where in the transaction the turn comes is the
+// history's: TestWithLockedCalledUnderTheLocks.)
+func TestRecordingTakesItsTurnInsideItsTransaction(t *testing.T) {
 	h, db := historyWithSecondWriter(t)
-
 	bg := NewBackground(1)
 	bg.slots <- struct{}{} // other background work holds the slot
 	got := make(chan any, 1)
 	go func() { got <- recordUsage(context.Background(), h, bg, loadTag{}, testNow, numberedKeys(0))() }()
-	time.Sleep(200 * time.Millisecond)
-	if err := probeWrite(db); err == nil {
-		t.Fatal("the recording got past its first transaction while the Background was busy")
+	for deadline := time.Now().Add(10 * time.Second); probeWrite(db) == nil; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the recording never held the file while the Background was busy")
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	if probeWrite(db) == nil {
+		t.Fatal("the recording let go of the file while the Background was busy")
+	}
+	select {
+	case msg := <-got:
+		t.Fatalf("the recording ended while the Background was busy: %#v", msg)
+	default:
 	}
 	<-bg.slots
 	awaitUsage(t, got, "the recording did not end once the Background was free")
