@@ -149,16 +149,12 @@ func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
 		"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"), "XDG_STATE_HOME=" + filepath.Join(dir, "state"),
 	}
 	port := freeTCPPort(b)
-	demo := exec.Command(bin, "demo", "--serve-only", "--listen", "127.0.0.1:"+port, "--keys", strconv.Itoa(keys))
-	demo.Env = env
-	var demoOut syncBuffer
-	demo.Stdout, demo.Stderr = &demoOut, &demoOut
-	if err := demo.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = demo.Process.Kill(); _ = demo.Wait() }()
+	// Stopped at the run's end: the next run's server would share the
+	// machine with it.
+	demoOut, stopDemo := startBinary(b, bin, env, "demo", "--serve-only", "--listen", "127.0.0.1:"+port, "--keys", strconv.Itoa(keys))
+	defer stopDemo()
 	url := waitUntil(b, "the demo server", func() string {
-		if m := demoAt.FindStringSubmatch(demoOut.String()); m != nil {
+		if m := demoAt.FindStringSubmatch(demoOut()); m != nil {
 			return m[1]
 		}
 		return ""

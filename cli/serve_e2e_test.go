@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,35 +38,48 @@ func needTool(t *testing.T, name string) string {
 // startProcess runs the built binary with args in env; its stdout and
 // stderr go to one file, returned with a way to read it.
 func startProcess(t *testing.T, env []string, args ...string) (read func() string) {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), "out")
+	read, _ = startBinary(t, binPath, env, args...)
+	return read
+}
+
+// startBinary is startProcess of any build bin, also returning stop,
+// which ends the process (the test's end does too, if it was not
+// stopped).
+func startBinary(tb testing.TB, bin string, env []string, args ...string) (read func() string, stop func()) {
+	tb.Helper()
+	out := filepath.Join(tb.TempDir(), "out")
 	f, err := os.Create(out)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	cmd := exec.Command(binPath, args...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		// SIGTERM is serve's graceful stop; demo ends on it too.
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(sshWait):
-			_ = cmd.Process.Kill()
-			<-done
-		}
 		f.Close()
-	})
+		tb.Fatal(err)
+	}
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			// SIGTERM is serve's graceful stop; demo ends on it too.
+			_ = cmd.Process.Signal(os.Interrupt)
+			done := make(chan struct{})
+			go func() { _ = cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(sshWait):
+				_ = cmd.Process.Kill()
+				<-done
+			}
+			f.Close()
+		})
+	}
+	tb.Cleanup(stop)
 	return func() string {
 		b, _ := os.ReadFile(out)
 		return string(b)
-	}
+	}, stop
 }
 
 // waitOutput waits for re in a process's output and returns its groups.
