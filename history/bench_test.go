@@ -271,3 +271,41 @@ func samplePeak() (stop func() uint64) {
 	}()
 	return func() uint64 { close(done); <-finished; return peak }
 }
+
+// BenchmarkDashboardLoad100k is what the local dashboard does with each
+// later load of 100,000 keys (a tenth of them changed): the store holds no
+// summary between loads (cli's forgetful), so it records the load with
+// the summary read back from the file, then reads every loaded key's usage.
+// Its B/op is the garbage a refresh's recording makes, which sets how
+// often the collector runs under the admin's key presses.
+func BenchmarkDashboardLoad100k(b *testing.B) {
+	ks := benchFleet(benchKeys)
+	ids := make([]string, len(ks))
+	for i := range ks {
+		ids[i] = ks[i].ID
+	}
+	s, _, now := benchStore(b)
+	ctx := context.Background()
+	if err := s.Record(ctx, t0, ks); err != nil {
+		b.Fatal(err)
+	}
+	round := 0
+	start := cpuTime(b)
+	for b.Loop() {
+		round++
+		b.StopTimer()
+		*now = t0.Add(time.Duration(round) * time.Hour)
+		bump(ks, round, *now)
+		s.Forget()
+		b.StartTimer()
+		if err := s.Record(ctx, *now, ks); err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		err := s.UsageEach(ctx, *now, ids, func(int) {}, func(id string, u Usage) { n++ })
+		if err != nil || n != len(ks) {
+			b.Fatalf("usage of %d keys: %v", n, err)
+		}
+	}
+	reportCPU(b, start)
+}

@@ -193,35 +193,7 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 		return fmt.Errorf("record history: %w", err)
 	}
 	s.setCache(nil)
-	states := old.keys
-	idAt := func(i int32) string { return states[i].id }
-	// A read usually lists the keys in the order of the states (the order
-	// of the read before, new keys last): each key is first looked for
-	// just after the state found for the key before it, a few states on
-	// (keys deleted since are skipped). The index by id (a million
-	// entries, about 16 MB) is built only when a key is not there, and
-	// kept up from then on.
-	var byID model.IDIndex
-	indexed, next := false, 0
-	find := func(id string) (int32, bool) {
-		for i := next; i < min(next+cursorReach, len(states)); i++ {
-			if states[i].id == id {
-				next = i + 1
-				return int32(i), true
-			}
-		}
-		if !indexed {
-			byID, indexed = model.NewIDIndex(len(states)), true
-			for i, st := range states {
-				byID.Set(st.id, int32(i), idAt)
-			}
-		}
-		i, ok := byID.Find(id, idAt)
-		if ok {
-			next = int(i) + 1
-		}
-		return i, ok
-	}
+	f := newFinder(old.keys)
 	var lastRef int64
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM keys`).Scan(&lastRef); err != nil {
 		return fmt.Errorf("record history: %w", err)
@@ -232,25 +204,25 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 	}
 	defer w.close()
 
-	var seenWithTotal, seenOnly []int64
+	// Unchanged keys are marked seen a statement per markSeenRefs of them,
+	// as they come: growing a list of a million refs would make 16 MB of
+	// garbage. [0]: the read confirmed their totals; [1]: it has none.
+	seen := [2]seenKeys{{withTotal: true}, {}}
 	matched := make([]bool, len(old.keys)) // the summary's states this read lists
 	for k := range keys {
 		// A key listed twice meets its own state, seen at this read.
 		r := readingOf(*k)
-		i, ok := find(k.ID)
+		i, ok := f.find(k.ID)
 		if !ok {
 			lastRef++
 			st, err := w.newKey(lastRef, k, r, at)
 			if err != nil {
 				return fmt.Errorf("record history: key %s: %w", k.ID, err)
 			}
-			states = append(states, st)
-			if indexed {
-				byID.Set(k.ID, int32(len(states)-1), idAt)
-			}
+			f.add(st)
 			continue
 		}
-		st := states[i]
+		st := f.states[i]
 		if int(i) < len(matched) {
 			matched[i] = true
 		}
@@ -276,11 +248,13 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 				continue
 			}
 			st.seenAt = at
+			m := &seen[1]
 			if r.total.Valid {
 				st.set(optBaseAt, sql.NullInt64{Int64: at, Valid: true})
-				seenWithTotal = append(seenWithTotal, st.ref)
-			} else {
-				seenOnly = append(seenOnly, st.ref)
+				m = &seen[0]
+			}
+			if err := m.add(ctx, tx, at, st.ref); err != nil {
+				return fmt.Errorf("record history: %w", err)
 			}
 			continue
 		}
@@ -291,18 +265,18 @@ func (s *Store) RecordSeq(ctx context.Context, readAt time.Time, keys iter.Seq[*
 	if err := w.flush(); err != nil {
 		return fmt.Errorf("record history: %w", err)
 	}
-	if err := markSeen(ctx, tx, at, seenWithTotal, true); err != nil {
-		return fmt.Errorf("record history: %w", err)
-	}
-	if err := markSeen(ctx, tx, at, seenOnly, false); err != nil {
-		return fmt.Errorf("record history: %w", err)
+	for i := range seen {
+		if err := seen[i].flush(ctx, tx, at); err != nil {
+			return fmt.Errorf("record history: %w", err)
+		}
 	}
 	pruned, keyCut, err := s.maybePrune(ctx, tx)
 	if err != nil {
 		return fmt.Errorf("record history: %w", err)
 	}
 	letBlobGo(old.keys, matched)
-	byID = model.IDIndex{} // let a million entries go before the blob is encoded
+	states := f.states
+	f = nil // let the index's million entries go before the blob is encoded
 	kept := states[:0]
 	for _, st := range states {
 		if pruned && st.seenAt < keyCut {
@@ -348,6 +322,30 @@ func letBlobGo(states []*keyState, matched []bool) {
 			st.id, st.name, st.user = strings.Clone(st.id), strings.Clone(st.name), strings.Clone(st.user)
 		}
 	}
+}
+
+// seenKeys gathers unchanged keys for markSeen, a statement's worth at a
+// time; withTotal: the read confirmed their totals.
+type seenKeys struct {
+	withTotal bool
+	refs      []int64
+}
+
+func (m *seenKeys) add(ctx context.Context, tx *sql.Tx, at, ref int64) error {
+	if m.refs == nil {
+		m.refs = make([]int64, 0, markSeenRefs)
+	}
+	m.refs = append(m.refs, ref)
+	if len(m.refs) < markSeenRefs {
+		return nil
+	}
+	return m.flush(ctx, tx, at)
+}
+
+func (m *seenKeys) flush(ctx context.Context, tx *sql.Tx, at int64) error {
+	err := markSeen(ctx, tx, at, m.refs, m.withTotal)
+	m.refs = m.refs[:0]
+	return err
 }
 
 // markSeen moves seen_at (and base_at, when the read confirmed the total)
@@ -630,4 +628,53 @@ func (s *Store) maybePrune(ctx context.Context, tx *sql.Tx) (bool, int64, error)
 		return false, 0, fmt.Errorf("prune: %w", err)
 	}
 	return true, dailyCut * dayMs, nil
+}
+
+// finder finds keys' states by id, for a read of keys. A read usually
+// lists the keys in the order of the states (the order of the read before,
+// new keys last): each key is first looked for just after the state found
+// for the key before it, a few states on (keys deleted since are skipped).
+// The index by id (a million entries, about 16 MB) is built only when a key
+// is not there, and kept up from then on.
+type finder struct {
+	states  []*keyState
+	idAt    func(int32) string
+	byID    model.IDIndex
+	indexed bool
+	next    int
+}
+
+func newFinder(states []*keyState) *finder {
+	f := &finder{states: states}
+	f.idAt = func(i int32) string { return f.states[i].id }
+	return f
+}
+
+// find returns the place of id's state.
+func (f *finder) find(id string) (int32, bool) {
+	for i := f.next; i < min(f.next+cursorReach, len(f.states)); i++ {
+		if f.states[i].id == id {
+			f.next = i + 1
+			return int32(i), true
+		}
+	}
+	if !f.indexed {
+		f.byID, f.indexed = model.NewIDIndex(len(f.states)), true
+		for i, st := range f.states {
+			f.byID.Set(st.id, int32(i), f.idAt)
+		}
+	}
+	i, ok := f.byID.Find(id, f.idAt)
+	if ok {
+		f.next = int(i) + 1
+	}
+	return i, ok
+}
+
+// add appends a new key's state, which find finds from then on.
+func (f *finder) add(st *keyState) {
+	f.states = append(f.states, st)
+	if f.indexed {
+		f.byID.Set(st.id, int32(len(f.states)-1), f.idAt)
+	}
 }

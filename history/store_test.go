@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -702,7 +703,11 @@ func TestMarkSeenEveryKey(t *testing.T) {
 	keys := make([]model.APIKey, n)
 	for i := range keys {
 		keys[i] = key(fmt.Sprintf("k%06d", i), int64(i))
+		if i%3 == 0 {
+			keys[i].TotalCalls = model.Opt[int64]{} // a server from before totals
+		}
 	}
+	withTotal := n - (n+2)/3
 	record(t, s, t0, keys...)
 	later := t0.Add(time.Hour)
 	record(t, s, later, keys...)
@@ -711,8 +716,8 @@ func TestMarkSeenEveryKey(t *testing.T) {
 	if err := s.db.QueryRow(`SELECT COUNT(*) FILTER (WHERE seen_at = ?1), COUNT(*) FILTER (WHERE base_at = ?1) FROM keys`, at).Scan(&seen, &based); err != nil {
 		t.Fatal(err)
 	}
-	if seen != n || based != n {
-		t.Fatalf("%d keys seen and %d based at the later read, want %d", seen, based, n)
+	if seen != n || based != withTotal {
+		t.Fatalf("%d keys seen and %d based at the later read, want %d and %d", seen, based, n, withTotal)
 	}
 }
 
@@ -799,5 +804,39 @@ func TestWithLockedCalledUnderTheLocks(t *testing.T) {
 	}
 	if calls != 1 {
 		t.Fatalf("UsageEach called it %d times, want once", calls)
+	}
+}
+
+// UsageEach of chosen keys tells each known key asked for once, in the
+// order asked, whatever that order is (keys out of the read's order send
+// it to the index by id), and leaves out keys it does not know.
+func TestUsageOfChosenKeys(t *testing.T) {
+	s, _ := newStore(t)
+	keys := make([]model.APIKey, 100)
+	for i := range keys {
+		keys[i] = key(fmt.Sprintf("k%03d", i), int64(i))
+	}
+	record(t, s, t0, keys...)
+	later := t0.Add(25 * time.Hour)
+	keys[50].TotalCalls = model.Some[int64](500)
+	record(t, s, later, keys...)
+	all, err := s.Usage(context.Background(), later, nil)
+	if err != nil || len(all) != len(keys) {
+		t.Fatalf("usage of %d keys: %v", len(all), err)
+	}
+	ask := []string{"k001", "k002", "k050", "k003", "unknown", "k050", "k099", "k002", "k098"}
+	want := []string{"k001", "k002", "k050", "k003", "k099", "k098"}
+	var got []string
+	err = s.UsageEach(context.Background(), later, ask, func(int) {}, func(id string, u Usage) {
+		got = append(got, id)
+		if !reflect.DeepEqual(u, all[id]) {
+			t.Errorf("%s: %s, but %s among all keys", id, fmtUsage(u), fmtUsage(all[id]))
+		}
+	})
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("told %q (%v), want %q", got, err, want)
+	}
+	if u := all["k050"]; u.Calls24h == nil || *u.Calls24h != 432 {
+		t.Fatalf("k050: %s, want 432 calls in 24 hours (24 of the 25 hours' 450)", fmtUsage(u))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"slices"
 	"unsafe"
 )
 
@@ -59,26 +60,17 @@ const (
 	isActive
 )
 
-func encodeSummary(keys []*keyState) []byte {
-	// Sized exactly ahead: the blob of a million keys is the largest
-	// allocation of a Record, and growing it by appends would hold two
-	// copies at once.
-	size := 1 + uvarintLen(uint64(len(keys)))
-	for _, k := range keys {
-		for _, t := range [3]string{k.id, k.name, k.user} {
-			size += uvarintLen(uint64(len(t))) + len(t)
-		}
-		size += varintLen(k.ref) + varintLen(k.seenAt) + 1 + uvarintLen(uint64(len(k.recent)))
-		for f := range numOpt {
-			if k.has&(1<<f) != 0 {
-				size += varintLen(k.vals[f])
-			}
-		}
-		for _, iv := range k.recent {
-			size += varintLen(iv.at) + varintLen(iv.at-iv.from) + varintLen(iv.calls) + 1
-		}
+// encodeSummary packs keys into buf's memory when it is large enough (a
+// Record encodes its parts one after another into one buffer: the driver
+// copies each as it binds it), else into a new buffer with an eighth to
+// spare, and returns the blob.
+func encodeSummary(buf []byte, keys []*keyState) []byte {
+	size := summarySize(keys)
+	b := buf[:0]
+	if cap(b) < size {
+		// An eighth more, so that a later part a little larger fits too.
+		b = make([]byte, 0, size+size/8)
 	}
-	b := make([]byte, 0, size)
 	b = append(b, summaryFormat)
 	b = binary.AppendUvarint(b, uint64(len(keys)))
 	for _, k := range keys {
@@ -105,6 +97,26 @@ func encodeSummary(keys []*keyState) []byte {
 	return b
 }
 
+// summarySize is the length of the blob encodeSummary makes of keys.
+func summarySize(keys []*keyState) int {
+	size := 1 + uvarintLen(uint64(len(keys)))
+	for _, k := range keys {
+		for _, t := range [3]string{k.id, k.name, k.user} {
+			size += uvarintLen(uint64(len(t))) + len(t)
+		}
+		size += varintLen(k.ref) + varintLen(k.seenAt) + 1 + uvarintLen(uint64(len(k.recent)))
+		for f := range numOpt {
+			if k.has&(1<<f) != 0 {
+				size += varintLen(k.vals[f])
+			}
+		}
+		for _, iv := range k.recent {
+			size += varintLen(iv.at) + varintLen(iv.at-iv.from) + varintLen(iv.calls) + 1
+		}
+	}
+	return size
+}
+
 // uvarintLen and varintLen are the bytes binary.AppendUvarint and
 // binary.AppendVarint write for x.
 func uvarintLen(x uint64) int { return (bits.Len64(x|1) + 6) / 7 }
@@ -117,6 +129,24 @@ var errBadSummary = errors.New("malformed summary")
 // share the blob's memory (no copy of a blob of a million keys), so the
 // caller must never change blob afterwards.
 func decodeSummary(blob []byte) ([]*keyState, error) {
+	return appendSummary(nil, blob)
+}
+
+// summaryLen is the number of keys a blob says it holds.
+func summaryLen(blob []byte) (int, error) {
+	if len(blob) == 0 || blob[0] != summaryFormat {
+		return 0, errBadSummary
+	}
+	n, w := binary.Uvarint(blob[1:])
+	if w <= 0 || n > uint64(len(blob)) {
+		return 0, errBadSummary
+	}
+	return int(n), nil
+}
+
+// appendSummary is decodeSummary appending to keys: a summary in parts is
+// decoded into one slice, which the caller sizes for all of them.
+func appendSummary(keys []*keyState, blob []byte) ([]*keyState, error) {
 	if len(blob) == 0 || blob[0] != summaryFormat {
 		return nil, errBadSummary
 	}
@@ -155,7 +185,7 @@ func decodeSummary(blob []byte) ([]*keyState, error) {
 	if bad || n > uint64(len(blob)) {
 		return nil, errBadSummary
 	}
-	keys := make([]*keyState, 0, n)
+	keys = slices.Grow(keys, int(n))
 	all := make([]keyState, n)
 	// Slabs of intervals hold every key's; each key's slice is capped at
 	// its own length, so an append (Record's) copies instead of
@@ -287,25 +317,38 @@ func (s *Store) readSummary(ctx context.Context, q querier) ([]*keyState, error)
 		return nil, fmt.Errorf("read summary: %w", err)
 	}
 	defer rows.Close()
-	var keys []*keyState
-	parts := 0
+	// The parts are scanned as sql.RawBytes, the driver's own copy of
+	// each: a []byte would be a second copy of a million keys' blob (about
+	// 85 MB of garbage a Record). The decoded strings point into them,
+	// which is safe only because this driver copies every blob it reads
+	// into new memory it never reuses (TestDriverBlobsOutliveTheirRow).
+	// All are read first, so that one slice sized for every key holds
+	// their states.
+	var parts []sql.RawBytes
+	total := 0
 	for rows.Next() {
-		var part []byte
+		var part sql.RawBytes
 		if err := rows.Scan(&part); err != nil {
 			return nil, fmt.Errorf("read summary: %w", err)
 		}
-		ks, err := decodeSummary(part)
+		n, err := summaryLen(part)
 		if err != nil {
 			return nil, err
 		}
-		keys = append(keys, ks...)
-		parts++
+		parts = append(parts, part)
+		total += n
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read summary: %w", err)
 	}
-	if parts == 0 {
+	if len(parts) == 0 {
 		return nil, errBadSummary
+	}
+	keys := make([]*keyState, 0, total)
+	for _, part := range parts {
+		if keys, err = appendSummary(keys, part); err != nil {
+			return nil, err
+		}
 	}
 	return keys, nil
 }
@@ -406,9 +449,12 @@ func (s *Store) saveSummary(ctx context.Context, tx *sql.Tx, keys []*keyState) (
 		return nil, fmt.Errorf("write summary: %w", err)
 	}
 	defer put.Close()
+	// One buffer for every part: the driver copies a blob as it binds it.
+	var buf []byte
 	for part, lo := 0, 0; part == 0 || lo < len(keys); part, lo = part+1, lo+summaryPartKeys {
 		hi := min(lo+summaryPartKeys, len(keys))
-		if _, err := put.ExecContext(ctx, s.serverID, part, encodeSummary(keys[lo:hi])); err != nil {
+		buf = encodeSummary(buf, keys[lo:hi])
+		if _, err := put.ExecContext(ctx, s.serverID, part, buf); err != nil {
 			return nil, fmt.Errorf("write summary: %w", err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -154,7 +155,7 @@ func TestSummaryRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := decodeSummary(encodeSummary(sm.keys))
+	back, err := decodeSummary(encodeSummary(nil, sm.keys))
 	if err != nil || !reflect.DeepEqual(back, sm.keys) {
 		t.Fatalf("round trip = %+v, %v\nwant %+v", back, err, sm.keys)
 	}
@@ -162,9 +163,12 @@ func TestSummaryRoundTrip(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(fromTables, sm.keys) {
 		t.Errorf("rebuilt = %+v, %v\nsummary %+v", fromTables, err, sm.keys)
 	}
-	blob := encodeSummary(sm.keys)
-	if len(blob) != cap(blob) {
-		t.Errorf("the blob was sized for %d bytes and holds %d", cap(blob), len(blob))
+	blob := encodeSummary(nil, sm.keys)
+	if size := summarySize(sm.keys); len(blob) != size {
+		t.Errorf("the blob was sized for %d bytes and holds %d", size, len(blob))
+	}
+	if first, again := string(blob), encodeSummary(blob, sm.keys); unsafe.SliceData(again) != unsafe.SliceData(blob) || string(again) != first {
+		t.Error("encoding again into the blob's own memory did not reuse it, or made another blob")
 	}
 	for n := range len(blob) - 1 {
 		if _, err := decodeSummary(blob[:n]); err == nil {
@@ -239,7 +243,7 @@ func TestSummaryInParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.db.Exec(`UPDATE summaries SET data = ?`, encodeSummary(sm.keys)); err != nil {
+	if _, err := s.db.Exec(`UPDATE summaries SET data = ?`, encodeSummary(nil, sm.keys)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.db.Exec(`DELETE FROM summary_parts`); err != nil {
@@ -305,6 +309,58 @@ func TestLetBlobGo(t *testing.T) {
 	for i, st := range many {
 		if !inBlob(st.id) {
 			t.Errorf("state %d: copied although most were not listed", i)
+		}
+	}
+}
+
+// readSummary keeps the parts it scans as sql.RawBytes after their rows,
+// and the decoded states' strings point into them: database/sql promises
+// RawBytes only until the next row, so this pins what the driver does
+// beyond that (modernc.org/sqlite copies each blob it reads into new
+// memory and never writes it again). A driver upgrade that reuses its
+// buffers fails here, not as states with garbled names.
+func TestDriverBlobsOutliveTheirRow(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	if _, err := s.db.ExecContext(ctx, `CREATE TEMP TABLE blobs (n INTEGER, data BLOB)`); err != nil {
+		t.Fatal(err)
+	}
+	want := make([][]byte, 50)
+	for i := range want {
+		want[i] = []byte(fmt.Sprintf("blob %d %s", i, strings.Repeat("x", 100*i)))
+		if _, err := s.db.ExecContext(ctx, `INSERT INTO blobs VALUES (?, ?)`, i, want[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func() []sql.RawBytes {
+		rows, err := s.db.QueryContext(ctx, `SELECT data FROM blobs ORDER BY n`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got []sql.RawBytes
+		for rows.Next() {
+			var b sql.RawBytes
+			if err := rows.Scan(&b); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, b)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	got := read()
+	// Another read of the same rows, on the same connection, after these
+	// rows are closed: a driver that reused its buffers would write here.
+	again := read()
+	for i := range want {
+		if string(got[i]) != string(want[i]) || string(again[i]) != string(want[i]) {
+			t.Fatalf("blob %d read as %.20q then %.20q, want %.20q", i, got[i], again[i], want[i])
+		}
+		if i > 0 && unsafe.SliceData(got[i]) == unsafe.SliceData(again[i]) {
+			t.Fatalf("blob %d: both reads share memory", i)
 		}
 	}
 }
