@@ -63,9 +63,10 @@ func (a *app) newDemoCmd() *cobra.Command {
 		listen    string
 		serveOnly bool
 		keys      int
+		traffic   int
 	)
 	cmd := &cobra.Command{
-		Use:   "demo [--listen ADDR] [--serve-only] [--keys N]",
+		Use:   "demo [--listen ADDR] [--serve-only] [--keys N] [--traffic N]",
 		Short: "Run a demo h2oGPTe server with sample users and keys",
 		Long: `Run an in-process h2oGPTe admin API with sample users, collections and keys
 in every state, so the tool can be tried without a server. It needs no
@@ -75,11 +76,15 @@ With --serve-only it prints the address and the demo admin token (public, and
 accepted only by this demo server) and serves until interrupted, so other
 commands can be pointed at it.`,
 		Example: `  h2ogpte-keys demo --serve-only --listen 127.0.0.1:8080
-  h2ogpte-keys demo --keys 100000   # a big server, for scale`,
+  h2ogpte-keys demo --keys 100000   # a big server, for scale
+  h2ogpte-keys demo --keys 100000 --traffic 5000   # and a busy one`,
 		Args: cobra.NoArgs,
 		RunE: a.action(func(ctx context.Context, _ *cobra.Command, _ []string) error {
 			if keys < 0 || keys > demoserver.MaxExtraKeys {
 				return usageErrorf("--keys %d is out of range: want 0 to %d", keys, demoserver.MaxExtraKeys)
+			}
+			if traffic < 0 || traffic > maxDemoTraffic {
+				return usageErrorf("--traffic %d is out of range: want 0 to %d calls a second", traffic, maxDemoTraffic)
 			}
 			// A closed terminal (SIGHUP) ends the demo like Ctrl+C, so its
 			// temporary history directory is removed. Only here: for serve,
@@ -91,6 +96,7 @@ commands can be pointed at it.`,
 				return fmt.Errorf("start demo server: %w", err)
 			}
 			defer srv.Close()
+			go srv.Server.Traffic(ctx, traffic)
 			if !serveOnly {
 				// Only the demo's address and token: ca_cert, TLS and
 				// timeout settings are for the real server and would
@@ -135,8 +141,13 @@ Serving until interrupted (Ctrl+C).
 	f.BoolVar(&serveOnly, "serve-only", false, "only serve the API; print how to point the tool at it")
 	f.IntVar(&keys, "keys", 0, fmt.Sprintf("seed this many extra keys (at most %d) over generated users, for scale demos", demoserver.MaxExtraKeys))
 	f.StringVar(&a.user, "user", "", "open the dashboard on this user's keys")
+	f.IntVar(&traffic, "traffic", 0, "make this many API calls a second with random keys, so their totals and last-used times move between reads as on a busy server")
 	return cmd
 }
+
+// maxDemoTraffic is the most calls a second --traffic makes: a tenth of
+// them every 100 ms under the demo server's lock, which listings wait for.
+const maxDemoTraffic = 100_000
 
 // demoHistory is the demo dashboard's usage history: a file in a new
 // temporary directory, removed by remove, so the demo shows calls per day

@@ -27,6 +27,10 @@ import (
 // BenchmarkPressDuringRefresh to measure beside this one, alternating.
 const pressBenchOther = "H2OGPTE_KEYS_BENCH_OTHER"
 
+// pressBenchTraffic names the calls a second BenchmarkPressDuringRefresh's
+// demo server makes with random keys.
+const pressBenchTraffic = "H2OGPTE_KEYS_BENCH_TRAFFIC"
+
 const (
 	// pressCount presses span a million-key refresh and the start of the
 	// usage history's recording of it (about 4 s in all).
@@ -68,6 +72,13 @@ const (
 // With H2OGPTE_KEYS_BENCH_OTHER set to another build's binary, each size
 // runs that build first, then this one: a shell loop around the command
 // alternates them.
+//
+// With H2OGPTE_KEYS_BENCH_TRAFFIC=N the demo server makes N calls a second
+// with random keys (demo --traffic), so the refresh finds their totals and
+// last-used times moved and the usage history records them as changes, as
+// on a busy server: at 10000, about a fifth of a million keys change
+// between the first load and the refresh. The demo server is then this
+// build's for every build (an older one may not have --traffic).
 func BenchmarkPressDuringRefresh(b *testing.B) {
 	if runtime.GOOS != "linux" {
 		b.Skip("reads the dashboard's CPU time and peak memory from Linux's /proc")
@@ -151,7 +162,11 @@ func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
 	port := freeTCPPort(b)
 	// Stopped at the run's end: the next run's server would share the
 	// machine with it.
-	demoOut, stopDemo := startBinary(b, bin, env, "demo", "--serve-only", "--listen", "127.0.0.1:"+port, "--keys", strconv.Itoa(keys))
+	demoBin, demoArgs := bin, []string{"demo", "--serve-only", "--listen", "127.0.0.1:" + port, "--keys", strconv.Itoa(keys)}
+	if traffic := os.Getenv(pressBenchTraffic); traffic != "" {
+		demoBin, demoArgs = binPath, append(demoArgs, "--traffic", traffic)
+	}
+	demoOut, stopDemo := startBinary(b, demoBin, env, demoArgs...)
 	defer stopDemo()
 	url := waitUntil(b, "the demo server", func() string {
 		if m := demoAt.FindStringSubmatch(demoOut()); m != nil {

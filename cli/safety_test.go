@@ -67,6 +67,13 @@ func TestDemoKeysBounded(t *testing.T) {
 		}}, "demo", "--keys", n)
 		assertOneLine(t, r, exitUsage, "--keys", "out of range")
 	}
+	for _, n := range []string{"-1", "100001"} {
+		r := runCLI(t, harness{dashboard: func(context.Context, DashboardDeps) error {
+			t.Error("the dashboard opened")
+			return nil
+		}}, "demo", "--traffic", n)
+		assertOneLine(t, r, exitUsage, "--traffic", "out of range")
+	}
 	r := runCLI(t, harness{}, "demo", "--keys", "99999999999999999999999")
 	if r.code != exitUsage {
 		t.Errorf("--keys past int64: exit %d, stderr %q", r.code, r.Stderr)
