@@ -31,11 +31,18 @@ const pressBenchOther = "H2OGPTE_KEYS_BENCH_OTHER"
 // demo server makes with random keys.
 const pressBenchTraffic = "H2OGPTE_KEYS_BENCH_TRAFFIC"
 
+// pressBenchThrough, set, has BenchmarkPressDuringRefresh press on after
+// its twenty presses until the usage history has recorded the refresh.
+const pressBenchThrough = "H2OGPTE_KEYS_BENCH_THROUGH"
+
 const (
 	// pressCount presses span a million-key refresh and the start of the
 	// usage history's recording of it (about 4 s in all).
-	pressCount  = 20
-	pressGap    = 100 * time.Millisecond
+	pressCount = 20
+	pressGap   = 100 * time.Millisecond
+	// pressTurn presses down, then as many up, and so on: fewer than the
+	// table's rows on screen at 200x50.
+	pressTurn   = 30
 	pressGoalMs = 50
 	// pressLongWait bounds the waits of a run: a million keys' demo
 	// server, first load and usage history take up to a minute on two
@@ -78,7 +85,11 @@ const (
 // last-used times moved and the usage history records them as changes, as
 // on a busy server: at 10000, about a fifth of a million keys change
 // between the first load and the refresh. The demo server is then this
-// build's for every build (an older one may not have --traffic).
+// build's for every build (an older one may not have --traffic). With
+// H2OGPTE_KEYS_BENCH_THROUGH set, the presses go on after the twenty until
+// the dashboard has been idle for a second (the usage history has
+// recorded the refresh), reported apart (presses-later, ms-max/press-later,
+// presses-later-over-50ms).
 func BenchmarkPressDuringRefresh(b *testing.B) {
 	if runtime.GOOS != "linux" {
 		b.Skip("reads the dashboard's CPU time and peak memory from Linux's /proc")
@@ -94,12 +105,13 @@ func BenchmarkPressDuringRefresh(b *testing.B) {
 	for _, keys := range []int{100_000, 1_000_000} {
 		for _, build := range builds {
 			b.Run(fmt.Sprintf("keys=%d/build=%s", keys, build.name), func(b *testing.B) {
-				var all []float64
+				var all, later []float64
 				var refresh, peak, peakHistory, refreshingMax float64
 				refreshing := 0
 				for range b.N {
 					r := pressRun(b, tmux, build.bin, keys)
 					all = append(all, r.pressesMs...)
+					later = append(later, r.laterMs...)
 					refresh, peak = max(refresh, r.refreshS), max(peak, r.peakMiB)
 					peakHistory = max(peakHistory, r.peakHistoryMiB)
 					refreshing += r.refreshing
@@ -121,6 +133,17 @@ func BenchmarkPressDuringRefresh(b *testing.B) {
 				}
 				b.ReportMetric(float64(over), "presses-over-50ms")
 				b.ReportMetric(refresh, "s/refresh")
+				if len(later) > 0 {
+					laterOver := 0
+					for _, ms := range later {
+						if ms > pressGoalMs {
+							laterOver++
+						}
+					}
+					b.ReportMetric(float64(len(later)), "presses-later")
+					b.ReportMetric(slices.Max(later), "ms-max/press-later")
+					b.ReportMetric(float64(laterOver), "presses-later-over-50ms")
+				}
 				if peak > 0 {
 					b.ReportMetric(peak, "MiB-peak/refresh")
 					b.ReportMetric(peakHistory, "MiB-peak/refresh+history")
@@ -142,6 +165,9 @@ type pressResult struct {
 	// peakHistoryMiB is the peak until the usage history has recorded
 	// the refresh too.
 	peakHistoryMiB float64
+	// laterMs are the presses after the first pressCount, with
+	// H2OGPTE_KEYS_BENCH_THROUGH set.
+	laterMs []float64
 }
 
 var (
@@ -223,21 +249,46 @@ func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
 	defer end.stop()
 	time.Sleep(300 * time.Millisecond)
 	var r pressResult
-	for i := range pressCount {
+	press := func(i int) float64 {
 		before := cc.cursorRow()
 		time.Sleep(30 * time.Millisecond) // a capture-pane's reply can hold tmux's next output back
 		cc.drain()
 		refreshing := !end.seen()
-		ms, err := cc.pressDown(before)
+		// Down, and Up for every other pressTurn presses: the cursor's row
+		// on screen stops moving once the table scrolls.
+		key := "Down"
+		if i/pressTurn%2 == 1 {
+			key = "Up"
+		}
+		ms, err := cc.pressKey(key, before)
 		if err != nil {
 			b.Fatalf("press %d: %v", i, err)
 		}
-		r.pressesMs = append(r.pressesMs, ms)
 		if refreshing {
 			r.refreshing++
 			r.refreshingMax = max(r.refreshingMax, ms)
 		}
 		time.Sleep(50*time.Millisecond + pressGap + rand.N(time.Second/60))
+		return ms
+	}
+	for i := range pressCount {
+		r.pressesMs = append(r.pressesMs, press(i))
+	}
+	if os.Getenv(pressBenchThrough) != "" {
+		// On until the refresh has ended and the dashboard has been idle
+		// (its usage history recorded) for a second of presses.
+		deadline := time.Now().Add(pressLongWait)
+		for i, since, ticks := pressCount, time.Now(), cpuTicks(b, pid); ; i++ {
+			r.laterMs = append(r.laterMs, press(i))
+			if time.Since(since) < time.Second {
+				continue
+			}
+			if t := cpuTicks(b, pid); end.seen() && t-ticks < idleTicks || time.Now().After(deadline) {
+				break
+			} else {
+				since, ticks = time.Now(), t
+			}
+		}
 	}
 	m := waitUntil(b, "the refresh's log line", func() string {
 		if m := refreshedIn.FindStringSubmatch(readLog()); m != nil {
@@ -332,28 +383,34 @@ func waitUntil(b *testing.B, what string, f func() string) string {
 // second (its usage history recorded).
 func waitIdle(b *testing.B, pid int) {
 	b.Helper()
-	ticks := func() int {
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			b.Fatalf("the dashboard's CPU time: %v", err)
-		}
-		// The fields after the command's closing parenthesis, from the
-		// state (the line's 3rd): utime and stime are the 14th and 15th.
-		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
-		u, _ := strconv.Atoi(f[11])
-		s, _ := strconv.Atoi(f[12])
-		return u + s
-	}
 	for deadline := time.Now().Add(pressLongWait); ; {
-		a := ticks()
+		a := cpuTicks(b, pid)
 		time.Sleep(time.Second)
-		if ticks()-a < 5 { // clock ticks are a hundredth of a second
+		if cpuTicks(b, pid)-a < idleTicks {
 			return
 		}
 		if time.Now().After(deadline) {
 			b.Fatalf("the dashboard was still busy after %s", pressLongWait)
 		}
 	}
+}
+
+// idleTicks: a process that used fewer clock ticks (hundredths of a
+// second) than this in a second is idle.
+const idleTicks = 5
+
+// cpuTicks is the CPU time process pid has used, in clock ticks.
+func cpuTicks(b *testing.B, pid int) int {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatalf("the dashboard's CPU time: %v", err)
+	}
+	// The fields after the command's closing parenthesis, from the
+	// state (the line's 3rd): utime and stime are the 14th and 15th.
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
+	u, _ := strconv.Atoi(f[11])
+	s, _ := strconv.Atoi(f[12])
+	return u + s
 }
 
 // vmHWM is process pid's peak RSS in MiB (since clear_refs), 0 if unknown.
@@ -514,14 +571,14 @@ func (c *controlClient) drain() {
 	}
 }
 
-// pressDown sends Down and returns the ms until tmux passed on output
+// pressKey sends key (Down or Up) and returns the ms until tmux passed on output
 // that drew the cursor mark with the cursor then off row before: a frame
 // that only redrew the cursor's row (the refresh's new rows, the usage
 // columns) is not the press's.
-func (c *controlClient) pressDown(before int) (float64, error) {
+func (c *controlClient) pressKey(key string, before int) (float64, error) {
 	c.b.Helper()
 	t0 := time.Now()
-	c.send("send-keys -t e2e Down")
+	c.send("send-keys -t e2e " + key)
 	if _, err := c.reply("send-keys"); err != nil {
 		return 0, err
 	}
