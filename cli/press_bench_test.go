@@ -264,7 +264,7 @@ func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
 		if err != nil {
 			b.Fatalf("press %d: %v", i, err)
 		}
-		if refreshing {
+		if refreshing && i < pressCount { // the later presses are reported apart
 			r.refreshing++
 			r.refreshingMax = max(r.refreshingMax, ms)
 		}
@@ -275,19 +275,27 @@ func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
 		r.pressesMs = append(r.pressesMs, press(i))
 	}
 	if os.Getenv(pressBenchThrough) != "" {
-		// On until the refresh has ended and the dashboard has been idle
-		// (its usage history recorded) for a second of presses.
+		// On until the dashboard has been idle (its usage history
+		// recorded) for a second of presses, all after the refresh's end.
 		deadline := time.Now().Add(pressLongWait)
 		for i, since, ticks := pressCount, time.Now(), cpuTicks(b, pid); ; i++ {
+			refreshed := end.seen()
 			r.laterMs = append(r.laterMs, press(i))
+			if !refreshed {
+				since, ticks = time.Now(), cpuTicks(b, pid)
+				continue
+			}
 			if time.Since(since) < time.Second {
 				continue
 			}
-			if t := cpuTicks(b, pid); end.seen() && t-ticks < idleTicks || time.Now().After(deadline) {
+			t := cpuTicks(b, pid)
+			if t-ticks < idleTicks {
 				break
-			} else {
-				since, ticks = time.Now(), t
 			}
+			if time.Now().After(deadline) {
+				b.Fatalf("the dashboard was still busy %s after r, pressed %d times", pressLongWait, i+1)
+			}
+			since, ticks = time.Now(), t
 		}
 	}
 	m := waitUntil(b, "the refresh's log line", func() string {

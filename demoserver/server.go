@@ -143,7 +143,11 @@ type Server struct {
 	mu sync.RWMutex
 	// rng is seeded from Options.Seed so ids of everything created later are
 	// reproducible too. Guarded by mu (write lock).
-	rng         *rand.Rand
+	rng *rand.Rand
+	// usage picks the keys Use calls with: its own generator, so traffic
+	// leaves rng's sequence (and the ids of what is created) as it was.
+	// Guarded by mu (write lock).
+	usage       *rand.Rand
 	admin       *userRec
 	users       []*userRec
 	usersByID   map[string]*userRec
@@ -195,6 +199,7 @@ func New(opts Options) *Server {
 		latency:     opts.Latency,
 		maxPage:     opts.MaxPageSize,
 		rng:         rand.New(rand.NewPCG(uint64(opts.Seed), 0x68326f677074)),
+		usage:       rand.New(rand.NewPCG(uint64(opts.Seed), 0x7573616765)),
 		usersByID:   map[string]*userRec{},
 		usersByName: map[string]*userRec{},
 		collsByID:   map[string]*collection{},

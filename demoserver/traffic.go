@@ -22,7 +22,7 @@ func (s *Server) Use(n int) int {
 		if len(s.keys) == 0 {
 			break
 		}
-		k := s.keys[s.rng.IntN(len(s.keys))]
+		k := s.keys[s.usage.IntN(len(s.keys))]
 		if k.key.StatusAt(now) != model.StatusActive {
 			continue
 		}

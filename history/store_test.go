@@ -809,7 +809,8 @@ func TestWithLockedCalledUnderTheLocks(t *testing.T) {
 
 // UsageEach of chosen keys tells each known key asked for once, in the
 // order asked, whatever that order is (keys out of the read's order send
-// it to the index by id), and leaves out keys it does not know.
+// it to the index by id), and leaves out keys it does not know: for a few
+// keys (a map of them) and for most (the finder).
 func TestUsageOfChosenKeys(t *testing.T) {
 	s, _ := newStore(t)
 	keys := make([]model.APIKey, 100)
@@ -824,17 +825,30 @@ func TestUsageOfChosenKeys(t *testing.T) {
 	if err != nil || len(all) != len(keys) {
 		t.Fatalf("usage of %d keys: %v", len(all), err)
 	}
-	ask := []string{"k001", "k002", "k050", "k003", "unknown", "k050", "k099", "k002", "k098"}
-	want := []string{"k001", "k002", "k050", "k003", "k099", "k098"}
-	var got []string
-	err = s.UsageEach(context.Background(), later, ask, func(int) {}, func(id string, u Usage) {
-		got = append(got, id)
-		if !reflect.DeepEqual(u, all[id]) {
-			t.Errorf("%s: %s, but %s among all keys", id, fmtUsage(u), fmtUsage(all[id]))
+	few := []string{"k001", "k002", "k050", "k003", "unknown", "k050", "k099", "k002", "k098"}
+	// Most keys, out of order: the finder's cursor and then its index.
+	var most []string
+	for i := 99; i >= 10; i-- {
+		most = append(most, fmt.Sprintf("k%03d", i))
+	}
+	most = append(most, "unknown", "k050", "k001", "k099", "k000")
+	for _, c := range []struct {
+		name      string
+		ask, want []string
+	}{
+		{"few", few, []string{"k001", "k002", "k050", "k003", "k099", "k098"}},
+		{"most", most, append(slices.Clone(most[:90]), "k001", "k000")},
+	} {
+		var got []string
+		err = s.UsageEach(context.Background(), later, c.ask, func(int) {}, func(id string, u Usage) {
+			got = append(got, id)
+			if !reflect.DeepEqual(u, all[id]) {
+				t.Errorf("%s: %s: %s, but %s among all keys", c.name, id, fmtUsage(u), fmtUsage(all[id]))
+			}
+		})
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Fatalf("%s: told %q (%v), want %q", c.name, got, err, c.want)
 		}
-	})
-	if err != nil || !slices.Equal(got, want) {
-		t.Fatalf("told %q (%v), want %q", got, err, want)
 	}
 	if u := all["k050"]; u.Calls24h == nil || *u.Calls24h != 432 {
 		t.Fatalf("k050: %s, want 432 calls in 24 hours (24 of the 25 hours' 450)", fmtUsage(u))

@@ -312,7 +312,10 @@ func (s *Store) readSummary(ctx context.Context, q querier) ([]*keyState, error)
 	if len(blob) > 0 {
 		return decodeSummary(blob)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT data FROM summary_parts WHERE server_id = ? ORDER BY part`, s.serverID)
+	// CAST: a part stored as TEXT (a BLOB column converts nothing, so an
+	// outside write can store one) would reach Scan as a string, which
+	// database/sql copies into one buffer it reuses for every row.
+	rows, err := q.QueryContext(ctx, `SELECT CAST(data AS BLOB) FROM summary_parts WHERE server_id = ? ORDER BY part`, s.serverID)
 	if err != nil {
 		return nil, fmt.Errorf("read summary: %w", err)
 	}
@@ -320,8 +323,10 @@ func (s *Store) readSummary(ctx context.Context, q querier) ([]*keyState, error)
 	// The parts are scanned as sql.RawBytes, the driver's own copy of
 	// each: a []byte would be a second copy of a million keys' blob (about
 	// 85 MB of garbage a Record). The decoded strings point into them,
-	// which is safe only because this driver copies every blob it reads
-	// into new memory it never reuses (TestDriverBlobsOutliveTheirRow).
+	// which is safe only because they reach Scan as blobs (the CAST), which
+	// database/sql hands over as they are, and this driver copies every
+	// blob it reads into new memory it never reuses
+	// (TestDriverBlobsOutliveTheirRow, TestSummaryPartsStoredAsText).
 	// All are read first, so that one slice sized for every key holds
 	// their states.
 	var parts []sql.RawBytes

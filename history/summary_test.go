@@ -364,3 +364,43 @@ func TestDriverBlobsOutliveTheirRow(t *testing.T) {
 		}
 	}
 }
+
+// Summary parts stored as TEXT (a BLOB column converts nothing, so an
+// outside write can store one) are read as they are, not garbled by
+// database/sql's buffer for strings, which every row reuses.
+func TestSummaryPartsStoredAsText(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	now := t0
+	s := openAt(t, path, server, &now, Options{})
+	ks := make([]model.APIKey, 2*summaryPartKeys+5)
+	for i := range ks {
+		ks[i] = key(fmt.Sprintf("k%06d", i), int64(i))
+	}
+	record(t, s, t0, ks...)
+	ks[7].TotalCalls = model.Some[int64](1000)
+	record(t, s, t0.Add(30*time.Hour), ks...)
+	want, err := s.Usage(context.Background(), t0.Add(31*time.Hour), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts int
+	if _, err := s.db.Exec(`UPDATE summary_parts SET data = CAST(data AS TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.QueryRow(`SELECT COUNT(*) FROM summary_parts WHERE typeof(data) = 'text'`).Scan(&texts); err != nil || texts != 3 {
+		t.Fatalf("%d parts stored as text (%v), want 3", texts, err)
+	}
+	fresh := openAt(t, path, server, &now, Options{})
+	got, err := fresh.Usage(context.Background(), t0.Add(31*time.Hour), nil)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("read back from text parts: %d keys (%v), want %d", len(got), err, len(want))
+	}
+	if fresh.cache == nil || fresh.cache.gen < 0 {
+		t.Fatal("the text parts were not read: the summary was rebuilt from the tables")
+	}
+	for i, k := range fresh.cache.keys {
+		if want := fmt.Sprintf("k%06d", i); k.id != want {
+			t.Fatalf("state %d is %q, want %q", i, k.id, want)
+		}
+	}
+}

@@ -140,9 +140,29 @@ func (s *Store) UsageEach(ctx context.Context, now time.Time, keyIDs []string, s
 		return nil
 	}
 	size(min(len(sm.keys), len(keyIDs)))
-	// The keys' states are found as a Record finds them, and each is told
-	// once: a map of the ids asked for would be about 40 MB of garbage at
-	// a million keys.
+	if len(keyIDs) < len(sm.keys)/8 {
+		// A few keys (one user's): a map of them, and one pass over the
+		// states, costs less than an index of every state.
+		found := make(map[string]*keyState, len(keyIDs))
+		for _, id := range keyIDs {
+			found[id] = nil
+		}
+		for _, k := range sm.keys {
+			if _, ok := found[k.id]; ok {
+				found[k.id] = k
+			}
+		}
+		for _, id := range keyIDs {
+			if k := found[id]; k != nil {
+				delete(found, id) // told once
+				emit(k)
+			}
+		}
+		return nil
+	}
+	// Most keys (all users'): their states are found as a Record finds
+	// them, and each is told once. A map of the ids asked for would be
+	// about 40 MB of garbage at a million keys.
 	f := newFinder(sm.keys)
 	told := make([]bool, len(sm.keys))
 	for _, id := range keyIDs {
