@@ -204,20 +204,28 @@ func TestVarintLen(t *testing.T) {
 	}
 }
 
-// A summary of more keys than a part holds is written in parts and read
-// back whole; a file from before parts (one blob in summaries) still
-// reads.
-func TestSummaryInParts(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "history.db")
-	now := t0
-	s := openAt(t, path, server, &now, Options{})
-	ks := make([]model.APIKey, 2*summaryPartKeys+5)
+// storeInParts is a store whose summary is in three parts: two reads of
+// 2*summaryPartKeys+5 keys (k000000...), the second 30 hours later with
+// k000007's total raised.
+func storeInParts(t *testing.T) (s *Store, path string, now *time.Time, ks []model.APIKey) {
+	path = filepath.Join(t.TempDir(), "history.db")
+	at := t0
+	s = openAt(t, path, server, &at, Options{})
+	ks = make([]model.APIKey, 2*summaryPartKeys+5)
 	for i := range ks {
 		ks[i] = key(fmt.Sprintf("k%06d", i), int64(i))
 	}
 	record(t, s, t0, ks...)
 	ks[7].TotalCalls = model.Some[int64](1000)
 	record(t, s, t0.Add(30*time.Hour), ks...)
+	return s, path, &at, ks
+}
+
+// A summary of more keys than a part holds is written in parts and read
+// back whole; a file from before parts (one blob in summaries) still
+// reads.
+func TestSummaryInParts(t *testing.T) {
+	s, path, now, ks := storeInParts(t)
 	var parts int
 	if err := s.db.QueryRow(`SELECT COUNT(*) FROM summary_parts`).Scan(&parts); err != nil || parts != 3 {
 		t.Fatalf("%d parts (%v), want 3", parts, err)
@@ -229,7 +237,7 @@ func TestSummaryInParts(t *testing.T) {
 	if u, v := want["k000007"], want["k040004"]; len(want) != len(ks) || u.Calls24h == nil || *u.Calls24h == 0 || v.Calls24h == nil || *v.Calls24h != 0 {
 		t.Fatalf("usage of %d keys; k000007: %s; k040004: %s", len(want), fmtUsage(u), fmtUsage(v))
 	}
-	fresh := openAt(t, path, server, &now, Options{})
+	fresh := openAt(t, path, server, now, Options{})
 	got, err := fresh.Usage(context.Background(), t0.Add(31*time.Hour), nil)
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("read back from parts: %d keys (%v), want %d", len(got), err, len(want))
@@ -249,7 +257,7 @@ func TestSummaryInParts(t *testing.T) {
 	if _, err := s.db.Exec(`DELETE FROM summary_parts`); err != nil {
 		t.Fatal(err)
 	}
-	old := openAt(t, path, server, &now, Options{})
+	old := openAt(t, path, server, now, Options{})
 	got, err = old.Usage(context.Background(), t0.Add(31*time.Hour), nil)
 	if err != nil || !reflect.DeepEqual(got, want) || old.cache == nil || old.cache.gen < 0 {
 		t.Fatalf("read back from one blob: %d keys (%v), want %d", len(got), err, len(want))
@@ -369,16 +377,7 @@ func TestDriverBlobsOutliveTheirRow(t *testing.T) {
 // outside write can store one) are read as they are, not garbled by
 // database/sql's buffer for strings, which every row reuses.
 func TestSummaryPartsStoredAsText(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "history.db")
-	now := t0
-	s := openAt(t, path, server, &now, Options{})
-	ks := make([]model.APIKey, 2*summaryPartKeys+5)
-	for i := range ks {
-		ks[i] = key(fmt.Sprintf("k%06d", i), int64(i))
-	}
-	record(t, s, t0, ks...)
-	ks[7].TotalCalls = model.Some[int64](1000)
-	record(t, s, t0.Add(30*time.Hour), ks...)
+	s, path, now, _ := storeInParts(t)
 	want, err := s.Usage(context.Background(), t0.Add(31*time.Hour), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -390,7 +389,7 @@ func TestSummaryPartsStoredAsText(t *testing.T) {
 	if err := s.db.QueryRow(`SELECT COUNT(*) FROM summary_parts WHERE typeof(data) = 'text'`).Scan(&texts); err != nil || texts != 3 {
 		t.Fatalf("%d parts stored as text (%v), want 3", texts, err)
 	}
-	fresh := openAt(t, path, server, &now, Options{})
+	fresh := openAt(t, path, server, now, Options{})
 	got, err := fresh.Usage(context.Background(), t0.Add(31*time.Hour), nil)
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("read back from text parts: %d keys (%v), want %d", len(got), err, len(want))
