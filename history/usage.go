@@ -101,8 +101,8 @@ func (s *Store) Usage(ctx context.Context, now time.Time, keyIDs []string) (map[
 
 // UsageEach is Usage handing each key's usage to each, in the order of
 // keyIDs (a key asked for twice is told once), instead of collecting them
-// in a map; size is told first an upper bound on the calls to each. A caller that keeps usage in its own form saves a map of every
-// key.
+// in a map; size is told first an upper bound on the calls to each. A
+// caller that keeps usage in its own form saves a map of every key.
 func (s *Store) UsageEach(ctx context.Context, now time.Time, keyIDs []string, size func(n int), each func(id string, u Usage)) error {
 	s.states.RLock()
 	defer s.states.RUnlock()
