@@ -35,6 +35,12 @@ const pressBenchTraffic = "H2OGPTE_KEYS_BENCH_TRAFFIC"
 // its twenty presses until the usage history has recorded the refresh.
 const pressBenchThrough = "H2OGPTE_KEYS_BENCH_THROUGH"
 
+// pressBenchLog names a file BenchmarkPressDuringRefresh appends every
+// press to: when it was sent on CLOCK_MONOTONIC (as `perf record -k mono`
+// stamps the kernel's events), how long it took, and whether the refresh
+// was still running; each run first names the processes it timed.
+const pressBenchLog = "H2OGPTE_KEYS_BENCH_PRESSLOG"
+
 const (
 	// pressCount presses span a million-key refresh and the start of the
 	// usage history's recording of it (about 4 s in all).
@@ -244,6 +250,7 @@ func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
 	peakKnown := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0) == nil
 	cc := startControl(b, s)
 	defer cc.close()
+	pressLog := openPressLog(b, pid, s)
 	cc.command("send-keys -t e2e r")
 	end := watchRefresh(readLog, pid)
 	defer end.stop()
@@ -260,10 +267,11 @@ func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
 		if i/pressTurn%2 == 1 {
 			key = "Up"
 		}
-		ms, err := cc.pressKey(key, before)
+		sent, ms, err := cc.pressKey(key, before)
 		if err != nil {
 			b.Fatalf("press %d: %v", i, err)
 		}
+		pressLog(sent, ms, refreshing, i >= pressCount)
 		if refreshing && i < pressCount { // the later presses are reported apart
 			r.refreshing++
 			r.refreshingMax = max(r.refreshingMax, ms)
@@ -314,6 +322,41 @@ func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
 	}
 	cc.command("send-keys -t e2e q")
 	return r
+}
+
+// openPressLog starts a run in the file H2OGPTE_KEYS_BENCH_PRESSLOG names,
+// with the pids of the dashboard, the tmux server and this process, and
+// returns what logs a press: "press MONOTONIC-SECONDS MS PHASE", PHASE
+// refreshing, after (the refresh's end seen) or later (past the twenty).
+// Without the variable it logs nothing.
+func openPressLog(b *testing.B, dashboard int, s *tuiSession) func(sent time.Time, ms float64, refreshing, later bool) {
+	path := os.Getenv(pressBenchLog)
+	if path == "" {
+		return func(time.Time, float64, bool, bool) {}
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { f.Close() })
+	wall := time.Now()
+	mono, ok := monotonicNow()
+	if !ok {
+		b.Fatalf("%s: no monotonic clock to log presses by", pressBenchLog)
+	}
+	fmt.Fprintf(f, "run dashboard=%d tmux=%s bench=%d\n", dashboard,
+		strings.TrimSpace(s.must("display-message", "-p", "#{pid}")), os.Getpid())
+	return func(sent time.Time, ms float64, refreshing, later bool) {
+		phase := "after"
+		switch {
+		case later:
+			phase = "later"
+		case refreshing:
+			phase = "refreshing"
+		}
+		at := mono + sent.Sub(wall)
+		fmt.Fprintf(f, "press %.6f %.3f %s\n", at.Seconds(), ms, phase)
+	}
 }
 
 // refreshWatch notes when the refresh's log line appears, and the
@@ -583,12 +626,12 @@ func (c *controlClient) drain() {
 // that drew the cursor mark with the cursor then off row before: a frame
 // that only redrew the cursor's row (the refresh's new rows, the usage
 // columns) is not the press's.
-func (c *controlClient) pressKey(key string, before int) (float64, error) {
+func (c *controlClient) pressKey(key string, before int) (sent time.Time, ms float64, err error) {
 	c.b.Helper()
 	t0 := time.Now()
 	c.send("send-keys -t e2e " + key)
 	if _, err := c.reply("send-keys"); err != nil {
-		return 0, err
+		return t0, 0, err
 	}
 	var seen []byte // the mark's bytes may be split across two lines
 	for deadline := time.After(2 * time.Second); ; {
@@ -599,11 +642,11 @@ func (c *controlClient) pressKey(key string, before int) (float64, error) {
 				continue
 			}
 			if row := c.cursorRow(); row != before && row >= 0 {
-				return float64(o.at.Sub(t0).Microseconds()) / 1000, nil
+				return t0, float64(o.at.Sub(t0).Microseconds()) / 1000, nil
 			}
 			seen = nil
 		case <-deadline:
-			return 0, errors.New("the cursor did not move within 2 s")
+			return t0, 0, errors.New("the cursor did not move within 2 s")
 		}
 	}
 }
