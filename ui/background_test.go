@@ -366,3 +366,52 @@ func awaitUsage(t *testing.T, got <-chan any, late string) {
 		t.Fatal(late)
 	}
 }
+
+// A panic in background work reaches the goroutine that asked for the
+// work (a command's, which bubbletea recovers to restore the terminal),
+// not the background thread's, which would end the process at once.
+func TestBackgroundPanicReachesTheCaller(t *testing.T) {
+	bg := NewBackground(1)
+	got := func() (p any) {
+		defer func() { p = recover() }()
+		bg.Run(func() { panic("background work failed") })
+		return nil
+	}()
+	if got != "background work failed" {
+		t.Fatalf("the caller recovered %v, want the work's panic", got)
+	}
+	// The slot was given back, and the thread still takes work.
+	ran := false
+	bg.Run(func() { ran = true })
+	if !ran || len(bg.slots) != 0 {
+		t.Errorf("after a panic: ran %v, %d slots held", ran, len(bg.slots))
+	}
+}
+
+// A Background's threads are reused while work comes, and end once idle
+// for workerIdle: a dashboard that ends leaves none behind.
+func TestBackgroundThreadsEndWhenIdle(t *testing.T) {
+	bg := NewBackground(2)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			bg.Run(func() { time.Sleep(time.Millisecond) })
+		}()
+	}
+	wg.Wait()
+	// Pieces are handed to idle threads: twenty pieces at two at once
+	// need about two (one more when a piece comes just before a thread is
+	// back waiting), never one a piece.
+	if n := bg.workers.Load(); n < 1 || n > 10 {
+		t.Errorf("%d threads ran 20 pieces two at a time, want 1 to 10", n)
+	}
+	deadline := time.Now().Add(workerIdle + 5*time.Second)
+	for bg.workers.Load() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d threads still there %s after the last piece", bg.workers.Load(), workerIdle+5*time.Second)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
