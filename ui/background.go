@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"fmt"
 	"iter"
 	"runtime"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 )
@@ -74,8 +76,10 @@ const workerIdle = 2 * time.Second
 
 // lowly runs f on a thread of the Background's at the lower priority and
 // waits for it; on a nil Background, at once. A panic in f is raised again
-// here, where the caller (a command, whose panics bubbletea catches to
-// restore the terminal) would have had it.
+// here (with the background thread's stack in its message), where the
+// caller (a command, whose panics bubbletea catches to restore the
+// terminal) would have had it; f ending its goroutine (runtime.Goexit)
+// ends the caller's.
 //
 // A thread's priority cannot be raised again without privileges, so such
 // a thread runs only background work: its goroutine keeps it locked, and
@@ -85,19 +89,41 @@ func (b *Background) lowly(f func()) {
 		f()
 		return
 	}
-	done := make(chan any, 1)
+	done := make(chan jobEnd, 1)
 	job := func() {
-		defer func() { done <- recover() }()
+		returned := false
+		defer func() {
+			end := jobEnd{returned: returned}
+			if !returned {
+				if end.panic = recover(); end.panic != nil {
+					end.stack = debug.Stack()
+				}
+			}
+			done <- end
+		}()
 		f()
+		returned = true
 	}
 	select {
 	case b.idle <- job:
 	default:
 		go b.worker(job)
 	}
-	if p := <-done; p != nil {
-		panic(p)
+	end := <-done
+	switch {
+	case end.panic != nil:
+		panic(fmt.Sprintf("%v\n\n[on a background thread]\n%s", end.panic, end.stack))
+	case !end.returned:
+		runtime.Goexit()
 	}
+}
+
+// jobEnd is how a job ended: returned, or a panic (with its stack), or
+// neither (runtime.Goexit).
+type jobEnd struct {
+	returned bool
+	panic    any
+	stack    []byte
 }
 
 // worker runs job, then the jobs idle hands it, on its own thread at the
