@@ -1,12 +1,8 @@
 package ui
 
 import (
-	"fmt"
 	"iter"
 	"runtime"
-	"runtime/debug"
-	"sync/atomic"
-	"time"
 )
 
 // Background runs the dashboard's work the admin need not wait for: a
@@ -21,13 +17,6 @@ import (
 // of a million-key refresh, a press waited 10 to 20 ms at each of those
 // steps.
 //
-// The system's scheduler has priorities, and the work runs on threads of
-// its own at a lower one (lowly): on a machine whose processors are all
-// busy, a thread woken by a key press runs before the background's. In
-// `perf sched` records of a million-key refresh on two cores, the slowest
-// presses came while the dashboard's threads together wanted more than
-// both cores, one of them waiting up to 26 ms for its turn.
-//
 // Work takes its turn in pieces (a page of keys, a thousand keys
 // recorded, one sort), so jobs interleave instead of one waiting for
 // another's end: a refresh started while the history records a million
@@ -36,10 +25,6 @@ import (
 // then shares the processors it leaves free.
 type Background struct {
 	slots chan struct{}
-	// idle hands a job to a worker thread waiting for one (lowly).
-	idle chan func()
-	// workers counts the threads there are (worker), for tests.
-	workers atomic.Int32
 }
 
 // NewBackground returns a Background that runs at most n pieces of work
@@ -48,7 +33,7 @@ func NewBackground(n int) *Background {
 	if n < 1 {
 		n = max(1, runtime.GOMAXPROCS(0)-1)
 	}
-	return &Background{slots: make(chan struct{}, n), idle: make(chan func())}
+	return &Background{slots: make(chan struct{}, n)}
 }
 
 // Run runs f, a piece of background work, when a slot is free; on a nil
@@ -61,88 +46,7 @@ func (b *Background) Run(f func()) {
 	}
 	b.slots <- struct{}{}
 	defer func() { <-b.slots }()
-	b.lowly(f)
-}
-
-// backgroundNice is how much lower than the dashboard's own the system
-// priority of a background thread is (its nice value that much higher, at
-// most 19): its weight is about a tenth of the screen's threads', so a
-// woken screen thread preempts it.
-const backgroundNice = 10
-
-// workerIdle is how long a background thread waits for its next job before
-// it ends.
-const workerIdle = 2 * time.Second
-
-// lowly runs f on a thread of the Background's at the lower priority and
-// waits for it; on a nil Background, at once. A panic in f is raised again
-// here (with the background thread's stack in its message), where the
-// caller (a command, whose panics bubbletea catches to restore the
-// terminal) would have had it; f ending its goroutine (runtime.Goexit)
-// ends the caller's.
-//
-// A thread's priority cannot be raised again without privileges, so such
-// a thread runs only background work: its goroutine keeps it locked, and
-// when the goroutine ends (idle for workerIdle), the thread ends with it.
-func (b *Background) lowly(f func()) {
-	if b == nil {
-		f()
-		return
-	}
-	done := make(chan jobEnd, 1)
-	job := func() {
-		returned := false
-		defer func() {
-			end := jobEnd{returned: returned}
-			if !returned {
-				if end.panic = recover(); end.panic != nil {
-					end.stack = debug.Stack()
-				}
-			}
-			done <- end
-		}()
-		f()
-		returned = true
-	}
-	select {
-	case b.idle <- job:
-	default:
-		go b.worker(job)
-	}
-	end := <-done
-	switch {
-	case end.panic != nil:
-		panic(fmt.Sprintf("%v\n\n[on a background thread]\n%s", end.panic, end.stack))
-	case !end.returned:
-		runtime.Goexit()
-	}
-}
-
-// jobEnd is how a job ended: returned, or a panic (with its stack), or
-// neither (runtime.Goexit).
-type jobEnd struct {
-	returned bool
-	panic    any
-	stack    []byte
-}
-
-// worker runs job, then the jobs idle hands it, on its own thread at the
-// background's priority, until it has waited workerIdle for one.
-func (b *Background) worker(job func()) {
-	runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
-	lowerThreadPriority(backgroundNice)
-	b.workers.Add(1)
-	defer b.workers.Add(-1)
-	for {
-		job()
-		wait := time.NewTimer(workerIdle)
-		select {
-		case job = <-b.idle:
-			wait.Stop()
-		case <-wait.C:
-			return
-		}
-	}
+	f()
 }
 
 // turnItems is how many items a turn handles before it lets other

@@ -7,7 +7,6 @@ import (
 	"iter"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -365,71 +364,5 @@ func awaitUsage(t *testing.T, got <-chan any, late string) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal(late)
-	}
-}
-
-// A panic in background work reaches the goroutine that asked for the
-// work (a command's, which bubbletea recovers to restore the terminal),
-// not the background thread's, which would end the process at once.
-func TestBackgroundPanicReachesTheCaller(t *testing.T) {
-	bg := NewBackground(1)
-	got := func() (p any) {
-		defer func() { p = recover() }()
-		bg.Run(func() { panic("background work failed") })
-		return nil
-	}()
-	msg, _ := got.(string)
-	if !strings.HasPrefix(msg, "background work failed\n") || !strings.Contains(msg, "TestBackgroundPanicReachesTheCaller") {
-		t.Fatalf("the caller recovered %q, want the work's panic with the stack where it panicked", got)
-	}
-	// The slot was given back, and the thread still takes work.
-	ran := false
-	bg.Run(func() { ran = true })
-	if !ran || len(bg.slots) != 0 {
-		t.Errorf("after a panic: ran %v, %d slots held", ran, len(bg.slots))
-	}
-}
-
-// A Background's threads are reused while work comes, and end once idle
-// for workerIdle: a dashboard that ends leaves none behind.
-func TestBackgroundThreadsEndWhenIdle(t *testing.T) {
-	bg := NewBackground(2)
-	var wg sync.WaitGroup
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			bg.Run(func() { time.Sleep(time.Millisecond) })
-		}()
-	}
-	wg.Wait()
-	// Pieces are handed to idle threads: twenty pieces at two at once
-	// need about two (more when a piece comes just before a thread is
-	// back waiting, as on a busy machine), never one a piece.
-	if n := bg.workers.Load(); n < 1 || n >= 20 {
-		t.Errorf("%d threads ran 20 pieces two at a time, want fewer than 20", n)
-	}
-}
-
-// Background work that ends its goroutine (runtime.Goexit, as t.FailNow
-// does) ends the caller's too, instead of the caller going on as if the
-// work had been done.
-func TestBackgroundGoexitEndsTheCaller(t *testing.T) {
-	bg := NewBackground(1)
-	after := make(chan bool, 1)
-	go func() {
-		defer func() { after <- false }()
-		bg.Run(runtime.Goexit)
-		after <- true
-	}()
-	if <-after {
-		t.Fatal("the caller went on after the work ended its goroutine")
-	}
-	deadline := time.Now().Add(workerIdle + 5*time.Second)
-	for bg.workers.Load() > 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d threads still there %s after the last piece", bg.workers.Load(), workerIdle+5*time.Second)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -48,64 +48,57 @@ type dailyMsg struct {
 // ends before each call into h and is taken again once h holds its locks
 // (history.WithLocked): so reading the history's summary of a million
 // keys is a turn's work, but waiting for another writer of the file is
-// not. Between its turns' steps the work is its own (inside the history's
-// calls), so the whole recording runs on a background thread (lowly).
+// not.
 func recordUsage(ctx context.Context, h History, bg *Background, tag loadTag, readAt time.Time, keys iter.Seq[*model.APIKey]) tea.Cmd {
-	return func() (msg tea.Msg) {
-		bg.lowly(func() { msg = recordUsageNow(ctx, h, bg, tag, readAt, keys) })
-		return msg
-	}
-}
-
-// recordUsageNow is recordUsage's work, on the calling goroutine.
-func recordUsageNow(ctx context.Context, h History, bg *Background, tag loadTag, readAt time.Time, keys iter.Seq[*model.APIKey]) tea.Msg {
-	t := bg.turn()
-	defer t.end()
-	// A bounded heap (the local dashboard) is bound tighter while the
-	// recording works: from its first turn, not while it waits for a
-	// slot behind a refresh, whose garbage lives longer.
-	var tight func()
-	defer func() {
-		if tight != nil {
-			tight()
-		}
-	}()
-	ctx = history.WithLocked(ctx, func() {
-		t.step()
-		if tight == nil {
-			tight = recording()
-		}
-	})
-	err := h.RecordSeq(ctx, readAt, paced(keys, t))
-	t.end()
-	if err != nil {
-		return usageMsg{tag: tag, err: fmt.Errorf("usage history not recorded: %w", err)}
-	}
-	n := 0
-	for range paced(keys, t) {
-		n++
-	}
-	ids := make([]string, 0, n)
-	for k := range paced(keys, t) {
-		ids = append(ids, k.ID)
-	}
-	t.end()
-	// Keys with nothing to show are left out: after the first read of
-	// a million keys that is all of them, a map of about 95 MB saved
-	// (the map grows as it fills, not sized for every key ahead).
-	out := map[string]model.KeyUsage{}
-	err = h.UsageEach(ctx, readAt, ids, func(int) {},
-		func(id string, u history.Usage) {
+	return func() tea.Msg {
+		t := bg.turn()
+		defer t.end()
+		// A bounded heap (the local dashboard) is bound tighter while the
+		// recording works: from its first turn, not while it waits for a
+		// slot behind a refresh, whose garbage lives longer.
+		var tight func()
+		defer func() {
+			if tight != nil {
+				tight()
+			}
+		}()
+		ctx := history.WithLocked(ctx, func() {
 			t.step()
-			if ku := keyUsage(u); !ku.Blank() {
-				out[id] = ku
+			if tight == nil {
+				tight = recording()
 			}
 		})
-	if err != nil {
-		return usageMsg{tag: tag, err: fmt.Errorf("usage history not read: %w", err)}
+		err := h.RecordSeq(ctx, readAt, paced(keys, t))
+		t.end()
+		if err != nil {
+			return usageMsg{tag: tag, err: fmt.Errorf("usage history not recorded: %w", err)}
+		}
+		n := 0
+		for range paced(keys, t) {
+			n++
+		}
+		ids := make([]string, 0, n)
+		for k := range paced(keys, t) {
+			ids = append(ids, k.ID)
+		}
+		t.end()
+		// Keys with nothing to show are left out: after the first read of
+		// a million keys that is all of them, a map of about 95 MB saved
+		// (the map grows as it fills, not sized for every key ahead).
+		out := map[string]model.KeyUsage{}
+		err = h.UsageEach(ctx, readAt, ids, func(int) {},
+			func(id string, u history.Usage) {
+				t.step()
+				if ku := keyUsage(u); !ku.Blank() {
+					out[id] = ku
+				}
+			})
+		if err != nil {
+			return usageMsg{tag: tag, err: fmt.Errorf("usage history not read: %w", err)}
+		}
+		t.step()
+		return usageMsg{tag: tag, usage: keytable.MeasureUsage(out)}
 	}
-	t.step()
-	return usageMsg{tag: tag, usage: keytable.MeasureUsage(out)}
 }
 
 // keyUsage is the history's figures as the dashboard shows them.
