@@ -250,7 +250,7 @@ func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
 	peakKnown := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0) == nil
 	cc := startControl(b, s)
 	defer cc.close()
-	pressLog := openPressLog(b, pid, s)
+	pressLog := openPressLog(b, bin, pid, s)
 	cc.command("send-keys -t e2e r")
 	end := watchRefresh(readLog, pid)
 	defer end.stop()
@@ -326,10 +326,11 @@ func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
 
 // openPressLog starts a run in the file H2OGPTE_KEYS_BENCH_PRESSLOG names,
 // with the pids of the dashboard, the tmux server and this process, and
+// the binary bin the dashboard runs (so alternating builds are told apart),
 // returns what logs a press: "press MONOTONIC-SECONDS MS PHASE", PHASE
 // refreshing, after (the refresh's end seen) or later (past the twenty).
 // Without the variable it logs nothing.
-func openPressLog(b *testing.B, dashboard int, s *tuiSession) func(sent time.Time, ms float64, refreshing, later bool) {
+func openPressLog(b *testing.B, bin string, dashboard int, s *tuiSession) func(sent time.Time, ms float64, refreshing, later bool) {
 	path := os.Getenv(pressBenchLog)
 	if path == "" {
 		return func(time.Time, float64, bool, bool) {}
@@ -344,8 +345,8 @@ func openPressLog(b *testing.B, dashboard int, s *tuiSession) func(sent time.Tim
 	if !ok {
 		b.Fatalf("%s: no monotonic clock to log presses by", pressBenchLog)
 	}
-	fmt.Fprintf(f, "run dashboard=%d tmux=%s bench=%d\n", dashboard,
-		strings.TrimSpace(s.must("display-message", "-p", "#{pid}")), os.Getpid())
+	fmt.Fprintf(f, "run dashboard=%d tmux=%s bench=%d bin=%q\n", dashboard,
+		strings.TrimSpace(s.must("display-message", "-p", "#{pid}")), os.Getpid(), bin)
 	return func(sent time.Time, ms float64, refreshing, later bool) {
 		phase := "after"
 		switch {
