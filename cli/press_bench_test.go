@@ -250,7 +250,8 @@ func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
 	peakKnown := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0) == nil
 	cc := startControl(b, s)
 	defer cc.close()
-	pressLog := openPressLog(b, bin, pid, s)
+	pressLog := openPressLog(b, fmt.Sprintf("dashboard=%d tmux=%s bench=%d bin=%q", pid,
+		strings.TrimSpace(s.must("display-message", "-p", "#{pid}")), os.Getpid(), bin))
 	cc.command("send-keys -t e2e r")
 	end := watchRefresh(readLog, pid)
 	defer end.stop()
@@ -324,29 +325,31 @@ func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
 	return r
 }
 
-// openPressLog starts a run in the file H2OGPTE_KEYS_BENCH_PRESSLOG names,
-// with the pids of the dashboard, the tmux server and this process, and
-// the binary bin the dashboard runs (so alternating builds are told apart),
-// returns what logs a press: "press MONOTONIC-SECONDS MS PHASE", PHASE
-// refreshing, after (the refresh's end seen) or later (past the twenty).
-// Without the variable it logs nothing.
-func openPressLog(b *testing.B, bin string, dashboard int, s *tuiSession) func(sent time.Time, ms float64, refreshing, later bool) {
+// openPressLog starts a run in the file H2OGPTE_KEYS_BENCH_PRESSLOG names
+// ("run " and about, which names the processes and binary timed, so that
+// alternating builds are told apart), and returns what logs a press:
+// "press MONOTONIC-SECONDS MS PHASE", PHASE refreshing, after (the
+// refresh's end seen) or later (past the twenty). Without the variable it
+// logs nothing. A write that fails ends the benchmark: a log with presses
+// missing would mislead whoever matches it with perf's record.
+func openPressLog(tb testing.TB, about string) func(sent time.Time, ms float64, refreshing, later bool) {
 	path := os.Getenv(pressBenchLog)
 	if path == "" {
 		return func(time.Time, float64, bool, bool) {}
 	}
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	b.Cleanup(func() { f.Close() })
+	tb.Cleanup(func() { f.Close() })
 	wall := time.Now()
 	mono, ok := monotonicNow()
 	if !ok {
-		b.Fatalf("%s: no monotonic clock to log presses by", pressBenchLog)
+		tb.Fatalf("%s: no monotonic clock to log presses by", pressBenchLog)
 	}
-	fmt.Fprintf(f, "run dashboard=%d tmux=%s bench=%d bin=%q\n", dashboard,
-		strings.TrimSpace(s.must("display-message", "-p", "#{pid}")), os.Getpid(), bin)
+	if _, err := fmt.Fprintf(f, "run %s\n", about); err != nil {
+		tb.Fatalf("%s: %v", pressBenchLog, err)
+	}
 	return func(sent time.Time, ms float64, refreshing, later bool) {
 		phase := "after"
 		switch {
@@ -356,7 +359,9 @@ func openPressLog(b *testing.B, bin string, dashboard int, s *tuiSession) func(s
 			phase = "refreshing"
 		}
 		at := mono + sent.Sub(wall)
-		fmt.Fprintf(f, "press %.6f %.3f %s\n", at.Seconds(), ms, phase)
+		if _, err := fmt.Fprintf(f, "press %.6f %.3f %s\n", at.Seconds(), ms, phase); err != nil {
+			tb.Fatalf("%s: %v", pressBenchLog, err)
+		}
 	}
 }
 
