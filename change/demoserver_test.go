@@ -56,19 +56,27 @@ func TestLostAnswersAgainstDemoServer(t *testing.T) {
 		path   string
 		kind   demoserver.FaultKind
 		want   model.Outcome
+		status int // 0: 504
 	}{
-		{"delete, act then 504", change.Delete(), http.MethodDelete, "/api/v1/admin/api_keys/*", demoserver.FaultActThenStatus, model.Done},
-		{"delete, act then drop", change.Delete(), http.MethodDelete, "/api/v1/admin/api_keys/*", demoserver.FaultActThenDrop, model.Done},
-		{"deactivate, act then 504", change.Deactivate(), http.MethodPost, "/api/v1/admin/api_keys/deactivate/*", demoserver.FaultActThenStatus, model.Done},
-		{"deactivate, 504 without acting", change.Deactivate(), http.MethodPost, "/api/v1/admin/api_keys/deactivate/*", demoserver.FaultStatus, model.NotDone},
-		{"expiry, act then 504", change.SetExpiry(model.Expiry{In: in, At: in.AddTo(time.Now())}), http.MethodPatch, "/api/v1/admin/api_keys/expire/*", demoserver.FaultActThenStatus, model.Done},
-		{"inactivity, act then 504", change.SetInactivity(45), http.MethodPatch, "/api/v1/admin/api_keys/inactivity_interval/*", demoserver.FaultActThenStatus, model.Done},
+		{"delete, act then 504", change.Delete(), http.MethodDelete, "/api/v1/admin/api_keys/*", demoserver.FaultActThenStatus, model.Done, 0},
+		{"delete, act then drop", change.Delete(), http.MethodDelete, "/api/v1/admin/api_keys/*", demoserver.FaultActThenDrop, model.Done, 0},
+		{"deactivate, act then 504", change.Deactivate(), http.MethodPost, "/api/v1/admin/api_keys/deactivate/*", demoserver.FaultActThenStatus, model.Done, 0},
+		{"deactivate, 504 without acting", change.Deactivate(), http.MethodPost, "/api/v1/admin/api_keys/deactivate/*", demoserver.FaultStatus, model.NotDone, 0},
+		{"expiry, act then 504", change.SetExpiry(model.Expiry{In: in, At: in.AddTo(time.Now())}), http.MethodPatch, "/api/v1/admin/api_keys/expire/*", demoserver.FaultActThenStatus, model.Done, 0},
+		{"inactivity, act then 504", change.SetInactivity(45), http.MethodPatch, "/api/v1/admin/api_keys/inactivity_interval/*", demoserver.FaultActThenStatus, model.Done, 0},
+		{"delete, act then 500", change.Delete(), http.MethodDelete, "/api/v1/admin/api_keys/*", demoserver.FaultActThenStatus, model.Done, http.StatusInternalServerError},
+		{"deactivate, act then 500", change.Deactivate(), http.MethodPost, "/api/v1/admin/api_keys/deactivate/*", demoserver.FaultActThenStatus, model.Done, http.StatusInternalServerError},
+		{"deactivate, 500 without acting", change.Deactivate(), http.MethodPost, "/api/v1/admin/api_keys/deactivate/*", demoserver.FaultStatus, model.NotDone, http.StatusInternalServerError},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, c := newDemo(t)
 			keys := activeKeys(t, c, 2)
-			srv.Inject(demoserver.Fault{Method: tc.method, Path: tc.path, Kind: tc.kind, Status: http.StatusGatewayTimeout, Times: 1})
+			status := tc.status
+			if status == 0 {
+				status = http.StatusGatewayTimeout
+			}
+			srv.Inject(demoserver.Fault{Method: tc.method, Path: tc.path, Kind: tc.kind, Status: status, Times: 1})
 			rep, err := change.NewRunner(c, change.Options{Concurrency: 1}).Run(context.Background(), tc.change, keys)
 			if err != nil {
 				t.Fatal(err)

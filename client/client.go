@@ -287,8 +287,8 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 }
 
 // once makes a single attempt under its own deadline. For a change (not
-// idempotent), an error after the request was fully written, or a gateway's
-// 502/503/504, is marked as an unknown outcome (model.ErrOutcomeUnknown):
+// idempotent), an error after the request was fully written, a 500, or a
+// gateway's 502/503/504, is marked as an unknown outcome (model.ErrOutcomeUnknown):
 // the server may have acted. Errors before the request left (dial, DNS, TLS
 // handshake) are not.
 func (c *Client) once(ctx context.Context, cl call) ([]byte, http.Header, error) {
@@ -360,8 +360,11 @@ func (c *Client) once(ctx context.Context, cl call) ([]byte, http.Header, error)
 	}
 	if !res.IsSuccess() {
 		ae := newAPIError(cl.op, res.StatusCode(), body)
+		// A 500 too: a server may fail after its change is stored (while
+		// writing the answer, say), so a change's 500 is read back like a
+		// lost answer rather than reported as not done.
 		switch ae.Status {
-		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 			return nil, res.Header(), unknown(ae)
 		}
 		return nil, res.Header(), ae
