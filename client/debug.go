@@ -1,12 +1,14 @@
 package client
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"regexp"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/go-resty/resty/v2"
 
@@ -26,10 +28,49 @@ var (
 	skRE = regexp.MustCompile(`sk-[A-Za-z0-9_\-]{16,}`)
 )
 
-// redactBody hides secrets in a logged request or response body.
+// redactBody hides secrets in a logged request or response body. A JSON
+// body is read as JSON: encoding/json takes "Secret_Key", or the name
+// spelled with escapes, for secret_key, so matching its text is not
+// enough; every string under a name holding "secret" (in any case) goes.
 func redactBody(s string) string {
+	if t := strings.TrimSpace(s); strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
+		d := json.NewDecoder(strings.NewReader(t))
+		d.UseNumber() // numbers as written, not rounded through float64
+		var v any
+		if d.Decode(&v) == nil && !d.More() {
+			if b, err := json.MarshalIndent(redactJSON(v, false), "", "   "); err == nil {
+				s = string(b)
+			}
+		}
+	}
 	s = secretKeyRE.ReplaceAllString(s, `${1}"`+redacted+`"`)
 	return skRE.ReplaceAllString(s, "sk-"+redacted)
+}
+
+// foldName is a member name folded as encoding/json matches names: "ſ"
+// (U+017F) and "s" alike, the Kelvin sign and "k" alike.
+func foldName(k string) string {
+	return strings.Map(func(r rune) rune { return unicode.ToUpper(unicode.ToLower(r)) }, k)
+}
+
+// redactJSON replaces, in a decoded JSON value, every string under an
+// object member whose name holds "secret" (secret: within one).
+func redactJSON(v any, secret bool) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			v[k] = redactJSON(e, secret || strings.Contains(foldName(k), "SECRET"))
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = redactJSON(e, secret)
+		}
+	case string:
+		if secret {
+			return redacted
+		}
+	}
+	return v
 }
 
 func redactHeaders(h http.Header) {

@@ -103,17 +103,40 @@ func TestCreateErrorsNeverHoldTheSecret(t *testing.T) {
 	}
 }
 
-// The redaction regexp copes with resty's indented bodies and escapes.
+// Redaction copes with resty's indented bodies and escapes, and with the
+// spellings of "secret_key" that encoding/json takes for it (any case, the
+// name written with escapes, ſ for s); other values stay as written.
 func TestRedactBody(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{`{"secret_key":"abc"}`, `{"secret_key":"[REDACTED]"}`},
-		{"{\n   \"secret_key\": \"a\\\"b\",\n   \"x\": 1\n}", "{\n   \"secret_key\": \"[REDACTED]\",\n   \"x\": 1\n}"},
-		{`{"note":"token sk-abcdefghijklmnopqrstuvwxyz here"}`, `{"note":"token sk-[REDACTED] here"}`},
-		{`{"hint":"abcd","name":"sk-ok"}`, `{"hint":"abcd","name":"sk-ok"}`},
+	tests := []struct {
+		in        string
+		gone      []string
+		kept      []string
+		redaction string
+	}{
+		{`{"secret_key":"abc"}`, []string{`"abc"`}, nil, `"secret_key": "[REDACTED]"`},
+		{"{\n   \"secret_key\": \"a\\\"b\",\n   \"x\": 1\n}", []string{`a\"b`}, []string{`"x": 1`}, `"secret_key": "[REDACTED]"`},
+		{`{"note":"token sk-abcdefghijklmnopqrstuvwxyz here"}`, []string{"abcdefghijklmnop"}, []string{"token sk-[REDACTED] here"}, ""},
+		{`{"hint":"abcd","name":"sk-ok"}`, nil, []string{`"abcd"`, `"sk-ok"`}, ""},
+		{`{"Secret_Key":"tok+/plain","api_key":{"id":"k1"}}`, []string{"tok+/plain"}, []string{`"k1"`}, `"[REDACTED]"`},
+		{`{"secret\u005fkey":"tok+/escaped"}`, []string{"tok+/escaped"}, nil, `"[REDACTED]"`},
+		{`{"\u017fecret_key":"tok+/longs"}`, []string{"tok+/longs"}, nil, `"[REDACTED]"`},
+		{`{"total_calls":12345678901234567890,"name":"n"}`, nil, []string{"12345678901234567890", `"n"`}, ""},
+		{`not json "secret_key":"abc"`, []string{`"abc"`}, []string{"not json"}, ""},
 	}
 	for _, tt := range tests {
-		if got := redactBody(tt.in); got != tt.want {
-			t.Errorf("redactBody(%q) = %q, want %q", tt.in, got, tt.want)
+		got := redactBody(tt.in)
+		for _, g := range tt.gone {
+			if strings.Contains(got, g) {
+				t.Errorf("redactBody(%q) = %q: still holds %q", tt.in, got, g)
+			}
+		}
+		for _, k := range tt.kept {
+			if !strings.Contains(got, k) {
+				t.Errorf("redactBody(%q) = %q: lost %q", tt.in, got, k)
+			}
+		}
+		if tt.redaction != "" && !strings.Contains(got, tt.redaction) {
+			t.Errorf("redactBody(%q) = %q: no %q", tt.in, got, tt.redaction)
 		}
 	}
 }
