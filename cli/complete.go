@@ -91,7 +91,7 @@ func (a *app) completeCollections(cmd *cobra.Command, _ []string, prefix string)
 	var out []cobra.Completion
 	for _, cl := range colls {
 		if strings.HasPrefix(cl.Name, prefix) {
-			out = append(out, cobra.CompletionWithDesc(completionWord(cl.Name), cl.ID))
+			out = append(out, cobra.CompletionWithDesc(completionWord(cl.Name), model.CleanText(cl.ID)))
 		}
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp

@@ -202,6 +202,7 @@ func (s *service) dashboard(t sshserve.Terminal) (tea.Model, []tea.ProgramOption
 		Recorder:     rec,
 		History:      s.history,
 		Background:   s.background,
+		NoExport:     "Export is off over SSH: the file would be written on the service's host. On your machine: ssh -p PORT HOST list --all -o csv > keys.csv",
 	})
 	// A session that ends (disconnect, limits, shutdown) gives back a
 	// change span it still holds.

@@ -110,14 +110,15 @@ func WriteKeysJSON(w io.Writer, keys []APIKey, now time.Time) error {
 	return nil
 }
 
-// WriteKeysCSV writes the header and one row per key (KeyCSVRow at now).
+// WriteKeysCSV writes the header and one row per key (KeyCSVRow at now),
+// each cell made safe for spreadsheets (CSVRow).
 func WriteKeysCSV(w io.Writer, keys []APIKey, now time.Time) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(KeyColumns()); err != nil {
 		return fmt.Errorf("write keys as CSV: %w", err)
 	}
 	for _, k := range keys {
-		if err := cw.Write(KeyCSVRow(k, now)); err != nil {
+		if err := cw.Write(CSVRow(KeyCSVRow(k, now))); err != nil {
 			return fmt.Errorf("write keys as CSV: %w", err)
 		}
 	}

@@ -15,7 +15,7 @@ func TestKeyRecords(t *testing.T) {
 	keys := []APIKey{
 		{ID: "k1", Username: "alice", Name: "lap\x1b[2Jtop", Hint: "abcd", Created: at.Add(-time.Hour), Expires: &exp, IsActive: true, IsGlobal: true,
 			LastUsed: Some(at.Add(-time.Minute)), InactivityDays: Null[int](), TotalCalls: Some[int64](1234567)},
-		{ID: "k2", Username: "bob", Name: "old", Created: at.Add(-48 * time.Hour), IsActive: false, CollectionID: "c1", CollectionName: "Docs",
+		{ID: "k2", Username: "bob", Name: "=HYPERLINK(\"http://x\")", Created: at.Add(-48 * time.Hour), IsActive: false, CollectionID: "c1", CollectionName: "Docs",
 			LastUsed: Null[time.Time](), InactivityDays: Some(3)},
 	}
 	var c bytes.Buffer
@@ -31,7 +31,7 @@ func TestKeyRecords(t *testing.T) {
 	}
 	want := []map[string]string{
 		{"name": "lap[2Jtop", "status": "active", "stops_at": "2026-11-29T15:00:00Z", "total_calls": "1234567", "inactivity_interval": ""},
-		{"status": "inactive", "stops_at": "already", "last_used_at": "", "collection_name": "Docs", "is_global_key": "false"},
+		{"name": "'=HYPERLINK(\"http://x\")", "status": "inactive", "stops_at": "already", "last_used_at": "", "collection_name": "Docs", "is_global_key": "false"},
 	}
 	for i, fields := range want {
 		for name, v := range fields {

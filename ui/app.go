@@ -70,6 +70,10 @@ type Options struct {
 	// row in the table (the dashboard's log file; a slow server shows
 	// there).
 	LoadLog func(line string)
+	// NoExport, when set, turns export to a file off and is what e says
+	// instead: an SSH session's file would be written on the service's
+	// host, where the person cannot choose files, not on their machine.
+	NoExport string
 	// Background runs the work the admin need not wait for: a refresh
 	// while the old rows are on screen, the usage history's recordings,
 	// the name order after a load. nil means one of this dashboard's own

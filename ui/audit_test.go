@@ -513,6 +513,15 @@ func TestExportRefusals(t *testing.T) {
 	ro := startApp(t, newTestAPI(t), Options{User: "alice", ReadOnly: true}, 120, 30)
 	press(t, ro, "e")
 	wantDialog[*export.Model](t, ro)
+	// An SSH session's dashboard (NoExport) says why instead, and writes
+	// nothing on the host.
+	const why = "Export is off over SSH: the file would be written on the service's host."
+	ssh := startApp(t, newTestAPI(t), Options{User: "alice", NoExport: why}, 160, 30)
+	press(t, ssh, "e")
+	if topDialog(ssh) != nil {
+		t.Errorf("export opened with NoExport set: %T", topDialog(ssh))
+	}
+	wantNotice(t, ssh, false, why)
 }
 
 func TestExportWarnsWhenPartial(t *testing.T) {

@@ -11,10 +11,14 @@ import (
 )
 
 // openExport asks where to write the rows shown. Exporting changes nothing
-// on the server, so read-only mode allows it.
+// on the server, so read-only mode allows it; Options.NoExport does not.
 func (a *App) openExport() tea.Cmd {
 	n := a.table.Shown()
 	if n == 0 {
+		return nil
+	}
+	if a.opts.NoExport != "" {
+		a.status.SetInfo(a.opts.NoExport)
 		return nil
 	}
 	scope := "all-users"
