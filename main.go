@@ -20,6 +20,9 @@ func main() {
 	// Ctrl+C cancels the request in flight (and stops `demo`) instead of
 	// killing the process mid-write.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// A second Ctrl+C quits at once (the signal's default): after the
+	// first, changes in flight are read back for up to a few seconds.
+	context.AfterFunc(ctx, stop)
 	code := cli.Run(ctx, os.Args[1:], cli.OSEnv(version))
 	stop()
 	os.Exit(code)

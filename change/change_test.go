@@ -43,6 +43,9 @@ type fakeAPI struct {
 	inFlight atomic.Int32
 	peak     atomic.Int32
 	block    chan struct{} // when set, every change waits for it
+	// actFirst: a blocked change is applied before it waits (the server
+	// acted; the answer is what the wait loses).
+	actFirst bool
 }
 
 func newFake(now time.Time, keys ...model.APIKey) *fakeAPI {
@@ -79,6 +82,17 @@ func (f *fakeAPI) change(ctx context.Context, id string, apply func(k *model.API
 	for p := f.peak.Load(); n > p && !f.peak.CompareAndSwap(p, n); p = f.peak.Load() {
 	}
 	if f.block != nil {
+		if f.actFirst {
+			f.mu.Lock()
+			if k, ok := f.keys[id]; ok {
+				if apply(&k) {
+					delete(f.keys, id)
+				} else {
+					f.keys[id] = k
+				}
+			}
+			f.mu.Unlock()
+		}
 		select {
 		case <-f.block:
 		case <-ctx.Done():
@@ -311,31 +325,50 @@ func TestRunBoundedAndOrdered(t *testing.T) {
 	}
 }
 
+// A run cancelled (Ctrl+C) while a request is in flight reads that key
+// back on a context of its own, so the report says what happened: done
+// when the server acted, not done when it did not, unknown only when the
+// read back fails too. Keys not yet sent are not done, and say so.
 func TestRunCancelled(t *testing.T) {
-	keys := []model.APIKey{key("a"), key("b"), key("c")}
-	f := newFake(t0, keys...)
-	f.block = make(chan struct{})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan Report)
-	go func() {
-		rep, _ := NewRunner(f, Options{Concurrency: 1}).Run(ctx, Delete(), keys)
-		done <- rep
-	}()
-	for f.inFlight.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	cancel()
-	rep := <-done
-	if rep.Results[0].Outcome != model.Unknown {
-		t.Errorf("the key in flight when cancelled: %v, want unknown", rep.Results[0].Outcome)
-	}
-	for _, r := range rep.Results[1:] {
-		if r.Outcome != model.NotDone || !errors.Is(r.Err, context.Canceled) {
-			t.Errorf("a key never sent: %v %v, want not done", r.Outcome, r.Err)
-		}
-	}
-	if f.sent.Load() != 1 {
-		t.Errorf("%d sent after cancel, want 1", f.sent.Load())
+	for _, tc := range []struct {
+		name     string
+		actFirst bool
+		listErr  error
+		want     model.Outcome
+	}{
+		{"the server did not act", false, nil, model.NotDone},
+		{"the server acted", true, nil, model.Done},
+		{"the read back fails too", true, errList, model.Unknown},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			keys := []model.APIKey{key("a"), key("b"), key("c")}
+			f := newFake(t0, keys...)
+			f.block = make(chan struct{})
+			f.actFirst = tc.actFirst
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan Report)
+			go func() {
+				rep, _ := NewRunner(f, Options{Concurrency: 1}).Run(ctx, Delete(), keys)
+				done <- rep
+			}()
+			for f.inFlight.Load() == 0 {
+				time.Sleep(time.Millisecond)
+			}
+			f.listErr = tc.listErr // read only by the read back, which starts after cancel
+			cancel()
+			rep := <-done
+			if r := rep.Results[0]; r.Outcome != tc.want || r.ReadBack != (tc.listErr == nil) {
+				t.Errorf("the key in flight when cancelled: %v (read back %v, %v), want %v", r.Outcome, r.ReadBack, r.Err, tc.want)
+			}
+			for _, r := range rep.Results[1:] {
+				if r.Outcome != model.NotDone || !errors.Is(r.Err, context.Canceled) || !errors.Is(r.Err, ErrNotSent) {
+					t.Errorf("a key never sent: %v %v, want not done, not sent", r.Outcome, r.Err)
+				}
+			}
+			if f.sent.Load() != 1 {
+				t.Errorf("%d sent after cancel, want 1", f.sent.Load())
+			}
+		})
 	}
 }
 
@@ -357,12 +390,16 @@ func TestCreate(t *testing.T) {
 		listErr    error
 		want       model.Outcome
 		secretLost bool
+		cancelled  bool // ctx ends while the request is in flight (Ctrl+C)
 	}{
 		{name: "created", want: model.Done},
 		{name: "refused", fail: errRefused, want: model.NotDone},
 		{name: "lost answer, key exists", act: errLost, want: model.Done, secretLost: true},
 		{name: "lost answer, no key", fail: errLost, want: model.NotDone},
 		{name: "lost answer, read back fails", act: errLost, listErr: errList, want: model.Unknown},
+		// Read back on a context of their own: the caller's has ended.
+		{name: "cancelled in flight, key exists", act: context.Canceled, cancelled: true, want: model.Done, secretLost: true},
+		{name: "cancelled in flight, no key", fail: context.Canceled, cancelled: true, want: model.NotDone},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -371,7 +408,12 @@ func TestCreate(t *testing.T) {
 			f := newFake(t0, old)
 			f.act["ci"], f.fail["ci"], f.listErr = tc.act, tc.fail, tc.listErr
 			rec := &recorder{}
-			rep, err := NewRunner(f, Options{Now: clock(), Recorder: rec}).Create(context.Background(), "ann", model.NewKey{UserID: "u1", Name: "ci"})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tc.cancelled {
+				cancel()
+			}
+			rep, err := NewRunner(f, Options{Now: clock(), Recorder: rec}).Create(ctx, "ann", model.NewKey{UserID: "u1", Name: "ci"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -76,15 +76,16 @@ func (r *Runner) create(ctx context.Context, owner string, k model.NewKey, exclu
 	case err == nil:
 		rep.Created = created
 		return finish(Result{Key: created.Key, Outcome: model.Done})
-	case !errors.Is(err, model.ErrOutcomeUnknown):
-		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-			return finish(Result{Key: asked, Outcome: model.Unknown, Err: err})
-		}
+	case !errors.Is(err, model.ErrOutcomeUnknown) && !endedInFlight(ctx, err):
 		return finish(Result{Key: asked, Outcome: model.NotDone, Err: err})
 	}
+	// Lost, or ended by ctx in flight: read back (on a context of its own
+	// once ctx has ended).
+	rctx, cancel := readBackContext(ctx)
+	defer cancel()
 	since := started.Add(-r.opts.Skew)
 	var found *model.APIKey
-	rerr := r.api.StreamKeys(ctx, owner, func(page []model.APIKey) {
+	rerr := r.api.StreamKeys(rctx, owner, func(page []model.APIKey) {
 		for _, c := range page {
 			// The newest of that name, should there be several.
 			if c.Name == k.Name && (exclude == "" || c.ID != exclude) && !c.Created.Before(since) &&
@@ -94,8 +95,8 @@ func (r *Runner) create(ctx context.Context, owner string, k model.NewKey, exclu
 			}
 		}
 	})
-	if rerr == nil && ctx.Err() != nil {
-		rerr = ctx.Err()
+	if rerr == nil && rctx.Err() != nil {
+		rerr = rctx.Err()
 	}
 	switch {
 	case rerr != nil:

@@ -142,7 +142,7 @@ func (r *Runner) Run(ctx context.Context, c Change, keys []model.APIKey) (Report
 		case <-ctx.Done():
 		}
 		if ctx.Err() != nil {
-			rep.Results[i] = Result{Key: k, Outcome: model.NotDone, Err: fmt.Errorf("not sent: %w", ctx.Err())}
+			rep.Results[i] = Result{Key: k, Outcome: model.NotDone, Err: fmt.Errorf("%w: %w", ErrNotSent, ctx.Err())}
 			progress(rep.Results[i])
 			continue
 		}
@@ -166,15 +166,16 @@ func (r *Runner) one(ctx context.Context, c Change, k model.APIKey) Result {
 	switch {
 	case err == nil:
 		return Result{Key: k, Outcome: model.Done}
-	case !errors.Is(err, model.ErrOutcomeUnknown):
-		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-			// Ended while in flight: the request may have arrived.
-			return Result{Key: k, Outcome: model.Unknown, Err: err}
-		}
+	case !errors.Is(err, model.ErrOutcomeUnknown) && !endedInFlight(ctx, err):
 		return Result{Key: k, Outcome: model.NotDone, Err: err}
 	}
+	// The answer was lost, or ctx ended (Ctrl+C) while the request was in
+	// flight, when it may have arrived: read back, on a context of its own
+	// if ctx has ended.
 	sent := Window{From: from.Add(-r.opts.Skew), To: r.opts.Now().Add(r.opts.Skew)}
-	read, rerr := FindKey(ctx, r.api, k.Username, k.ID)
+	rctx, cancel := readBackContext(ctx)
+	defer cancel()
+	read, rerr := FindKey(rctx, r.api, k.Username, k.ID)
 	if rerr != nil {
 		return Result{Key: k, Outcome: model.Unknown, Err: fmt.Errorf("%w; reading the key back failed too: %w", err, rerr)}
 	}
@@ -182,6 +183,31 @@ func (r *Runner) one(ctx context.Context, c Change, k model.APIKey) Result {
 		return Result{Key: k, Outcome: model.Done, Err: err, ReadBack: true}
 	}
 	return Result{Key: k, Outcome: model.NotDone, Err: err, ReadBack: true}
+}
+
+// ErrNotSent marks a key's result when ctx ended before its request was
+// sent.
+var ErrNotSent = errors.New("not sent")
+
+// ReadBackGrace is how long a read-back may take once the caller's context
+// has ended (Ctrl+C while changes were in flight): what was sent is read
+// back and reported rather than called unknown unread. The command line
+// quits at once on a second Ctrl+C.
+const ReadBackGrace = 10 * time.Second
+
+// readBackContext is ctx while it lives, else a context of its own that
+// ends after ReadBackGrace.
+func readBackContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx.Err() == nil {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), ReadBackGrace)
+}
+
+// endedInFlight reports whether err is ctx's end while a request was in
+// flight.
+func endedInFlight(ctx context.Context, err error) bool {
+	return ctx.Err() != nil && errors.Is(err, ctx.Err())
 }
 
 // finish hands rep to the Recorder and returns it with err, or with the

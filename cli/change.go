@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -78,9 +77,9 @@ func (a *app) newBulkCmd(op bulkOp, short, long string) *cobra.Command {
 				if known, err = a.lookupKeys(ctx, c, ids); err != nil {
 					return err
 				}
-				ok, err := a.confirm(op, ids, known)
+				ok, err := a.confirm(ctx, op, ids, known)
 				if err != nil {
-					return err
+					return exitError{code: exitFail, msg: "interrupted at the question; nothing was changed"}
 				}
 				if !ok {
 					return exitError{code: exitFail, msg: "cancelled; nothing was changed"}
@@ -149,7 +148,7 @@ func (a *app) lookupKeys(ctx context.Context, c *client.Client, ids []string) (m
 }
 
 // confirm asks on the terminal, naming the keys, and defaults to no.
-func (a *app) confirm(op bulkOp, ids []string, known map[string]model.APIKey) (bool, error) {
+func (a *app) confirm(ctx context.Context, op bulkOp, ids []string, known map[string]model.APIKey) (bool, error) {
 	const show = 5
 	names := make([]string, 0, min(len(ids), show+1))
 	for i, id := range ids {
@@ -161,16 +160,11 @@ func (a *app) confirm(op bulkOp, ids []string, known map[string]model.APIKey) (b
 	}
 	verb := strings.ToUpper(op.change.Verb[:1]) + op.change.Verb[1:]
 	fmt.Fprintf(a.Stderr, "%s %s (%s)? %s [y/N] ", verb, countKeys(len(ids)), strings.Join(names, ", "), op.warning)
-	line, err := bufio.NewReader(a.Stdin).ReadString('\n')
-	if err != nil && line == "" {
+	ok, err := askYes(ctx, a.Stdin)
+	if err != nil || !ok {
 		fmt.Fprintln(a.Stderr)
-		return false, nil
 	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return true, nil
-	}
-	return false, nil
+	return ok, err
 }
 
 // describeKey names a key for the prompt: its name and owner, or its id
@@ -219,7 +213,9 @@ func (a *app) runBulk(ctx context.Context, c *client.Client, op bulkOp, ids []st
 	}
 	// err is ErrReadOnly (nothing sent) or the Recorder's: then the
 	// changes were sent and are reported all the same.
+	stopNote := a.noteInterrupt(ctx)
 	rep, err := a.runner(c, progress).Run(ctx, op.change, keys)
+	stopNote()
 	if errors.Is(err, change.ErrReadOnly) {
 		return err
 	}
@@ -229,7 +225,7 @@ func (a *app) runBulk(ctx context.Context, c *client.Client, op bulkOp, ids []st
 		}
 	}
 	recErr := err
-	if ctx.Err() != nil && rep.Count(model.Done) == 0 && rep.Count(model.Unknown) == 0 {
+	if ctx.Err() != nil && noneSent(rep) {
 		return failAlsoUnrecorded(ctx.Err(), recErr) // interrupted before anything was sent
 	}
 	results := make([]bulkResult, 0, len(rep.Results))
@@ -316,8 +312,10 @@ func (a *app) newExpireCmd() *cobra.Command {
 		Short: "Set or remove a key's expiry",
 		Long: `Set a key's expiry to a date (2026-12-31, the end of that day, local time)
 or a duration from now (30d, 12h, 2w, 90 days, 6 months), or remove it with
---never. The server's global expiry limit is checked first; under a limit,
---never is refused.`,
+--never. A date or duration past the server's global expiry limit is
+refused before anything is sent. --never is sent under a limit too (nothing
+published says a server refuses it); there the key is read back, and if the
+server kept an expiry, that is what is shown (exit 1).`,
 		Example:           "  h2ogpte-keys expire 0b1c... --expires 2026-12-31\n  h2ogpte-keys expire 0b1c... --never",
 		Annotations:       map[string]string{annChanges: "true"},
 		Args:              cobra.ExactArgs(1),
@@ -350,8 +348,18 @@ or a duration from now (30d, 12h, 2w, 90 days, 6 months), or remove it with
 			if !e.Never {
 				at = &e.At
 			}
+			kept, err := a.expiryKept(ctx, c, e, id)
+			if err != nil {
+				warnf(a.Stderr, "%v", err)
+			}
+			if kept != nil {
+				at = kept
+			}
 			if err := a.printChange(changeResult{ID: id, ExpiresAt: at, setExpiry: true}); err != nil {
 				return err
+			}
+			if kept != nil {
+				return exitError{code: exitFail, msg: fmt.Sprintf("the server accepted the removal, but key %s still expires %s: it keeps an expiry under its global limit", cell(id), a.printer().time(*kept))}
 			}
 			return unrec
 		}),
@@ -418,7 +426,9 @@ func (a *app) newInactivityCmd() *cobra.Command {
 // an exit error saying so when the outcome stays unknown. When done but
 // not recorded, unrec is the error to return once the change is printed.
 func (a *app) changeOne(ctx context.Context, c *client.Client, ch change.Change, id string) (unrec, err error) {
+	stopNote := a.noteInterrupt(ctx)
 	rep, err := a.runner(c, nil).Run(ctx, ch, []model.APIKey{{ID: id}})
+	stopNote()
 	if errors.Is(err, change.ErrReadOnly) {
 		return nil, err
 	}
@@ -492,4 +502,47 @@ func (a *app) printChange(r changeResult) error {
 		fmt.Fprintf(p.w, "key %s no longer stops for inactivity\n", cell(r.ID))
 	}
 	return nil
+}
+
+// noteInterrupt tells the admin, once ctx ends (Ctrl+C) while changes run,
+// that nothing more is sent, that what is in flight is read back, and how
+// to quit at once. The returned function ends the watch.
+func (a *app) noteInterrupt(ctx context.Context) (stop func() bool) {
+	return context.AfterFunc(ctx, func() {
+		fmt.Fprintf(a.Stderr, "Interrupted: nothing more is sent; changes in flight are read back (at most %d s). Ctrl+C again quits at once.\n",
+			int(change.ReadBackGrace/time.Second))
+	})
+}
+
+// noneSent reports whether no key's request of rep was sent.
+func noneSent(rep change.Report) bool {
+	for _, r := range rep.Results {
+		if !errors.Is(r.Err, change.ErrNotSent) {
+			return false
+		}
+	}
+	return true
+}
+
+// expiryKept reads key id back after its expiry was removed (e.Never) on a
+// server with a global expiry limit, where a server may keep an expiry:
+// the expiry it kept, or nil (removed, or nothing to check). Without a
+// limit the server's 204 is taken at its word; the read back lists keys
+// until id is found, which at a million keys takes seconds.
+func (a *app) expiryKept(ctx context.Context, c *client.Client, e model.Expiry, id string) (*time.Time, error) {
+	if !e.Never {
+		return nil, nil
+	}
+	limit, err := c.GlobalExpiryLimit(ctx)
+	if err != nil || limit <= 0 {
+		return nil, nil
+	}
+	k, err := change.FindKey(ctx, c, "", id)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("could not read key %s back to see what the server stored: %w", cell(id), err)
+	case k == nil || k.Expires == nil:
+		return nil, nil
+	}
+	return k.Expires, nil
 }

@@ -667,7 +667,9 @@ The secret is printed once, on stdout, and cannot be shown again.`,
 			// Through the change pipeline, never retried: an answer lost
 			// after sending is read back, so the report says what the
 			// server holds rather than guessing.
+			stopNote := a.noteInterrupt(ctx)
 			rep, err := a.runner(c, nil).Create(ctx, u.Username, nk)
+			stopNote()
 			if errors.Is(err, change.ErrReadOnly) {
 				return usageErrorf("create changes keys and is refused in read-only mode")
 			}
@@ -798,10 +800,10 @@ func (a *app) printCreated(ck model.CreatedKey, noExpiryAsked bool) error {
 	defer warnf(a.Stderr, "the secret key is shown only once and will not be shown again: store it now")
 	switch p.format {
 	case formatJSON:
-		return writeJSON(p.w, createdJSON{SecretKey: ck.Secret.Reveal(), APIKey: model.NewKeyRecord(k, p.now)})
+		return writeJSON(p.w, createdJSON{SecretKey: a.shownSecret(ck.Secret), APIKey: model.NewKeyRecord(k, p.now)})
 	case formatCSV:
 		return writeCSV(p.w, append([]string{"secret_key"}, model.KeyColumns()...),
-			[][]string{append([]string{ck.Secret.Reveal()}, model.KeyCSVRow(k, p.now)...)})
+			[][]string{append([]string{a.shownSecret(ck.Secret)}, model.KeyCSVRow(k, p.now)...)})
 	}
 	scope := "global"
 	if k.CollectionName != "" || k.CollectionID != "" {
@@ -818,7 +820,7 @@ func (a *app) printCreated(ck model.CreatedKey, noExpiryAsked bool) error {
 		fmt.Fprintf(p.w, ", stops after %s unused", model.PluralDays(d))
 	}
 	fmt.Fprintln(p.w, ")")
-	_, err := fmt.Fprintln(p.w, "Secret key (shown once, store it now): "+ck.Secret.Reveal())
+	_, err := fmt.Fprintln(p.w, "Secret key (shown once, store it now): "+a.shownSecret(ck.Secret))
 	return err
 }
 
@@ -834,4 +836,17 @@ func itThem(n int) string {
 		return "it"
 	}
 	return "them"
+}
+
+// shownSecret is a new key's secret as the command line shows it: like the
+// dashboard, without the control and formatting characters a hostile
+// server could use to drive the terminal (a real secret is "sk-" and
+// letters). When any had to go, stderr says so: the secret shown is then
+// not the server's, and may not work.
+func (a *app) shownSecret(s model.Secret) string {
+	shown := model.CleanText(s.Reveal())
+	if shown != s.Reveal() {
+		warnf(a.Stderr, "the server's secret key held control or formatting characters; they were left out, so it may not work")
+	}
+	return shown
 }

@@ -897,3 +897,41 @@ func TestServerErrorIsOneLineExit1(t *testing.T) {
 	r := runCLI(t, harness{env: ts.adminEnv()}, "users")
 	assertOneLine(t, r, exitFail, "500")
 }
+
+// TestCreateHostileSecret: a server's secret holding terminal controls
+// (here OSC 52, which would set the clipboard, a clear screen and a C1
+// CSI) reaches stdout without them, in every format, and stderr says so.
+func TestCreateHostileSecret(t *testing.T) {
+	const hostile = "sk-ab\u001b]52;c;ZXZpbA==\u0007cd\u001b[2Jef\u009b31mgh"
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/users"):
+			fmt.Fprint(w, `[{"id":"u1","username":"carol","email":"c@example.com"}]`)
+		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/admin/api_keys"):
+			secret, _ := json.Marshal(hostile)
+			fmt.Fprintf(w, `{"secret_key":%s,"api_key":{"id":"k1","username":"carol","name":"plain","hint":"abcd","created_at":%q,"is_active":true,"is_global_key":true,"total_calls":0}}`,
+				secret, testNow.Format(time.RFC3339))
+		default:
+			http.Error(w, "unexpected "+r.Method+" "+r.URL.Path, http.StatusTeapot)
+		}
+	}))
+	t.Cleanup(hs.Close)
+	for _, format := range []string{"table", "json", "csv"} {
+		t.Run(format, func(t *testing.T) {
+			r := runCLI(t, harness{env: map[string]string{envAddress: hs.URL, envToken: demoserver.DemoToken}, tty: true},
+				"create", "--user", "carol", "--name", "plain", "--output", format)
+			if r.code != 0 {
+				t.Fatalf("exit %d, stderr %q", r.code, r.Stderr)
+			}
+			if strings.ContainsAny(r.Stdout, "\u001b\u0007\u009b") || strings.Contains(r.Stdout, `\u001b`) || strings.Contains(r.Stdout, `\u0007`) {
+				t.Errorf("stdout carries the server's controls: %q", r.Stdout)
+			}
+			if !strings.Contains(r.Stdout, "sk-ab]52;c;ZXZpbA==cd[2Jef31mgh") {
+				t.Errorf("stdout %q lacks the secret's printable part", r.Stdout)
+			}
+			if !strings.Contains(r.Stderr, "held control or formatting characters") {
+				t.Errorf("stderr %q does not say the secret was altered", r.Stderr)
+			}
+		})
+	}
+}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -81,11 +80,17 @@ report says exactly what exists and which command finishes the job (exit 1).`,
 			}
 			a.describeRotation(plan, retire)
 			if retire != change.RetireKeep && !yes {
-				if !a.confirmRotation(plan, retire) {
+				ok, err := a.confirmRotation(ctx, plan, retire)
+				if err != nil {
+					return exitError{code: exitFail, msg: "interrupted at the question; nothing was changed"}
+				}
+				if !ok {
 					return exitError{code: exitFail, msg: "cancelled; nothing was changed"}
 				}
 			}
+			stopNote := a.noteInterrupt(ctx)
 			rep, err := a.runner(c, nil).Rotate(ctx, plan, retire)
+			stopNote()
 			if errors.Is(err, change.ErrReadOnly) {
 				return usageErrorf("rotate changes keys and is refused in read-only mode")
 			}
@@ -219,7 +224,7 @@ func retireWords(then change.Retire) string {
 
 // confirmRotation asks on the terminal, naming the old key, and defaults
 // to no.
-func (a *app) confirmRotation(plan change.RotationPlan, then change.Retire) bool {
+func (a *app) confirmRotation(ctx context.Context, plan change.RotationPlan, then change.Retire) (bool, error) {
 	op := opDeactivate
 	if then == change.RetireDelete {
 		op = opDelete
@@ -227,16 +232,11 @@ func (a *app) confirmRotation(plan change.RotationPlan, then change.Retire) bool
 	old := plan.Old
 	fmt.Fprintf(a.Stderr, "Create the new key, then %s key %s %s of %s? %s [y/N] ",
 		then, cell(old.ID), strconv.Quote(cell(old.Name)), cell(old.Username), op.warning)
-	line, err := bufio.NewReader(a.Stdin).ReadString('\n')
-	if err != nil && line == "" {
+	ok, err := askYes(ctx, a.Stdin)
+	if err != nil || !ok {
 		fmt.Fprintln(a.Stderr)
-		return false
 	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return true
-	}
-	return false
+	return ok, err
 }
 
 // rotatedJSON is rotate's JSON answer: the new key's record and its secret
@@ -345,12 +345,12 @@ func (a *app) printRotated(cmd *cobra.Command, secret model.Secret, k model.APIK
 	}
 	switch format {
 	case formatJSON:
-		return writeJSON(p.w, rotatedJSON{SecretKey: secret.Reveal(), APIKey: model.NewKeyRecord(k, p.now), OldKey: old})
+		return writeJSON(p.w, rotatedJSON{SecretKey: a.shownSecret(secret), APIKey: model.NewKeyRecord(k, p.now), OldKey: old})
 	case formatCSV:
 		return writeCSV(p.w, append([]string{"secret_key"}, model.KeyColumns()...),
-			[][]string{append([]string{secret.Reveal()}, model.KeyCSVRow(k, p.now)...)})
+			[][]string{append([]string{a.shownSecret(secret)}, model.KeyCSVRow(k, p.now)...)})
 	}
-	_, err := io.WriteString(p.w, secret.Reveal()+"\n")
+	_, err := io.WriteString(p.w, a.shownSecret(secret)+"\n")
 	return err
 }
 
