@@ -298,6 +298,8 @@ func failureReason(err error) string {
 		return "not found"
 	case errors.Is(err, client.ErrConflict) && errors.As(err, &ae) && ae.Message != "":
 		return "conflict: " + oneLine(ae.Message)
+	case errors.Is(err, change.ErrNotSent):
+		return "not sent: interrupted"
 	}
 	return oneLine(err.Error())
 }

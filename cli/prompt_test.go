@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -66,4 +67,50 @@ type firstRead struct {
 func (f *firstRead) Read(p []byte) (int, error) {
 	f.once.Do(func() { close(f.asked) })
 	return f.r.Read(p)
+}
+
+// Ctrl+C during a bulk run (the command line sends one at a time):
+// nothing more is sent, the key in flight is read back (the server acted:
+// deleted), the rest are reported not sent, and stderr says what happens
+// and how to quit at once.
+func TestInterruptInFlightReadsBack(t *testing.T) {
+	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1, ExtraKeys: 10})
+	ids := firstKeyIDs(t, ts, 6)
+	ts.srv.Inject(demoserver.Fault{Method: http.MethodDelete, Path: "/api/v1/admin/api_keys/*", Kind: demoserver.FaultActThenDelay, Delay: time.Minute, Times: 6})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, before := ts.log.counts()
+	done := make(chan result, 1)
+	go func() {
+		done <- runCLIContext(t, ctx, harness{env: ts.adminEnv()}, nil, append([]string{"delete", "--yes", "-o", "table"}, ids...)...)
+	}()
+	inFlight := 0
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, n := ts.log.counts(); n-before >= 1 || time.Now().After(deadline) {
+			inFlight = n - before
+			break
+		}
+	}
+	if inFlight < 1 || inFlight >= len(ids) {
+		t.Fatalf("%d deletes in flight, want some but not all", inFlight)
+	}
+	cancel()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no report 30 s after Ctrl+C")
+	}
+	if r.code != exitFail || !strings.Contains(r.Stderr, "Interrupted: nothing more is sent; changes in flight are read back") {
+		t.Errorf("exit %d, stderr %q", r.code, r.Stderr)
+	}
+	if got := strings.Count("\n"+r.Stdout, "\ndeleted "); got != inFlight {
+		t.Errorf("%d reported deleted, want the %d in flight (the server acted):\n%s", got, inFlight, r.Stdout)
+	}
+	if got := strings.Count(r.Stdout, ": not sent: interrupted"); got != len(ids)-inFlight {
+		t.Errorf("%d reported not sent, want %d:\n%s", got, len(ids)-inFlight, r.Stdout)
+	}
+	if _, after := ts.log.counts(); after-before != inFlight {
+		t.Errorf("%d deletes sent, want only the %d in flight at Ctrl+C", after-before, inFlight)
+	}
 }
