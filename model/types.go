@@ -102,19 +102,24 @@ func (k APIKey) UsageReported() bool {
 
 // InactivityReported reports whether the server reports this key's
 // inactivity interval: a current server (one that sends total_calls) has
-// none when it leaves the field out or sends null.
+// none when it leaves the field out or sends null; an older server's key
+// reports one only by giving it (null and absent mean the same there too).
 func (k APIKey) InactivityReported() bool {
-	return k.InactivityDays.Reported || k.InactivityDays.Set || k.TotalCalls.Reported || k.TotalCalls.Set
+	return k.InactivityDays.Set || k.TotalCalls.Reported || k.TotalCalls.Set
 }
 
 // Normalize makes absent and null mean the same for a key from a current
 // server: when total_calls is there, a missing last_used_at or
 // inactivity_interval reads as reported with no value (never used, no
 // interval), as if the server had sent null. Keys from older servers (no
-// total_calls) are left as they are, so their usage stays "not reported".
+// total_calls) keep their usage "not reported": there a null last_used_at
+// or inactivity_interval reads as left out.
 // The client normalizes every key it decodes.
 func (k *APIKey) Normalize() {
 	if !k.TotalCalls.Reported && !k.TotalCalls.Set {
+		// An older server's null says no more than a field it left out.
+		k.LastUsed.Reported = k.LastUsed.Set
+		k.InactivityDays.Reported = k.InactivityDays.Set
 		return
 	}
 	k.TotalCalls.Reported = true

@@ -11,7 +11,8 @@ import (
 
 // usageKeys spells three keys as a server would: k-never (current server,
 // never used, no interval, no expiry, global), k-used (current server, used
-// 100 days ago) and k-old (older server: no usage fields at all). null
+// 100 days ago) and k-old (older server: no usage fields, or only nulls).
+// null
 // chooses between sending empty fields as null or leaving them out.
 func usageKeys(null bool) string {
 	empty := func(name string) string {
@@ -28,7 +29,7 @@ func usageKeys(null bool) string {
 		empty("expires_at") + empty("inactivity_interval") + empty("collection_id") + empty("collection_name") +
 		`,"last_used_at":"2026-08-18T15:00:00Z","total_calls":12,"is_active":true,"is_global_key":true},` +
 		`{"id":"k-old","username":"bob","name":"o","hint":"cccc","created_at":"2026-01-01T00:00:00Z"` +
-		empty("expires_at") + empty("collection_id") + empty("collection_name") +
+		empty("expires_at") + empty("last_used_at") + empty("inactivity_interval") + empty("collection_id") + empty("collection_name") +
 		`,"is_active":true,"is_global_key":true}]`
 }
 
