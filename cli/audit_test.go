@@ -223,7 +223,10 @@ func TestStopsCell(t *testing.T) {
 		{"idle cut-off before expiry", model.APIKey{IsActive: true, Created: testNow.Add(-day), Expires: in(30 * day),
 			LastUsed: model.Some(testNow.Add(-time.Hour)), InactivityDays: model.Some(2)},
 			"2026-11-28 11:00", "2026-11-28T11:00:00Z", "2026-11-28T11:00:00Z"},
-		{"nothing stops it", model.APIKey{IsActive: true, Created: testNow.Add(-day), InactivityDays: model.Null[int]()}, "never", "", "null"},
+		{"nothing stops it", model.APIKey{IsActive: true, Created: testNow.Add(-day), InactivityDays: model.Null[int](), TotalCalls: model.Some[int64](0)}, "never", "", "null"},
+		// An older server (no total_calls): a null interval says no more
+		// than one left out.
+		{"older server, null interval", model.APIKey{IsActive: true, Created: testNow.Add(-day), InactivityDays: model.Null[int]()}, "-", "", "null"},
 		{"older server, no expiry", model.APIKey{IsActive: true, Created: testNow.Add(-day)}, "-", "", "null"},
 		{"deactivated with a future expiry", model.APIKey{IsActive: false, Created: testNow.Add(-day), Expires: in(3 * day)}, "already", "already", "null"},
 		{"expired", model.APIKey{IsActive: true, Created: testNow.Add(-9 * day), Expires: in(-day)}, "already", "already", "2026-11-25T12:00:00Z"},

@@ -24,7 +24,7 @@ func testKey() model.APIKey {
 	return model.APIKey{
 		ID: "key-1", Username: "alice", Name: "ci-pipeline", Hint: "abcd",
 		Created: now.AddDate(0, -1, 0), Expires: &exp, IsActive: true,
-		InactivityDays: model.Some(60),
+		InactivityDays: model.Some(60), TotalCalls: model.Some[int64](0), // a current server's key
 	}
 }
 

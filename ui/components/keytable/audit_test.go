@@ -240,7 +240,8 @@ func TestStopsColumn(t *testing.T) {
 	}{
 		{"expiry", model.APIKey{IsActive: true, Created: ago(day), Expires: in(3 * day), InactivityDays: model.Null[int]()}, "2026-11-29"},
 		{"idle cut-off first", model.APIKey{IsActive: true, Created: ago(day), Expires: in(30 * day), LastUsed: model.Some(ago(time.Hour)), InactivityDays: model.Some(2)}, "2026-11-28"},
-		{"nothing stops it", model.APIKey{IsActive: true, Created: ago(day), InactivityDays: model.Null[int]()}, "never"},
+		{"nothing stops it", model.APIKey{IsActive: true, Created: ago(day), InactivityDays: model.Null[int](), TotalCalls: model.Some[int64](0)}, "never"},
+		{"older server, null interval", model.APIKey{IsActive: true, Created: ago(day), InactivityDays: model.Null[int]()}, "-"},
 		{"older server", model.APIKey{IsActive: true, Created: ago(day)}, "-"},
 		{"deactivated", model.APIKey{IsActive: false, Created: ago(day), Expires: in(3 * day)}, "already"},
 		{"expired", model.APIKey{IsActive: true, Created: ago(9 * day), Expires: in(-day)}, "already"},
