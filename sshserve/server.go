@@ -1,11 +1,14 @@
 package sshserve
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -436,10 +439,43 @@ func (s *Server) route(next ssh.Handler) ssh.Handler {
 		if !ss.setCancel(cancel) {
 			return
 		}
-		ss.exitCode = s.opts.Exec(ctx, ss.person, sess.Command(), sess, sess, sess.Stderr())
+		stdin := io.Reader(sess)
+		if _, _, isPty := sess.Pty(); isPty {
+			// ssh -t: the client's terminal is raw, so its Ctrl+C arrives as
+			// a byte (ETX), not a signal. Commands read no stdin over SSH
+			// (no prompts, no token), so it is watched here instead.
+			stdin = strings.NewReader("")
+			// 130: as a shell reports a command ended by Ctrl+C. The
+			// status sent later by the session's end is then refused.
+			go cancelOnETX(sess, cancel, func() { _ = sess.Exit(130) })
+		}
+		ss.exitCode = s.opts.Exec(ctx, ss.person, sess.Command(), stdin, sess, sess.Stderr())
 		// Before end(): once the change is over, shutdown must not turn
 		// this command's status into a stop.
 		ss.complete()
+	}
+}
+
+// cancelOnETX reads r until it ends, calling cancel at its first Ctrl+C
+// byte (ETX, 0x03) and quit at the next: the first lets a command read
+// back what it had sent, the second ends the session at once.
+func cancelOnETX(r io.Reader, cancel, quit func()) {
+	buf := make([]byte, 256)
+	seen := 0
+	for {
+		n, err := r.Read(buf)
+		seen += bytes.Count(buf[:n], []byte{0x03})
+		switch {
+		case seen >= 2:
+			cancel()
+			quit()
+			return
+		case seen == 1:
+			cancel()
+		}
+		if err != nil {
+			return
+		}
 	}
 }
 

@@ -684,3 +684,109 @@ func TestServeReturnsWhenClosed(t *testing.T) {
 		t.Fatal("Serve did not return after Close with its context still live")
 	}
 }
+
+// ssh -t HOST list ...: the client's Ctrl+C comes as a byte on stdin, and
+// ends the command (its context) as an interrupt would.
+func TestCtrlCEndsCommandWithTerminal(t *testing.T) {
+	alice := newPerson(t)
+	ex := &recordingExec{block: make(chan struct{})}
+	t.Cleanup(func() { close(ex.block) })
+	h := start(t, alice.line+" alice\n", func(o *Options) { o.Exec = ex.exec })
+	s, err := h.client(t, alice).NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if err := s.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuffer
+	s.Stdout, s.Stderr = &out, &out
+	in, err := s.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start("list --all"); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, args := ex.calls(); len(args) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the command never started")
+		}
+	}
+	if _, err := io.WriteString(in, "x\x03"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Ctrl+C did not end the command")
+	}
+	var exit *gossh.ExitError
+	if !errors.As(err, &exit) || exit.ExitStatus() != 9 || !strings.Contains(out.String(), "cancelled") {
+		t.Fatalf("ended with %v, output %q; want the command cancelled (status 9)", err, out.String())
+	}
+}
+
+// A second Ctrl+C ends the session at once (status 130), while the
+// command is still at work on the first (reading back, say).
+func TestSecondCtrlCEndsSession(t *testing.T) {
+	alice := newPerson(t)
+	stuck := make(chan struct{})
+	started := make(chan struct{}, 1)
+	h := start(t, alice.line+" alice\n", func(o *Options) {
+		o.Exec = func(ctx context.Context, _ Person, _ []string, _ io.Reader, _, stderr io.Writer) int {
+			started <- struct{}{}
+			<-ctx.Done()
+			fmt.Fprintln(stderr, "reading back")
+			<-stuck // ignores the end of its context from here on
+			return 0
+		}
+	})
+	t.Cleanup(func() { close(stuck) }) // before the server's shutdown waits for it
+	s, err := h.client(t, alice).NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if err := s.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuffer
+	s.Stdout, s.Stderr = &out, &out
+	in, err := s.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start("delete k1 --yes"); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	if _, err := io.WriteString(in, "\x03"); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), "reading back"); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the first Ctrl+C did not reach the command: %q", out.String())
+		}
+	}
+	if _, err := io.WriteString(in, "\x03"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a second Ctrl+C did not end the session")
+	}
+	var exit *gossh.ExitError
+	if !errors.As(err, &exit) || exit.ExitStatus() != 130 {
+		t.Fatalf("ended with %v, want status 130", err)
+	}
+}
