@@ -59,6 +59,10 @@ func OpenDashboard(ctx context.Context, d DashboardDeps) error {
 	} else {
 		opts.Copier = secret.NewCopier(nil)
 	}
+	// What became of changes under way at quit goes where stderr was.
+	if d.TTYStderr != nil {
+		opts.AfterQuit = d.TTYStderr
+	}
 	return ui.Run(ctx, d.Client, opts)
 }
 

@@ -252,8 +252,18 @@ func (s *sessionAPI) release() {
 	}
 }
 
-// read derives a request context that also ends with the session.
+// read derives a request context that also ends with the session, unless
+// a change span is open: a read then may be the change's read back, which
+// the change pipeline runs on a context of its own once the dashboard's
+// has ended (bounded by change.ReadBackGrace), so that the audit log gets
+// the true outcome of a change under way when the session ended.
 func (s *sessionAPI) read(ctx context.Context) (context.Context, context.CancelFunc) {
+	s.mu.Lock()
+	inChange := s.end != nil
+	s.mu.Unlock()
+	if inChange {
+		return ctx, func() {}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	stop := context.AfterFunc(s.sess, cancel)
 	return ctx, func() { stop(); cancel() }

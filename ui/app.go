@@ -74,6 +74,10 @@ type Options struct {
 	// instead: an SSH session's file would be written on the service's
 	// host, where the person cannot choose files, not on their machine.
 	NoExport string
+	// AfterQuit, when set, is where Run writes what became of changes on
+	// their way when the dashboard quit (ReportAfterQuit): the terminal
+	// once the dashboard has left it. nil: Run does not wait for them.
+	AfterQuit io.Writer
 	// Background runs the work the admin need not wait for: a refresh
 	// while the old rows are on screen, the usage history's recordings,
 	// the name order after a load. nil means one of this dashboard's own
@@ -92,6 +96,8 @@ type App struct {
 
 	api    API
 	runner *change.Runner
+	// flight counts the changes under way (see ReportAfterQuit).
+	flight *flight
 	opts   Options
 	c      common.Common
 	copier secret.Copier
@@ -184,6 +190,7 @@ func New(api API, opts Options) *App {
 		parent = context.Background()
 	}
 	ctx, cancel := context.WithCancel(parent)
+	fl := &flight{}
 
 	f := textinput.New()
 	f.Prompt = "/ "
@@ -196,7 +203,8 @@ func New(api API, opts Options) *App {
 
 	a := &App{
 		api: api, opts: opts, c: c, copier: copier,
-		runner: change.NewRunner(api, change.Options{ReadOnly: opts.ReadOnly, Recorder: opts.Recorder, Now: opts.Now}),
+		flight: fl,
+		runner: change.NewRunner(api, change.Options{ReadOnly: opts.ReadOnly, Recorder: flightRecorder{next: opts.Recorder, f: fl}, Now: opts.Now}),
 		ctx:    ctx, cancel: cancel,
 		keys:   newKeyMap(),
 		table:  keytable.NewWithOptions(c, opts.Table),
@@ -510,6 +518,7 @@ func (a *App) endFilter() {
 }
 
 func (a *App) quit() tea.Cmd {
+	a.flight.quitNow()
 	a.wipeSecrets()
 	a.cancelLoad()
 	a.cancel()

@@ -34,7 +34,11 @@ func Run(ctx context.Context, api API, opts Options) error {
 		popts = append(popts, tea.WithInput(in))
 	}
 	p := tea.NewProgram(app, popts...)
-	if _, err := p.Run(); err != nil {
+	_, err := p.Run()
+	if opts.AfterQuit != nil {
+		app.ReportAfterQuit(ctx, opts.AfterQuit)
+	}
+	if err != nil {
 		if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 			return ctx.Err()
 		}
