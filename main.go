@@ -20,10 +20,12 @@ func main() {
 	// Ctrl+C cancels the request in flight (and stops `demo`) instead of
 	// killing the process mid-write.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	env := cli.OSEnv(version)
 	// A second Ctrl+C quits at once (the signal's default): after the
 	// first, changes in flight are read back for up to a few seconds.
-	context.AfterFunc(ctx, stop)
-	code := cli.Run(ctx, os.Args[1:], cli.OSEnv(version))
+	// Not for serve (cli decides), whose shutdown waits for changes.
+	env.SecondInterruptQuits = func() { context.AfterFunc(ctx, stop) }
+	code := cli.Run(ctx, os.Args[1:], env)
 	stop()
 	os.Exit(code)
 }

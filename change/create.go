@@ -81,6 +81,7 @@ func (r *Runner) create(ctx context.Context, owner string, k model.NewKey, exclu
 	}
 	// Lost, or ended by ctx in flight: read back (on a context of its own
 	// once ctx has ended).
+	interrupted := ctx.Err() != nil
 	rctx, cancel := readBackContext(ctx)
 	defer cancel()
 	since := started.Add(-r.opts.Skew)
@@ -104,6 +105,8 @@ func (r *Runner) create(ctx context.Context, owner string, k model.NewKey, exclu
 			Err: fmt.Errorf("%w; reading the keys of %s back failed too: %w", err, model.CleanText(owner), rerr)})
 	case found != nil:
 		return finish(Result{Key: *found, Outcome: model.Done, Err: err, ReadBack: true})
+	case interrupted:
+		return finish(Result{Key: asked, Outcome: model.Unknown, Err: fmt.Errorf("%w; %s", err, notYet), ReadBack: true})
 	}
 	return finish(Result{Key: asked, Outcome: model.NotDone, Err: err, ReadBack: true})
 }

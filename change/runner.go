@@ -173,6 +173,7 @@ func (r *Runner) one(ctx context.Context, c Change, k model.APIKey) Result {
 	// flight, when it may have arrived: read back, on a context of its own
 	// if ctx has ended.
 	sent := Window{From: from.Add(-r.opts.Skew), To: r.opts.Now().Add(r.opts.Skew)}
+	interrupted := ctx.Err() != nil
 	rctx, cancel := readBackContext(ctx)
 	defer cancel()
 	read, rerr := FindKey(rctx, r.api, k.Username, k.ID)
@@ -181,6 +182,11 @@ func (r *Runner) one(ctx context.Context, c Change, k model.APIKey) Result {
 	}
 	if c.Applied(read, sent) {
 		return Result{Key: k, Outcome: model.Done, Err: err, ReadBack: true}
+	}
+	if interrupted {
+		// The request was cut off by this side, not answered: the server
+		// may be working on it still, so "not yet" is not "not done".
+		return Result{Key: k, Outcome: model.Unknown, Err: fmt.Errorf("%w; %s", err, notYet), ReadBack: true}
 	}
 	return Result{Key: k, Outcome: model.NotDone, Err: err, ReadBack: true}
 }
@@ -195,13 +201,27 @@ var ErrNotSent = errors.New("not sent")
 // quits at once on a second Ctrl+C.
 const ReadBackGrace = 10 * time.Second
 
+// notYet words a read back, right after the request was cut off, that
+// found the change not made.
+const notYet = "not made when read back right after the interrupt, but the server may still be making it: check again with list"
+
 // readBackContext is ctx while it lives, else a context of its own that
-// ends after ReadBackGrace.
+// ends after ReadBackGrace, marked as a read back (ReadingBack).
 func readBackContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	if ctx.Err() == nil {
 		return ctx, func() {}
 	}
-	return context.WithTimeout(context.WithoutCancel(ctx), ReadBackGrace)
+	return context.WithTimeout(context.WithValue(context.WithoutCancel(ctx), readingBackKey{}, true), ReadBackGrace)
+}
+
+type readingBackKey struct{}
+
+// ReadingBack reports whether ctx is a read back's own context, made once
+// the caller's context had ended: it must outlive what the caller's
+// context was tied to (an SSH session), bounded by ReadBackGrace.
+func ReadingBack(ctx context.Context) bool {
+	v, _ := ctx.Value(readingBackKey{}).(bool)
+	return v
 }
 
 // endedInFlight reports whether err is ctx's end while a request was in

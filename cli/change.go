@@ -536,7 +536,10 @@ func (a *app) expiryKept(ctx context.Context, c *client.Client, e model.Expiry, 
 		return nil, nil
 	}
 	limit, err := c.GlobalExpiryLimit(ctx)
-	if err != nil || limit <= 0 {
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("could not read the server's expiry limit, so key %s was not read back to see whether the server kept an expiry: %w", cell(id), err)
+	case limit <= 0:
 		return nil, nil
 	}
 	k, err := change.FindKey(ctx, c, "", id)

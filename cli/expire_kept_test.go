@@ -24,16 +24,22 @@ func TestExpireNeverReadsBackUnderALimit(t *testing.T) {
 		wantCode    int
 		wantOut     string
 		wantListing bool
+		limitFails  bool // the limit cannot be read: said, not hidden
 	}{
-		{"kept under a limit", true, true, exitFail, "key k1 now expires " + exp.Format(model.TimeLayout), true},
-		{"removed under a limit", true, false, 0, "key k1 no longer expires", true},
-		{"no limit: the 204 is taken", false, true, 0, "key k1 no longer expires", false},
+		{"kept under a limit", true, true, exitFail, "key k1 now expires " + exp.Format(model.TimeLayout), true, false},
+		{"removed under a limit", true, false, 0, "key k1 no longer expires", true, false},
+		{"no limit: the 204 is taken", false, true, 0, "key k1 no longer expires", false, false},
+		{"the limit cannot be read", true, true, 0, "key k1 no longer expires", false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			listed := false
 			hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				switch {
 				case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/configurations"):
+					if tc.limitFails {
+						http.Error(w, `{"code":403,"message":"forbidden"}`, http.StatusForbidden)
+						return
+					}
 					if tc.limit {
 						fmt.Fprint(w, `[{"key_name":"global_api_key_expiry_days","string_value":"90"}]`)
 					} else {
@@ -65,6 +71,9 @@ func TestExpireNeverReadsBackUnderALimit(t *testing.T) {
 			}
 			if tc.wantCode != 0 && !strings.Contains(r.Stderr, "still expires") {
 				t.Errorf("stderr %q does not say the expiry was kept", r.Stderr)
+			}
+			if tc.limitFails != strings.Contains(r.Stderr, "could not read the server's expiry limit") {
+				t.Errorf("stderr %q: the limit's failure said = %v, want %v", r.Stderr, !tc.limitFails, tc.limitFails)
 			}
 			if listed != tc.wantListing {
 				t.Errorf("read back: %v, want %v", listed, tc.wantListing)

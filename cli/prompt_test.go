@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -112,5 +113,24 @@ func TestInterruptInFlightReadsBack(t *testing.T) {
 	}
 	if _, after := ts.log.counts(); after-before != inFlight {
 		t.Errorf("%d deletes sent, want only the %d in flight at Ctrl+C", after-before, inFlight)
+	}
+}
+
+// Every command but serve lets a second Ctrl+C end the process at once;
+// serve's shutdown waits for changes and their audit lines instead.
+func TestSecondInterruptNotForServe(t *testing.T) {
+	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"users"}, true},
+		{[]string{"serve", "--authorized-keys", filepath.Join(t.TempDir(), "none")}, false},
+	} {
+		called := false
+		runCLIWith(t, harness{env: ts.adminEnv()}, func(e *Env) { e.SecondInterruptQuits = func() { called = true } }, tc.args...)
+		if called != tc.want {
+			t.Errorf("%v: second Ctrl+C quits = %v, want %v", tc.args, called, tc.want)
+		}
 	}
 }

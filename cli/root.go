@@ -71,6 +71,11 @@ type Env struct {
 	// Dashboard opens the terminal dashboard; nil means the real one
 	// (OpenDashboard). Tests put a recorder in its place.
 	Dashboard func(ctx context.Context, d DashboardDeps) error
+	// SecondInterruptQuits, when set, makes a second Ctrl+C end the
+	// process at once (the first ends Run's context, and changes in flight
+	// are read back for a few seconds). Every command but serve calls it:
+	// serve's shutdown must let changes and their audit lines finish.
+	SecondInterruptQuits func()
 }
 
 // OSEnv is the real process environment.
@@ -315,6 +320,9 @@ func (a *app) preRun(cmd *cobra.Command, _ []string) error {
 	}
 	if cmd.Annotations[annChanges] == "true" && a.cfg.ReadOnly {
 		return usageErrorf("%s changes keys and is refused in read-only mode (%s)", cmd.Name(), a.cfg.ReadOnlyFrom)
+	}
+	if cmd.Name() != "serve" && a.SecondInterruptQuits != nil {
+		a.SecondInterruptQuits()
 	}
 	return nil
 }

@@ -205,8 +205,9 @@ func (s *service) dashboard(t sshserve.Terminal) (tea.Model, []tea.ProgramOption
 		NoExport:     "Export is off over SSH: the file would be written on the service's host. On your machine: ssh -p PORT HOST list --all -o csv > keys.csv",
 	})
 	// A session that ends (disconnect, limits, shutdown) gives back a
-	// change span it still holds.
-	context.AfterFunc(t.Context, api.release)
+	// change span it still holds, once a change under way has had time to
+	// read back and record (its recording gives the span back itself).
+	context.AfterFunc(t.Context, func() { time.AfterFunc(change.ReadBackGrace+5*time.Second, api.release) })
 	// A cut session closes no dialog: wipe a secret still shown.
 	context.AfterFunc(t.Context, app.Close)
 	// The alternate screen keeps a shown secret out of the client's
@@ -253,15 +254,12 @@ func (s *sessionAPI) release() {
 }
 
 // read derives a request context that also ends with the session, unless
-// a change span is open: a read then may be the change's read back, which
-// the change pipeline runs on a context of its own once the dashboard's
-// has ended (bounded by change.ReadBackGrace), so that the audit log gets
+// it is a change's read back on a context of its own (change.ReadingBack:
+// the dashboard's context had ended, with the session, say), which the
+// change pipeline bounds by change.ReadBackGrace: the audit log then gets
 // the true outcome of a change under way when the session ended.
 func (s *sessionAPI) read(ctx context.Context) (context.Context, context.CancelFunc) {
-	s.mu.Lock()
-	inChange := s.end != nil
-	s.mu.Unlock()
-	if inChange {
+	if change.ReadingBack(ctx) {
 		return ctx, func() {}
 	}
 	ctx, cancel := context.WithCancel(ctx)

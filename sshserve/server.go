@@ -439,6 +439,7 @@ func (s *Server) route(next ssh.Handler) ssh.Handler {
 		if !ss.setCancel(cancel) {
 			return
 		}
+		execDone := make(chan struct{})
 		stdin := io.Reader(sess)
 		if _, _, isPty := sess.Pty(); isPty {
 			// ssh -t: the client's terminal is raw, so its Ctrl+C arrives as
@@ -447,9 +448,16 @@ func (s *Server) route(next ssh.Handler) ssh.Handler {
 			stdin = strings.NewReader("")
 			// 130: as a shell reports a command ended by Ctrl+C. The
 			// status sent later by the session's end is then refused.
-			go cancelOnETX(sess, cancel, func() { _ = sess.Exit(130) })
+			go cancelOnETX(sess, cancel, func() {
+				select {
+				case <-execDone: // ended by itself: its own status stands
+				default:
+					_ = sess.Exit(130)
+				}
+			})
 		}
 		ss.exitCode = s.opts.Exec(ctx, ss.person, sess.Command(), stdin, sess, sess.Stderr())
+		close(execDone)
 		// Before end(): once the change is over, shutdown must not turn
 		// this command's status into a stop.
 		ss.complete()

@@ -17,57 +17,92 @@ import (
 // Quitting while changes are on their way to the server ends their
 // context: nothing more is sent, and the change pipeline reads back what
 // was in flight, on a context of its own (change.ReadBackGrace). The
-// dashboard is gone by then, so flight keeps the reports of changes that
-// finish after the quit, and ReportAfterQuit writes them out.
+// dashboard is gone by then, so every change's report is kept on its
+// flight entry until the dashboard has shown its result, and
+// ReportAfterQuit writes out the reports it never showed.
 
-// flight counts the changes under way and keeps, once the dashboard has
-// quit, the report lines of those that finish afterwards.
+// flight holds the changes under way and those whose result the
+// dashboard has not shown yet.
 type flight struct {
-	mu    sync.Mutex
-	n     int
-	quit  bool
-	lines []string
-	idle  chan struct{} // closed when n reaches 0; made by wait
+	mu      sync.Mutex
+	entries []*flightEntry // not shown yet, oldest first
+	idle    chan struct{}  // closed when none is running; made by wait
 }
 
-func (f *flight) start() {
-	f.mu.Lock()
-	f.n++
-	f.mu.Unlock()
+// flightEntry is one change command: its reports' lines, and whether it
+// still runs.
+type flightEntry struct {
+	running bool
+	lines   []string
 }
 
-func (f *flight) end() {
+type flightKey struct{}
+
+// flightDoneMsg is a change command's result, with its entry.
+type flightDoneMsg struct {
+	e   *flightEntry
+	msg tea.Msg
+}
+
+func (f *flight) start() *flightEntry {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.n--
-	if f.n == 0 && f.idle != nil {
+	e := &flightEntry{running: true}
+	f.entries = append(f.entries, e)
+	return e
+}
+
+func (f *flight) end(e *flightEntry) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	e.running = false
+	if f.idle != nil && f.runningLocked() == 0 {
 		close(f.idle)
 		f.idle = nil
 	}
 }
 
-// quitNow marks the dashboard as quit: reports from now on are kept.
-func (f *flight) quitNow() {
-	f.mu.Lock()
-	f.quit = true
-	f.mu.Unlock()
-}
-
-// keep adds rep's lines when the dashboard has quit.
-func (f *flight) keep(rep change.Report) {
+// shown drops e: the dashboard has shown its result.
+func (f *flight) shown(e *flightEntry) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.quit {
-		f.lines = append(f.lines, afterQuitLines(rep)...)
+	for i, x := range f.entries {
+		if x == e {
+			f.entries = append(f.entries[:i], f.entries[i+1:]...)
+			return
+		}
 	}
 }
 
-// wait waits until no change is under way, ctx ends or d has passed, and
-// returns how many are still under way and the lines kept.
+func (f *flight) add(e *flightEntry, lines []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	e.lines = append(e.lines, lines...)
+}
+
+func (f *flight) runningLocked() int {
+	n := 0
+	for _, e := range f.entries {
+		if e.running {
+			n++
+		}
+	}
+	return n
+}
+
+// pending is how many changes run, and how many have results not shown.
+func (f *flight) pending() (running, unshown int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.runningLocked(), len(f.entries)
+}
+
+// wait waits until no change runs, ctx ends or d has passed, and returns
+// how many still run and the lines of every result not shown.
 func (f *flight) wait(ctx context.Context, d time.Duration) (left int, lines []string) {
 	f.mu.Lock()
 	var idle chan struct{}
-	if f.n > 0 {
+	if f.runningLocked() > 0 {
 		if f.idle == nil {
 			f.idle = make(chan struct{})
 		}
@@ -85,34 +120,35 @@ func (f *flight) wait(ctx context.Context, d time.Duration) (left int, lines []s
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.n, append([]string(nil), f.lines...)
+	for _, e := range f.entries {
+		lines = append(lines, e.lines...)
+	}
+	return f.runningLocked(), lines
 }
 
-// underWay is how many changes are on their way.
-func (f *flight) underWay() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.n
-}
-
-// inFlight counts fn, a change's command, as under way while it runs.
-func (a *App) inFlight(fn func() tea.Msg) func() tea.Msg {
+// inFlight runs a change's command (made with the context it is given)
+// under a flight entry: the reports its change pipeline records are kept
+// on the entry until Update has the result (flightDoneMsg).
+func (a *App) inFlight(cmd func(ctx context.Context) func() tea.Msg) func() tea.Msg {
 	return func() tea.Msg {
-		a.flight.start()
-		defer a.flight.end()
-		return fn()
+		e := a.flight.start()
+		defer a.flight.end(e)
+		return flightDoneMsg{e: e, msg: cmd(context.WithValue(a.ctx, flightKey{}, e))()}
 	}
 }
 
 // flightRecorder hands every report to the Recorder there was (the audit
-// log), and keeps those that come after the dashboard quit.
+// log), and keeps its lines on the flight entry of the command it came
+// from.
 type flightRecorder struct {
 	next change.Recorder
 	f    *flight
 }
 
 func (r flightRecorder) Record(ctx context.Context, rep change.Report) error {
-	r.f.keep(rep)
+	if e, ok := ctx.Value(flightKey{}).(*flightEntry); ok {
+		r.f.add(e, afterQuitLines(rep))
+	}
 	if r.next == nil {
 		return nil
 	}
@@ -158,16 +194,15 @@ func afterQuitLines(rep change.Report) []string {
 	return out
 }
 
-// ReportAfterQuit writes to w what became of the changes that were on
-// their way when the dashboard quit: it waits for them (at most a little
-// over change.ReadBackGrace; the end of ctx, Ctrl+C, stops the wait), then
-// writes each key's outcome, and how many did not finish. Nothing is
-// written when no change was under way or finished after the quit.
+// ReportAfterQuit writes to w what became of the changes whose results the
+// dashboard did not show before it quit: it waits for those still on
+// their way (at most a little over change.ReadBackGrace; the end of ctx,
+// Ctrl+C, stops the wait), then writes each key's outcome, and how many
+// did not finish. Nothing is written when every result was shown.
 func (a *App) ReportAfterQuit(ctx context.Context, w io.Writer) {
-	a.flight.quitNow()
-	if n := a.flight.underWay(); n > 0 {
+	if running, _ := a.flight.pending(); running > 0 {
 		fmt.Fprintf(w, "h2ogpte-keys: %s under way at quit: reading back what was sent (at most %d s; Ctrl+C stops waiting)…\n",
-			common.Count(n, "change"), int(change.ReadBackGrace/time.Second)+5)
+			common.Count(running, "change"), int(change.ReadBackGrace/time.Second)+5)
 	}
 	left, lines := a.flight.wait(ctx, change.ReadBackGrace+5*time.Second)
 	for _, l := range lines {

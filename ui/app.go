@@ -339,10 +339,15 @@ func (a *App) route(msg tea.Msg) tea.Cmd {
 		return nil
 	case taskDoneMsg:
 		a.status.Stop(msg.task)
+		inner := msg.msg
+		if fd, ok := inner.(flightDoneMsg); ok {
+			a.flight.shown(fd.e) // its result is shown now
+			inner = fd.msg
+		}
 		if !a.onRead(msg.task) {
 			return nil // stopped by esc
 		}
-		return a.route(msg.msg)
+		return a.route(inner)
 	case spinner.TickMsg:
 		if cmd := a.status.Update(msg); cmd != nil {
 			return cmd
@@ -518,7 +523,6 @@ func (a *App) endFilter() {
 }
 
 func (a *App) quit() tea.Cmd {
-	a.flight.quitNow()
 	a.wipeSecrets()
 	a.cancelLoad()
 	a.cancel()

@@ -162,7 +162,7 @@ func (a *App) onSubmitted(sub newkey.Submitted, cols []model.Collection, limit i
 	if cmd := a.refuseChanges(); cmd != nil {
 		return cmd
 	}
-	return a.request("Creating key "+model.CleanText(sub.Key.Name)+"…", a.inFlight(createKey(a.ctx, a.runner, sub, cols, limit)))
+	return a.request("Creating key "+model.CleanText(sub.Key.Name)+"…", a.inFlight(func(ctx context.Context) func() tea.Msg { return createKey(ctx, a.runner, sub, cols, limit) }))
 }
 
 // onCreated shows the secret. A create that surely did not happen
@@ -286,7 +286,7 @@ func (a *App) onRotateChosen(r rotate.Chosen) tea.Cmd {
 	if cmd := a.refuseChanges(); cmd != nil {
 		return cmd
 	}
-	return a.request("Rotating key "+displayName(r.Plan.Old)+"…", a.inFlight(rotateKey(a.ctx, a.runner, r.Plan, r.Then)))
+	return a.request("Rotating key "+displayName(r.Plan.Old)+"…", a.inFlight(func(ctx context.Context) func() tea.Msg { return rotateKey(ctx, a.runner, r.Plan, r.Then) }))
 }
 
 // rotateKey runs one rotation through the pipeline; it reads nothing from

@@ -136,7 +136,7 @@ func (a *App) runPlan(p plan) tea.Cmd {
 	if p.single {
 		what = displayName(p.keys[0])
 	}
-	return a.request(p.doing+" "+what+"…", a.inFlight(applyPlan(a.ctx, a.runner, a.api, p)))
+	return a.request(p.doing+" "+what+"…", a.inFlight(func(ctx context.Context) func() tea.Msg { return applyPlan(ctx, a.runner, a.api, p) }))
 }
 
 // applyPlan runs p's change over its keys, then reads a single key back
