@@ -692,23 +692,7 @@ func TestCtrlCEndsCommandWithTerminal(t *testing.T) {
 	ex := &recordingExec{block: make(chan struct{})}
 	t.Cleanup(func() { close(ex.block) })
 	h := start(t, alice.line+" alice\n", func(o *Options) { o.Exec = ex.exec })
-	s, err := h.client(t, alice).NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	if err := s.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
-	}
-	var out syncBuffer
-	s.Stdout, s.Stderr = &out, &out
-	in, err := s.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("list --all"); err != nil {
-		t.Fatal(err)
-	}
+	s, in, out := startWithTerminal(t, h.client(t, alice), "list --all")
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		if _, args := ex.calls(); len(args) == 1 {
 			break
@@ -722,6 +706,7 @@ func TestCtrlCEndsCommandWithTerminal(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Wait() }()
+	var err error
 	select {
 	case err = <-done:
 	case <-time.After(10 * time.Second):
@@ -749,23 +734,7 @@ func TestSecondCtrlCEndsSession(t *testing.T) {
 		}
 	})
 	t.Cleanup(func() { close(stuck) }) // before the server's shutdown waits for it
-	s, err := h.client(t, alice).NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	if err := s.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
-	}
-	var out syncBuffer
-	s.Stdout, s.Stderr = &out, &out
-	in, err := s.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("delete k1 --yes"); err != nil {
-		t.Fatal(err)
-	}
+	s, in, out := startWithTerminal(t, h.client(t, alice), "delete k1 --yes")
 	<-started
 	if _, err := io.WriteString(in, "\x03"); err != nil {
 		t.Fatal(err)
@@ -780,6 +749,7 @@ func TestSecondCtrlCEndsSession(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Wait() }()
+	var err error
 	select {
 	case err = <-done:
 	case <-time.After(10 * time.Second):
@@ -789,4 +759,28 @@ func TestSecondCtrlCEndsSession(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitStatus() != 130 {
 		t.Fatalf("ended with %v, want status 130", err)
 	}
+}
+
+// startWithTerminal starts cmd as ssh -t does: with a pseudo-terminal,
+// stdin a pipe, stdout and stderr into out.
+func startWithTerminal(t *testing.T, c *gossh.Client, cmd string) (*gossh.Session, io.WriteCloser, *syncBuffer) {
+	t.Helper()
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if err := s.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	out := &syncBuffer{}
+	s.Stdout, s.Stderr = out, out
+	in, err := s.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(cmd); err != nil {
+		t.Fatal(err)
+	}
+	return s, in, out
 }
