@@ -526,6 +526,9 @@ func noneSent(rep change.Report) bool {
 	return true
 }
 
+// expiryReadBackLimit bounds expiryKept's read back.
+const expiryReadBackLimit = 15 * time.Second
+
 // expiryKept reads key id back after its expiry was removed (e.Never) on a
 // server with a global expiry limit, where a server may keep an expiry:
 // the expiry it kept, or nil (removed, or nothing to check). Without a
@@ -542,8 +545,15 @@ func (a *app) expiryKept(ctx context.Context, c *client.Client, e model.Expiry, 
 	case limit <= 0:
 		return nil, nil
 	}
-	k, err := change.FindKey(ctx, c, "", id)
+	// Bounded: the owner is not known, so every key is listed until id
+	// turns up, and a server whose paging never ends would hold the
+	// command until the listing cap (millions of keys).
+	rctx, cancel := context.WithTimeout(ctx, expiryReadBackLimit)
+	defer cancel()
+	k, err := change.FindKey(rctx, c, "", id)
 	switch {
+	case err != nil && ctx.Err() == nil && rctx.Err() != nil:
+		return nil, fmt.Errorf("could not read key %s back within %v to see what the server stored", cell(id), expiryReadBackLimit)
 	case err != nil:
 		return nil, fmt.Errorf("could not read key %s back to see what the server stored: %w", cell(id), err)
 	case k == nil || k.Expires == nil:
