@@ -202,7 +202,7 @@ func (s *service) dashboard(t sshserve.Terminal) (tea.Model, []tea.ProgramOption
 		Recorder:     rec,
 		History:      s.history,
 		Background:   s.background,
-		NoExport:     "Export is off over SSH: the file would be written on the service's host. On your machine: ssh -p PORT HOST list --all -o csv > keys.csv",
+		NoExport:     "Over SSH, export with: ssh … list --all -o csv > keys.csv (e would write the file on the host)",
 	})
 	// A session that ends (disconnect, limits, shutdown) gives back a
 	// change span it still holds, once a change under way has had time to
