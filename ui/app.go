@@ -96,7 +96,8 @@ type App struct {
 
 	api    API
 	runner *change.Runner
-	// flight counts the changes under way (see ReportAfterQuit).
+	// flight holds the changes under way and those whose results Update
+	// has not had yet (see ReportAfterQuit).
 	flight *flight
 	opts   Options
 	c      common.Common
