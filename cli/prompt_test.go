@@ -42,12 +42,7 @@ func TestInterruptAtQuestion(t *testing.T) {
 				t.Fatalf("ended without asking: exit %d, stderr %q", r.code, r.Stderr)
 			}
 			cancel()
-			var r result
-			select {
-			case r = <-done:
-			case <-time.After(20 * time.Second):
-				t.Fatal("still waiting for an answer 20 s after Ctrl+C")
-			}
+			r := awaitRun(t, done, "still waiting for an answer 20 s after Ctrl+C")
 			if r.code != exitFail || !strings.Contains(r.Stderr, "[y/N]") || !strings.Contains(r.Stderr, "interrupted at the question; nothing was changed") {
 				t.Errorf("exit %d, stderr %q", r.code, r.Stderr)
 			}
@@ -96,12 +91,7 @@ func TestInterruptInFlightReadsBack(t *testing.T) {
 		t.Fatalf("%d deletes in flight, want some but not all", inFlight)
 	}
 	cancel()
-	var r result
-	select {
-	case r = <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("no report 30 s after Ctrl+C")
-	}
+	r := awaitRun(t, done, "no report 20 s after Ctrl+C")
 	if r.code != exitFail || !strings.Contains(r.Stderr, "Interrupted: nothing more is sent; changes in flight are read back") {
 		t.Errorf("exit %d, stderr %q", r.code, r.Stderr)
 	}
@@ -132,5 +122,18 @@ func TestSecondInterruptNotForServe(t *testing.T) {
 		if called != tc.want {
 			t.Errorf("%v: second Ctrl+C quits = %v, want %v", tc.args, called, tc.want)
 		}
+	}
+}
+
+// awaitRun is the command's result, or fails with stuck after 20 s (a
+// bound against hangs, not a timing assertion).
+func awaitRun(t *testing.T, done <-chan result, stuck string) result {
+	t.Helper()
+	select {
+	case r := <-done:
+		return r
+	case <-time.After(20 * time.Second):
+		t.Fatal(stuck)
+		return result{}
 	}
 }

@@ -692,7 +692,7 @@ func TestCtrlCEndsCommandWithTerminal(t *testing.T) {
 	ex := &recordingExec{block: make(chan struct{})}
 	t.Cleanup(func() { close(ex.block) })
 	h := start(t, alice.line+" alice\n", func(o *Options) { o.Exec = ex.exec })
-	s, in, out := startWithTerminal(t, h.client(t, alice), "list --all")
+	term := startWithTerminal(t, h.client(t, alice), "list --all")
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		if _, args := ex.calls(); len(args) == 1 {
 			break
@@ -701,20 +701,13 @@ func TestCtrlCEndsCommandWithTerminal(t *testing.T) {
 			t.Fatal("the command never started")
 		}
 	}
-	if _, err := io.WriteString(in, "x\x03"); err != nil {
+	if _, err := io.WriteString(term.in, "x\x03"); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- s.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Ctrl+C did not end the command")
-	}
+	err := term.waitEnd(t)
 	var exit *gossh.ExitError
-	if !errors.As(err, &exit) || exit.ExitStatus() != 9 || !strings.Contains(out.String(), "cancelled") {
-		t.Fatalf("ended with %v, output %q; want the command cancelled (status 9)", err, out.String())
+	if !errors.As(err, &exit) || exit.ExitStatus() != 9 || !strings.Contains(term.out.String(), "cancelled") {
+		t.Fatalf("ended with %v, output %q; want the command cancelled (status 9)", err, term.out.String())
 	}
 }
 
@@ -734,27 +727,16 @@ func TestSecondCtrlCEndsSession(t *testing.T) {
 		}
 	})
 	t.Cleanup(func() { close(stuck) }) // before the server's shutdown waits for it
-	s, in, out := startWithTerminal(t, h.client(t, alice), "delete k1 --yes")
+	term := startWithTerminal(t, h.client(t, alice), "delete k1 --yes")
 	<-started
-	if _, err := io.WriteString(in, "\x03"); err != nil {
+	if _, err := io.WriteString(term.in, "\x03"); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), "reading back"); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the first Ctrl+C did not reach the command: %q", out.String())
-		}
-	}
-	if _, err := io.WriteString(in, "\x03"); err != nil {
+	term.waitFor(t, "reading back")
+	if _, err := io.WriteString(term.in, "\x03"); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- s.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("a second Ctrl+C did not end the session")
-	}
+	err := term.waitEnd(t)
 	var exit *gossh.ExitError
 	if !errors.As(err, &exit) || exit.ExitStatus() != 130 {
 		t.Fatalf("ended with %v, want status 130", err)
@@ -762,8 +744,8 @@ func TestSecondCtrlCEndsSession(t *testing.T) {
 }
 
 // startWithTerminal starts cmd as ssh -t does: with a pseudo-terminal,
-// stdin a pipe, stdout and stderr into out.
-func startWithTerminal(t *testing.T, c *gossh.Client, cmd string) (*gossh.Session, io.WriteCloser, *syncBuffer) {
+// stdin a pipe, stdout and stderr into the terminal's output.
+func startWithTerminal(t *testing.T, c *gossh.Client, cmd string) *terminal {
 	t.Helper()
 	s, err := c.NewSession()
 	if err != nil {
@@ -773,14 +755,14 @@ func startWithTerminal(t *testing.T, c *gossh.Client, cmd string) (*gossh.Sessio
 	if err := s.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{}); err != nil {
 		t.Fatal(err)
 	}
-	out := &syncBuffer{}
-	s.Stdout, s.Stderr = out, out
-	in, err := s.StdinPipe()
-	if err != nil {
+	term := &terminal{sess: s, out: &syncBuffer{}, done: make(chan error, 1)}
+	s.Stdout, s.Stderr = term.out, term.out
+	if term.in, err = s.StdinPipe(); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Start(cmd); err != nil {
 		t.Fatal(err)
 	}
-	return s, in, out
+	go func() { term.done <- s.Wait() }()
+	return term
 }
