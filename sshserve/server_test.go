@@ -290,6 +290,28 @@ type terminal struct {
 
 func openTerminal(t *testing.T, c *gossh.Client) *terminal {
 	t.Helper()
+	return runOnTerminal(t, c, func(s *gossh.Session, in io.Writer) error {
+		if err := s.Shell(); err != nil {
+			return err
+		}
+		// Answer the renderer's background query (Primary Device
+		// Attributes) the way a real terminal does, or it waits for a
+		// keystroke.
+		_, err := io.WriteString(in, "\x1b[?62c")
+		return err
+	})
+}
+
+// startWithTerminal starts cmd as ssh -t does: with a pseudo-terminal.
+func startWithTerminal(t *testing.T, c *gossh.Client, cmd string) *terminal {
+	t.Helper()
+	return runOnTerminal(t, c, func(s *gossh.Session, _ io.Writer) error { return s.Start(cmd) })
+}
+
+// runOnTerminal opens a session with a pseudo-terminal, stdin a pipe and
+// stdout and stderr into the terminal's output, and starts it with begin.
+func runOnTerminal(t *testing.T, c *gossh.Client, begin func(s *gossh.Session, in io.Writer) error) *terminal {
+	t.Helper()
 	s, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)
@@ -303,12 +325,7 @@ func openTerminal(t *testing.T, c *gossh.Client) *terminal {
 	if term.in, err = s.StdinPipe(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Shell(); err != nil {
-		t.Fatal(err)
-	}
-	// Answer the renderer's background query (Primary Device Attributes)
-	// the way a real terminal does, or it waits for a keystroke.
-	if _, err := io.WriteString(term.in, "\x1b[?62c"); err != nil {
+	if err := begin(s, term.in); err != nil {
 		t.Fatal(err)
 	}
 	go func() { term.done <- s.Wait() }()
@@ -741,28 +758,4 @@ func TestSecondCtrlCEndsSession(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitStatus() != 130 {
 		t.Fatalf("ended with %v, want status 130", err)
 	}
-}
-
-// startWithTerminal starts cmd as ssh -t does: with a pseudo-terminal,
-// stdin a pipe, stdout and stderr into the terminal's output.
-func startWithTerminal(t *testing.T, c *gossh.Client, cmd string) *terminal {
-	t.Helper()
-	s, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	if err := s.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
-	}
-	term := &terminal{sess: s, out: &syncBuffer{}, done: make(chan error, 1)}
-	s.Stdout, s.Stderr = term.out, term.out
-	if term.in, err = s.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(cmd); err != nil {
-		t.Fatal(err)
-	}
-	go func() { term.done <- s.Wait() }()
-	return term
 }
