@@ -508,12 +508,21 @@ func (a *app) printChange(r changeResult) error {
 
 // noteInterrupt tells the admin, once ctx ends (Ctrl+C) while changes run,
 // that nothing more is sent, that what is in flight is read back, and how
-// to quit at once. The returned function ends the watch.
-func (a *app) noteInterrupt(ctx context.Context) (stop func() bool) {
-	return context.AfterFunc(ctx, func() {
+// to quit at once. The returned function ends the watch; once the note
+// has begun, it waits for it to be written, so the report that follows
+// comes after the note, never before it.
+func (a *app) noteInterrupt(ctx context.Context) (stop func()) {
+	written := make(chan struct{})
+	stopWatch := context.AfterFunc(ctx, func() {
+		defer close(written)
 		fmt.Fprintf(a.Stderr, "Interrupted: nothing more is sent; changes in flight are read back (at most %d s). Ctrl+C again quits at once.\n",
 			int(change.ReadBackGrace/time.Second))
 	})
+	return func() {
+		if !stopWatch() {
+			<-written // the note has begun (or ended): let it end
+		}
+	}
 }
 
 // noneSent reports whether no key's request of rep was sent.

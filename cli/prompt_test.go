@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -103,6 +104,56 @@ func TestInterruptInFlightReadsBack(t *testing.T) {
 	}
 	if _, after := ts.log.counts(); after-before != inFlight {
 		t.Errorf("%d deletes sent, want only the %d in flight at Ctrl+C", after-before, inFlight)
+	}
+}
+
+// slowWriter takes a while over each write: began is closed as the first
+// write begins; written holds what has been written in full.
+type slowWriter struct {
+	began   chan struct{}
+	once    sync.Once
+	mu      sync.Mutex
+	written bytes.Buffer
+}
+
+func (w *slowWriter) Write(p []byte) (int, error) {
+	w.once.Do(func() { close(w.began) })
+	time.Sleep(100 * time.Millisecond)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.written.Write(p)
+}
+
+// The interrupt note, once begun, is written before the report that
+// follows noteInterrupt's stop: the report never comes before the note.
+func TestInterruptNoteBeforeTheReport(t *testing.T) {
+	w := &slowWriter{began: make(chan struct{})}
+	a := &app{Env: Env{Stderr: w}}
+	ctx, cancel := context.WithCancel(context.Background())
+	stop := a.noteInterrupt(ctx)
+	cancel()
+	select {
+	case <-w.began:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no note 10 s after the interrupt")
+	}
+	stop()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !strings.HasPrefix(w.written.String(), "Interrupted: nothing more is sent") {
+		t.Errorf("when stop returned, stderr held %q; want the whole note", w.written.String())
+	}
+	// Not interrupted: stop ends the watch and nothing is written.
+	quiet := &slowWriter{began: make(chan struct{})}
+	b := &app{Env: Env{Stderr: quiet}}
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	b.noteInterrupt(ctx2)()
+	cancel2()
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case <-quiet.began:
+		t.Error("a note was written after stop, with no interrupt while the changes ran")
+	default:
 	}
 }
 
