@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"h2ogpte-keys/client"
 	"h2ogpte-keys/demoserver"
 	"h2ogpte-keys/model"
 )
@@ -20,11 +19,9 @@ const createPath = "/api/v1/admin/api_keys"
 // a test compares what a command said with what the server holds.
 func serverKeys(t *testing.T, ts *testServer, user string) []model.APIKey {
 	t.Helper()
-	c, err := client.New(client.Config{Address: ts.URL, Token: model.NewSecret(demoserver.DemoToken), Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := ts.adminClient(t, 10*time.Second)
 	var keys []model.APIKey
+	var err error
 	if user == "" {
 		keys, err = c.ListAllKeys(context.Background())
 	} else {

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"h2ogpte-keys/client"
 	"h2ogpte-keys/demoserver"
 	"h2ogpte-keys/model"
 	"h2ogpte-keys/sshserve"
@@ -18,10 +17,7 @@ import (
 // ceiling over the roles in authorized_keys.
 func TestReadOnlyHostRefusesAdminOverSSH(t *testing.T) {
 	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
-	c, err := client.New(client.Config{Address: ts.URL, Token: model.NewSecret(demoserver.DemoToken), Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := ts.adminClient(t, 5*time.Second)
 	admin := sshserve.Person{Name: "ann", Role: sshserve.Admin}
 	host := settings{Address: ts.URL, ReadOnly: true, ReadOnlyFrom: "read_only in /etc/secret/config.yaml"}
 	id := firstKeyIDs(t, ts, 1)[0]

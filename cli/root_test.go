@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"h2ogpte-keys/client"
 	"h2ogpte-keys/demoserver"
 	"h2ogpte-keys/model"
 )
@@ -175,6 +176,17 @@ func newTestServer(t *testing.T, opts demoserver.Options) *testServer {
 // adminEnv points the command line at ts with the demo admin token.
 func (ts *testServer) adminEnv() map[string]string {
 	return map[string]string{envAddress: ts.URL, envToken: demoserver.DemoToken}
+}
+
+// adminClient is a client of ts with the demo admin token, for tests that
+// call the CLI's pieces directly.
+func (ts *testServer) adminClient(t *testing.T, timeout time.Duration) *client.Client {
+	t.Helper()
+	c, err := client.New(client.Config{Address: ts.URL, Token: model.NewSecret(demoserver.DemoToken), Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // listKeys lists every key through the command line, as JSON.

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"h2ogpte-keys/change"
-	"h2ogpte-keys/client"
 	"h2ogpte-keys/demoserver"
 	"h2ogpte-keys/model"
 )
@@ -18,10 +17,7 @@ import (
 // change's true outcome.
 func TestSessionReadBackOutlivesSession(t *testing.T) {
 	ts := newTestServer(t, demoserver.Options{Now: func() time.Time { return testNow }, Seed: 1})
-	c, err := client.New(client.Config{Address: ts.URL, Token: model.NewSecret(demoserver.DemoToken), Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := ts.adminClient(t, 10*time.Second)
 	sess, endSession := context.WithCancel(context.Background())
 	api := &sessionAPI{API: c, sess: sess, begin: func() (func(), error) { return func() {}, nil }}
 	endSession()

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"h2ogpte-keys/client"
 	"h2ogpte-keys/demoserver"
 	"h2ogpte-keys/model"
 )
@@ -20,10 +19,7 @@ import (
 // streaming listing meets them.
 func serverOrder(t *testing.T, ts *testServer, user string) []model.APIKey {
 	t.Helper()
-	c, err := client.New(client.Config{Address: ts.URL, Token: model.NewSecret(demoserver.DemoToken), Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := ts.adminClient(t, 10*time.Second)
 	var keys []model.APIKey
 	if err := c.StreamKeys(context.Background(), user, func(page []model.APIKey) { keys = append(keys, page...) }); err != nil {
 		t.Fatal(err)
