@@ -15,6 +15,13 @@ import (
 // too poorly to copy its reach. Nothing was created.
 var ErrNotRotatable = errors.New("cannot be rotated")
 
+// ErrNameNotReusable marks a refusal of PlanRotation for the old key's name
+// alone: the server holds a name a new key may not be given (a control or
+// invisible character, say, from before such names were refused). Such a
+// key is rotated under a name the admin gives (PlanRotationNamed). It comes
+// with ErrNotRotatable.
+var ErrNameNotReusable = errors.New("its name cannot be given to a new key")
+
 // Retire is what happens to the old key once its replacement exists.
 type Retire int
 
@@ -73,8 +80,11 @@ type RotationPlan struct {
 	// Rotate looks it up from Old.Username; a caller that knows it (the
 	// dashboard does) fills it in to spare that read.
 	OwnerID string
-	// Name is the new key's name: the old key's.
+	// Name is the new key's name: the old key's, or the admin's when
+	// Renamed.
 	Name string
+	// Renamed: Name was given by the admin (PlanRotationNamed), not copied.
+	Renamed bool
 	// CollectionID is the collection the new key is bound to; empty for a
 	// global key.
 	CollectionID string
@@ -129,13 +139,46 @@ func (p RotationPlan) WithExpiry(e model.Expiry, now time.Time) (RotationPlan, e
 // handed out again. An expired or idle key is rotated: replacing a key
 // that stopped working is the usual way back, and its replacement is
 // given the same lifetime counted from now, so it works again.
+//
+// The new key keeps the old key's name; an old name that a new key may not
+// be given (model.CheckKeyName) is refused with ErrNameNotReusable, and
+// PlanRotationNamed rotates such a key under another name.
 func PlanRotation(old model.APIKey, limitDays int, now time.Time) (RotationPlan, error) {
+	p, err := planRotation(old, limitDays, now)
+	if err != nil {
+		return p, err
+	}
+	if err := model.CheckKeyName(old.Name); err != nil {
+		// The reason states the position and kind of the bad character,
+		// never the name itself (see model.CheckKeyName).
+		return RotationPlan{}, fmt.Errorf("key %s: %w (%v): %w", model.CleanText(old.ID), ErrNameNotReusable, err, ErrNotRotatable)
+	}
+	return p, nil
+}
+
+// PlanRotationNamed is PlanRotation with the new key named name instead of
+// the old key's: the way to rotate a key whose name a new key may not be
+// given, and to rename a key as it is replaced. name must pass
+// model.CheckKeyName; its error (a model.ErrBadKeyName) is returned when
+// it does not, and every other refusal is PlanRotation's.
+func PlanRotationNamed(old model.APIKey, name string, limitDays int, now time.Time) (RotationPlan, error) {
+	p, err := planRotation(old, limitDays, now)
+	if err != nil {
+		return p, err
+	}
+	if err := model.CheckKeyName(name); err != nil {
+		return RotationPlan{}, err
+	}
+	p.Name, p.Renamed = name, name != old.Name
+	return p, nil
+}
+
+// planRotation is the plan of PlanRotation and PlanRotationNamed, named
+// as the old key, its name not yet checked.
+func planRotation(old model.APIKey, limitDays int, now time.Time) (RotationPlan, error) {
 	id := model.CleanText(old.ID)
 	if !old.IsActive {
 		return RotationPlan{}, fmt.Errorf("key %s is deactivated: %w (a deactivated key stays retired)", id, ErrNotRotatable)
-	}
-	if err := model.CheckKeyName(old.Name); err != nil {
-		return RotationPlan{}, fmt.Errorf("key %s: its name cannot be given to a new key (%v): %w", id, err, ErrNotRotatable)
 	}
 	if !old.IsGlobal && old.CollectionID == "" {
 		// Made global, the new key would reach more than the old one did.
@@ -321,6 +364,10 @@ func (r *Runner) checkRotation(ctx context.Context, plan RotationPlan) (string, 
 	id, owner := model.CleanText(old.ID), model.CleanText(old.Username)
 	if old.ID == "" || old.Username == "" {
 		return "", fmt.Errorf("the key to rotate has no id or no owner: %w", ErrNotRotatable)
+	}
+	if err := model.CheckKeyName(plan.Name); err != nil {
+		// A plan not made by PlanRotation or PlanRotationNamed.
+		return "", fmt.Errorf("rotate key %s: the new key's name: %w", id, err)
 	}
 	if err := model.CheckExpiry(plan.Expiry, plan.LimitDays, r.opts.Now()); err != nil {
 		return "", fmt.Errorf("rotate key %s: %w", id, err)

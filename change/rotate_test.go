@@ -103,6 +103,37 @@ func TestPlanWithExpiry(t *testing.T) {
 	}
 }
 
+// A key whose name a new key may not be given is refused by PlanRotation
+// for that reason alone (ErrNameNotReusable), and rotated by
+// PlanRotationNamed under a name that passes the check; every other
+// refusal stands either way.
+func TestPlanRotationNamed(t *testing.T) {
+	k := key("old")
+	k.IsGlobal, k.Name = true, "payroll\u202efdp.exe"
+	if _, err := PlanRotation(k, 0, t0); !errors.Is(err, ErrNameNotReusable) || !errors.Is(err, ErrNotRotatable) ||
+		strings.ContainsRune(err.Error(), '\u202e') {
+		t.Fatalf("old name refused with %v, want ErrNameNotReusable without the character", err)
+	}
+	p, err := PlanRotationNamed(k, "payroll-export", 0, t0)
+	if err != nil || p.Name != "payroll-export" || !p.Renamed || p.NewKey("u").Name != "payroll-export" {
+		t.Fatalf("renamed plan %+v, %v", p, err)
+	}
+	for _, bad := range []string{"", "tab\there", "rtl\u202e", strings.Repeat("n", model.MaxKeyNameLen+1)} {
+		if _, err := PlanRotationNamed(k, bad, 0, t0); !errors.Is(err, model.ErrBadKeyName) {
+			t.Errorf("name %q: %v, want ErrBadKeyName", bad, err)
+		}
+	}
+	same := key("old")
+	same.IsGlobal = true
+	if p, err := PlanRotationNamed(same, same.Name, 0, t0); err != nil || p.Renamed || p.Name != same.Name {
+		t.Errorf("the old name given again: %+v %v, want not renamed", p, err)
+	}
+	k.IsActive = false
+	if _, err := PlanRotationNamed(k, "payroll-export", 0, t0); !errors.Is(err, ErrNotRotatable) || errors.Is(err, ErrNameNotReusable) {
+		t.Errorf("deactivated key with a new name: %v, want refused as deactivated", err)
+	}
+}
+
 // rotationFake is a fake server holding ann's key "old" (named ci, in
 // collection c1, 60 days inactivity, 30-day lifetime) and ann's user.
 func rotationFake() (*fakeAPI, model.APIKey) {
@@ -244,6 +275,8 @@ func TestRotateRefusedBeforeCreating(t *testing.T) {
 		{name: "collections unreadable", setup: func(f *fakeAPI, _ *RotationPlan) { f.colErr = errList }, sentinel: errList},
 		{name: "keys unreadable", setup: func(f *fakeAPI, _ *RotationPlan) { f.listErr = errList }, sentinel: errList},
 		{name: "owner gone", setup: func(f *fakeAPI, _ *RotationPlan) { f.users = nil }, sentinel: ErrNotRotatable, says: "no user named ann"},
+		{name: "new name a key may not have", setup: func(_ *fakeAPI, p *RotationPlan) { p.Name = "ci\u200b" },
+			sentinel: model.ErrBadKeyName, says: "the new key's name"},
 		{name: "expiry past the limit", setup: func(_ *fakeAPI, p *RotationPlan) {
 			iv := model.Interval{N: 91, Unit: model.Day}
 			p.Expiry = model.Expiry{In: iv, At: iv.AddTo(t0)}

@@ -18,16 +18,19 @@ import (
 )
 
 func (a *app) newRotateCmd() *cobra.Command {
-	var expires, then string
+	var expires, then, name string
 	var yes bool
 	cmd := &cobra.Command{
-		Use:   "rotate KEY_ID [--expires VALUE|never] [--then keep|deactivate|delete] [--yes]",
+		Use:   "rotate KEY_ID [--name NAME] [--expires VALUE|never] [--then keep|deactivate|delete] [--yes]",
 		Short: "Replace a key with a new one of the same reach and print its secret once",
 		Long: `Replace a key: create a new key for the same owner with the same name, the
 same collection (or global) and the same inactivity interval, and an expiry as
 long as the old key's lifetime (expires_at - created_at), capped at the
 server's global expiry limit. --expires sets another expiry (a date, a
-duration such as 30d, or never). A deactivated key is not rotated.
+duration such as 30d, or never). --name gives the new key another name: the
+way to rotate a key whose name a new key may not have (a control or invisible
+character in it, from before such names were refused). A deactivated key is
+not rotated.
 
 The new secret is printed once, alone, on stdout, so
   h2ogpte-keys rotate KEY_ID > secret.txt
@@ -41,7 +44,8 @@ terminal; elsewhere --yes is required. If anything goes wrong part way, the
 report says exactly what exists and which command finishes the job (exit 1).`,
 		Example: `  h2ogpte-keys rotate 0b1c... > new-secret.txt
   h2ogpte-keys rotate 0b1c... --then deactivate --yes
-  h2ogpte-keys rotate 0b1c... --expires 30d --then delete --output json`,
+  h2ogpte-keys rotate 0b1c... --expires 30d --then delete --output json
+  h2ogpte-keys rotate 0b1c... --name payroll-export > new-secret.txt`,
 		Annotations:       map[string]string{annChanges: "true"},
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: a.completeKeyIDs,
@@ -64,6 +68,13 @@ report says exactly what exists and which command finishes the job (exit 1).`,
 				}
 				asked = &e
 			}
+			var newName *string
+			if cmd.Flags().Changed("name") {
+				if err := keyNameFlag(name); err != nil {
+					return err
+				}
+				newName = &name
+			}
 			// The question goes to stderr and the answer comes from stdin;
 			// stdout is where the secret goes, often a file.
 			interactive := a.StdinTTY() && a.StderrTTY()
@@ -74,7 +85,7 @@ report says exactly what exists and which command finishes the job (exit 1).`,
 			if err != nil {
 				return err
 			}
-			plan, err := a.planRotation(ctx, c, id, asked, now)
+			plan, err := a.planRotation(ctx, c, id, newName, asked, now)
 			if err != nil {
 				return err
 			}
@@ -106,6 +117,7 @@ report says exactly what exists and which command finishes the job (exit 1).`,
 		}),
 	}
 	f := cmd.Flags()
+	f.StringVar(&name, "name", "", "the new key's name instead of the old key's")
 	f.StringVar(&expires, "expires", "", "the new key's expiry instead of the old key's lifetime: a date (2026-12-31), a duration (30d, 12h, 6 months) or never")
 	f.StringVar(&then, "then", "keep", "what happens to the old key once the new one exists: keep, deactivate or delete")
 	f.BoolVarP(&yes, "yes", "y", false, "do not ask before deactivating or deleting the old key")
@@ -116,9 +128,9 @@ report says exactly what exists and which command finishes the job (exit 1).`,
 
 // planRotation finds the key id among every user's keys (the command line
 // knows only its id, and the owner is what a read back and a create need),
-// reads the server's expiry limit and plans the replacement, with the
-// expiry the admin asked for, if any.
-func (a *app) planRotation(ctx context.Context, c *client.Client, id string, asked *model.Expiry, now time.Time) (change.RotationPlan, error) {
+// reads the server's expiry limit and plans the replacement, with the name
+// and the expiry the admin asked for, if any.
+func (a *app) planRotation(ctx context.Context, c *client.Client, id string, name *string, asked *model.Expiry, now time.Time) (change.RotationPlan, error) {
 	found, err := change.FindKey(ctx, c, "", id)
 	if err != nil {
 		return change.RotationPlan{}, fmt.Errorf("find key %s: %w", cell(id), err)
@@ -131,8 +143,16 @@ func (a *app) planRotation(ctx context.Context, c *client.Client, id string, ask
 	if err != nil {
 		return change.RotationPlan{}, err
 	}
-	plan, err := change.PlanRotation(*found, limit, now)
-	if err != nil {
+	var plan change.RotationPlan
+	if name != nil {
+		plan, err = change.PlanRotationNamed(*found, *name, limit, now)
+	} else {
+		plan, err = change.PlanRotation(*found, limit, now)
+	}
+	switch {
+	case errors.Is(err, change.ErrNameNotReusable):
+		return change.RotationPlan{}, exitError{code: exitFail, msg: err.Error() + "; give the new key a name with --name"}
+	case err != nil:
 		return change.RotationPlan{}, exitError{code: exitFail, msg: err.Error()}
 	}
 	if asked != nil {
@@ -149,7 +169,11 @@ func (a *app) describeRotation(plan change.RotationPlan, then change.Retire) {
 	old := plan.Old
 	w := a.Stderr
 	fmt.Fprintf(w, "Rotate key %s %s of %s:\n", cell(old.ID), strconv.Quote(cell(old.Name)), cell(old.Username))
-	fmt.Fprintf(w, "  new key     for %s, named %s\n", cell(old.Username), strconv.Quote(cell(plan.Name)))
+	if plan.Renamed {
+		fmt.Fprintf(w, "  new key     for %s, named %s, as asked with --name\n", cell(old.Username), strconv.Quote(cell(plan.Name)))
+	} else {
+		fmt.Fprintf(w, "  new key     for %s, named %s\n", cell(old.Username), strconv.Quote(cell(plan.Name)))
+	}
 	scope := "global"
 	if !plan.Global() {
 		scope = "collection " + cell(plan.CollectionID)

@@ -404,6 +404,10 @@ func TestRotateRefused(t *testing.T) {
 		{"read-only", []string{"--read-only", "rotate", live.ID, "--then", "delete", "--yes"}, exitUsage, []string{"read-only"}, true},
 		{"no --yes off a terminal", []string{"rotate", live.ID, "--then", "delete"}, exitUsage, []string{"--yes", "not on a terminal"}, true},
 		{"two ids", []string{"rotate", live.ID, deactivated.ID}, exitUsage, []string{"arg"}, true},
+		{"bad --name", []string{"rotate", live.ID, "--name", "tab\there"}, exitUsage, []string{"--name", "character 4 is a tab"}, true},
+		{"empty --name", []string{"rotate", live.ID, "--name", ""}, exitUsage, []string{"--name", "empty"}, true},
+		{"old name a new key may not have", []string{"rotate", seededKey(t, ts, "erin", "payroll\u202efdp.exe").ID}, exitFail,
+			[]string{"its name cannot be given to a new key", "give the new key a name with --name"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -424,6 +428,34 @@ func TestRotateRefused(t *testing.T) {
 	}
 	if got := serverKeys(t, ts, "alice"); len(keysNamed(t, ts, "alice", "laptop")) != 1 || len(got) == 0 {
 		t.Error("a refused rotation changed alice's keys")
+	}
+}
+
+// --name rotates a key whose name a new key may not have (a right-to-left
+// override in it) under the name given, with the old key's reach, and says
+// so in the plan; the old name never reaches stderr uncleaned.
+func TestRotateNamed(t *testing.T) {
+	ts := rotateServer(t)
+	old := seededKey(t, ts, "erin", "payroll\u202efdp.exe")
+	r := runCLI(t, harness{env: ts.adminEnv()}, "rotate", old.ID, "--name", "payroll-export", "--then", "deactivate", "--yes")
+	if r.code != exitOK {
+		t.Fatalf("exit %d, stderr %q", r.code, r.Stderr)
+	}
+	secret := assertSecretOnce(t, r)
+	renamed := keysNamed(t, ts, "erin", "payroll-export")
+	if len(renamed) != 1 || renamed[0].Hint != secret[len(secret)-4:] {
+		t.Fatalf("keys named payroll-export: %+v", renamed)
+	}
+	nk := renamed[0]
+	if nk.IsGlobal != old.IsGlobal || nk.CollectionID != old.CollectionID || nk.Expires == nil ||
+		!nk.Expires.Equal(testNow.Add(old.Expires.Sub(old.Created).Truncate(time.Minute))) {
+		t.Errorf("new key %+v does not have the old key's reach and lifetime", nk)
+	}
+	if got, _ := keyByID(t, ts, "erin", old.ID); got.IsActive {
+		t.Error("the old key is still active after --then deactivate")
+	}
+	if !strings.Contains(r.Stderr, `named "payroll-export", as asked with --name`) || strings.ContainsRune(r.Stderr, '\u202e') {
+		t.Errorf("stderr %q", r.Stderr)
 	}
 }
 
