@@ -3,6 +3,7 @@ package ui
 import (
 	"iter"
 	"runtime"
+	"time"
 )
 
 // Background runs the dashboard's work the admin need not wait for: a
@@ -25,15 +26,41 @@ import (
 // then shares the processors it leaves free.
 type Background struct {
 	slots chan struct{}
+	// rest paces long jobs (see turnRest); its zero value never rests.
+	rest rest
 }
 
 // NewBackground returns a Background that runs at most n pieces of work
-// at once; n < 1 means one fewer than GOMAXPROCS, and at least one.
+// at once; n < 1 means one fewer than GOMAXPROCS, and at least one. Its
+// long jobs rest turnRest after each turnWork of work.
 func NewBackground(n int) *Background {
 	if n < 1 {
 		n = max(1, runtime.GOMAXPROCS(0)-1)
 	}
-	return &Background{slots: make(chan struct{}, n)}
+	return &Background{slots: make(chan struct{}, n), rest: rest{every: turnWork, for_: turnRest, now: time.Now, sleep: time.Sleep}}
+}
+
+// A long job (the usage history's recording of a million keys: seconds of
+// CPU, no one waiting for it) rests turnRest after each turnWork of its
+// work, its slot given back meanwhile: about a fifth of its time. On two
+// cores shared with other processes (tmux, a server on the same machine),
+// such a job's thread otherwise held one core for hundreds of
+// milliseconds at a time while the thread a key press woke waited its turn
+// on the other, for up to 26 ms (the twelfth session's perf sched
+// record); each rest leaves the core free for a moment, so a waiting
+// thread can be moved to it. Go sleeps no shorter than about a
+// millisecond (its timers wait in epoll with a millisecond's resolution),
+// hence the rest's length.
+const (
+	turnWork = 4 * time.Millisecond
+	turnRest = time.Millisecond
+)
+
+// rest is when and how a long job rests; every 0 means never.
+type rest struct {
+	every, for_ time.Duration
+	now         func() time.Time
+	sleep       func(time.Duration)
 }
 
 // Run runs f, a piece of background work, when a slot is free; on a nil
@@ -66,6 +93,9 @@ type turn struct {
 	b    *Background
 	held bool
 	n    int
+	// since is when the job's work began or last rested; zero until its
+	// first step.
+	since time.Time
 }
 
 func (b *Background) turn() *turn { return &turn{b: b} }
@@ -77,8 +107,18 @@ func (t *turn) step() {
 		return
 	}
 	t.n++
+	r := t.b.rest
+	if r.every > 0 && t.since.IsZero() {
+		t.since = r.now()
+	}
 	if t.held && t.n%turnItems == 0 {
 		t.end() // let waiting work in: a channel's waiting senders go first
+		if r.every > 0 {
+			if now := r.now(); now.Sub(t.since) >= r.every {
+				r.sleep(r.for_)
+				t.since = r.now()
+			}
+		}
 	}
 	if !t.held {
 		t.b.slots <- struct{}{}

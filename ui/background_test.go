@@ -366,3 +366,52 @@ func awaitUsage(t *testing.T, got <-chan any, late string) {
 		t.Fatal(late)
 	}
 }
+
+// A long job rests once each turnWork of its work, between turns, with its
+// slot given back; a Background without rest never sleeps.
+func TestLongJobRests(t *testing.T) {
+	var clock time.Time
+	var rests []time.Duration
+	bg := NewBackground(1)
+	bg.rest.now = func() time.Time { return clock }
+	bg.rest.sleep = func(d time.Duration) {
+		if len(bg.slots) != 0 {
+			t.Error("a job rested holding its slot")
+		}
+		rests = append(rests, d)
+		clock = clock.Add(d)
+	}
+	tr := bg.turn()
+	const turns = 40
+	for i := range turns * turnItems {
+		tr.step()
+		if i%turnItems == 0 {
+			clock = clock.Add(time.Millisecond) // a turn's work
+		}
+	}
+	tr.end()
+	// 40 turns of 1 ms: a rest after each 4 ms of work (the first turn
+	// ends after 1024 steps, when the clock has counted one turn).
+	if len(rests) < turns/5 || len(rests) > turns/4 {
+		t.Errorf("%d rests in %d turns of a millisecond, want one each %v", len(rests), turns, turnWork)
+	}
+	for _, d := range rests {
+		if d != turnRest {
+			t.Errorf("rested %v, want %v", d, turnRest)
+		}
+	}
+
+	rests = nil
+	quiet := &Background{slots: make(chan struct{}, 1), rest: rest{now: bg.rest.now, sleep: bg.rest.sleep}} // every 0
+	tr = quiet.turn()
+	for i := range 10 * turnItems {
+		tr.step()
+		if i%turnItems == 0 {
+			clock = clock.Add(turnWork)
+		}
+	}
+	tr.end()
+	if len(rests) != 0 {
+		t.Errorf("a Background without rest rested %d times", len(rests))
+	}
+}
