@@ -18,7 +18,7 @@ var ErrNotRotatable = errors.New("cannot be rotated")
 // ErrNameNotReusable marks a refusal of PlanRotation for the old key's name
 // alone: the server holds a name a new key may not be given (a control or
 // invisible character, say, from before such names were refused). Such a
-// key is rotated under a name the admin gives (PlanRotationNamed). It comes
+// key is rotated under a name the admin gives (RotationPlan.WithName). It comes
 // with ErrNotRotatable.
 var ErrNameNotReusable = errors.New("its name cannot be given to a new key")
 
@@ -83,7 +83,7 @@ type RotationPlan struct {
 	// Name is the new key's name: the old key's, or the admin's when
 	// Renamed.
 	Name string
-	// Renamed: Name was given by the admin (PlanRotationNamed), not copied.
+	// Renamed: Name was given by the admin (WithName), not copied.
 	Renamed bool
 	// CollectionID is the collection the new key is bound to; empty for a
 	// global key.
@@ -140,41 +140,39 @@ func (p RotationPlan) WithExpiry(e model.Expiry, now time.Time) (RotationPlan, e
 // that stopped working is the usual way back, and its replacement is
 // given the same lifetime counted from now, so it works again.
 //
-// The new key keeps the old key's name; an old name that a new key may not
-// be given (model.CheckKeyName) is refused with ErrNameNotReusable, and
-// PlanRotationNamed rotates such a key under another name.
+// The new key keeps the old key's name. An old name that a new key may not
+// be given (model.CheckKeyName) is refused with ErrNameNotReusable; that
+// refusal alone comes with the plan, without a name (Name ""), for
+// WithName to give it one.
 func PlanRotation(old model.APIKey, limitDays int, now time.Time) (RotationPlan, error) {
 	p, err := planRotation(old, limitDays, now)
 	if err != nil {
-		return p, err
+		return RotationPlan{}, err
 	}
 	if err := model.CheckKeyName(old.Name); err != nil {
 		// The reason states the position and kind of the bad character,
 		// never the name itself (see model.CheckKeyName).
-		return RotationPlan{}, fmt.Errorf("key %s: %w (%v): %w", model.CleanText(old.ID), ErrNameNotReusable, err, ErrNotRotatable)
+		p.Name = ""
+		return p, fmt.Errorf("key %s: %w (%v): %w", model.CleanText(old.ID), ErrNameNotReusable, err, ErrNotRotatable)
 	}
 	return p, nil
 }
 
-// PlanRotationNamed is PlanRotation with the new key named name instead of
-// the old key's: the way to rotate a key whose name a new key may not be
-// given, and to rename a key as it is replaced. name must pass
-// model.CheckKeyName; its error (a model.ErrBadKeyName) is returned when
-// it does not, and every other refusal is PlanRotation's.
-func PlanRotationNamed(old model.APIKey, name string, limitDays int, now time.Time) (RotationPlan, error) {
-	p, err := planRotation(old, limitDays, now)
-	if err != nil {
+// WithName is the plan with the new key named name instead of the old
+// key's: the way to rotate a key whose name a new key may not be given
+// (PlanRotation's ErrNameNotReusable), and to rename a key as it is
+// replaced. A name model.CheckKeyName refuses is refused with its error (a
+// model.ErrBadKeyName); the old key's own name is no renaming.
+func (p RotationPlan) WithName(name string) (RotationPlan, error) {
+	if err := model.CheckKeyName(name); err != nil {
 		return p, err
 	}
-	if err := model.CheckKeyName(name); err != nil {
-		return RotationPlan{}, err
-	}
-	p.Name, p.Renamed = name, name != old.Name
+	p.Name, p.Renamed = name, name != p.Old.Name
 	return p, nil
 }
 
-// planRotation is the plan of PlanRotation and PlanRotationNamed, named
-// as the old key, its name not yet checked.
+// planRotation is PlanRotation's plan, named as the old key, its name not
+// yet checked.
 func planRotation(old model.APIKey, limitDays int, now time.Time) (RotationPlan, error) {
 	id := model.CleanText(old.ID)
 	if !old.IsActive {
@@ -366,7 +364,7 @@ func (r *Runner) checkRotation(ctx context.Context, plan RotationPlan) (string, 
 		return "", fmt.Errorf("the key to rotate has no id or no owner: %w", ErrNotRotatable)
 	}
 	if err := model.CheckKeyName(plan.Name); err != nil {
-		// A plan not made by PlanRotation or PlanRotationNamed.
+		// A plan refused for its name and not given one (WithName).
 		return "", fmt.Errorf("rotate key %s: the new key's name: %w", id, err)
 	}
 	if err := model.CheckExpiry(plan.Expiry, plan.LimitDays, r.opts.Now()); err != nil {

@@ -104,33 +104,40 @@ func TestPlanWithExpiry(t *testing.T) {
 }
 
 // A key whose name a new key may not be given is refused by PlanRotation
-// for that reason alone (ErrNameNotReusable), and rotated by
-// PlanRotationNamed under a name that passes the check; every other
+// for that reason alone (ErrNameNotReusable), with a plan without a name,
+// which WithName names with a name that passes the check; every other
 // refusal stands either way.
-func TestPlanRotationNamed(t *testing.T) {
+func TestPlanRotationWithName(t *testing.T) {
 	k := key("old")
 	k.IsGlobal, k.Name = true, "payroll\u202efdp.exe"
-	if _, err := PlanRotation(k, 0, t0); !errors.Is(err, ErrNameNotReusable) || !errors.Is(err, ErrNotRotatable) ||
-		strings.ContainsRune(err.Error(), '\u202e') {
+	p, err := PlanRotation(k, 0, t0)
+	if !errors.Is(err, ErrNameNotReusable) || !errors.Is(err, ErrNotRotatable) || strings.ContainsRune(err.Error(), '\u202e') {
 		t.Fatalf("old name refused with %v, want ErrNameNotReusable without the character", err)
 	}
-	p, err := PlanRotationNamed(k, "payroll-export", 0, t0)
+	if p.Name != "" || p.Old.ID != "old" {
+		t.Fatalf("the plan refused for its name: %+v, want the plan without a name", p)
+	}
+	p, err = p.WithName("payroll-export")
 	if err != nil || p.Name != "payroll-export" || !p.Renamed || p.NewKey("u").Name != "payroll-export" {
 		t.Fatalf("renamed plan %+v, %v", p, err)
 	}
 	for _, bad := range []string{"", "tab\there", "rtl\u202e", strings.Repeat("n", model.MaxKeyNameLen+1)} {
-		if _, err := PlanRotationNamed(k, bad, 0, t0); !errors.Is(err, model.ErrBadKeyName) {
-			t.Errorf("name %q: %v, want ErrBadKeyName", bad, err)
+		if q, err := p.WithName(bad); !errors.Is(err, model.ErrBadKeyName) || q.Name != "payroll-export" {
+			t.Errorf("name %q: %v, name %q; want ErrBadKeyName and the plan unchanged", bad, err, q.Name)
 		}
 	}
 	same := key("old")
 	same.IsGlobal = true
-	if p, err := PlanRotationNamed(same, same.Name, 0, t0); err != nil || p.Renamed || p.Name != same.Name {
+	p, err = PlanRotation(same, 0, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err = p.WithName(same.Name); err != nil || p.Renamed || p.Name != same.Name {
 		t.Errorf("the old name given again: %+v %v, want not renamed", p, err)
 	}
 	k.IsActive = false
-	if _, err := PlanRotationNamed(k, "payroll-export", 0, t0); !errors.Is(err, ErrNotRotatable) || errors.Is(err, ErrNameNotReusable) {
-		t.Errorf("deactivated key with a new name: %v, want refused as deactivated", err)
+	if p, err := PlanRotation(k, 0, t0); !errors.Is(err, ErrNotRotatable) || errors.Is(err, ErrNameNotReusable) || p.Old.ID != "" {
+		t.Errorf("deactivated key with a bad name: %v, %+v; want refused as deactivated, no plan", err, p)
 	}
 }
 

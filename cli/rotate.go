@@ -143,11 +143,10 @@ func (a *app) planRotation(ctx context.Context, c *client.Client, id string, nam
 	if err != nil {
 		return change.RotationPlan{}, err
 	}
-	var plan change.RotationPlan
-	if name != nil {
-		plan, err = change.PlanRotationNamed(*found, *name, limit, now)
-	} else {
-		plan, err = change.PlanRotation(*found, limit, now)
+	plan, err := change.PlanRotation(*found, limit, now)
+	if name != nil && (err == nil || errors.Is(err, change.ErrNameNotReusable)) {
+		// --name was checked before the first request.
+		plan, err = plan.WithName(*name)
 	}
 	switch {
 	case errors.Is(err, change.ErrNameNotReusable):

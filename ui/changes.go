@@ -258,11 +258,7 @@ func (a *App) startRotate(k model.APIKey) tea.Cmd {
 		a.status.SetError(fmt.Errorf("cannot rotate %s: it is deactivated, and a deactivated key stays retired", displayName(k)))
 		return nil
 	case errors.Is(err, change.ErrNameNotReusable):
-		// The dialog keeps the old name; the command line can give another.
-		// The whole line fits 120 columns for names up to about 30
-		// characters; the id is in the key's details.
-		a.status.SetError(fmt.Errorf("cannot rotate %s here: a new key may not have its name (command line: rotate ID --name NEW)", displayName(k)))
-		return nil
+		// The plan comes without a name: the dialog asks for one.
 	case err != nil:
 		a.status.SetError(fmt.Errorf("cannot rotate %s: %w", displayName(k), err))
 		return nil

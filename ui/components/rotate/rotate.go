@@ -1,6 +1,7 @@
 // Package rotate is the dialog that plans a key's rotation: it states the
 // replacement in words (owner, name, collection or global, inactivity,
-// expiry), lets the admin change the expiry, and asks what happens to the
+// expiry), lets the admin change the expiry (and name the new key when the
+// old key's name may not be given to it), and asks what happens to the
 // old key once the new one exists. Keeping it is the default, since the new
 // secret has to be deployed first; deactivating or deleting it at once is
 // confirmed naming the key, starting on Cancel. Running the plan and
@@ -8,6 +9,7 @@
 package rotate
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -37,14 +39,17 @@ func (Chosen) DialogResult() {}
 // keys, and the confirmation its own.
 type KeyMap struct {
 	Up, Down, Submit, Cancel key.Binding
+	// Field moves between the name and the expiry fields; enabled only
+	// when the dialog asks for a name.
+	Field key.Binding
 }
 
 // ShortHelp implements help.KeyMap.
-func (k KeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Up, k.Submit, k.Cancel} }
+func (k KeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Field, k.Up, k.Submit, k.Cancel} }
 
 // FullHelp implements help.KeyMap.
 func (k KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down}, {k.Submit, k.Cancel}}
+	return [][]key.Binding{{k.Field}, {k.Up, k.Down}, {k.Submit, k.Cancel}}
 }
 
 // choices are the old key's fates, in the order shown.
@@ -56,7 +61,15 @@ type Model struct {
 	plan   change.RotationPlan
 	choice int
 	input  textinput.Model
-	keys   KeyMap
+	// name is the new key's name field, when the plan has none (the old
+	// key's name may not be given to a new key); nil otherwise.
+	name *textinput.Model
+	// onName: the name field has the focus.
+	onName bool
+	// dropped names the character last left out of what was typed into
+	// the name field, for as long as the name is being edited.
+	dropped string
+	keys    KeyMap
 	// confirming is the confirmation of a destructive choice, on top of
 	// the plan screen while it is open.
 	confirming *confirm.Model
@@ -67,7 +80,9 @@ type Model struct {
 var _ common.Dialog = (*Model)(nil)
 
 // New opens the plan screen for plan (from change.PlanRotation, with the
-// server's limit it was made under).
+// server's limit it was made under). A plan without a name (PlanRotation's
+// ErrNameNotReusable) opens with a name field, which the admin must fill
+// before the dialog ends.
 func New(c common.Common, plan change.RotationPlan) *Model {
 	in := textinput.New()
 	in.Placeholder = "as planned; or 30d, 2026-12-31, never"
@@ -83,9 +98,23 @@ func New(c common.Common, plan change.RotationPlan) *Model {
 			Down:   key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "next choice")),
 			Submit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "create the new key")),
 			Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+			Field:  key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "name / expiry"), key.WithDisabled()),
 		},
 	}
-	m.input.Focus()
+	if plan.Name == "" {
+		name := textinput.New()
+		name.Placeholder = "required: the old name cannot be given to a new key"
+		name.CharLimit = model.MaxKeyNameLen
+		name.Prompt = "New name   › "
+		name.PromptStyle = c.Styles.Input
+		name.Cursor.Style = c.Styles.Input
+		name.PlaceholderStyle = c.Styles.Hint
+		m.name, m.onName = &name, true
+		m.keys.Field.SetEnabled(true)
+		m.name.Focus()
+	} else {
+		m.input.Focus()
+	}
 	m.SetSize(c.Width, c.Height)
 	return m
 }
@@ -109,17 +138,25 @@ func (m *Model) Then() change.Retire { return choices[m.choice] }
 // open.
 func (m *Model) Confirming() bool { return m.confirming != nil }
 
-// Err is why the typed expiry would be refused; nil when it is accepted or
-// nothing was typed (the planned expiry stands).
+// Err is why the typed name or expiry would be refused; nil when both are
+// accepted (an empty expiry field keeps the planned expiry; an empty name
+// field, when there is one, is refused).
 func (m *Model) Err() error {
 	_, err := m.chosenPlan()
 	return err
 }
 
+// NameField reports whether the dialog asks for the new key's name, and
+// whether that field has the focus.
+func (m *Model) NameField() (asked, focused bool) { return m.name != nil, m.onName }
+
 // SetSize implements common.Component.
 func (m *Model) SetSize(width, height int) {
 	m.c.Width, m.c.Height = width, height
 	m.input.Width = max(m.innerWidth()-len([]rune(m.input.Prompt))-1, 1)
+	if m.name != nil {
+		m.name.Width = max(m.innerWidth()-len([]rune(m.name.Prompt))-1, 1)
+	}
 	if m.confirming != nil {
 		m.confirming.SetSize(width, height)
 	}
@@ -156,11 +193,18 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 	}
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
-		var cmd tea.Cmd
-		m.input, cmd = m.input.Update(msg)
-		return m, cmd
+		return m, m.updateField(msg)
 	}
 	switch {
+	case key.Matches(km, m.keys.Field):
+		m.onName = !m.onName
+		if m.onName {
+			m.input.Blur()
+			return m, m.name.Focus()
+		}
+		m.name.Blur()
+		m.dropped = ""
+		return m, m.input.Focus()
 	case key.Matches(km, m.keys.Cancel):
 		m.cancelled = true
 		return m, common.Cancel
@@ -181,9 +225,35 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 		m.confirming = confirm.New(m.c, m.confirmOptions())
 		return m, nil
 	}
+	if m.onName && km.Type == tea.KeyRunes {
+		// What a name may not hold never enters the field (as in the new
+		// key form): a pasted bidi override or escape never reaches the
+		// screen, and the field shows what will be sent.
+		kept, dropped := model.DropForbidden(string(km.Runes))
+		if dropped != "" {
+			m.dropped = dropped
+			if kept == "" {
+				return m, nil
+			}
+			km.Runes = []rune(kept)
+			msg = km
+		}
+	}
+	return m, m.updateField(msg)
+}
+
+// updateField hands msg to the focused field.
+func (m *Model) updateField(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
+	if m.onName {
+		*m.name, cmd = m.name.Update(msg)
+		if m.name.Value() == "" {
+			m.dropped = ""
+		}
+		return cmd
+	}
 	m.input, cmd = m.input.Update(msg)
-	return m, cmd
+	return cmd
 }
 
 // updateConfirm routes a message to the confirmation. Its commands are
@@ -217,19 +287,49 @@ func (m *Model) finish(plan change.RotationPlan) tea.Cmd {
 	return common.Emit(*m.result)
 }
 
-// chosenPlan is the plan with the typed expiry, checked against the limit
-// at the clock's current time; the planned one when nothing is typed.
+// chosenPlan is the plan with the typed name, if asked for, and the typed
+// expiry, checked against the limit at the clock's current time (the
+// planned one when nothing is typed).
 func (m *Model) chosenPlan() (change.RotationPlan, error) {
+	plan, err := m.namedPlan()
+	if err != nil {
+		return plan, err
+	}
+	plan, err = m.expiryPlan(plan)
+	return plan, err
+}
+
+// errNameRequired is the empty name field's refusal.
+var errNameRequired = errors.New("a name is required: the old key's name cannot be given to a new key")
+
+// namedPlan is the plan with the typed name when the dialog asks for one.
+func (m *Model) namedPlan() (change.RotationPlan, error) {
+	if m.name == nil {
+		return m.plan, nil
+	}
+	text := strings.TrimSpace(m.name.Value())
+	if text == "" {
+		return m.plan, errNameRequired
+	}
+	p, err := m.plan.WithName(text)
+	if err != nil {
+		return m.plan, fmt.Errorf("name refused: %w", err)
+	}
+	return p, nil
+}
+
+// expiryPlan is plan with the typed expiry.
+func (m *Model) expiryPlan(plan change.RotationPlan) (change.RotationPlan, error) {
 	text := strings.TrimSpace(m.input.Value())
 	if text == "" {
-		return m.plan, nil
+		return plan, nil
 	}
 	now := m.now()
 	e, err := model.ParseExpiry(text, now)
 	if err != nil {
-		return m.plan, err
+		return plan, err
 	}
-	return m.plan.WithExpiry(e, now)
+	return plan.WithExpiry(e, now)
 }
 
 func (m *Model) confirmOptions() confirm.Options {
@@ -279,15 +379,20 @@ func (m *Model) View() string {
 	row := func(label, value string) string {
 		return ansi.Truncate(fmt.Sprintf("  %-11s %s", label, value), inner, "…")
 	}
+	named, nameErr := m.namedPlan()
+	name := model.CleanText(named.Name)
+	if m.name != nil && nameErr != nil {
+		name = "(give one below)"
+	}
 	lines := []string{
 		st.DialogTitle.Render(ansi.Truncate("Rotate "+keyLabel(p.Old), inner, "…")),
 		ansi.Truncate("A new key with the same reach; its secret is shown once:", inner, "…"),
 		row("Owner", model.CleanText(p.Old.Username)),
-		row("Name", model.CleanText(p.Name)),
+		row("Name", name),
 		row("Reach", reach(p)),
 		row("Inactivity", inactivity(p.InactivityDays)),
 	}
-	shown, err := m.chosenPlan()
+	shown, err := m.expiryPlan(p)
 	lines = append(lines, row("Expiry", expiryText(shown, now)))
 	if why := expiryWhy(shown); why != "" {
 		const indent = "              " // under the values of the rows above
@@ -295,7 +400,17 @@ func (m *Model) View() string {
 			lines = append(lines, st.Hint.Render(ansi.Truncate(indent+l, inner, "…")))
 		}
 	}
-	lines = append(lines, "", m.input.View())
+	if m.name != nil {
+		// Two lines and the field's own: the plan still fits 80x24.
+		style := st.Hint
+		if nameErr != nil && nameErr != errNameRequired {
+			style = st.InputError
+		}
+		lines = append(lines, "", m.name.View(), style.Render(ansi.Truncate(m.nameNote(nameErr), inner, "…")))
+	} else {
+		lines = append(lines, "")
+	}
+	lines = append(lines, m.input.View())
 	switch {
 	case err != nil:
 		lines = append(lines, st.InputError.Render(ansi.Truncate(model.CleanText(err.Error()), inner, "…")))
@@ -314,6 +429,22 @@ func (m *Model) View() string {
 	maxLines := m.c.Height - st.Dialog.GetVerticalFrameSize()
 	content := common.FitLines(strings.Join(lines, "\n"), maxLines)
 	return st.Dialog.Width(w - st.Dialog.GetHorizontalBorderSize()).Render(content)
+}
+
+// nameNote is the line under the name field: what was left out of the
+// typing, why a typed name is refused, or why the old name is not kept.
+func (m *Model) nameNote(err error) string {
+	switch {
+	case m.dropped != "":
+		return "Left out " + m.dropped + ": a key name may not hold it."
+	case err != nil && err != errNameRequired:
+		return model.CleanText(err.Error())
+	}
+	why := "it may not be given to a new key"
+	if err := model.CheckKeyName(m.plan.Old.Name); err != nil {
+		why = strings.TrimPrefix(err.Error(), model.ErrBadKeyName.Error()+": ")
+	}
+	return "Old name not kept: " + why + "."
 }
 
 func choiceText(r change.Retire) string {

@@ -1,6 +1,7 @@
 package rotate_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -102,6 +103,63 @@ func TestEditExpiry(t *testing.T) {
 				t.Error("an edited expiry not marked edited")
 			}
 		})
+	}
+}
+
+// unnamedPlan is the plan of a key whose name a new key may not have:
+// PlanRotation's refusal for the name alone, with the plan to name.
+func unnamedPlan(t *testing.T) change.RotationPlan {
+	t.Helper()
+	k := oldKey()
+	k.Name = "pay\u202eroll"
+	p, err := change.PlanRotation(k, 90, now)
+	if !errors.Is(err, change.ErrNameNotReusable) {
+		t.Fatalf("PlanRotation: %v, want ErrNameNotReusable", err)
+	}
+	return p
+}
+
+// A plan without a name opens on a name field that must be filled: an
+// empty name is not submitted, a pasted bidi override never enters the
+// field (and the view says so), tab moves to the expiry and back, and the
+// name and expiry typed are the plan's.
+func TestNameAsked(t *testing.T) {
+	m := rotate.New(commontest.Common(), unnamedPlan(t))
+	if asked, focused := m.NameField(); !asked || !focused {
+		t.Fatalf("name field asked %v, focused %v", asked, focused)
+	}
+	view := commontest.Words(m.View())
+	for _, want := range []string{"Name (give one below)", "New name", "Old name not kept: character 4 is a bidirectional override"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("view lacks %q:\n%s", want, m.View())
+		}
+	}
+	if msg := commontest.Press(m, "enter"); msg != nil || m.Done() || m.Err() == nil {
+		t.Fatalf("an empty name was submitted: %#v (err %v)", msg, m.Err())
+	}
+	commontest.Send(m, "payroll\u202e-2")
+	if view := commontest.Words(m.View()); !strings.Contains(view, "Left out") || strings.ContainsRune(m.View(), '\u202e') ||
+		!strings.Contains(view, "Name payroll-2") {
+		t.Errorf("pasted override: view %q", view)
+	}
+	commontest.Send(m, "tab")
+	if _, focused := m.NameField(); focused {
+		t.Fatal("tab left the focus on the name")
+	}
+	commontest.Send(m, "10d", "shift+tab", "x")
+	r := result(t, m, commontest.Press(m, "enter"))
+	if r.Plan.Name != "payroll-2x" || !r.Plan.Renamed || r.Plan.NewKey("u").Expiry.ExpiresIn() != "10 days" {
+		t.Errorf("chosen plan name %q renamed %v expiry %+v", r.Plan.Name, r.Plan.Renamed, r.Plan.Expiry)
+	}
+
+	// A plan with a name asks for none, and tab does nothing.
+	m = rotate.New(commontest.Common(), plan(t, 90))
+	commontest.Send(m, "tab", "7d")
+	if asked, _ := m.NameField(); asked {
+		t.Error("a named plan asked for a name")
+	}
+	if r := result(t, m, commontest.Press(m, "enter")); r.Plan.Name != "ci-pipeline" || r.Plan.Renamed || r.Plan.NewKey("u").Expiry.ExpiresIn() != "7 days" {
+		t.Errorf("named plan: %+v", r.Plan)
 	}
 }
 
@@ -214,6 +272,14 @@ func TestGolden(t *testing.T) {
 	t.Run("plan", func(t *testing.T) {
 		m := rotate.New(commontest.Common(), plan(t, 90))
 		commontest.Send(m, "down")
+		golden.RequireEqual(t, []byte(m.View()))
+	})
+	t.Run("name_asked", func(t *testing.T) {
+		m := rotate.New(commontest.Common(), unnamedPlan(t))
+		commontest.Send(m, "payroll-export")
+		if v := m.View(); !strings.Contains(v, "delete it now") {
+			t.Errorf("at 80x24 the old key's choices are cut:\n%s", v)
+		}
 		golden.RequireEqual(t, []byte(m.View()))
 	})
 	t.Run("confirm_delete", func(t *testing.T) {
