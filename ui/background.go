@@ -42,13 +42,15 @@ func NewBackground(n int) *Background {
 
 // A long job (the usage history's recording of a million keys: seconds of
 // CPU, no one waiting for it) rests turnRest after each turnWork of its
-// work, its slot given back meanwhile: about a fifth of its time. On two
-// cores shared with other processes (tmux, a server on the same machine),
-// such a job's thread otherwise held one core for hundreds of
-// milliseconds at a time while the thread a key press woke waited its turn
-// on the other, for up to 26 ms (the twelfth session's perf sched
-// record); each rest leaves the core free for a moment, so a waiting
-// thread can be moved to it. Go sleeps no shorter than about a
+// work, its slot given back meanwhile: about a fifth of its time (the
+// recording took a tenth longer). On two cores shared with other
+// processes (tmux, a server on the same machine), one of the dashboard's
+// threads held a core for 198 ms without a break while the history
+// recorded, and the thread a key press woke waited 25.6 ms on the other
+// (the twelfth session's perf sched record); each rest leaves the core
+// free for a moment, so a waiting thread can be moved to it. Measured
+// (README, sixteenth session): fewer slow presses while the history
+// recorded, none over 30 ms, in counts too small to prove it. Go sleeps no shorter than about a
 // millisecond (its timers wait in epoll with a millisecond's resolution),
 // hence the rest's length.
 const (
