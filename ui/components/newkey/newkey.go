@@ -316,20 +316,17 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 	if km, ok := msg.(tea.KeyMsg); ok && key.Matches(km, m.keys.Cancel) && !m.collection.GetFiltering() {
 		return m, m.Cancel()
 	}
-	if km, ok := msg.(tea.KeyMsg); ok && km.Type == tea.KeyRunes && m.form.GetFocusedField() == huh.Field(m.name) {
-		// What a name may not hold never enters the field, so a pasted
-		// bidi override or escape never reaches the screen, and the field
-		// shows exactly what will be sent; the feedback line says what
-		// was left out for as long as the name is being edited.
-		kept, dropped := model.DropForbidden(string(km.Runes))
+	if km, ok := msg.(tea.KeyMsg); ok && m.form.GetFocusedField() == huh.Field(m.name) {
+		// The feedback line says what was left out for as long as the
+		// name is being edited.
+		out, dropped, pass := common.NameKey(km)
 		if dropped != "" {
 			m.dropped = dropped
-			if kept == "" {
-				return m, nil
-			}
-			km.Runes = []rune(kept)
-			msg = km
 		}
+		if !pass {
+			return m, nil
+		}
+		msg = out
 	}
 	f, cmd := m.form.Update(msg)
 	if ff, ok := f.(*huh.Form); ok {

@@ -225,19 +225,15 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 		m.confirming = confirm.New(m.c, m.confirmOptions())
 		return m, nil
 	}
-	if m.onName && km.Type == tea.KeyRunes {
-		// What a name may not hold never enters the field (as in the new
-		// key form): a pasted bidi override or escape never reaches the
-		// screen, and the field shows what will be sent.
-		kept, dropped := model.DropForbidden(string(km.Runes))
+	if m.onName {
+		out, dropped, pass := common.NameKey(km)
 		if dropped != "" {
 			m.dropped = dropped
-			if kept == "" {
-				return m, nil
-			}
-			km.Runes = []rune(kept)
-			msg = km
 		}
+		if !pass {
+			return m, nil
+		}
+		msg = out
 	}
 	return m, m.updateField(msg)
 }
