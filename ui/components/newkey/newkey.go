@@ -319,14 +319,9 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 	if km, ok := msg.(tea.KeyMsg); ok && m.form.GetFocusedField() == huh.Field(m.name) {
 		// The feedback line says what was left out for as long as the
 		// name is being edited.
-		out, dropped, pass := common.NameKey(km)
-		if dropped != "" {
-			m.dropped = dropped
-		}
-		if !pass {
+		if msg, ok = common.NameKey(km, &m.dropped); !ok {
 			return m, nil
 		}
-		msg = out
 	}
 	f, cmd := m.form.Update(msg)
 	if ff, ok := f.(*huh.Form); ok {

@@ -226,14 +226,9 @@ func (m *Model) Update(msg tea.Msg) (common.Dialog, tea.Cmd) {
 		return m, nil
 	}
 	if m.onName {
-		out, dropped, pass := common.NameKey(km)
-		if dropped != "" {
-			m.dropped = dropped
-		}
-		if !pass {
+		if msg, ok = common.NameKey(km, &m.dropped); !ok {
 			return m, nil
 		}
-		msg = out
 	}
 	return m, m.updateField(msg)
 }
