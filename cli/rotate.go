@@ -168,11 +168,11 @@ func (a *app) describeRotation(plan change.RotationPlan, then change.Retire) {
 	old := plan.Old
 	w := a.Stderr
 	fmt.Fprintf(w, "Rotate key %s %s of %s:\n", cell(old.ID), strconv.Quote(cell(old.Name)), cell(old.Username))
+	named := strconv.Quote(cell(plan.Name))
 	if plan.Renamed {
-		fmt.Fprintf(w, "  new key     for %s, named %s, as asked with --name\n", cell(old.Username), strconv.Quote(cell(plan.Name)))
-	} else {
-		fmt.Fprintf(w, "  new key     for %s, named %s\n", cell(old.Username), strconv.Quote(cell(plan.Name)))
+		named += ", as asked with --name"
 	}
+	fmt.Fprintf(w, "  new key     for %s, named %s\n", cell(old.Username), named)
 	scope := "global"
 	if !plan.Global() {
 		scope = "collection " + cell(plan.CollectionID)

@@ -50,9 +50,11 @@ func NewBackground(n int) *Background {
 // (the twelfth session's perf sched record); each rest leaves the core
 // free for a moment, so a waiting thread can be moved to it. Measured
 // (README, sixteenth session): fewer slow presses while the history
-// recorded, none over 30 ms, in counts too small to prove it. Go sleeps no shorter than about a
-// millisecond (its timers wait in epoll with a millisecond's resolution),
-// hence the rest's length.
+// recorded, none over 30 ms, in counts too small to prove it. Go sleeps
+// no shorter than about a millisecond (its timers wait in epoll with a
+// millisecond's resolution), hence the rest's length. A job resting inside
+// the history's transaction keeps its locks meanwhile: another writer of
+// the file (a second SSH session's recording) waits that much longer.
 const (
 	turnWork = 4 * time.Millisecond
 	turnRest = time.Millisecond
@@ -109,7 +111,7 @@ func (t *turn) step() {
 		return
 	}
 	t.n++
-	r := t.b.rest
+	r := &t.b.rest
 	if r.every > 0 && t.since.IsZero() {
 		t.since = r.now()
 	}
