@@ -2,9 +2,11 @@
 # make.sh regenerates screenshots/*.png from the real program: it builds
 # h2ogpte-keys, runs `h2ogpte-keys demo` in a detached 140x40 tmux pane,
 # drives it with send-keys, captures each screen with colours
-# (`tmux capture-pane -e -p`) and renders it with charmbracelet/freeze.
+# (`tmux capture-pane -e -p`) and renders it with charmbracelet/freeze (to
+# SVG) and rsvg-convert (to PNG).
 #
-#   screenshots/make.sh            # from anywhere; needs go and tmux
+#   screenshots/make.sh            # from anywhere; needs go, tmux,
+#                                  # rsvg-convert and the JetBrains Mono font
 #   screenshots/make.sh rotate     # only the named screens are rendered
 #                                  # and written; the rest are driven through
 #
@@ -67,6 +69,13 @@ case $("$freeze" --version 2>&1) in
 *v0.2.2*) ;;
 *) echo "make.sh: warning: $freeze is not freeze v0.2.2; the PNGs may differ" >&2 ;;
 esac
+# freeze draws the SVG; rsvg-convert (librsvg) turns it into the PNG.
+# freeze's own PNG output runs resvg in wazero v1.8.0's compiler, which
+# crashes (SIGSEGV) on the machines here with Go 1.26 and 1.24 builds alike.
+# librsvg ignores the font freeze embeds, so the font must be installed.
+command -v rsvg-convert >/dev/null || die "rsvg-convert is required (Debian: apt-get install librsvg2-bin)"
+fc-list 2>/dev/null | grep -q "JetBrains Mono" ||
+	die "the JetBrains Mono font is required (Debian: apt-get install fonts-jetbrains-mono)"
 
 # freeze v0.2.2 understands only some SGR codes: it ignores 39/49 (default
 # colours, so a colour bleeds into the rest of the line), reverse video,
@@ -368,7 +377,8 @@ shoot() {
 		die "a secret is left in $1's capture"
 	fi
 	"$freeze" "$ansi" --language ansi --window --border.radius 8 --background '#171717' \
-		--font.size "$font" --padding "20,$padx" --width "$width" -o "$work/png/$1.png" >/dev/null
+		--font.size "$font" --padding "20,$padx" --width "$width" -o "$work/$1.svg" >/dev/null
+	rsvg-convert "$work/$1.svg" -o "$work/png/$1.png"
 	chmod 644 "$work/png/$1.png"
 	echo "make.sh: rendered $1.png" >&2
 }
@@ -455,6 +465,17 @@ wait_gone "[Cancel]"
 start --read-only --user alice
 wait_text "READ-ONLY" "research-bot"
 shoot readonly
+
+# A key whose name a new key may not have (a right-to-left override in
+# it): its rotation asks for a new name.
+start --user erin
+wait_text "User: erin" "hr-bot"
+goto 'payroll.*exe'
+key R
+wait_text "Then the old key:" "Old name not kept"
+text payroll-export
+wait_text "› payroll-export"
+shoot rotate-name
 
 echo "make.sh: writing" $(cd "$work/png" && ls) "to $here" >&2
 [ -n "$(ls "$work/png")" ] || die "no screen named$only"
