@@ -74,7 +74,8 @@ esac
 # crashes (SIGSEGV) on the machines here with Go 1.26 and 1.24 builds alike.
 # librsvg ignores the font freeze embeds, so the font must be installed.
 command -v rsvg-convert >/dev/null || die "rsvg-convert is required (Debian: apt-get install librsvg2-bin)"
-fc-list 2>/dev/null | grep -q "JetBrains Mono" ||
+# (Not `fc-list | grep -q`: under pipefail, grep leaving early can fail it.)
+[ -n "$(fc-list 'JetBrains Mono' 2>/dev/null)" ] ||
 	die "the JetBrains Mono font is required (Debian: apt-get install fonts-jetbrains-mono)"
 
 # freeze v0.2.2 understands only some SGR codes: it ignores 39/49 (default
