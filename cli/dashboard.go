@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"log"
+	"os"
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
@@ -47,6 +48,10 @@ func OpenDashboard(ctx context.Context, d DashboardDeps) error {
 			// The keys matter more than their history: the dashboard opens,
 			// and says on its status bar why nothing is recorded.
 			opts.History = brokenHistory{err: err}
+		case st != nil && d.Helper != "":
+			defer st.Close()
+			// Descriptor 2 is the dashboard's log file by now.
+			opts.History = newHelperHistory(st, d.Helper, os.Stderr)
 		case st != nil:
 			defer st.Close()
 			opts.History = forgetful{st}

@@ -602,3 +602,33 @@ func TestTmuxHelpersRedactAndReadCells(t *testing.T) {
 		t.Errorf("currentRow = %q, want the old-laptop row", got)
 	}
 }
+
+// The dashboard records each load in the usage history through a helper
+// process of its own (history-helper), which says so in the dashboard's log.
+func TestTmuxDashboardRecordsHistoryInAHelper(t *testing.T) {
+	s := startDashboard(t)
+	var home string
+	for _, kv := range s.env {
+		if v, ok := strings.CutPrefix(kv, "HOME="); ok {
+			home = v
+		}
+	}
+	logPath := filepath.Join(home, ".local", "state", "h2ogpte-keys", "dashboard.log")
+	helperLine := regexp.MustCompile(`usage history: ([\d,]+) keys? recorded by the history helper \(pid \d+\)`)
+	var b []byte
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		b, _ = os.ReadFile(logPath)
+		if m := helperLine.FindSubmatch(b); m != nil {
+			if n, _ := strconv.Atoi(strings.ReplaceAll(string(m[1]), ",", "")); n == 0 {
+				t.Errorf("the helper recorded no keys: %s", m[0])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no recording by the history helper in the dashboard's log after 30 s:\n%s", b)
+		}
+	}
+	if strings.Contains(string(b), "usage history") && regexp.MustCompile(`(?i)usage history: .*(not|stopped|fail)`).Match(b) {
+		t.Errorf("the log reports a failed recording:\n%s", b)
+	}
+}

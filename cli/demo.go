@@ -40,6 +40,9 @@ type DashboardDeps struct {
 	// OpenHistory opens the usage history the dashboard records its reads
 	// in; nil (or a nil Store) when history is off. The dashboard closes it.
 	OpenHistory func(ctx context.Context) (*history.Store, error)
+	// Helper is the executable that records the history's loads in a
+	// process of its own (Env.Executable); "" records in this one.
+	Helper string
 }
 
 func (a *app) dashboardDeps(c *client.Client, address string) DashboardDeps {
@@ -55,6 +58,7 @@ func (a *app) dashboardDeps(c *client.Client, address string) DashboardDeps {
 		// The history of the configured server (a.historyStore keys it
 		// by a.cfg.Address); the demo replaces it.
 		OpenHistory: a.historyStore,
+		Helper:      a.Executable,
 	}
 }
 

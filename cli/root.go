@@ -76,21 +76,35 @@ type Env struct {
 	// are read back for a few seconds). Every command but serve calls it:
 	// serve's shutdown must let changes and their audit lines finish.
 	SecondInterruptQuits func()
+	// Executable is this program's file, which the local dashboard runs
+	// as its usage history's helper (history-helper); "" records in the
+	// dashboard's own process (tests, whose binary is not this program).
+	Executable string
 }
 
 // OSEnv is the real process environment.
 func OSEnv(version string) Env {
 	return Env{
-		Stdin:     os.Stdin,
-		Stdout:    os.Stdout,
-		Stderr:    os.Stderr,
-		Getenv:    os.Getenv,
-		Now:       time.Now,
-		StdinTTY:  func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
-		StdoutTTY: func() bool { return term.IsTerminal(int(os.Stdout.Fd())) },
-		StderrTTY: func() bool { return term.IsTerminal(int(os.Stderr.Fd())) },
-		Version:   version,
+		Stdin:      os.Stdin,
+		Stdout:     os.Stdout,
+		Stderr:     os.Stderr,
+		Getenv:     os.Getenv,
+		Now:        time.Now,
+		StdinTTY:   func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
+		StdoutTTY:  func() bool { return term.IsTerminal(int(os.Stdout.Fd())) },
+		StderrTTY:  func() bool { return term.IsTerminal(int(os.Stderr.Fd())) },
+		Version:    version,
+		Executable: executable(),
 	}
+}
+
+// executable is this program's file, or "" when it cannot be known.
+func executable() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return exe
 }
 
 // app is one run of the command line.
@@ -284,6 +298,7 @@ Try it without a server: h2ogpte-keys demo`,
 		a.newHistoryCmd(),
 		a.newDemoCmd(),
 		a.newServeCmd(),
+		a.newHistoryHelperCmd(),
 	)
 	return root
 }

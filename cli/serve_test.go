@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -388,6 +389,7 @@ func TestServeExecListUser(t *testing.T) {
 
 func TestServeExecRefusesHostSettingsAndCommands(t *testing.T) {
 	h := startServe(t)
+	helperDB := filepath.Join(t.TempDir(), "x.db")
 	for _, cmd := range []string{
 		"list --all --address http://evil.example",
 		"list --all --api-key-file /etc/shadow",
@@ -399,6 +401,8 @@ func TestServeExecRefusesHostSettingsAndCommands(t *testing.T) {
 		"serve --authorized-keys /tmp/x",
 		"completion bash",
 		"snapshot",
+		// The helper's own hook replaces the root's: refused all the same.
+		"history-helper --path " + helperDB + " --server http://x",
 		"__complete list --user ''",
 		"--user alice",
 	} {
@@ -410,6 +414,9 @@ func TestServeExecRefusesHostSettingsAndCommands(t *testing.T) {
 		if n := len(h.ts.srv.Calls()); n != before {
 			t.Errorf("%s: the h2oGPTe server got %d calls", cmd, n-before)
 		}
+	}
+	if _, err := os.Stat(helperDB); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("history-helper over exec touched %s: %v", helperDB, err)
 	}
 }
 

@@ -67,6 +67,7 @@ type Store struct {
 	db       *sql.DB
 	serverID int64
 	server   string
+	path     string
 	opts     Options
 
 	// mu guards cache: the last summary this Store read or wrote, reused
@@ -172,7 +173,7 @@ func Open(ctx context.Context, path, server string, opts Options) (*Store, error
 	if err != nil {
 		return nil, fmt.Errorf("open history %s: %w", abs, err)
 	}
-	s := &Store{db: db, server: addr, opts: opts}
+	s := &Store{db: db, server: addr, path: abs, opts: opts}
 	if err := migrate(ctx, db, len(migrations())); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open history %s: %w", abs, err)
@@ -186,6 +187,14 @@ func Open(ctx context.Context, path, server string, opts Options) (*Store, error
 
 // Server returns the normalised address this Store records for.
 func (s *Store) Server() string { return s.server }
+
+// Path returns the file's absolute path, and Options the options it was
+// opened with (defaults filled in): another process opens the same history
+// with them (cli's history helper).
+func (s *Store) Path() string { return s.path }
+
+// Options returns the options s was opened with; see Path.
+func (s *Store) Options() Options { return s.opts }
 
 // Close closes the file.
 func (s *Store) Close() error {

@@ -26,6 +26,24 @@ type History interface {
 	Daily(ctx context.Context, keyID string, days int, now time.Time) ([]history.Day, time.Time, error)
 }
 
+// A RecordingHistory is a History that records a load and reads its keys'
+// usage in one call, elsewhere: the local dashboard's history, recorded by
+// a helper process at the lowest priority (cli's history helper), so that
+// the seconds of CPU and the garbage of a million keys' recording compete
+// neither for the dashboard's processors nor with its collector. It calls
+// each, on the caller's goroutine, for the usage of every key whose usage
+// shows (UsageShown), once the whole answer is in (no waiting between
+// calls); keys with nothing to show are left out. A failure
+// to start elsewhere may fall back to recording in this process.
+type RecordingHistory interface {
+	History
+	RecordUsage(ctx context.Context, readAt time.Time, keys iter.Seq[*model.APIKey], each func(id string, u history.Usage)) error
+}
+
+// UsageShown reports whether the dashboard shows anything of u: a
+// RecordingHistory need not send the rest.
+func UsageShown(u history.Usage) bool { return !keyUsage(u).Blank() }
+
 // usageMsg brings the usage of a load's keys, read after the load was
 // recorded; err says the recording or the reading failed.
 type usageMsg struct {
@@ -50,51 +68,98 @@ type dailyMsg struct {
 // keys is a turn's work, but waiting for another writer of the file is
 // not.
 func recordUsage(ctx context.Context, h History, bg *Background, tag loadTag, readAt time.Time, keys iter.Seq[*model.APIKey]) tea.Cmd {
+	if rh, ok := h.(RecordingHistory); ok {
+		return recordElsewhere(ctx, rh, bg, tag, readAt, keys)
+	}
+	return func() tea.Msg { return recordHere(ctx, h, bg, tag, readAt, keys) }
+}
+
+// ErrRecordHere is a RecordingHistory's answer when it cannot record
+// elsewhere (its helper did not start) and nothing was recorded: the
+// dashboard then records in this process.
+var ErrRecordHere = errors.New("record in this process")
+
+// recordHere is recordUsage in this process.
+func recordHere(ctx context.Context, h History, bg *Background, tag loadTag, readAt time.Time, keys iter.Seq[*model.APIKey]) tea.Msg {
+	t := bg.turn()
+	defer t.end()
+	// A bounded heap (the local dashboard) is bound tighter while the
+	// recording works: from its first turn, not while it waits for a
+	// slot behind a refresh, whose garbage lives longer.
+	var tight func()
+	defer func() {
+		if tight != nil {
+			tight()
+		}
+	}()
+	ctx = history.WithLocked(ctx, func() {
+		t.step()
+		if tight == nil {
+			tight = recording()
+		}
+	})
+	err := h.RecordSeq(ctx, readAt, paced(keys, t))
+	t.end()
+	if err != nil {
+		return usageMsg{tag: tag, err: fmt.Errorf("usage history not recorded: %w", err)}
+	}
+	n := 0
+	for range paced(keys, t) {
+		n++
+	}
+	ids := make([]string, 0, n)
+	for k := range paced(keys, t) {
+		ids = append(ids, k.ID)
+	}
+	t.end()
+	// Keys with nothing to show are left out: after the first read of
+	// a million keys that is all of them, a map of about 95 MB saved
+	// (the map grows as it fills, not sized for every key ahead).
+	out := map[string]model.KeyUsage{}
+	err = h.UsageEach(ctx, readAt, ids, func(int) {},
+		func(id string, u history.Usage) {
+			t.step()
+			if ku := keyUsage(u); !ku.Blank() {
+				out[id] = ku
+			}
+		})
+	if err != nil {
+		return usageMsg{tag: tag, err: fmt.Errorf("usage history not read: %w", err)}
+	}
+	t.step()
+	return usageMsg{tag: tag, usage: keytable.MeasureUsage(out)}
+}
+
+// recordElsewhere is recordUsage by a RecordingHistory: this process only
+// sends the keys and gathers the usage that shows, on bg, handing its
+// turn on every thousand keys like a recording in this process.
+func recordElsewhere(ctx context.Context, h RecordingHistory, bg *Background, tag loadTag, readAt time.Time, keys iter.Seq[*model.APIKey]) tea.Cmd {
 	return func() tea.Msg {
 		t := bg.turn()
 		defer t.end()
-		// A bounded heap (the local dashboard) is bound tighter while the
-		// recording works: from its first turn, not while it waits for a
-		// slot behind a refresh, whose garbage lives longer.
-		var tight func()
-		defer func() {
-			if tight != nil {
-				tight()
+		out := map[string]model.KeyUsage{}
+		// The turn ends once the keys are sent: the helper's seconds of
+		// work are not this process's, and no slot is held meanwhile.
+		sent := func(yield func(*model.APIKey) bool) {
+			defer t.end()
+			for k := range paced(keys, t) {
+				if !yield(k) {
+					return
+				}
 			}
-		}()
-		ctx := history.WithLocked(ctx, func() {
+		}
+		err := h.RecordUsage(ctx, readAt, sent, func(id string, u history.Usage) {
 			t.step()
-			if tight == nil {
-				tight = recording()
+			if ku := keyUsage(u); !ku.Blank() {
+				out[id] = ku
 			}
 		})
-		err := h.RecordSeq(ctx, readAt, paced(keys, t))
-		t.end()
+		if errors.Is(err, ErrRecordHere) {
+			t.end()
+			return recordHere(ctx, h, bg, tag, readAt, keys)
+		}
 		if err != nil {
-			return usageMsg{tag: tag, err: fmt.Errorf("usage history not recorded: %w", err)}
-		}
-		n := 0
-		for range paced(keys, t) {
-			n++
-		}
-		ids := make([]string, 0, n)
-		for k := range paced(keys, t) {
-			ids = append(ids, k.ID)
-		}
-		t.end()
-		// Keys with nothing to show are left out: after the first read of
-		// a million keys that is all of them, a map of about 95 MB saved
-		// (the map grows as it fills, not sized for every key ahead).
-		out := map[string]model.KeyUsage{}
-		err = h.UsageEach(ctx, readAt, ids, func(int) {},
-			func(id string, u history.Usage) {
-				t.step()
-				if ku := keyUsage(u); !ku.Blank() {
-					out[id] = ku
-				}
-			})
-		if err != nil {
-			return usageMsg{tag: tag, err: fmt.Errorf("usage history not read: %w", err)}
+			return usageMsg{tag: tag, err: fmt.Errorf("usage history: %w", err)}
 		}
 		t.step()
 		return usageMsg{tag: tag, usage: keytable.MeasureUsage(out)}

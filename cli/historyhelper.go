@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"log"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"h2ogpte-keys/history"
+	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui"
+	"h2ogpte-keys/ui/common"
+)
+
+// helperCmd is the hidden command a dashboard runs to record a read of
+// keys in the usage history (history.ServeRecording).
+const helperCmd = "history-helper"
+
+// newHistoryHelperCmd is the history helper: a process the local dashboard
+// starts for each recording, in a session of its own (its own scheduling
+// group on Linux) at the lowest priority. It reads one request on stdin
+// and answers on stdout; it needs no token and reads no settings: what it
+// opens is on its command line.
+func (a *app) newHistoryHelperCmd() *cobra.Command {
+	var (
+		path, server          string
+		raw, daily, pruneEach time.Duration
+		busy                  time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:    helperCmd,
+		Short:  "Record one read of keys in the usage history (run by the dashboard)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		// Settings, config file and token are the dashboard's business.
+		// This hook replaces the root's, so it refuses a run over SSH
+		// itself: a person must not write files of the host's choosing.
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			if a.remote != nil {
+				return usageErrorf("%s is not available over ssh", helperCmd)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.inRun = true
+			lowerPriority()
+			open := func(ctx context.Context) (*history.Store, error) {
+				return history.Open(ctx, path, server, history.Options{
+					RawRetention: raw, DailyRetention: daily, PruneEvery: pruneEach, BusyTimeout: busy,
+				})
+			}
+			return history.ServeRecording(cmd.Context(), open, a.Stdin, a.Stdout, ui.UsageShown)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&path, "path", "", "the history file")
+	f.StringVar(&server, "server", "", "the server the history is of")
+	f.DurationVar(&raw, "raw-retention", 0, "how long raw observations are kept")
+	f.DurationVar(&daily, "daily-retention", 0, "how long daily roll-ups are kept")
+	f.DurationVar(&pruneEach, "prune-every", 0, "the least time between two prunes")
+	f.DurationVar(&busy, "busy-timeout", 0, "how long to wait for another writer")
+	return cmd
+}
+
+// helperHistory is the local dashboard's usage history when this program's
+// executable is known: each load is recorded, and its usage read, by a
+// history helper process; the details dialog's daily calls are read in
+// this process.
+type helperHistory struct {
+	forgetful
+	// argv runs the helper on the store's file.
+	argv []string
+	// env is the helper's environment: this process's without the token.
+	env []string
+	// stderr gets the helper's own errors: the dashboard's log file.
+	stderr io.Writer
+}
+
+// newHelperHistory records st's loads with the executable exe.
+func newHelperHistory(st *history.Store, exe string, stderr io.Writer) helperHistory {
+	o := st.Options()
+	argv := []string{exe, helperCmd,
+		"--path", st.Path(), "--server", st.Server(),
+		"--raw-retention", o.RawRetention.String(), "--daily-retention", o.DailyRetention.String(),
+		"--prune-every", o.PruneEvery.String(), "--busy-timeout", o.BusyTimeout.String(),
+	}
+	return helperHistory{forgetful: forgetful{st}, argv: argv, env: helperEnv(os.Environ()), stderr: stderr}
+}
+
+// helperEnv is env without the admin token: the helper never talks to
+// the server.
+func helperEnv(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, envToken+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// RecordUsage runs the helper on one read (ui.RecordingHistory). A helper
+// that does not start is ui.ErrRecordHere: nothing was sent, and the
+// dashboard records in this process.
+func (h helperHistory) RecordUsage(ctx context.Context, readAt time.Time, keys iter.Seq[*model.APIKey], each func(string, history.Usage)) error {
+	cmd := exec.CommandContext(ctx, h.argv[0], h.argv[1:]...)
+	cmd.Env = h.env
+	cmd.Stderr = h.stderr
+	cmd.WaitDelay = time.Second
+	ownSession(cmd)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return fmt.Errorf("%w: %v", ui.ErrRecordHere, err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return fmt.Errorf("%w: %v", ui.ErrRecordHere, err)
+	}
+	if err := cmd.Start(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%w: the history helper did not start: %v", ui.ErrRecordHere, err)
+	}
+	// The helper reads the whole request before it answers: the request
+	// is written whole, then the answer read whole, on this goroutine.
+	start, sent, shown := time.Now(), 0, 0
+	counted := func(yield func(*model.APIKey) bool) {
+		for k := range keys {
+			sent++
+			if !yield(k) {
+				return
+			}
+		}
+	}
+	werr := history.WriteRecording(stdin, readAt, counted)
+	cerr := stdin.Close()
+	answer, rerr := io.ReadAll(stdout)
+	waitErr := cmd.Wait()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	err = history.ReadUsages(bytes.NewReader(answer), func(id string, u history.Usage) {
+		shown++
+		each(id, u)
+	})
+	if err == nil {
+		log.Printf("usage history: %s recorded by the history helper (pid %d) in %.2f s; %s with usage to show",
+			common.Count(sent, "key"), cmd.Process.Pid, time.Since(start).Seconds(), common.Count(shown, "key"))
+	}
+	if errors.Is(err, history.ErrHelperCut) {
+		// Say why: the request could not be sent, or the helper ended.
+		switch {
+		case werr != nil:
+			return fmt.Errorf("%w (sending the keys: %v)", err, werr)
+		case cerr != nil:
+			return fmt.Errorf("%w (sending the keys: %v)", err, cerr)
+		case rerr != nil:
+			return fmt.Errorf("%w (reading its answer: %v)", err, rerr)
+		case waitErr != nil:
+			return fmt.Errorf("%w (%v)", err, waitErr)
+		}
+	}
+	return err
+}

@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"h2ogpte-keys/history"
+	"h2ogpte-keys/model"
+	"h2ogpte-keys/ui"
+)
+
+func helperStore(t *testing.T) *history.Store {
+	t.Helper()
+	st, err := history.Open(context.Background(), filepath.Join(t.TempDir(), "history.db"), "https://h2ogpte.example", history.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// readKeys are n keys as read at hour h, key 0 quiet until hour 30 and
+// then busy (a spike once the history covers days).
+func readKeys(n, h int) []*model.APIKey {
+	out := make([]*model.APIKey, n)
+	for i := range out {
+		calls := int64(i * h)
+		if i == 0 && h > 200 {
+			calls = int64(50000 * (h - 200))
+		}
+		out[i] = &model.APIKey{ID: fmt.Sprintf("k%03d", i), Name: "n", Username: "bob", IsActive: true, TotalCalls: model.Some(calls)}
+	}
+	return out
+}
+
+// The built program records a read as the dashboard's helper: the file
+// the dashboard holds open sees the keys, and the usage that shows comes
+// back.
+func TestHistoryHelperRecordsAndAnswers(t *testing.T) {
+	st := helperStore(t)
+	var stderr bytes.Buffer
+	h := newHelperHistory(st, binPath, &stderr)
+	ctx := context.Background()
+	base := time.Now().Add(-300 * time.Hour)
+	var last map[string]history.Usage
+	for _, hour := range []int{0, 100, 199, 200, 205} {
+		last = map[string]history.Usage{}
+		err := h.RecordUsage(ctx, base.Add(time.Duration(hour)*time.Hour), slices.Values(readKeys(20, hour)), func(id string, u history.Usage) {
+			last[id] = u
+		})
+		if err != nil {
+			t.Fatalf("hour %d: %v (helper's stderr %q)", hour, err, stderr.String())
+		}
+	}
+	if u, ok := last["k000"]; !ok || u.Change != history.ChangeSpike {
+		t.Errorf("k000's usage from the helper: %+v (%v); want a spike", u, ok)
+	}
+	for id, u := range last {
+		if !ui.UsageShown(u) {
+			t.Errorf("%s: usage with nothing to show was sent: %+v", id, u)
+		}
+	}
+	n := 0
+	if err := st.UsageEach(ctx, time.Now(), nil, func(int) {}, func(string, history.Usage) { n++ }); err != nil {
+		t.Fatal(err)
+	}
+	if n != 20 {
+		t.Errorf("the dashboard's store sees %d keys recorded, want 20", n)
+	}
+}
+
+// A helper that cannot start leaves the recording to the dashboard's
+// process; one that fails says why.
+func TestHistoryHelperFailures(t *testing.T) {
+	st := helperStore(t)
+	ctx := context.Background()
+	keys := slices.Values(readKeys(3, 1))
+
+	h := newHelperHistory(st, filepath.Join(t.TempDir(), "no-such-program"), &bytes.Buffer{})
+	if err := h.RecordUsage(ctx, time.Now(), keys, func(string, history.Usage) {}); !errors.Is(err, ui.ErrRecordHere) {
+		t.Errorf("helper missing: %v, want ui.ErrRecordHere", err)
+	}
+
+	// A history the helper cannot open: a directory where the file
+	// should be.
+	h = newHelperHistory(st, binPath, &bytes.Buffer{})
+	dir := t.TempDir()
+	h.argv[slices.Index(h.argv, "--path")+1] = dir
+	err := h.RecordUsage(ctx, time.Now(), keys, func(string, history.Usage) {})
+	if err == nil || !strings.Contains(err.Error(), "open history") {
+		t.Errorf("helper on a directory: %v, want the helper's open error", err)
+	}
+
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	h = newHelperHistory(st, binPath, &bytes.Buffer{})
+	if err := h.RecordUsage(cctx, time.Now(), keys, func(string, history.Usage) {}); !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled: %v, want context.Canceled", err)
+	}
+}
+
+// The helper's environment has no admin token: it never talks to the
+// server.
+func TestHelperEnvHasNoToken(t *testing.T) {
+	env := helperEnv([]string{"HOME=/h", envToken + "=sk-secret", "H2OGPTE_ADDRESS=https://x", envToken + "_OTHER=y"})
+	want := []string{"HOME=/h", "H2OGPTE_ADDRESS=https://x", envToken + "_OTHER=y"}
+	if !slices.Equal(env, want) {
+		t.Errorf("helper env %q, want %q", env, want)
+	}
+}
