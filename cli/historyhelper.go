@@ -154,8 +154,12 @@ func (h helperHistory) RecordUsage(ctx context.Context, readAt time.Time, keys i
 		each(id, u)
 	})
 	if err == nil {
-		log.Printf("usage history: %s recorded by the history helper (pid %d) in %.2f s; %s with usage to show",
-			common.Count(sent, "key"), cmd.Process.Pid, time.Since(start).Seconds(), common.Count(shown, "key"))
+		peak := ""
+		if mib, ok := peakMiB(cmd.ProcessState); ok {
+			peak = fmt.Sprintf(", its peak RSS %.0f MiB", mib)
+		}
+		log.Printf("usage history: %s recorded by the history helper (pid %d) in %.2f s%s; %s with usage to show",
+			common.Count(sent, "key"), cmd.Process.Pid, time.Since(start).Seconds(), peak, common.Count(shown, "key"))
 	}
 	if errors.Is(err, history.ErrHelperCut) {
 		// Say why: the request could not be sent, or the helper ended.

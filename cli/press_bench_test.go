@@ -112,7 +112,7 @@ func BenchmarkPressDuringRefresh(b *testing.B) {
 		for _, build := range builds {
 			b.Run(fmt.Sprintf("keys=%d/build=%s", keys, build.name), func(b *testing.B) {
 				var all, later []float64
-				var refresh, peak, peakHistory, refreshingMax float64
+				var refresh, peak, peakHistory, helperPeak, refreshingMax float64
 				refreshing := 0
 				for range b.N {
 					r := pressRun(b, tmux, build.bin, keys)
@@ -120,6 +120,7 @@ func BenchmarkPressDuringRefresh(b *testing.B) {
 					later = append(later, r.laterMs...)
 					refresh, peak = max(refresh, r.refreshS), max(peak, r.peakMiB)
 					peakHistory = max(peakHistory, r.peakHistoryMiB)
+					helperPeak = max(helperPeak, r.helperPeakMiB)
 					refreshing += r.refreshing
 					refreshingMax = max(refreshingMax, r.refreshingMax)
 				}
@@ -154,6 +155,9 @@ func BenchmarkPressDuringRefresh(b *testing.B) {
 					b.ReportMetric(peak, "MiB-peak/refresh")
 					b.ReportMetric(peakHistory, "MiB-peak/refresh+history")
 				}
+				if helperPeak > 0 {
+					b.ReportMetric(helperPeak, "MiB-peak/history-helper")
+				}
 			})
 		}
 	}
@@ -171,16 +175,20 @@ type pressResult struct {
 	// peakHistoryMiB is the peak until the usage history has recorded
 	// the refresh too.
 	peakHistoryMiB float64
+	// helperPeakMiB is the usage history helper's peak RSS while it
+	// recorded the refresh (0: the build records in the dashboard).
+	helperPeakMiB float64
 	// laterMs are the presses after the first pressCount, with
 	// H2OGPTE_KEYS_BENCH_THROUGH set.
 	laterMs []float64
 }
 
 var (
-	demoAt       = regexp.MustCompile(`demo server on (\S+)\n`)
-	refreshedIn  = regexp.MustCompile(`refreshed [0-9,]+ keys of all users in ([0-9.]+) s`)
-	readKeysLine = regexp.MustCompile(`read [0-9,]+ keys of all users in`)
-	outputEscape = regexp.MustCompile(`\\([0-7]{3})`)
+	demoAt         = regexp.MustCompile(`demo server on (\S+)\n`)
+	refreshedIn    = regexp.MustCompile(`refreshed [0-9,]+ keys of all users in ([0-9.]+) s`)
+	readKeysLine   = regexp.MustCompile(`read [0-9,]+ keys of all users in`)
+	outputEscape   = regexp.MustCompile(`\\([0-7]{3})`)
+	helperPeakLine = regexp.MustCompile(`recorded by the history helper \(pid \d+\) in [0-9.]+ s, its peak RSS (\d+) MiB`)
 )
 
 // pressRun runs one session of BenchmarkPressDuringRefresh with the binary
@@ -321,6 +329,12 @@ func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
 		waitIdle(b, pid)
 		r.peakHistoryMiB = vmHWM(pid)
 	}
+	// A build that records in a helper logs the helper's peak: the last
+	// line is the refresh's recording (the dashboard and its helper are
+	// idle by now).
+	if m := helperPeakLine.FindAllStringSubmatch(readLog(), -1); len(m) > 0 {
+		r.helperPeakMiB, _ = strconv.ParseFloat(m[len(m)-1][1], 64)
+	}
 	cc.command("send-keys -t e2e q")
 	return r
 }
@@ -456,18 +470,47 @@ func waitIdle(b *testing.B, pid int) {
 // second) than this in a second is idle.
 const idleTicks = 5
 
-// cpuTicks is the CPU time process pid has used, in clock ticks.
+// cpuTicks is the CPU time process pid and its children (the usage
+// history's helper, whether running or finished) have used, in clock ticks.
 func cpuTicks(b *testing.B, pid int) int {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		b.Fatalf("the dashboard's CPU time: %v", err)
+	f := procStat(fmt.Sprintf("/proc/%d/stat", pid))
+	if f == nil {
+		b.Fatalf("the dashboard's CPU time: no /proc/%d/stat", pid)
 	}
-	// The fields after the command's closing parenthesis, from the
-	// state (the line's 3rd): utime and stime are the 14th and 15th.
-	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
-	u, _ := strconv.Atoi(f[11])
-	s, _ := strconv.Atoi(f[12])
-	return u + s
+	// utime, stime, cutime and cstime: the reaped children's are in the
+	// last two.
+	n := 0
+	for _, i := range []int{11, 12, 13, 14} {
+		v, _ := strconv.Atoi(f[i])
+		n += v
+	}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, st := range stats {
+		if c := procStat(st); c != nil && c[1] == strconv.Itoa(pid) {
+			u, _ := strconv.Atoi(c[11])
+			s, _ := strconv.Atoi(c[12])
+			n += u + s
+		}
+	}
+	return n
+}
+
+// procStat is a /proc stat file's fields after the command's closing
+// parenthesis, from the state (the line's 3rd; [1] is the parent, [11]
+// and [12] utime and stime); nil when it cannot be read.
+func procStat(path string) []string {
+	stat, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 || i+2 > len(stat) {
+		return nil
+	}
+	if f := strings.Fields(string(stat[i+2:])); len(f) > 14 {
+		return f
+	}
+	return nil
 }
 
 // vmHWM is process pid's peak RSS in MiB (since clear_refs), 0 if unknown.
