@@ -141,6 +141,7 @@ func (h helperHistory) RecordUsage(ctx context.Context, readAt time.Time, keys i
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		log.Printf("usage history: the history helper did not start (%v): recording in the dashboard's process", err)
 		return fmt.Errorf("%w: the history helper did not start: %v", ui.ErrRecordHere, err)
 	}
 	// The helper reads the whole request before it answers: the request
