@@ -432,21 +432,27 @@ func (d *wireReader) usage(u *Usage) error {
 // whether it recorded the read is unknown.
 var ErrHelperCut = errors.New("the history helper stopped before it answered")
 
+// answerErr is a read error inside an answer: ErrHelperCut where the
+// answer ends, else the answer is not the wire form.
+func answerErr(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return ErrHelperCut
+	}
+	return fmt.Errorf("the history helper's answer: %w", err)
+}
+
 // ReadUsages reads a helper's answer from r, calling each for every
-// usage in it. It returns the helper's failure in its words, or
-// ErrHelperCut.
+// usage in it. It returns the helper's failure in its words,
+// ErrHelperCut, or what is wrong with an answer that is not the wire form.
 func ReadUsages(r io.Reader, each func(id string, u Usage)) error {
 	d := &wireReader{r: bufio.NewReaderSize(r, 64<<10)}
 	if err := d.header(helperAnswer); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return ErrHelperCut
-		}
-		return fmt.Errorf("the history helper's answer: %w", err)
+		return answerErr(err)
 	}
 	for {
 		tag, err := d.byte()
 		if err != nil {
-			return ErrHelperCut
+			return answerErr(err)
 		}
 		switch tag {
 		case recEnd:
@@ -454,17 +460,17 @@ func ReadUsages(r io.Reader, each func(id string, u Usage)) error {
 		case recError:
 			msg, err := d.string()
 			if err != nil {
-				return ErrHelperCut
+				return answerErr(err)
 			}
 			return errors.New(msg)
 		case recUsage:
 			id, err := d.string()
 			if err != nil {
-				return ErrHelperCut
+				return answerErr(err)
 			}
 			var u Usage
 			if err := d.usage(&u); err != nil {
-				return ErrHelperCut
+				return answerErr(err)
 			}
 			each(id, u)
 		default:

@@ -217,3 +217,15 @@ func TestReadUsagesCutAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// An answer that is not the wire form says so; it is not called cut.
+func TestReadUsagesGarbledAnswer(t *testing.T) {
+	garbled := helperAnswer + string([]byte{recUsage, 0xff, 0xff, 0xff, 0x7f}) // a 256 MiB id
+	err := ReadUsages(strings.NewReader(garbled), func(string, Usage) { t.Error("usage from a garbled answer") })
+	if err == nil || errors.Is(err, ErrHelperCut) || !strings.Contains(err.Error(), "answer") {
+		t.Errorf("garbled answer: %v", err)
+	}
+	if err := ReadUsages(strings.NewReader("panic: runtime error: index out of range [3] with length 3\n\ngoroutine 1"), func(string, Usage) {}); err == nil || errors.Is(err, ErrHelperCut) {
+		t.Errorf("not an answer at all: %v", err)
+	}
+}

@@ -33,8 +33,9 @@ type History interface {
 // neither for the dashboard's processors nor with its collector. It calls
 // each, on the caller's goroutine, for the usage of every key whose usage
 // shows (UsageShown), once the whole answer is in (no waiting between
-// calls); keys with nothing to show are left out. A failure
-// to start elsewhere may fall back to recording in this process.
+// calls); keys with nothing to show are left out. A RecordingHistory that
+// cannot start elsewhere answers ErrRecordHere, and the dashboard records
+// in this process.
 type RecordingHistory interface {
 	History
 	RecordUsage(ctx context.Context, readAt time.Time, keys iter.Seq[*model.APIKey], each func(id string, u history.Usage)) error
