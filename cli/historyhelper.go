@@ -95,6 +95,12 @@ type helperHistory struct {
 	env []string
 	// stderr gets the helper's own errors: the dashboard's log file.
 	stderr io.Writer
+	// one is held by the helper at work: a refresh's recording waits for
+	// the last one's end here, as it waited for the store's lock in the
+	// dashboard's process. Two helpers at once would meet at the file's
+	// lock instead, whose busy timeout (15 s) a million keys' recording
+	// at the lowest priority can outlast.
+	one chan struct{}
 }
 
 // newHelperHistory records st's loads with the executable exe.
@@ -105,7 +111,7 @@ func newHelperHistory(st *history.Store, exe string, stderr io.Writer) helperHis
 		"--raw-retention", o.RawRetention.String(), "--daily-retention", o.DailyRetention.String(),
 		"--prune-every", o.PruneEvery.String(), "--busy-timeout", o.BusyTimeout.String(),
 	}
-	return helperHistory{forgetful: forgetful{st}, argv: argv, env: helperEnv(os.Environ()), stderr: stderr}
+	return helperHistory{forgetful: forgetful{st}, argv: argv, env: helperEnv(os.Environ()), stderr: stderr, one: make(chan struct{}, 1)}
 }
 
 // helperEnv is env without the admin token: the helper never talks to
@@ -124,6 +130,12 @@ func helperEnv(env []string) []string {
 // that does not start is ui.ErrRecordHere: nothing was sent, and the
 // dashboard records in this process.
 func (h helperHistory) RecordUsage(ctx context.Context, readAt time.Time, keys iter.Seq[*model.APIKey], each func(string, history.Usage)) error {
+	select {
+	case h.one <- struct{}{}:
+		defer func() { <-h.one }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	cmd := exec.CommandContext(ctx, h.argv[0], h.argv[1:]...)
 	cmd.Env = h.env
 	cmd.Stderr = h.stderr

@@ -115,3 +115,28 @@ func TestHelperEnvHasNoToken(t *testing.T) {
 		t.Errorf("helper env %q, want %q", env, want)
 	}
 }
+
+// Two recordings at once (a refresh while the last one's helper still
+// works) both end: the second helper starts once the first has ended,
+// instead of meeting it at the file's lock, whose busy timeout (here 1 ms)
+// the first can outlast.
+func TestHistoryHelpersTakeTurns(t *testing.T) {
+	st, err := history.Open(context.Background(), filepath.Join(t.TempDir(), "history.db"), "https://h2ogpte.example",
+		history.Options{BusyTimeout: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	h := newHelperHistory(st, binPath, &bytes.Buffer{})
+	errs := make(chan error, 3)
+	for i := range 3 {
+		go func() {
+			errs <- h.RecordUsage(context.Background(), time.Now().Add(time.Duration(i)*time.Hour), slices.Values(readKeys(30000, i)), func(string, history.Usage) {})
+		}()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
