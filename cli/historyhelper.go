@@ -190,7 +190,9 @@ func (h helperHistory) RecordUsage(ctx context.Context, readAt time.Time, keys i
 		// Say why: the request could not be sent, or the helper ended.
 		switch {
 		case werr != nil:
-			return fmt.Errorf("%w (sending the keys: %v)", err, werr)
+			// The end mark may not have reached the helper, which
+			// records nothing without it.
+			return fmt.Errorf("not recorded: the keys could not be sent to the history helper: %v", werr)
 		case cerr != nil:
 			return fmt.Errorf("%w (sending the keys: %v)", err, cerr)
 		case rerr != nil:

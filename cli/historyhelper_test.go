@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -94,8 +95,19 @@ func TestHistoryHelperFailures(t *testing.T) {
 	dir := t.TempDir()
 	h.argv[slices.Index(h.argv, "--path")+1] = dir
 	err := h.RecordUsage(ctx, time.Now(), keys, func(string, history.Usage) {})
-	if err == nil || !strings.Contains(err.Error(), "open history") {
+	if err == nil || !strings.Contains(err.Error(), "not recorded: open history") {
 		t.Errorf("helper on a directory: %v, want the helper's open error", err)
+	}
+
+	// A helper that ends without reading (here `true`): the keys never
+	// reached it whole, so the read is reported as not recorded.
+	if truePath, err := exec.LookPath("true"); err == nil {
+		h = newHelperHistory(st, truePath, &bytes.Buffer{})
+		h.argv = h.argv[:1]
+		err := h.RecordUsage(ctx, time.Now(), slices.Values(readKeys(50000, 1)), func(string, history.Usage) {})
+		if err == nil || !strings.HasPrefix(err.Error(), "not recorded: the keys could not be sent") {
+			t.Errorf("helper that read nothing: %v, want not recorded", err)
+		}
 	}
 
 	cctx, cancel := context.WithCancel(ctx)

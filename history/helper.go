@@ -297,9 +297,11 @@ func (d *wireReader) key(k *model.APIKey, expires *time.Time) (err error) {
 }
 
 // ServeRecording answers one request read from r on w: once the whole
-// request is in, it opens the store with open, records the read and writes the usage of the keys it listed, as of the read's
-// time, for those keep accepts (nil keeps all). A failure is written to
-// w as words and returned; an error writing w is returned only.
+// request is in, it opens the store with open, records the read and writes
+// the usage of the keys it listed, as of the read's time, for those keep
+// accepts (nil keeps all). A failure is written to w as words that say
+// whether the read was recorded, and returned; an error writing w is
+// returned only.
 func ServeRecording(ctx context.Context, open func(context.Context) (*Store, error), r io.Reader, w io.Writer, keep func(Usage) bool) error {
 	e := &wireWriter{w: bufio.NewWriterSize(w, 64<<10)}
 	e.w.WriteString(helperAnswer)
@@ -311,13 +313,14 @@ func ServeRecording(ctx context.Context, open func(context.Context) (*Store, err
 		}
 		return err
 	}
+	notRecorded := func(err error) error { return fail(fmt.Errorf("not recorded: %w", err)) }
 	rec, err := readRecording(r)
 	if err != nil {
-		return fail(err)
+		return notRecorded(err)
 	}
 	st, err := open(ctx)
 	if err != nil {
-		return fail(err)
+		return notRecorded(err)
 	}
 	defer st.Close()
 	keys := func(yield func(*model.APIKey) bool) {
@@ -330,7 +333,7 @@ func ServeRecording(ctx context.Context, open func(context.Context) (*Store, err
 		}
 	}
 	if err := st.RecordSeq(ctx, rec.readAt, keys); err != nil {
-		return fail(err)
+		return notRecorded(err)
 	}
 	err = st.UsageEach(ctx, rec.readAt, rec.ids, func(int) {}, func(id string, u Usage) {
 		if keep == nil || keep(u) {
@@ -340,7 +343,7 @@ func ServeRecording(ctx context.Context, open func(context.Context) (*Store, err
 		}
 	})
 	if err != nil {
-		return fail(err)
+		return fail(fmt.Errorf("recorded, but its usage not read: %w", err))
 	}
 	e.byte(recEnd)
 	return e.w.Flush()
@@ -430,7 +433,7 @@ func (d *wireReader) usage(u *Usage) error {
 // ErrHelperCut is ReadUsages' error when the answer ends before its end
 // mark: the helper stopped (killed, crashed) before it finished, and
 // whether it recorded the read is unknown.
-var ErrHelperCut = errors.New("the history helper stopped before it answered")
+var ErrHelperCut = errors.New("the history helper stopped before it answered; whether it recorded the read is unknown")
 
 // answerErr is a read error inside an answer: ErrHelperCut where the
 // answer ends, else the answer is not the wire form.

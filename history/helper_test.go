@@ -174,7 +174,7 @@ func TestServeRecordingRefusesACutRequest(t *testing.T) {
 			t.Fatalf("cut by %d: recorded", cut)
 		}
 		rerr := ReadUsages(&ans, func(string, Usage) { t.Error("usage answered for a cut request") })
-		if rerr == nil || rerr.Error() != err.Error() || !strings.Contains(rerr.Error(), "read the request") {
+		if rerr == nil || rerr.Error() != err.Error() || !strings.HasPrefix(rerr.Error(), "not recorded: read the request") {
 			t.Errorf("cut by %d: answer %v, helper's error %v", cut, rerr, err)
 		}
 	}
@@ -209,8 +209,8 @@ func TestReadUsagesCutAnswer(t *testing.T) {
 	full := ans.Bytes()
 	for cut := 1; cut <= len(full); cut++ {
 		err := ReadUsages(bytes.NewReader(full[:len(full)-cut]), func(string, Usage) {})
-		if !errors.Is(err, ErrHelperCut) {
-			t.Fatalf("answer cut by %d bytes: %v, want ErrHelperCut", cut, err)
+		if !errors.Is(err, ErrHelperCut) || !strings.Contains(err.Error(), "unknown") {
+			t.Fatalf("answer cut by %d bytes: %v, want ErrHelperCut, saying the recording is unknown", cut, err)
 		}
 	}
 	if err := ReadUsages(bytes.NewReader(full), func(string, Usage) {}); err != nil {
