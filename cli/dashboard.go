@@ -57,6 +57,11 @@ func OpenDashboard(ctx context.Context, d DashboardDeps) error {
 			opts.History = forgetful{st}
 		}
 	}
+	if d.Helper != "" {
+		// A refresh is read and built by a helper process; descriptor 2
+		// (its debug log and errors) is the dashboard's log file.
+		opts.Refresher = newHelperRefresher(d.Helper, d.Client.Config(), os.Stderr)
+	}
 	// Descriptor 2 is the log file while the dashboard runs; OSC 52
 	// copies go to the terminal stderr was, and only to a terminal.
 	if d.TTYStderr != nil && term.IsTerminal(int(d.TTYStderr.Fd())) {

@@ -40,7 +40,7 @@ var remoteRefusedFlags = []string{
 // servers on the host, print shell scripts for the host, or (snapshot)
 // are the host's own cron job.
 var remoteRefusedCommands = []string{
-	"serve", "demo", "completion", "snapshot", helperCmd, cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd,
+	"serve", "demo", "completion", "snapshot", helperCmd, refreshHelperCmd, cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd,
 }
 
 // remoteRecordedChanges are the change commands that run through the

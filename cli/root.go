@@ -299,6 +299,7 @@ Try it without a server: h2ogpte-keys demo`,
 		a.newDemoCmd(),
 		a.newServeCmd(),
 		a.newHistoryHelperCmd(),
+		a.newRefreshHelperCmd(),
 	)
 	return root
 }

@@ -403,6 +403,7 @@ func TestServeExecRefusesHostSettingsAndCommands(t *testing.T) {
 		"snapshot",
 		// The helper's own hook replaces the root's: refused all the same.
 		"history-helper --path " + helperDB + " --server http://x",
+		"refresh-helper",
 		"__complete list --user ''",
 		"--user alice",
 	} {

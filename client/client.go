@@ -94,6 +94,8 @@ const (
 
 // Client calls the h2oGPTe admin API. It is safe for concurrent use.
 type Client struct {
+	// cfg is the Config the client was built from, without DebugOut.
+	cfg         Config
 	rc          *resty.Client
 	base        string // https://HOST[/prefix]/api/v1
 	server      string // https://HOST, for messages
@@ -137,6 +139,7 @@ func New(cfg Config) (*Client, error) {
 		tlsCfg.RootCAs = pool
 	}
 	c := &Client{
+		cfg:           cfg,
 		base:          base,
 		server:        server,
 		timeout:       positive(cfg.Timeout, defaultTimeout),
@@ -189,6 +192,15 @@ func New(cfg Config) (*Client, error) {
 	installDebug(rc, &debugLogger{out: out, on: cfg.Debug, token: cfg.Token.Reveal()})
 	c.rc = rc
 	return c, nil
+}
+
+// Config is the Config c was built from, but for DebugOut: what another
+// process needs to build the same client (the token included: handle
+// it as a secret).
+func (c *Client) Config() Config {
+	cfg := c.cfg
+	cfg.DebugOut = nil
+	return cfg
 }
 
 // positive returns v, or def when v is zero or negative: a negative page

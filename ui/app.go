@@ -84,6 +84,11 @@ type Options struct {
 	// (NewBackground(0); Run sizes one before it adds its spare
 	// processor); the SSH service shares one between its sessions.
 	Background *Background
+	// Refresher, when set, reads and builds a refresh's keys (r, and the
+	// reload after a change) while the old rows are on screen; nil: in
+	// this process. A first load, which the admin waits for, is always
+	// read here, page by page onto the screen.
+	Refresher Refresher
 }
 
 // App is the dashboard's root model. It only routes: an open dialog

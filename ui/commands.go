@@ -202,6 +202,10 @@ func writeExport(path string, f export.Format, keys []model.APIKey, now time.Tim
 	}
 }
 
+// DescribeError is err in the words the status bar gives it (describe):
+// a refresh helper's failure reaches the dashboard as these words.
+func DescribeError(err error) string { return describe(err) }
+
 // describe words an error for the status bar: a server's answer without the
 // client's operation prefix (the UI says what it was doing itself).
 func describe(err error) string {

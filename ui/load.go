@@ -199,7 +199,11 @@ func (a *App) startLoad(refresh bool) tea.Cmd {
 		}
 	}
 	a.load.bg = bg
-	return tea.Batch(spin, streamKeys(ctx, a.api, tag.user, now, build, bg, ch), waitPage(tag, ch))
+	stream := streamKeys(ctx, a.api, tag.user, now, build, bg, ch)
+	if build != nil && a.opts.Refresher != nil {
+		stream = refreshElsewhere(ctx, a.opts.Refresher, tag.user, now, a.table.Len(), bg, ch, stream)
+	}
+	return tea.Batch(spin, stream, waitPage(tag, ch))
 }
 
 // cancelLoad drops the load in flight (its replies become stale).

@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -300,5 +303,62 @@ func TestLoadLog(t *testing.T) {
 		if !re.MatchString(lines[i]) {
 			t.Errorf("line %d %q does not match %s", i, lines[i], re)
 		}
+	}
+}
+
+// fakeRefresher builds keys as a refresh helper would, or answers err.
+type fakeRefresher struct {
+	keys  []model.APIKey
+	err   error
+	calls int
+	users []string
+}
+
+func (r *fakeRefresher) Refresh(_ context.Context, username string, now time.Time, _ int, progress func(int), gate func(func())) (*keytable.Builder, error) {
+	r.calls++
+	r.users = append(r.users, username)
+	if r.err != nil {
+		return nil, r.err
+	}
+	var b *keytable.Builder
+	gate(func() {
+		b = keytable.NewBuilder(now, len(r.keys))
+		rows := keytable.FormatRows(r.keys, now)
+		b.Add(&rows)
+	})
+	progress(len(r.keys))
+	return b, nil
+}
+
+// A refresh goes through Options.Refresher (a first load does not): its
+// table replaces the rows; ErrRefreshHere refreshes in this process
+// instead; any other failure keeps the rows and says what failed.
+func TestRefreshThroughRefresher(t *testing.T) {
+	f := newTestAPI(t)
+	keys := f.keysOf(t, "alice")
+	elsewhere := []model.APIKey{keys[0], keys[1]}
+	elsewhere[1].Name = "built elsewhere"
+
+	r := &fakeRefresher{keys: elsewhere}
+	a := startApp(t, f, Options{User: "alice", Refresher: r}, 200, 30)
+	if r.calls != 0 || a.table.Len() != len(keys) {
+		t.Fatalf("first load: %d rows, refresher called %d times", a.table.Len(), r.calls)
+	}
+	press(t, a, "r")
+	if r.calls != 1 || !slices.Equal(r.users, []string{"alice"}) || a.table.Len() != 2 || !strings.Contains(plainView(a), "built elsewhere") {
+		t.Fatalf("refresh: refresher called %d times for %q, %d rows:\n%s", r.calls, r.users, a.table.Len(), plainView(a))
+	}
+
+	r.err = fmt.Errorf("%w: no helper", ErrRefreshHere)
+	press(t, a, "r")
+	if r.calls != 2 || a.table.Len() != len(keys) || strings.Contains(plainView(a), "built elsewhere") {
+		t.Fatalf("ErrRefreshHere: %d rows, want the API's %d:\n%s", a.table.Len(), len(keys), plainView(a))
+	}
+
+	r.err = errors.New("the server said no")
+	press(t, a, "r")
+	view := plainView(a)
+	if r.calls != 3 || a.table.Len() != len(keys) || !strings.Contains(view, "the server said no") {
+		t.Fatalf("a failed refresh: %d rows, want %d kept, and its words:\n%s", a.table.Len(), len(keys), view)
 	}
 }
