@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -17,7 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"h2ogpte-keys/client"
 	"h2ogpte-keys/demoserver"
+	"h2ogpte-keys/model"
 )
 
 // These tests drive the built binary (binPath, from TestMain) in a real
@@ -630,5 +633,60 @@ func TestTmuxDashboardRecordsHistoryInAHelper(t *testing.T) {
 	}
 	if strings.Contains(string(b), "usage history") && regexp.MustCompile(`(?i)usage history: .*(not|stopped|fail)`).Match(b) {
 		t.Errorf("the log reports a failed recording:\n%s", b)
+	}
+}
+
+// r has a helper process (refresh-helper) read and build the keys: a key
+// made behind the dashboard's back shows after it, and the dashboard's log
+// says the helper built the refresh.
+func TestTmuxDashboardRefreshesInAHelper(t *testing.T) {
+	s := startDashboard(t)
+	var home string
+	for _, kv := range s.env {
+		if v, ok := strings.CutPrefix(kv, "HOME="); ok {
+			home = v
+		}
+	}
+	logPath := filepath.Join(home, ".local", "state", "h2ogpte-keys", "dashboard.log")
+	s.waitText("laptop")
+	c, err := client.New(client.Config{Address: s.url, Token: model.NewSecret(demoserver.DemoToken)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	users, err := c.ListUsers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var alice model.User
+	for _, u := range users {
+		if u.Username == tuiUser {
+			alice = u
+		}
+	}
+	if _, err := c.CreateKey(ctx, model.NewKey{UserID: alice.ID, Owner: tuiUser, Name: "made-behind-its-back"}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(s.screen(), "made-behind-its-back") {
+		t.Fatal("the new key shows before the refresh")
+	}
+	s.press("r")
+	s.waitText("made-behind-its-back")
+	helperLine := regexp.MustCompile(`refresh: ([\d,]+) keys? read and built by the refresh helper \(pid \d+\)`)
+	var b []byte
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		b, _ = os.ReadFile(logPath)
+		if m := helperLine.FindSubmatch(b); m != nil {
+			if n, _ := strconv.Atoi(strings.ReplaceAll(string(m[1]), ",", "")); n != len(s.aliceKeys()) {
+				t.Errorf("the helper built %d keys; alice has %d: %s", n, len(s.aliceKeys()), m[0])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no refresh by the refresh helper in the dashboard's log:\n%s", b)
+		}
+	}
+	if strings.Contains(string(b), "refreshing in the dashboard's process") {
+		t.Errorf("the refresh fell back to the dashboard's process:\n%s", b)
 	}
 }

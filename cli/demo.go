@@ -40,8 +40,9 @@ type DashboardDeps struct {
 	// OpenHistory opens the usage history the dashboard records its reads
 	// in; nil (or a nil Store) when history is off. The dashboard closes it.
 	OpenHistory func(ctx context.Context) (*history.Store, error)
-	// Helper is the executable that records the history's loads in a
-	// process of its own (Env.Executable); "" records in this one.
+	// Helper is the executable that records the history's loads, and
+	// reads and builds each refresh, in processes of their own
+	// (Env.Executable); "" does both in this one.
 	Helper string
 }
 

@@ -112,7 +112,7 @@ func BenchmarkPressDuringRefresh(b *testing.B) {
 		for _, build := range builds {
 			b.Run(fmt.Sprintf("keys=%d/build=%s", keys, build.name), func(b *testing.B) {
 				var all, later []float64
-				var refresh, peak, peakHistory, helperPeak, refreshingMax float64
+				var refresh, peak, peakHistory, helperPeak, refreshPeak, refreshingMax float64
 				refreshing := 0
 				for range b.N {
 					r := pressRun(b, tmux, build.bin, keys)
@@ -121,6 +121,7 @@ func BenchmarkPressDuringRefresh(b *testing.B) {
 					refresh, peak = max(refresh, r.refreshS), max(peak, r.peakMiB)
 					peakHistory = max(peakHistory, r.peakHistoryMiB)
 					helperPeak = max(helperPeak, r.helperPeakMiB)
+					refreshPeak = max(refreshPeak, r.refreshHelperPeakMiB)
 					refreshing += r.refreshing
 					refreshingMax = max(refreshingMax, r.refreshingMax)
 				}
@@ -158,6 +159,9 @@ func BenchmarkPressDuringRefresh(b *testing.B) {
 				if helperPeak > 0 {
 					b.ReportMetric(helperPeak, "MiB-peak/history-helper")
 				}
+				if refreshPeak > 0 {
+					b.ReportMetric(refreshPeak, "MiB-peak/refresh-helper")
+				}
 			})
 		}
 	}
@@ -178,17 +182,21 @@ type pressResult struct {
 	// helperPeakMiB is the usage history helper's peak RSS while it
 	// recorded the refresh (0: the build records in the dashboard).
 	helperPeakMiB float64
+	// refreshHelperPeakMiB is the refresh helper's peak RSS (0: the
+	// build refreshes in the dashboard).
+	refreshHelperPeakMiB float64
 	// laterMs are the presses after the first pressCount, with
 	// H2OGPTE_KEYS_BENCH_THROUGH set.
 	laterMs []float64
 }
 
 var (
-	demoAt         = regexp.MustCompile(`demo server on (\S+)\n`)
-	refreshedIn    = regexp.MustCompile(`refreshed [0-9,]+ keys of all users in ([0-9.]+) s`)
-	readKeysLine   = regexp.MustCompile(`read [0-9,]+ keys of all users in`)
-	outputEscape   = regexp.MustCompile(`\\([0-7]{3})`)
-	helperPeakLine = regexp.MustCompile(`recorded by the history helper \(pid \d+\) in [0-9.]+ s, its peak RSS (\d+) MiB`)
+	demoAt          = regexp.MustCompile(`demo server on (\S+)\n`)
+	refreshedIn     = regexp.MustCompile(`refreshed [0-9,]+ keys of all users in ([0-9.]+) s`)
+	readKeysLine    = regexp.MustCompile(`read [0-9,]+ keys of all users in`)
+	outputEscape    = regexp.MustCompile(`\\([0-7]{3})`)
+	helperPeakLine  = regexp.MustCompile(`recorded by the history helper \(pid \d+\) in [0-9.]+ s, its peak RSS (\d+) MiB`)
+	refreshPeakLine = regexp.MustCompile(`read and built by the refresh helper \(pid \d+\) in [0-9.]+ s, its peak RSS (\d+) MiB`)
 )
 
 // pressRun runs one session of BenchmarkPressDuringRefresh with the binary
@@ -334,6 +342,11 @@ func pressRun(b *testing.B, tmux, bin string, keys int) pressResult {
 	// idle by now).
 	if m := helperPeakLine.FindAllStringSubmatch(readLog(), -1); len(m) > 0 {
 		r.helperPeakMiB, _ = strconv.ParseFloat(m[len(m)-1][1], 64)
+	}
+	// A build that refreshes in a helper logs its peak too (the refresh
+	// is the only load it reads there).
+	if m := refreshPeakLine.FindStringSubmatch(readLog()); m != nil {
+		r.refreshHelperPeakMiB, _ = strconv.ParseFloat(m[1], 64)
 	}
 	cc.command("send-keys -t e2e q")
 	return r

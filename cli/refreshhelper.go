@@ -245,7 +245,11 @@ func (h helperRefresher) Refresh(ctx context.Context, username string, now time.
 	line, err := json.Marshal(req)
 	req.Token = ""
 	if err == nil {
-		_, err = io.WriteString(stdin, refreshRequestLine+string(line)+"\n")
+		// Written as it is, then wiped: no other copy of the token.
+		line = append(line, '\n')
+		if _, err = io.WriteString(stdin, refreshRequestLine); err == nil {
+			_, err = stdin.Write(line)
+		}
 	}
 	clear(line)
 	if cerr := stdin.Close(); err == nil {

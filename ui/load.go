@@ -327,7 +327,9 @@ func (a *App) onKeysPage(msg keysPageMsg) tea.Cmd {
 		}
 		return a.nextMerge(l)
 	}
-	if n := msg.rows.Len() + msg.indexed; n > 0 {
+	// A refresher that hands the refresh back takes its count back
+	// (refreshElsewhere): n may be negative.
+	if n := msg.rows.Len() + msg.indexed; n != 0 {
 		l.count += n
 		switch {
 		case l.refresh:

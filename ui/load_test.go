@@ -362,3 +362,31 @@ func TestRefreshThroughRefresher(t *testing.T) {
 		t.Fatalf("a failed refresh: %d rows, want %d kept, and its words:\n%s", a.table.Len(), len(keys), view)
 	}
 }
+
+// progressThenHere counts keys, then hands the refresh back.
+type progressThenHere struct{}
+
+func (progressThenHere) Refresh(_ context.Context, _ string, _ time.Time, _ int, progress func(int), _ func(func())) (*keytable.Builder, error) {
+	progress(3)
+	progress(4)
+	return nil, fmt.Errorf("%w: stopped midway", ErrRefreshHere)
+}
+
+// A refresher that hands the refresh back after counting keys takes its
+// count back: the status bar then counts the keys read here from nought.
+func TestRefreshHandedBackTakesItsCountBack(t *testing.T) {
+	ch := make(chan keysEvent, 8)
+	ran := false
+	here := func() tea.Msg { ran = true; close(ch); return nil }
+	refreshElsewhere(context.Background(), progressThenHere{}, "", testNow, 0, nil, ch, here)()
+	sum := 0
+	for ev := range ch {
+		sum += ev.indexed
+		if ev.done {
+			t.Error("a handed-back refresh sent its end")
+		}
+	}
+	if !ran || sum != 0 {
+		t.Errorf("handed back: here ran %v; the counts sum to %d, want 0", ran, sum)
+	}
+}

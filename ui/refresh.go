@@ -49,8 +49,17 @@ func refreshElsewhere(ctx context.Context, r Refresher, username string, now tim
 		if bg != nil {
 			gate = bg.Run
 		}
-		b, err := r.Refresh(ctx, username, now, sizeHint, func(n int) { send(keysEvent{indexed: n}) }, gate)
+		counted := 0
+		b, err := r.Refresh(ctx, username, now, sizeHint, func(n int) {
+			counted += n
+			send(keysEvent{indexed: n})
+		}, gate)
 		if errors.Is(err, ErrRefreshHere) {
+			// What it counted is dropped with what it read: the
+			// status bar counts the keys read here from nought.
+			if counted > 0 {
+				send(keysEvent{indexed: -counted})
+			}
 			return here()
 		}
 		defer close(ch)
