@@ -70,3 +70,51 @@ func TestHistoryHelperRunsAtTheLowestPriority(t *testing.T) {
 	}
 	t.Logf("%d threads at nice 19", len(threads))
 }
+
+// The refresh helper runs in a session of its own, every thread at nice
+// 10 (below the screen, above the history helper), and its session's
+// scheduling group too.
+func TestRefreshHelperRunsBelowTheScreen(t *testing.T) {
+	cmd := exec.Command(binPath, refreshHelperCmd)
+	ownSession(cmd)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer stdin.Close() // no request: it ends without a word to the server
+	pid := cmd.Process.Pid
+	proc := "/proc/" + strconv.Itoa(pid)
+	want := strconv.Itoa(refreshNice)
+	var threads []string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		threads, _ = filepath.Glob(proc + "/task/*/stat")
+		all := len(threads) > 0
+		for _, th := range threads {
+			if f := statFields(t, th); len(f) < 17 || f[16] != want {
+				all = false
+			}
+		}
+		if all {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the refresh helper's threads are not all at nice %s after 10 s: %d threads", want, len(threads))
+		}
+	}
+	if f := statFields(t, proc+"/stat"); len(f) < 4 || f[3] != strconv.Itoa(pid) {
+		t.Errorf("the refresh helper's session is %v, want its own (%d)", f[3:4], pid)
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/sched_autogroup_enabled"); err == nil && strings.TrimSpace(string(b)) == "1" {
+		ag, err := os.ReadFile(proc + "/autogroup")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(strings.TrimSpace(string(ag)), "nice "+want) {
+			t.Errorf("the refresh helper's scheduling group: %q, want nice %s", ag, want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"log"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"time"
 
@@ -41,6 +42,11 @@ const (
 	refreshProgress = 'p'
 	refreshFailed   = 'e'
 	refreshTable    = 't'
+
+	// refreshNice is the refresh helper's priority: below the screen's,
+	// which it gives way to, and above the history helper's (the admin
+	// waits for a refresh, not for a recording).
+	refreshNice = 10
 
 	// maxRefreshRequest bounds the request line read.
 	maxRefreshRequest = 1 << 20
@@ -85,6 +91,13 @@ func (a *app) newRefreshHelperCmd() *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.inRun = true
+			// It leaves the screen a processor and gives way to it when
+			// both want one, as the dashboard's own background work did
+			// (a GOMAXPROCS the admin set stands).
+			if a.Getenv("GOMAXPROCS") == "" {
+				runtime.GOMAXPROCS(max(1, runtime.GOMAXPROCS(0)-1))
+			}
+			lowerPriorityTo(refreshNice)
 			// Its heap is paced as the dashboard's (a GOGC the admin set
 			// stands).
 			defer ui.BoundHeap()()
