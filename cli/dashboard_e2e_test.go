@@ -610,13 +610,7 @@ func TestTmuxHelpersRedactAndReadCells(t *testing.T) {
 // process of its own (history-helper), which says so in the dashboard's log.
 func TestTmuxDashboardRecordsHistoryInAHelper(t *testing.T) {
 	s := startDashboard(t)
-	var home string
-	for _, kv := range s.env {
-		if v, ok := strings.CutPrefix(kv, "HOME="); ok {
-			home = v
-		}
-	}
-	logPath := filepath.Join(home, ".local", "state", "h2ogpte-keys", "dashboard.log")
+	logPath := s.logPath()
 	helperLine := regexp.MustCompile(`usage history: ([\d,]+) keys? recorded by the history helper \(pid \d+\)`)
 	var b []byte
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
@@ -641,13 +635,7 @@ func TestTmuxDashboardRecordsHistoryInAHelper(t *testing.T) {
 // says the helper built the refresh.
 func TestTmuxDashboardRefreshesInAHelper(t *testing.T) {
 	s := startDashboard(t)
-	var home string
-	for _, kv := range s.env {
-		if v, ok := strings.CutPrefix(kv, "HOME="); ok {
-			home = v
-		}
-	}
-	logPath := filepath.Join(home, ".local", "state", "h2ogpte-keys", "dashboard.log")
+	logPath := s.logPath()
 	s.waitText("laptop")
 	c, err := client.New(client.Config{Address: s.url, Token: model.NewSecret(demoserver.DemoToken)})
 	if err != nil {
@@ -689,4 +677,15 @@ func TestTmuxDashboardRefreshesInAHelper(t *testing.T) {
 	if strings.Contains(string(b), "refreshing in the dashboard's process") {
 		t.Errorf("the refresh fell back to the dashboard's process:\n%s", b)
 	}
+}
+
+// logPath is the dashboard's log file: under the session's HOME.
+func (s *tuiSession) logPath() string {
+	var home string
+	for _, kv := range s.env {
+		if v, ok := strings.CutPrefix(kv, "HOME="); ok {
+			home = v
+		}
+	}
+	return filepath.Join(home, ".local", "state", "h2ogpte-keys", "dashboard.log")
 }

@@ -26,56 +26,25 @@ func statFields(t *testing.T, path string) []string {
 // its session's scheduling group too where the kernel groups by session.
 func TestHistoryHelperRunsAtTheLowestPriority(t *testing.T) {
 	h := newHelperHistory(helperStore(t), binPath, os.Stderr)
-	cmd := exec.Command(h.argv[0], h.argv[1:]...)
-	ownSession(cmd)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Wait()
-	defer stdin.Close() // a request without its end mark: nothing recorded
-	pid := cmd.Process.Pid
-	proc := "/proc/" + strconv.Itoa(pid)
-
-	var threads []string
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		threads, _ = filepath.Glob(proc + "/task/*/stat")
-		all := len(threads) > 0
-		for _, th := range threads {
-			if f := statFields(t, th); len(f) < 17 || f[16] != "19" {
-				all = false
-			}
-		}
-		if all {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the helper's threads are not all at nice 19 after 10 s: %d threads", len(threads))
-		}
-	}
-	if f := statFields(t, proc+"/stat"); len(f) < 4 || f[3] != strconv.Itoa(pid) {
-		t.Errorf("the helper's session is %v, want its own (%d)", f[3:4], pid)
-	}
-	if b, err := os.ReadFile("/proc/sys/kernel/sched_autogroup_enabled"); err == nil && strings.TrimSpace(string(b)) == "1" {
-		ag, err := os.ReadFile(proc + "/autogroup")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.HasSuffix(strings.TrimSpace(string(ag)), "nice 19") {
-			t.Errorf("the helper's scheduling group: %q, want nice 19", ag)
-		}
-	}
-	t.Logf("%d threads at nice 19", len(threads))
+	// A request without its end mark: nothing recorded.
+	n := checkHelperPriority(t, exec.Command(h.argv[0], h.argv[1:]...), "19")
+	t.Logf("%d threads at nice 19", n)
 }
 
 // The refresh helper runs in a session of its own, every thread at nice
 // 10 (below the screen, above the history helper), and its session's
 // scheduling group too.
 func TestRefreshHelperRunsBelowTheScreen(t *testing.T) {
-	cmd := exec.Command(binPath, refreshHelperCmd)
+	// No request: it ends without a word to the server.
+	checkHelperPriority(t, exec.Command(binPath, refreshHelperCmd), strconv.Itoa(refreshNice))
+}
+
+// checkHelperPriority starts cmd as the dashboard starts a helper, with
+// its stdin open until the end, and checks that its threads reach nice
+// value nice, in a session of its own, and its session's scheduling group
+// too where the kernel groups by session. It returns how many threads.
+func checkHelperPriority(t *testing.T, cmd *exec.Cmd, nice string) int {
+	t.Helper()
 	ownSession(cmd)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -85,16 +54,16 @@ func TestRefreshHelperRunsBelowTheScreen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Wait()
-	defer stdin.Close() // no request: it ends without a word to the server
+	defer stdin.Close()
 	pid := cmd.Process.Pid
 	proc := "/proc/" + strconv.Itoa(pid)
-	want := strconv.Itoa(refreshNice)
+
 	var threads []string
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		threads, _ = filepath.Glob(proc + "/task/*/stat")
 		all := len(threads) > 0
 		for _, th := range threads {
-			if f := statFields(t, th); len(f) < 17 || f[16] != want {
+			if f := statFields(t, th); len(f) < 17 || f[16] != nice {
 				all = false
 			}
 		}
@@ -102,19 +71,20 @@ func TestRefreshHelperRunsBelowTheScreen(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the refresh helper's threads are not all at nice %s after 10 s: %d threads", want, len(threads))
+			t.Fatalf("%s's threads are not all at nice %s after 10 s: %d threads", cmd.Args[1], nice, len(threads))
 		}
 	}
 	if f := statFields(t, proc+"/stat"); len(f) < 4 || f[3] != strconv.Itoa(pid) {
-		t.Errorf("the refresh helper's session is %v, want its own (%d)", f[3:4], pid)
+		t.Errorf("%s's session is %v, want its own (%d)", cmd.Args[1], f[3:4], pid)
 	}
 	if b, err := os.ReadFile("/proc/sys/kernel/sched_autogroup_enabled"); err == nil && strings.TrimSpace(string(b)) == "1" {
 		ag, err := os.ReadFile(proc + "/autogroup")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasSuffix(strings.TrimSpace(string(ag)), "nice "+want) {
-			t.Errorf("the refresh helper's scheduling group: %q, want nice %s", ag, want)
+		if !strings.HasSuffix(strings.TrimSpace(string(ag)), "nice "+nice) {
+			t.Errorf("%s's scheduling group: %q, want nice %s", cmd.Args[1], ag, nice)
 		}
 	}
+	return len(threads)
 }

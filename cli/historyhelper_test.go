@@ -49,7 +49,11 @@ func TestHistoryHelperRecordsAndAnswers(t *testing.T) {
 	var stderr bytes.Buffer
 	h := newHelperHistory(st, binPath, &stderr)
 	ctx := context.Background()
-	base := time.Now().Add(-300 * time.Hour)
+	// The reads start at a UTC noon: the spike needs history from the
+	// start of its baseline's first whole day, which reads starting at
+	// 01:00-10:59 would miss (judged "none" for lack of evidence, as
+	// designed). With time.Now() the test failed from 13:00 to 23:00 UTC.
+	base := time.Now().UTC().Truncate(24 * time.Hour).Add(-300 * time.Hour)
 	var last map[string]history.Usage
 	for _, hour := range []int{0, 100, 199, 200, 205} {
 		last = map[string]history.Usage{}
