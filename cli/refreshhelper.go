@@ -116,7 +116,9 @@ func serveRefresh(ctx context.Context, r io.Reader, w io.Writer, stderr io.Write
 		return errors.New("refresh helper: the request was cut short")
 	}
 	var req refreshRequest
-	if err := json.Unmarshal(line, &req); err != nil {
+	err = json.Unmarshal(line, &req)
+	clear(line) // the token's bytes, read
+	if err != nil {
 		return errors.New("refresh helper: a garbled request")
 	}
 	tok := model.NewSecret(req.Token)

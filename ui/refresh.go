@@ -23,20 +23,22 @@ type Refresher interface {
 	// progress is told of keys read as they are (how many more each
 	// time); gate runs the taking over in this process, when it sees fit
 	// (the dashboard's Background). An error matching ErrRefreshHere
-	// means nothing was read and the dashboard is to refresh in its own
-	// process; any other is the refresh's failure, with words for the
-	// status bar (as describe gives them).
+	// means nothing it read is to be used and the dashboard is to refresh
+	// in its own process (reading again changes nothing on the server);
+	// any other is the refresh's failure, with words for the status bar
+	// (as describe gives them).
 	Refresh(ctx context.Context, username string, now time.Time, sizeHint int, progress func(n int), gate func(func())) (*keytable.Builder, error)
 }
 
-// ErrRefreshHere is a Refresher's answer when it could not start: the
-// dashboard then refreshes in its own process, as without one.
+// ErrRefreshHere is a Refresher's answer when it could not start, or
+// stopped without a whole answer: the dashboard then refreshes in its own
+// process, as without one.
 var ErrRefreshHere = errors.New("refresh in this process")
 
 // refreshElsewhere is streamKeys for a refresh through r: the keys' count
 // comes as they are read, and the built table as the last event. A
-// refresher that could not start hands over to here (streamKeys in this
-// process) on the same channel.
+// refresher that answers ErrRefreshHere hands over to here (streamKeys in
+// this process) on the same channel.
 func refreshElsewhere(ctx context.Context, r Refresher, username string, now time.Time, sizeHint int, bg *Background, ch chan<- keysEvent, here tea.Cmd) tea.Cmd {
 	return func() tea.Msg {
 		send := func(ev keysEvent) {
