@@ -136,20 +136,8 @@ func (h helperHistory) RecordUsage(ctx context.Context, readAt time.Time, keys i
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	cmd := exec.CommandContext(ctx, h.argv[0], h.argv[1:]...)
-	cmd.Env = h.env
-	cmd.Stderr = h.stderr
-	cmd.WaitDelay = time.Second
-	ownSession(cmd)
-	stdin, err := cmd.StdinPipe()
+	cmd, stdin, stdout, err := startHelper(ctx, h.argv, h.env, h.stderr)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ui.ErrRecordHere, err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return fmt.Errorf("%w: %v", ui.ErrRecordHere, err)
-	}
-	if err := cmd.Start(); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -202,4 +190,28 @@ func (h helperHistory) RecordUsage(ctx context.Context, readAt time.Time, keys i
 		}
 	}
 	return err
+}
+
+// startHelper starts a helper process (argv) as the dashboard runs its
+// helpers: in a session of its own (ownSession), with env, its stderr to
+// stderr, ended with ctx, and pipes to its stdin and from its stdout.
+func startHelper(ctx context.Context, argv, env []string, stderr io.Writer) (*exec.Cmd, io.WriteCloser, io.ReadCloser, error) {
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = env
+	cmd.Stderr = stderr
+	cmd.WaitDelay = time.Second
+	ownSession(cmd)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		stdin.Close()
+		return nil, nil, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, nil, err
+	}
+	return cmd, stdin, stdout, nil
 }

@@ -10,7 +10,6 @@ import (
 	"io"
 	"log"
 	"os"
-	"os/exec"
 	"strings"
 	"time"
 
@@ -224,24 +223,12 @@ func (e errRefreshFailed) Error() string { return e.words }
 // ui.ErrRefreshHere (logged): nothing it read is used, and the dashboard
 // reads the keys again in its own process; reading changes nothing.
 func (h helperRefresher) Refresh(ctx context.Context, username string, now time.Time, sizeHint int, progress func(int), gate func(func())) (*keytable.Builder, error) {
-	cmd := exec.CommandContext(ctx, h.exe, refreshHelperCmd)
-	cmd.Env = h.env
-	cmd.Stderr = h.stderr
-	cmd.WaitDelay = time.Second
-	ownSession(cmd)
 	here := func(why string, err error) error {
 		log.Printf("refresh: the refresh helper %s (%v): refreshing in the dashboard's process", why, err)
 		return fmt.Errorf("%w: the refresh helper %s: %v", ui.ErrRefreshHere, why, err)
 	}
-	stdin, err := cmd.StdinPipe()
+	cmd, stdin, stdout, err := startHelper(ctx, []string{h.exe, refreshHelperCmd}, h.env, h.stderr)
 	if err != nil {
-		return nil, here("did not start", err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, here("did not start", err)
-	}
-	if err := cmd.Start(); err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

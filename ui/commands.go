@@ -91,12 +91,7 @@ func streamKeys(ctx context.Context, api API, username string, now time.Time, bu
 	}
 	return func() tea.Msg {
 		defer close(ch)
-		send := func(ev keysEvent) {
-			select {
-			case ch <- ev:
-			case <-ctx.Done():
-			}
-		}
+		send := sendUnlessDone(ctx, ch)
 		queue := make(chan chan keytable.Rows, formatAhead)
 		sent := make(chan struct{})
 		go func() {
@@ -131,6 +126,18 @@ func streamKeys(ctx context.Context, api API, username string, now time.Time, bu
 		<-sent
 		send(keysEvent{done: true, err: err, built: build})
 		return nil
+	}
+}
+
+// sendUnlessDone sends a load's events on ch, giving up when ctx is
+// done: a superseded load's goroutine never blocks on a reader that has
+// gone.
+func sendUnlessDone(ctx context.Context, ch chan<- keysEvent) func(keysEvent) {
+	return func(ev keysEvent) {
+		select {
+		case ch <- ev:
+		case <-ctx.Done():
+		}
 	}
 }
 

@@ -41,12 +41,7 @@ var ErrRefreshHere = errors.New("refresh in this process")
 // this process) on the same channel.
 func refreshElsewhere(ctx context.Context, r Refresher, username string, now time.Time, sizeHint int, bg *Background, ch chan<- keysEvent, here tea.Cmd) tea.Cmd {
 	return func() tea.Msg {
-		send := func(ev keysEvent) {
-			select {
-			case ch <- ev:
-			case <-ctx.Done():
-			}
-		}
+		send := sendUnlessDone(ctx, ch)
 		gate := func(f func()) { f() }
 		if bg != nil {
 			gate = bg.Run
