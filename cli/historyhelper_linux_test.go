@@ -62,16 +62,21 @@ func checkHelperPriority(t *testing.T, cmd *exec.Cmd, nice string) int {
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		threads, _ = filepath.Glob(proc + "/task/*/stat")
 		all := len(threads) > 0
+		var seen []string // thread:nice, for the failure's words
 		for _, th := range threads {
-			if f := statFields(t, th); len(f) < 17 || f[16] != nice {
+			f := statFields(t, th)
+			if len(f) < 17 || f[16] != nice {
 				all = false
+			}
+			if len(f) >= 17 {
+				seen = append(seen, filepath.Base(filepath.Dir(th))+":"+f[16])
 			}
 		}
 		if all {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s's threads are not all at nice %s after 10 s: %d threads", cmd.Args[1], nice, len(threads))
+			t.Fatalf("%s's threads are not all at nice %s after 10 s: %d threads (thread:nice %v)", cmd.Args[1], nice, len(threads), seen)
 		}
 	}
 	if f := statFields(t, proc+"/stat"); len(f) < 4 || f[3] != strconv.Itoa(pid) {
