@@ -224,6 +224,43 @@ func TestHistoryFailureWarns(t *testing.T) {
 	}
 }
 
+// unreadableUsage records for real but cannot read usage back.
+type unreadableUsage struct{ *history.Store }
+
+func (unreadableUsage) UsageEach(context.Context, time.Time, []string, func(int), func(string, history.Usage)) error {
+	return errors.New("database is locked")
+}
+
+// Keys recorded whose usage then cannot be read: one warning that says it
+// was the reading that failed, the table without a usage column, and the
+// recording kept (a key's details read its days from the history).
+func TestHistoryRecordedButUsageNotRead(t *testing.T) {
+	api, _ := demoAPI(t)
+	st := openHistory(t, "https://h2ogpte.example.com", commontest.Clock)
+	a := startApp(t, api, Options{User: "alice", History: unreadableUsage{st}}, 140, 40)
+	if a.table.Len() == 0 {
+		t.Fatal("the keys did not load")
+	}
+	d := newDriver(t, a)
+	d.until("the usage warning", func() bool {
+		text, isErr := a.status.Notice()
+		return isErr && strings.Contains(text, "usage history not read") && strings.Contains(text, "database is locked")
+	})
+	if text, _ := a.status.Notice(); strings.Contains(text, "not recorded") {
+		t.Errorf("status bar says the recording failed: %q", text)
+	}
+	if a.table.HasUsage() || strings.Contains(plainView(a), "Calls/d") {
+		t.Errorf("usage column without usage:\n%s", plainView(a))
+	}
+	var keys []model.APIKey
+	if err := api.StreamKeys(context.Background(), "alice", func(p []model.APIKey) { keys = append(keys, p...) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.Daily(context.Background(), keys[0].ID, 30, commontest.Now); err != nil {
+		t.Errorf("key %s not recorded: %v", keys[0].ID, err)
+	}
+}
+
 // A key the history has never seen: no invented numbers.
 func TestHistoryDetailsNoHistory(t *testing.T) {
 	api, _ := demoAPI(t)
