@@ -31,9 +31,9 @@ func TestHistoryHelperRunsAtTheLowestPriority(t *testing.T) {
 	t.Logf("%d threads at nice 19", n)
 }
 
-// The refresh helper runs in a session of its own, every thread at nice
-// 10 (below the screen, above the history helper), and its session's
-// scheduling group too.
+// The refresh helper runs in a session of its own, every thread at
+// refreshNice (below the screen, above the history helper), and its
+// session's scheduling group too.
 func TestRefreshHelperRunsBelowTheScreen(t *testing.T) {
 	// No request: it ends without a word to the server.
 	checkHelperPriority(t, exec.Command(binPath, refreshHelperCmd), strconv.Itoa(refreshNice))
