@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"errors"
 	"os"
+	"runtime"
 	"strconv"
 	"syscall"
+	"time"
 )
 
 // helperNice is the history helper's priority: the lowest.
@@ -17,12 +20,75 @@ const helperNice = 19
 // then works at the dashboard's.
 func lowerPriority() { lowerPriorityTo(helperNice) }
 
-// lowerPriorityTo is lowerPriority to nice value nice.
+// reexecEnv marks a helper that has started itself again at its
+// priority (reexecAt): it is not started a third time.
+const reexecEnv = "H2OGPTE_KEYS_HELPER_REEXEC"
+
+// lowerPriorityTo is lowerPriority to nice value nice. The first call in a
+// helper starts the program again (reexecAt) from a thread already at
+// nice: every thread of the new image descends from that one, so none can
+// start at the old priority. Should that fail, each thread is lowered in
+// passes (lowerEveryThread), which can still miss a thread caught midway
+// through its start.
 func lowerPriorityTo(nice int) {
-	_ = os.WriteFile("/proc/self/autogroup", []byte(strconv.Itoa(nice)), 0)
+	if os.Getenv(reexecEnv) == "" {
+		reexecAt(nice) // returns only if the program did not start again
+	}
+	go lowerAutogroup(nice, writeAutogroup, autogroupRetry)
 	if !lowerEveryThread(ownThreads, func(tid int) { _ = syscall.Setpriority(syscall.PRIO_PROCESS, tid, nice) }) {
 		_ = syscall.Setpriority(syscall.PRIO_PROCESS, 0, nice)
 	}
+}
+
+// reexecAt lowers the calling thread to nice and replaces the program by
+// itself, same arguments, same descriptors (the request on stdin is not
+// read yet), its environment marked (reexecEnv). On Linux a process's
+// first thread after exec is the thread that called it, with its nice
+// value. It returns when the thread could not be lowered or the exec
+// failed; the thread then stays lowered and the passes do the rest.
+func reexecAt(nice int) {
+	// Only a helper started as one (the dashboard's argv) starts again:
+	// never a process that reached this otherwise (serve, say).
+	if len(os.Args) < 2 || (os.Args[1] != helperCmd && os.Args[1] != refreshHelperCmd) {
+		return
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	// PRIO_PROCESS with 0 is the calling thread alone on Linux.
+	if syscall.Setpriority(syscall.PRIO_PROCESS, 0, nice) != nil {
+		return
+	}
+	env := append(os.Environ(), reexecEnv+"=1")
+	_ = syscall.Exec("/proc/self/exe", os.Args, env)
+}
+
+// autogroupRetry is how long lowerAutogroup waits between tries: the
+// kernel takes a scheduling group's nice value at most once per 100 ms
+// across the machine from a process without CAP_SYS_ADMIN (EAGAIN), so
+// two helpers started together would otherwise leave the second at the
+// dashboard's.
+const autogroupRetry = 110 * time.Millisecond
+
+// autogroupTries bounds lowerAutogroup's tries.
+const autogroupTries = 20
+
+func writeAutogroup(nice int) error {
+	return os.WriteFile("/proc/self/autogroup", []byte(strconv.Itoa(nice)), 0)
+}
+
+// lowerAutogroup writes nice as the session's scheduling group's, trying
+// again after wait while the kernel answers EAGAIN (at most
+// autogroupTries times); any other failure ends it (no autogroups: the
+// threads' own values are then what counts).
+func lowerAutogroup(nice int, write func(int) error, wait time.Duration) error {
+	var err error
+	for range autogroupTries {
+		if err = write(nice); !errors.Is(err, syscall.EAGAIN) {
+			return err
+		}
+		time.Sleep(wait)
+	}
+	return err
 }
 
 // ownThreads lists this process's threads.
@@ -48,9 +114,9 @@ const maxLowerPasses = 50
 // until a pass finds no thread the passes before it had not lowered. A
 // thread inherits its creator's priority when it starts, so a thread can
 // start at the old one only while its creator is not yet lowered; it is
-// then listed by the next pass. When a pass lists nothing new, every
-// living thread was lowered before that listing, and so is every thread
-// they start from then on. (Two fixed passes were not enough: a thread
+// then listed by the next pass, unless its start is still under way (the
+// kernel lists a thread only once its start is done): a rare miss that
+// reexecAt leaves no room for. (Two fixed passes were not enough: a thread
 // started during the second by one the first had not listed kept the old
 // priority, as CI once saw.) It reports false when list fails at once.
 func lowerEveryThread(list func() ([]int, error), lower func(tid int)) bool {

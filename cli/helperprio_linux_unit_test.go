@@ -2,7 +2,9 @@ package cli
 
 import (
 	"errors"
+	"io/fs"
 	"slices"
+	"syscall"
 	"testing"
 )
 
@@ -71,5 +73,32 @@ func TestLowerEveryThreadListFailure(t *testing.T) {
 	}
 	if !lowerEveryThread(list, func(int) { calls++ }) || calls != 2 {
 		t.Errorf("list failing on its second pass: lowered %d, want 2 and success", calls)
+	}
+}
+
+// The kernel takes a scheduling group's nice value once per 100 ms from a
+// process without CAP_SYS_ADMIN (EAGAIN): the write is tried again; any
+// other failure, or success, ends it; tries are bounded.
+func TestLowerAutogroupTriesAgainOnEAGAIN(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		answer func(try int) error
+		tries  int
+		err    error
+	}{
+		{"busy twice", func(try int) error {
+			if try < 3 {
+				return &fs.PathError{Op: "write", Path: "/proc/self/autogroup", Err: syscall.EAGAIN}
+			}
+			return nil
+		}, 3, nil},
+		{"no autogroups", func(int) error { return fs.ErrNotExist }, 1, fs.ErrNotExist},
+		{"always busy", func(int) error { return syscall.EAGAIN }, autogroupTries, syscall.EAGAIN},
+	} {
+		tries, got := 0, -1
+		err := lowerAutogroup(5, func(nice int) error { tries++; got = nice; return c.answer(tries) }, 0)
+		if tries != c.tries || got != 5 || !errors.Is(err, c.err) || (c.err == nil && err != nil) {
+			t.Errorf("%s: %d tries (want %d) of nice %d, %v (want %v)", c.name, tries, c.tries, got, err, c.err)
+		}
 	}
 }

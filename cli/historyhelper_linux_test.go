@@ -82,13 +82,24 @@ func checkHelperPriority(t *testing.T, cmd *exec.Cmd, nice string) int {
 	if f := statFields(t, proc+"/stat"); len(f) < 4 || f[3] != strconv.Itoa(pid) {
 		t.Errorf("%s's session is %v, want its own (%d)", cmd.Args[1], f[3:4], pid)
 	}
+	// It started itself again from a thread at its priority (reexecAt).
+	if env, err := os.ReadFile(proc + "/environ"); err != nil || !strings.Contains(string(env), "\x00"+reexecEnv+"=1\x00") {
+		t.Errorf("%s did not start itself again at its priority (%s not in its environment; %v)", cmd.Args[1], reexecEnv, err)
+	}
+	// The scheduling group's value may take a few tries (lowerAutogroup).
 	if b, err := os.ReadFile("/proc/sys/kernel/sched_autogroup_enabled"); err == nil && strings.TrimSpace(string(b)) == "1" {
-		ag, err := os.ReadFile(proc + "/autogroup")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.HasSuffix(strings.TrimSpace(string(ag)), "nice "+nice) {
-			t.Errorf("%s's scheduling group: %q, want nice %s", cmd.Args[1], ag, nice)
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			ag, err := os.ReadFile(proc + "/autogroup")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasSuffix(strings.TrimSpace(string(ag)), "nice "+nice) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("%s's scheduling group: %q after 10 s, want nice %s", cmd.Args[1], ag, nice)
+				break
+			}
 		}
 	}
 	return len(threads)

@@ -480,13 +480,14 @@ func TestKeystrokesKeepSessionOpen(t *testing.T) {
 	alice := newPerson(t)
 	h := start(t, alice.line+" alice\n", func(o *Options) {
 		o.Dashboard = dashboard(nil)
-		o.IdleTimeout = 400 * time.Millisecond
+		o.IdleTimeout = 1500 * time.Millisecond
 	})
 	term := openTerminal(t, h.client(t, alice))
 	term.waitFor(t, "hello alice")
-	// Type for well over the idle timeout; the session must stay.
+	// Type for well over the idle timeout, a key every 300 ms (a loaded
+	// machine's delays stay far below the timeout); the session must stay.
 	for i := 0; i < 8; i++ {
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(300 * time.Millisecond)
 		if _, err := io.WriteString(term.in, "x"); err != nil {
 			t.Fatalf("session closed while typing: %v", err)
 		}

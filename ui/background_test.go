@@ -71,7 +71,7 @@ func TestTurnLetsOtherWorkIn(t *testing.T) {
 		tr.step()
 		if i == 10 {
 			go bg.Run(func() { ranAt <- done.Load() })
-			time.Sleep(50 * time.Millisecond) // the other work is waiting for the slot
+			time.Sleep(200 * time.Millisecond) // the other work is waiting for the slot
 		}
 		done.Add(1)
 	}
