@@ -20,17 +20,15 @@ const helperNice = 19
 // then works at the dashboard's.
 func lowerPriority() { lowerPriorityTo(helperNice) }
 
-// reexecEnv marks a helper that has started itself again at its
-// priority (reexecAt): it is not started a third time.
-const reexecEnv = "H2OGPTE_KEYS_HELPER_REEXEC"
-
 // lowerPriorityTo is lowerPriority to nice value nice. The first call in a
 // helper starts the program again (reexecAt) from a thread already at
 // nice: every thread of the new image descends from that one, so none can
 // start at the old priority. Should that fail, each thread is lowered in
 // passes (lowerEveryThread), which can still miss a thread caught midway
-// through its start.
+// through its start. A helper started below nice (a dashboard run with
+// nice, say) stays where it started: it never rises above the screen.
 func lowerPriorityTo(nice int) {
+	nice = max(nice, ownNice())
 	if os.Getenv(reexecEnv) == "" {
 		reexecAt(nice) // returns only if the program did not start again
 	}
@@ -60,6 +58,17 @@ func reexecAt(nice int) {
 	}
 	env := append(os.Environ(), reexecEnv+"=1")
 	_ = syscall.Exec("/proc/self/exe", os.Args, env)
+}
+
+// ownNice is the calling thread's nice value (a helper's threads all
+// start at the one it was started with), or 0 if unknown. The system
+// call answers 20 - nice (glibc's getpriority converts; Go's does not).
+func ownNice() int {
+	p, err := syscall.Getpriority(syscall.PRIO_PROCESS, 0)
+	if err != nil {
+		return 0
+	}
+	return 20 - p
 }
 
 // autogroupRetry is how long lowerAutogroup waits between tries: the

@@ -114,12 +114,17 @@ func newHelperHistory(st *history.Store, exe string, stderr io.Writer) helperHis
 	return helperHistory{forgetful: forgetful{st}, argv: argv, env: helperEnv(os.Environ()), stderr: stderr, one: make(chan struct{}, 1)}
 }
 
-// helperEnv is env without the admin token: the helper never talks to
-// the server.
+// reexecEnv marks a helper that has started itself again at its
+// priority (reexecAt, Linux): it is not started a third time.
+const reexecEnv = "H2OGPTE_KEYS_HELPER_REEXEC"
+
+// helperEnv is env without the admin token (the history helper never
+// talks to the server; the refresh helper gets it on stdin) and without
+// reexecEnv, which a helper sets for itself alone.
 func helperEnv(env []string) []string {
 	out := make([]string, 0, len(env))
 	for _, kv := range env {
-		if !strings.HasPrefix(kv, envToken+"=") {
+		if !strings.HasPrefix(kv, envToken+"=") && !strings.HasPrefix(kv, reexecEnv+"=") {
 			out = append(out, kv)
 		}
 	}

@@ -39,6 +39,16 @@ func TestRefreshHelperRunsBelowTheScreen(t *testing.T) {
 	checkHelperPriority(t, exec.Command(binPath, refreshHelperCmd), strconv.Itoa(refreshNice))
 }
 
+// A helper started below its priority (a dashboard run under nice 12)
+// stays where it started: it never rises above the screen.
+func TestRefreshHelperStaysBelowANicedDashboard(t *testing.T) {
+	nice, err := exec.LookPath("nice")
+	if err != nil {
+		t.Skip("no nice program here")
+	}
+	checkHelperPriority(t, exec.Command(nice, "-n", "12", binPath, refreshHelperCmd), "12")
+}
+
 // checkHelperPriority starts cmd as the dashboard starts a helper, with
 // its stdin open until the end, and checks that its threads reach nice
 // value nice, in a session of its own, and its session's scheduling group

@@ -123,9 +123,10 @@ func TestHistoryHelperFailures(t *testing.T) {
 }
 
 // The helper's environment has no admin token: it never talks to the
-// server.
+// server. Nor the mark of a helper started again: a dashboard that has it
+// must not keep its helpers from lowering their priority.
 func TestHelperEnvHasNoToken(t *testing.T) {
-	env := helperEnv([]string{"HOME=/h", envToken + "=sk-secret", "H2OGPTE_ADDRESS=https://x", envToken + "_OTHER=y"})
+	env := helperEnv([]string{"HOME=/h", envToken + "=sk-secret", "H2OGPTE_ADDRESS=https://x", envToken + "_OTHER=y", reexecEnv + "=1"})
 	want := []string{"HOME=/h", "H2OGPTE_ADDRESS=https://x", envToken + "_OTHER=y"}
 	if !slices.Equal(env, want) {
 		t.Errorf("helper env %q, want %q", env, want)
