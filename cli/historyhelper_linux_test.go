@@ -65,6 +65,12 @@ func checkHelperPriority(t *testing.T, cmd *exec.Cmd, nice string) int {
 	}
 	defer cmd.Wait()
 	defer stdin.Close()
+	name := cmd.Args[1] // the helper's command, also after nice's options
+	for _, a := range cmd.Args {
+		if a == helperCmd || a == refreshHelperCmd {
+			name = a
+		}
+	}
 	pid := cmd.Process.Pid
 	proc := "/proc/" + strconv.Itoa(pid)
 
@@ -77,7 +83,7 @@ func checkHelperPriority(t *testing.T, cmd *exec.Cmd, nice string) int {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s did not start itself again at its priority within 10 s (%s not in its environment; %v)", cmd.Args[1], reexecEnv, err)
+			t.Fatalf("%s did not start itself again at its priority within 10 s (%s not in its environment; %v)", name, reexecEnv, err)
 		}
 	}
 	var threads []string
@@ -98,11 +104,11 @@ func checkHelperPriority(t *testing.T, cmd *exec.Cmd, nice string) int {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s's threads are not all at nice %s after 10 s: %d threads (thread:nice %v)", cmd.Args[1], nice, len(threads), seen)
+			t.Fatalf("%s's threads are not all at nice %s after 10 s: %d threads (thread:nice %v)", name, nice, len(threads), seen)
 		}
 	}
 	if f := statFields(t, proc+"/stat"); len(f) < 4 || f[3] != strconv.Itoa(pid) {
-		t.Errorf("%s's session is %v, want its own (%d)", cmd.Args[1], f[3:4], pid)
+		t.Errorf("%s's session is %v, want its own (%d)", name, f[3:4], pid)
 	}
 	// The scheduling group's value may take a few tries (lowerAutogroup).
 	if b, err := os.ReadFile("/proc/sys/kernel/sched_autogroup_enabled"); err == nil && strings.TrimSpace(string(b)) == "1" {
@@ -115,7 +121,7 @@ func checkHelperPriority(t *testing.T, cmd *exec.Cmd, nice string) int {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Errorf("%s's scheduling group: %q after 10 s, want nice %s", cmd.Args[1], ag, nice)
+				t.Errorf("%s's scheduling group: %q after 10 s, want nice %s", name, ag, nice)
 				break
 			}
 		}
