@@ -9,28 +9,22 @@ import (
 	"time"
 )
 
-// helperNice is the history helper's priority: the lowest.
-const helperNice = 19
-
-// lowerPriority gives the history helper the lowest priority: its
+// lowerPriorityTo gives helper command name nice value nice: its
 // session's scheduling group (/proc/self/autogroup, when the kernel groups
 // by session) and each of its threads (Linux's priorities are per thread;
 // a thread started later inherits its creator's). Raising a nice value
 // needs no privilege. A failure leaves the priority as it was: the helper
-// then works at the dashboard's.
-func lowerPriority() { lowerPriorityTo(helperNice) }
-
-// lowerPriorityTo is lowerPriority to nice value nice. The first call in a
-// helper starts the program again (reexecAt) from a thread already at
-// nice: every thread of the new image descends from that one, so none can
-// start at the old priority. Should that fail, each thread is lowered in
+// then works at the dashboard's. The first call in a helper starts the
+// program again (reexecAt) from a thread already at nice: every thread of
+// the new image descends from that one, so none can start at the old
+// priority. Should that fail, each thread is lowered in
 // passes (lowerEveryThread), which can still miss a thread caught midway
 // through its start. A helper started below nice (a dashboard run with
 // nice, say) stays where it started: it never rises above the screen.
-func lowerPriorityTo(nice int) {
+func lowerPriorityTo(name string, nice int) {
 	nice = max(nice, ownNice())
 	if os.Getenv(reexecEnv) == "" {
-		reexecAt(nice) // returns only if the program did not start again
+		reexecAt(name, nice) // returns only if the program did not start again
 	}
 	go lowerAutogroup(nice, writeAutogroup, autogroupRetry)
 	if !lowerEveryThread(ownThreads, func(tid int) { _ = syscall.Setpriority(syscall.PRIO_PROCESS, tid, nice) }) {
@@ -44,10 +38,11 @@ func lowerPriorityTo(nice int) {
 // first thread after exec is the thread that called it, with its nice
 // value. It returns when the thread could not be lowered or the exec
 // failed; the thread then stays lowered and the passes do the rest.
-func reexecAt(nice int) {
-	// Only a helper started as one (the dashboard's argv) starts again:
-	// never a process that reached this otherwise (serve, say).
-	if len(os.Args) < 2 || (os.Args[1] != helperCmd && os.Args[1] != refreshHelperCmd) {
+func reexecAt(name string, nice int) {
+	// Only a helper started as one (the dashboard's argv: the program,
+	// then name) starts again: never a process that reached this
+	// otherwise (serve, say).
+	if len(os.Args) < 2 || os.Args[1] != name {
 		return
 	}
 	runtime.LockOSThread()

@@ -2,9 +2,6 @@
 
 package cli
 
-// lowerPriority does nothing here: the history helper works at the
-// dashboard's priority.
-func lowerPriority() {}
-
-// lowerPriorityTo does nothing here either.
-func lowerPriorityTo(int) {}
+// lowerPriorityTo does nothing here: a helper works at the dashboard's
+// priority.
+func lowerPriorityTo(string, int) {}

@@ -31,6 +31,9 @@ const helperGCPercent = 25
 // keys in the usage history (history.ServeRecording).
 const helperCmd = "history-helper"
 
+// helperNice is the history helper's priority: the lowest.
+const helperNice = 19
+
 // newHistoryHelperCmd is the history helper: a process the local dashboard
 // starts for each recording, in a session of its own (its own scheduling
 // group on Linux) at the lowest priority. It reads one request on stdin
@@ -42,23 +45,8 @@ func (a *app) newHistoryHelperCmd() *cobra.Command {
 		raw, daily, pruneEach time.Duration
 		busy                  time.Duration
 	)
-	cmd := &cobra.Command{
-		Use:    helperCmd,
-		Short:  "Record one read of keys in the usage history (run by the dashboard)",
-		Hidden: true,
-		Args:   cobra.NoArgs,
-		// Settings, config file and token are the dashboard's business.
-		// This hook replaces the root's, so it refuses a run over SSH
-		// itself: a person must not write files of the host's choosing.
-		PersistentPreRunE: func(*cobra.Command, []string) error {
-			if a.remote != nil {
-				return usageErrorf("%s is not available over ssh", helperCmd)
-			}
-			return nil
-		},
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a.inRun = true
-			lowerPriority()
+	cmd := a.helperCommand(helperCmd, "Record one read of keys in the usage history (run by the dashboard)", helperNice,
+		func(cmd *cobra.Command) error {
 			// Its garbage (rows on their way into SQLite) is short-lived:
 			// a tighter pace holds its peak down, for CPU that is the
 			// lowest priority's. A GOGC the admin set is left as it is.
@@ -71,8 +59,7 @@ func (a *app) newHistoryHelperCmd() *cobra.Command {
 				})
 			}
 			return history.ServeRecording(cmd.Context(), open, a.Stdin, a.Stdout, ui.UsageShown)
-		},
-	}
+		})
 	f := cmd.Flags()
 	f.StringVar(&path, "path", "", "the history file")
 	f.StringVar(&server, "server", "", "the server the history is of")
@@ -112,6 +99,32 @@ func newHelperHistory(st *history.Store, exe string, stderr io.Writer) helperHis
 		"--prune-every", o.PruneEvery.String(), "--busy-timeout", o.BusyTimeout.String(),
 	}
 	return helperHistory{forgetful: forgetful{st}, argv: argv, env: helperEnv(os.Environ()), stderr: stderr, one: make(chan struct{}, 1)}
+}
+
+// helperCommand is a hidden command the local dashboard runs as a helper
+// process (history-helper, refresh-helper): no arguments; settings,
+// config file and token are the dashboard's business, so its hook
+// replaces the root's, and refuses a run over SSH itself (a person must
+// not write files or read keys on the host's terms); run starts once the
+// process is at nice value nice (lowerPriorityTo).
+func (a *app) helperCommand(name, short string, nice int, run func(*cobra.Command) error) *cobra.Command {
+	return &cobra.Command{
+		Use:    name,
+		Short:  short,
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			if a.remote != nil {
+				return usageErrorf("%s is not available over ssh", name)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.inRun = true
+			lowerPriorityTo(name, nice)
+			return run(cmd)
+		},
+	}
 }
 
 // reexecEnv marks a helper that has started itself again at its

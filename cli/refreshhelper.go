@@ -76,32 +76,16 @@ type refreshRequest struct {
 // group on Linux). It reads one request on stdin and answers on stdout;
 // its debug log and its own errors go to stderr (the dashboard's log).
 func (a *app) newRefreshHelperCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:    refreshHelperCmd,
-		Short:  "Read and build a refresh's keys (run by the dashboard)",
-		Hidden: true,
-		Args:   cobra.NoArgs,
-		// Settings, config file and token are the dashboard's, sent on
-		// stdin. This hook replaces the root's, so it refuses a run over
-		// SSH itself.
-		PersistentPreRunE: func(*cobra.Command, []string) error {
-			if a.remote != nil {
-				return usageErrorf("%s is not available over ssh", refreshHelperCmd)
-			}
-			return nil
-		},
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a.inRun = true
-			// It gives way to the screen when both want a processor. It
-			// keeps all of them: measured against one fewer, the presses
-			// during a refresh were no slower, and the refresh faster.
-			lowerPriorityTo(refreshNice)
+	// It gives way to the screen when both want a processor. It keeps all
+	// of them: measured against one fewer, the presses during a refresh
+	// were no slower, and the refresh faster.
+	return a.helperCommand(refreshHelperCmd, "Read and build a refresh's keys (run by the dashboard)", refreshNice,
+		func(cmd *cobra.Command) error {
 			// Its heap is paced as the dashboard's (a GOGC the admin set
 			// stands).
 			defer ui.BoundHeap()()
 			return serveRefresh(cmd.Context(), a.Stdin, a.Stdout, a.Stderr)
-		},
-	}
+		})
 }
 
 // serveRefresh reads one request from r, lists and builds its keys, and
